@@ -1,0 +1,1 @@
+"""Adapters to the outside world: SSH, local shell, Prometheus, HTTP, psutil."""

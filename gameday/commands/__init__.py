@@ -1,0 +1,1 @@
+"""The commands of the `gameday` CLI, one module each."""

@@ -1,0 +1,11 @@
+"""`gameday sweep` (not built yet)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser("sweep", help="(not built yet)")
+    parser.set_defaults(func=None)

@@ -1,0 +1,1 @@
+"""The session engine: phases, kill switch and poller, written against ports."""

@@ -1,0 +1,1 @@
+"""`gameday lab`: a real fleet on one Linux machine, for drills and tests."""
