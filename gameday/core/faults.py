@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from gameday.core.yamlsrc import Node
+
 
 @dataclass(frozen=True)
 class HostContext:
@@ -43,3 +45,8 @@ class FaultSpec(Protocol):
     line: int
 
     def plan(self, ctx: HostContext, fault_id: str, duration: float) -> FaultPlan: ...
+
+
+def parse_fault(node: Node) -> FaultSpec:
+    """Read one entry of a scenario's `faults:` list into its typed spec (raises InputError)."""
+    raise node.error("fault kinds are not implemented yet")
