@@ -1,0 +1,306 @@
+"""The facts of a session: one frozen dataclass per kind of event.
+
+Events are the journal's lines and the only input of every projection (the console's timeline,
+the headless printer, recovery, the findings document). Each has `seq` (position in the
+session, from 1), `ts` (UTC epoch seconds) and `actor` ("system" or a participant's name).
+Serialised as one JSON object per line with a `type` field; unknown fields are ignored on read
+so that older readers survive newer journals.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal, TypeAlias
+
+JSON: TypeAlias = "bool | int | float | str | list[JSON] | dict[str, JSON] | None"
+
+Phase = Literal[
+    "preflight",
+    "baseline",
+    "warmup",
+    "inject",
+    "monitor",
+    "revert",
+    "rollback",
+    "cooldown",
+    "after",
+    "done",
+]
+Step = Literal[
+    "capability", "arm", "inject", "verify_active", "revert", "verify_reverted", "disarm"
+]
+Verdict = Literal["held", "deviated", "aborted", "revert_unconfirmed"]
+NoteTag = Literal["note", "impact", "went_well", "went_wrong", "lucky", "action"]
+
+SYSTEM = "system"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Event:
+    type: ClassVar[str] = "event"
+    seq: int = 0
+    ts: float = 0.0
+    actor: str = SYSTEM
+
+
+@dataclass(frozen=True, kw_only=True)
+class SessionStarted(Event):
+    type: ClassVar[str] = "session_started"
+    session_id: str
+    scenario_id: str
+    scenario_title: str
+    scenario_file: str
+    scenario_sha256: str
+    hypothesis: str
+    inventory_file: str
+    environment: str = ""
+    mode: str = "headless"
+    gameday_version: str = ""
+    scenario: Mapping[str, JSON] = field(default_factory=dict)
+    """A JSON snapshot of the scenario: faults with parameters, probes, abort rules, schedule."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ParticipantJoined(Event):
+    type: ClassVar[str] = "participant_joined"
+    name: str
+    role: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanMade(Event):
+    type: ClassVar[str] = "plan_made"
+    targets: tuple[str, ...]
+    spared: Mapping[str, str]
+    waves: tuple[tuple[str, ...], ...] = ()
+    seed: int = 0
+    faults: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Host → fault ids planned on it, in order."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class PhaseChanged(Event):
+    type: ClassVar[str] = "phase_changed"
+    phase: Phase
+
+
+@dataclass(frozen=True, kw_only=True)
+class PreflightChecked(Event):
+    type: ClassVar[str] = "preflight_checked"
+    host: str
+    """A host name, or "prometheus" / a probe name for checks not tied to a host."""
+    check: str
+    ok: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CommandRan(Event):
+    type: ClassVar[str] = "command_ran"
+    host: str
+    fault_id: str
+    step: Step
+    command: str
+    """Already redacted."""
+    status: int | None
+    """None when the command timed out or the host could not be reached."""
+    duration: float
+    detail: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class FaultArmed(Event):
+    type: ClassVar[str] = "fault_armed"
+    host: str
+    fault_id: str
+    kind: str
+    deadline: float
+    """UTC epoch seconds at which the host reverts the fault by itself."""
+    revert: tuple[str, ...] = ()
+    """The revert commands, so that `recover` can act from the journal alone."""
+    verify_reverted: tuple[str, ...] = ()
+    timer: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class FaultInjected(Event):
+    type: ClassVar[str] = "fault_injected"
+    host: str
+    fault_id: str
+    kind: str
+    summary: str = ""
+    verified: bool = True
+
+
+@dataclass(frozen=True, kw_only=True)
+class FaultFailed(Event):
+    type: ClassVar[str] = "fault_failed"
+    host: str
+    fault_id: str
+    step: Step
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class FaultReverted(Event):
+    type: ClassVar[str] = "fault_reverted"
+    host: str
+    fault_id: str
+    verified: bool
+    """False: the revert ran (or not) but its absence could not be confirmed."""
+    duration: float = 0.0
+    detail: str = ""
+    by: str = "console"
+    """console | kill_switch | host_timer | lease | recover | sweep."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProbeSampled(Event):
+    type: ClassVar[str] = "probe_sampled"
+    probe: str
+    value: float | None
+    """None: no data (empty result, NaN, timeout, error)."""
+    ok: bool | None
+    """Within thresholds; None when there is no value."""
+    phase: Phase = "monitor"
+    detail: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ThresholdCrossed(Event):
+    type: ClassVar[str] = "threshold_crossed"
+    probe: str
+    value: float
+    bound: float
+    direction: Literal["above", "below"]
+    recovered: bool = False
+    """True when the value came back within the threshold."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class AbortTriggered(Event):
+    type: ClassVar[str] = "abort_triggered"
+    rule: str
+    reason: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class KillSwitchPulled(Event):
+    type: ClassVar[str] = "kill_switch_pulled"
+    source: str
+    """keypress | signal:SIGTERM | abort_rule | gameday abort | api."""
+    reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class KillSwitchDone(Event):
+    type: ClassVar[str] = "kill_switch_done"
+    latency: float
+    """Seconds from the pull to the last host verified (or given up on)."""
+    hosts: Mapping[str, str] = field(default_factory=dict)
+    """Host → outcome: clean | unconfirmed | unreachable."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class RollbackRan(Event):
+    type: ClassVar[str] = "rollback_ran"
+    name: str
+    host: str
+    ok: bool
+    required: bool = True
+    detail: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class NoteAdded(Event):
+    type: ClassVar[str] = "note_added"
+    text: str
+    tag: NoteTag = "note"
+    owner: str = ""
+    """action items only."""
+    due: str = ""
+    """action items only: an ISO date."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class VerdictReached(Event):
+    type: ClassVar[str] = "verdict_reached"
+    verdict: Verdict
+    reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class SessionEnded(Event):
+    type: ClassVar[str] = "session_ended"
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.type: cls
+    for cls in (
+        SessionStarted,
+        ParticipantJoined,
+        PlanMade,
+        PhaseChanged,
+        PreflightChecked,
+        CommandRan,
+        FaultArmed,
+        FaultInjected,
+        FaultFailed,
+        FaultReverted,
+        ProbeSampled,
+        ThresholdCrossed,
+        AbortTriggered,
+        KillSwitchPulled,
+        KillSwitchDone,
+        RollbackRan,
+        NoteAdded,
+        VerdictReached,
+        SessionEnded,
+    )
+}
+
+
+def to_json(event: Event) -> dict[str, JSON]:
+    """The event as a JSON object, `type` first."""
+    body: dict[str, JSON] = {"type": event.type}
+    for f in dataclasses.fields(event):
+        body[f.name] = _plain(getattr(event, f.name))
+    return body
+
+
+def from_json(body: Mapping[str, Any]) -> Event:
+    """Rebuild an event; raises ValueError for an unknown type or missing fields."""
+    cls = EVENT_TYPES.get(str(body.get("type")))
+    if cls is None:
+        raise ValueError(f"unknown event type {body.get('type')!r}")
+    kwargs: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        if f.name in body:
+            kwargs[f.name] = _typed(body[f.name], str(f.type))
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:
+        raise ValueError(f"{cls.type}: {exc}") from None
+
+
+def with_position(event: Event, seq: int, ts: float) -> Event:
+    return dataclasses.replace(event, seq=seq, ts=ts)
+
+
+def _plain(value: Any) -> JSON:
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value  # type: ignore[no-any-return]
+
+
+def _typed(value: Any, annotation: str) -> Any:
+    """Lists back to tuples where the field is a tuple (nested for waves and plan faults)."""
+    if isinstance(value, list) and "tuple" in annotation:
+        return tuple(_typed(v, annotation.removeprefix("tuple[")) for v in value)
+    if isinstance(value, dict) and "tuple" in annotation:
+        return {k: _typed(v, annotation.split(",", 1)[-1]) for k, v in value.items()}
+    return value

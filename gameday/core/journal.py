@@ -1,0 +1,138 @@
+"""The crash-safe journal: one JSON line per event, flushed and fsynced before anyone is told.
+
+A session writes exactly one file, `<journal-dir>/<session-id>.jsonl`. A crash can leave a torn
+last line; the reader tolerates it (and says so) but never a torn line in the middle, which
+means the file was edited or the disk lied.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from gameday.core.events import Event, from_json, to_json, with_position
+from gameday.errors import InputError
+
+_SECRET_PATTERNS = (
+    # `Authorization: Bearer x`, `-H 'X-Api-Key: x'`
+    re.compile(
+        r"(?i)\b(authorization|x-api-key|api-key|x-auth-token)(\s*[:=]\s*)(bearer\s+|basic\s+)?\S+"
+    ),
+    # `password=x`, `--token x`, `PGPASSWORD=x`
+    re.compile(
+        r"(?i)((?:--?|\b)[a-z_]*(?:password|passwd|token|secret|apikey|api_key))(\s*[=: ]\s*)()\S+"
+    ),
+    # credentials in URLs: scheme://user:pass@host
+    re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^/\s:@]+)(:)()[^@\s/]+(?=@)"),
+)
+
+
+def redact(text: str) -> str:
+    """Mask what looks like a credential; applied to every command before it is journaled."""
+    for pattern in _SECRET_PATTERNS:
+        text = pattern.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(3) or ''}********", text)
+    return text
+
+
+def default_journal_dir() -> Path:
+    """Per-user state directory ($XDG_STATE_HOME/gameday/journals)."""
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(
+        os.path.expanduser("~"), ".local", "state"
+    )
+    return Path(base) / "gameday" / "journals"
+
+
+class JournalWriter:
+    """Appends events durably. Thread-safe; positions (seq, ts) are assigned here, in order."""
+
+    def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
+        self.path = path
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._seq = 0
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # O_APPEND + O_EXCL: one file per session, never two writers, never truncation.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
+        self._file = os.fdopen(fd, "a", encoding="utf-8")
+        self._fsync_dir(path.parent)
+
+    def append(self, event: Event) -> Event:
+        """Write the event and fsync; return it with its seq and ts. Only then tell anyone."""
+        with self._lock:
+            self._seq += 1
+            placed = with_position(event, self._seq, round(self._clock(), 6))
+            line = json.dumps(to_json(placed), ensure_ascii=False, separators=(",", ":"))
+            self._file.write(line + "\n")
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            return placed
+
+    def close(self) -> None:
+        with self._lock:
+            if not self._file.closed:
+                self._file.close()
+
+    @staticmethod
+    def _fsync_dir(directory: Path) -> None:
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+@dataclass(frozen=True)
+class JournalRead:
+    path: str
+    events: tuple[Event, ...]
+    torn: bool
+    """The last line was incomplete (a crash mid-write); it was left out."""
+    skipped: int = 0
+    """Lines of unknown event types (from a newer gameday), left out."""
+
+
+def read_journal(path: Path | str) -> JournalRead:
+    """Read a journal; a torn last line is tolerated, anything else malformed is an InputError."""
+    name = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(name, 0, "", f"cannot read journal: {exc.strerror or exc}") from None
+    lines = raw.split(b"\n")
+    events: list[Event] = []
+    torn = False
+    skipped = 0
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        last = number == len(lines)  # no newline after it: the write never finished
+        try:
+            body = json.loads(line.decode("utf-8"))
+            if not isinstance(body, dict):
+                raise ValueError("not a JSON object")
+        except (ValueError, UnicodeDecodeError) as exc:
+            if last:
+                torn = True
+                break
+            raise InputError(name, number, "", f"journal line is not valid: {exc}") from None
+        try:
+            events.append(from_json(body))
+        except ValueError as exc:
+            if str(exc).startswith("unknown event type"):
+                skipped += 1
+                continue
+            raise InputError(name, number, str(body.get("type", "")), str(exc)) from None
+    return JournalRead(name, tuple(events), torn, skipped)
+
+
+def iter_journals(directory: Path) -> Iterator[Path]:
+    """Journals in a directory, newest first."""
+    if not directory.is_dir():
+        return iter(())
+    return iter(sorted(directory.glob("*.jsonl"), key=lambda p: p.stat().st_mtime, reverse=True))

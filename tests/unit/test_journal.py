@@ -1,0 +1,154 @@
+"""The journal: durable lines, a torn tail tolerated, replay equal to the live state."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gameday.core import events as ev
+from gameday.core.journal import JournalWriter, read_journal, redact
+from gameday.core.state import SessionState, replay
+from gameday.errors import InputError
+
+
+def _session_events() -> list[ev.Event]:
+    return [
+        ev.SessionStarted(
+            session_id="s1",
+            scenario_id="web-cpu",
+            scenario_title="Web survives CPU pressure",
+            scenario_file="scenarios/web-cpu.yaml",
+            scenario_sha256="ab" * 32,
+            hypothesis="p99 stays under 300 ms",
+            inventory_file="inventory.yaml",
+            scenario={"faults": [{"kind": "cpu_stress", "load": 80}]},
+        ),
+        ev.PlanMade(
+            targets=("web-1", "web-2"),
+            spared={"db-1": "protected by the inventory"},
+            waves=(("web-1",), ("web-2",)),
+            seed=7,
+            faults={"web-1": ("f1",), "web-2": ("f2",)},
+        ),
+        ev.PhaseChanged(phase="baseline"),
+        ev.ProbeSampled(probe="p99", value=120.0, ok=True, phase="baseline"),
+        ev.PhaseChanged(phase="inject"),
+        ev.FaultArmed(
+            host="web-1", fault_id="f1", kind="cpu_stress", deadline=1e9, revert=("kill -- -1",)
+        ),
+        ev.FaultInjected(host="web-1", fault_id="f1", kind="cpu_stress", summary="80% CPU"),
+        ev.FaultArmed(host="web-2", fault_id="f2", kind="cpu_stress", deadline=1e9),
+        ev.FaultInjected(host="web-2", fault_id="f2", kind="cpu_stress"),
+        ev.ProbeSampled(probe="p99", value=None, ok=None, detail="empty result"),
+        ev.ThresholdCrossed(probe="p99", value=400.0, bound=300.0, direction="above"),
+        ev.NoteAdded(actor="alice", text="checkout | slow `now`", tag="impact"),
+        ev.KillSwitchPulled(source="keypress"),
+        ev.FaultReverted(host="web-1", fault_id="f1", verified=True, by="kill_switch"),
+        ev.FaultReverted(host="web-2", fault_id="f2", verified=False, detail="host unreachable"),
+        ev.KillSwitchDone(latency=0.034, hosts={"web-1": "clean", "web-2": "unconfirmed"}),
+        ev.VerdictReached(verdict="revert_unconfirmed"),
+        ev.SessionEnded(),
+    ]
+
+
+def _write(path: Path, events: list[ev.Event]) -> tuple[list[ev.Event], list[SessionState]]:
+    writer = JournalWriter(path, clock=iter(range(1000, 2000)).__next__)
+    live = SessionState()
+    placed, states = [], []
+    for event in events:
+        event = writer.append(event)
+        live.apply(event)
+        placed.append(event)
+        states.append(copy.deepcopy(live))
+    writer.close()
+    return placed, states
+
+
+def test_every_event_round_trips_through_json(tmp_path: Path) -> None:
+    placed, _ = _write(tmp_path / "s1.jsonl", _session_events())
+    read = read_journal(tmp_path / "s1.jsonl")
+    assert list(read.events) == placed
+    assert not read.torn
+    assert [e.seq for e in read.events] == list(range(1, len(placed) + 1))
+
+
+def test_replay_of_every_prefix_equals_the_live_state(tmp_path: Path) -> None:
+    placed, states = _write(tmp_path / "s1.jsonl", _session_events())
+    events = read_journal(tmp_path / "s1.jsonl").events
+    for n in range(1, len(events) + 1):
+        assert replay(events[:n]) == states[n - 1]
+
+
+def test_replayed_state_knows_which_faults_are_still_open(tmp_path: Path) -> None:
+    _write(tmp_path / "s1.jsonl", _session_events())
+    state = replay(read_journal(tmp_path / "s1.jsonl").events)
+    assert [(f.host, f.status) for f in state.open_faults()] == [("web-2", "unconfirmed")]
+    assert state.verdict == "revert_unconfirmed"
+    assert state.kill_switch == "keypress"
+    assert state.breaches == {"p99": 1}
+
+
+@settings(max_examples=60, deadline=None)
+@given(cut=st.integers(min_value=0, max_value=10_000))
+def test_a_crash_at_any_byte_leaves_a_readable_journal(tmp_path_factory, cut: int) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path_factory.mktemp("j") / "s.jsonl"
+    placed, _ = _write(path, _session_events())
+    data = path.read_bytes()
+    cut = cut % (len(data) + 1)
+    path.write_bytes(data[:cut])
+    read = read_journal(path)
+    complete = data[:cut].count(b"\n")
+    assert list(read.events) == placed[:complete]
+    assert read.torn == (cut > 0 and not data[:cut].endswith(b"\n"))
+
+
+def test_a_corrupt_line_in_the_middle_is_an_error_naming_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    _write(path, _session_events()[:3])
+    lines = path.read_text().splitlines()
+    lines[1] = "{not json"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError) as caught:
+        read_journal(path)
+    assert caught.value.line == 2
+
+
+def test_lines_from_a_newer_gameday_are_skipped_not_fatal(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    _write(path, _session_events()[:2])
+    with path.open("a") as f:
+        f.write(json.dumps({"type": "hologram_projected", "seq": 3}) + "\n")
+    read = read_journal(path)
+    assert len(read.events) == 2 and read.skipped == 1
+
+
+def test_a_session_never_overwrites_an_existing_journal(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    _write(path, _session_events()[:1])
+    with pytest.raises(FileExistsError):
+        JournalWriter(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("curl -H 'Authorization: Bearer abc.def' http://x", "abc.def"),
+        ("mysql --password=hunter2 -e 'select 1'", "hunter2"),
+        ("PGPASSWORD=s3cr3t psql", "s3cr3t"),
+        ("curl https://bob:pa55@example.test/", "pa55"),
+        ("deploy --token tkn-123", "tkn-123"),
+    ],
+)
+def test_credentials_are_redacted_from_commands(text: str, secret: str) -> None:
+    assert secret not in redact(text)
+    assert "********" in redact(text)
+
+
+def test_plain_commands_are_left_alone() -> None:
+    command = "tc qdisc add dev eth0 root tbf rate 1mbit burst 32K latency 400ms"
+    assert redact(command) == command
