@@ -61,9 +61,9 @@ def _write(path: Path, events: list[ev.Event]) -> tuple[list[ev.Event], list[Ses
     live = SessionState()
     placed, states = [], []
     for event in events:
-        event = writer.append(event)
-        live.apply(event)
-        placed.append(event)
+        stored = writer.append(event)
+        live.apply(stored)
+        placed.append(stored)
         states.append(copy.deepcopy(live))
     writer.close()
     return placed, states
@@ -78,7 +78,7 @@ def test_every_event_round_trips_through_json(tmp_path: Path) -> None:
 
 
 def test_replay_of_every_prefix_equals_the_live_state(tmp_path: Path) -> None:
-    placed, states = _write(tmp_path / "s1.jsonl", _session_events())
+    _, states = _write(tmp_path / "s1.jsonl", _session_events())
     events = read_journal(tmp_path / "s1.jsonl").events
     for n in range(1, len(events) + 1):
         assert replay(events[:n]) == states[n - 1]
