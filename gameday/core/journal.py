@@ -62,6 +62,26 @@ class JournalWriter:
         self._file = os.fdopen(fd, "a", encoding="utf-8")
         self._fsync_dir(path.parent)
 
+    @classmethod
+    def resume(cls, path: Path, clock: Callable[[], float] = time.time) -> JournalWriter:
+        """Append to a finished or crashed session's journal (recover, abort, late notes).
+
+        A torn last line (the crash's half-written event) is cut off first, so the file stays
+        a clean sequence of lines; numbering continues after the last complete event.
+        """
+        read = read_journal(path)
+        data = path.read_bytes()
+        if read.torn:
+            with path.open("r+b") as f:
+                f.truncate(data.rfind(b"\n") + 1)
+        writer = cls.__new__(cls)
+        writer.path = path
+        writer._clock = clock
+        writer._lock = threading.Lock()
+        writer._seq = read.events[-1].seq if read.events else 0
+        writer._file = path.open("a", encoding="utf-8")
+        return writer
+
     def append(self, event: Event) -> Event:
         """Write the event and fsync; return it with its seq and ts. Only then tell anyone."""
         with self._lock:

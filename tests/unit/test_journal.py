@@ -152,3 +152,16 @@ def test_credentials_are_redacted_from_commands(text: str, secret: str) -> None:
 def test_plain_commands_are_left_alone() -> None:
     command = "tc qdisc add dev eth0 root tbf rate 1mbit burst 32K latency 400ms"
     assert redact(command) == command
+
+
+def test_recovery_appends_after_a_torn_tail_and_keeps_numbering(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    placed, _ = _write(path, _session_events()[:4])
+    path.write_bytes(path.read_bytes() + b'{"type":"probe_sam')
+    writer = JournalWriter.resume(path)
+    writer.append(ev.FaultReverted(host="web-1", fault_id="f1", verified=True, by="recover"))
+    writer.close()
+    read = read_journal(path)
+    assert not read.torn
+    assert [e.seq for e in read.events] == [1, 2, 3, 4, 5]
+    assert read.events[:4] == tuple(placed)

@@ -1,0 +1,111 @@
+"""One plain sentence per event: the timeline that the headless printer and the console show."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from gameday.core import events as ev
+
+
+def describe(event: ev.Event) -> str | None:
+    """A sentence for the event, or None for events too fine-grained for a timeline."""
+    render = _RENDERERS.get(type(event))
+    return render(event) if render else None
+
+
+def timeline_line(event: ev.Event, started: float | None) -> str | None:
+    """`HH:MM:SS  T+mm:ss  actor  sentence`, UTC; None when the event is not shown."""
+    text = describe(event)
+    if text is None:
+        return None
+    clock = time.strftime("%H:%M:%S", time.gmtime(event.ts))
+    return f"{clock}  {offset(event.ts, started):>7}  {event.actor:<8} {text}"
+
+
+def offset(ts: float, started: float | None) -> str:
+    """`T+mm:ss` (or `T+h:mm:ss`) from the session start."""
+    seconds = max(0, round(ts - (started if started is not None else ts)))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"T+{hours}:{minutes:02}:{secs:02}" if hours else f"T+{minutes:02}:{secs:02}"
+
+
+def _value(value: float | None, unit: str = "") -> str:
+    return "no data" if value is None else f"{value:.4g}{unit}"
+
+
+def _started(e: ev.SessionStarted) -> str:
+    return f"session {e.session_id} started: {e.scenario_title} ({e.scenario_id})"
+
+
+def _plan(e: ev.PlanMade) -> str:
+    spared = f", {len(e.spared)} spared" if e.spared else ""
+    return f"blast radius: {len(e.targets)} target(s) {', '.join(e.targets)}{spared}"
+
+
+def _preflight(e: ev.PreflightChecked) -> str | None:
+    if e.ok:
+        return None
+    return f"preflight FAILED on {e.host}: {e.check}: {e.detail}"
+
+
+def _sample(e: ev.ProbeSampled) -> str | None:
+    if e.ok is False or e.value is None:
+        why = f" ({e.detail})" if e.detail and e.value is None else ""
+        state = "no data" if e.value is None else "out of bounds"
+        return f"probe {e.probe} = {_value(e.value)}: {state}{why}"
+    return None
+
+
+def _crossed(e: ev.ThresholdCrossed) -> str:
+    if e.recovered:
+        return f"{e.probe} back within bounds ({_value(e.value)})"
+    return f"{e.probe} crossed its threshold: {_value(e.value)} {e.direction} {e.bound:g}"
+
+
+def _reverted(e: ev.FaultReverted) -> str:
+    if e.verified:
+        return f"fault {e.fault_id} reverted on {e.host}, verified ({e.duration:.2f}s, by {e.by})"
+    return f"REVERT UNCONFIRMED: fault {e.fault_id} on {e.host}: {e.detail}"
+
+
+def _kill_done(e: ev.KillSwitchDone) -> str:
+    hosts = ", ".join(f"{h}: {o}" for h, o in sorted(e.hosts.items())) or "nothing was active"
+    return f"kill switch done in {e.latency * 1000:.0f} ms ({hosts})"
+
+
+def _note(e: ev.NoteAdded) -> str:
+    label = {"note": "note", "impact": "impact noticed", "action": "action item"}.get(
+        e.tag, e.tag.replace("_", " ")
+    )
+    extra = f" (owner {e.owner}, due {e.due})" if e.tag == "action" and (e.owner or e.due) else ""
+    return f"{label}: {e.text}{extra}"
+
+
+_RENDERERS: dict[type[ev.Event], Callable[[Any], str | None]] = {
+    ev.SessionStarted: _started,
+    ev.ParticipantJoined: lambda e: f"{e.name} joined" + (f" as {e.role}" if e.role else ""),
+    ev.PlanMade: _plan,
+    ev.PhaseChanged: lambda e: f"phase: {e.phase}",
+    ev.PreflightChecked: _preflight,
+    ev.FaultArmed: lambda e: f"armed {e.kind} ({e.fault_id}) on {e.host}; host timer: {e.timer}",
+    ev.FaultInjected: lambda e: f"injected {e.kind} on {e.host}: {e.summary}",
+    ev.FaultFailed: lambda e: f"fault {e.fault_id} on {e.host} FAILED at {e.step}: {e.reason}",
+    ev.FaultReverted: _reverted,
+    ev.ProbeSampled: _sample,
+    ev.ThresholdCrossed: _crossed,
+    ev.AbortTriggered: lambda e: f"ABORT ({e.rule}): {e.reason}",
+    ev.KillSwitchPulled: lambda e: (
+        f"KILL SWITCH pulled ({e.source})" + (f": {e.reason}" if e.reason else "")
+    ),
+    ev.KillSwitchDone: _kill_done,
+    ev.RollbackRan: lambda e: (
+        f"rollback {e.name!r} on {e.host}: {'ok' if e.ok else 'FAILED'}"
+        + (f" ({e.detail})" if e.detail and not e.ok else "")
+    ),
+    ev.NoteAdded: _note,
+    ev.VerdictReached: lambda e: f"verdict: {e.verdict.replace('_', ' ')} — {e.reason}",
+    ev.SessionEnded: lambda e: "session ended",
+}
