@@ -1,0 +1,686 @@
+"""Ansible inventories — static YAML, INI and the JSON of `ansible-inventory --list` — read
+into gameday's `Inventory`.
+
+The three readers only collect groups, hosts and variables (with the line each came from);
+one builder then does what Ansible does: flattens children, merges variables (`all` first,
+then groups by depth and name, then the host's own), and turns the connection variables into
+a validated `Host`. Every other variable becomes a tag; encrypted (`!vault`) values become
+opaque `Secret`s unless gameday needs them to connect, which is an error.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import string
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+from gameday.core.inventory import (
+    Host,
+    Inventory,
+    Secret,
+    check_address,
+    check_group_name,
+    check_host_name,
+    check_identity_file,
+    check_port,
+    check_user,
+    parse_bool,
+)
+from gameday.core.yamlsrc import Node
+from gameday.errors import InputError
+
+MAX_HOSTS = 65536
+"""A range such as `h[0:99999999]` is refused before it eats the memory."""
+MAX_GROUP_DEPTH = 64
+
+ADDRESS_VARS = ("ansible_host", "ansible_ssh_host")
+PORT_VARS = ("ansible_port", "ansible_ssh_port")
+USER_VARS = ("ansible_user", "ansible_ssh_user")
+KEY_VARS = ("ansible_ssh_private_key_file", "ansible_private_key_file")
+BECOME_VARS = ("ansible_become",)
+PROTECTED_VAR = "gameday_protected"
+CONNECTION_VARS = frozenset(
+    (*ADDRESS_VARS, *PORT_VARS, *USER_VARS, *KEY_VARS, *BECOME_VARS, PROTECTED_VAR)
+)
+SECRET_VARS = frozenset(
+    {
+        "ansible_password",
+        "ansible_ssh_pass",
+        "ansible_ssh_password",
+        "ansible_become_password",
+        "ansible_become_pass",
+        "ansible_sudo_pass",
+        "ansible_sudo_password",
+    }
+)
+"""Plain-text passwords are kept as `Secret`s, never as tags that get printed."""
+
+_VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_RANGE = re.compile(r"\[([^\[\]]*)\]")
+_BRACKETED_V6 = re.compile(r"\[([0-9A-Fa-f:.]+)\](?::([0-9]+))?")
+_PORT_SUFFIX = re.compile(r"(.+):([0-9]+)")
+_INI_SECTION = re.compile(r"\[([^:\]\s]+)(?::(\w+))?\]\s*(?:[#;].*)?")
+_VAULT_PREFIX = "$ANSIBLE_VAULT;"
+
+
+@dataclass(frozen=True)
+class Var:
+    """One variable as written: text, an opaque secret, or None for a list/mapping/null."""
+
+    value: str | Secret | None
+    line: int
+    field: str
+
+
+@dataclass
+class _Group:
+    name: str
+    line: int
+    hosts: list[str] = field(default_factory=list)
+    children: dict[str, tuple[int, str]] = field(default_factory=dict)
+    """Child group → (line, field) of the place that made it a child."""
+    vars: dict[str, Var] = field(default_factory=dict)
+
+
+@dataclass
+class _Host:
+    name: str
+    line: int
+    vars: dict[str, Var] = field(default_factory=dict)
+
+
+class _Builder:
+    """Collects what a reader finds, then builds the Inventory the way Ansible would."""
+
+    def __init__(self, file: str, fmt: str) -> None:
+        self.file = file
+        self.format = fmt
+        self.hosts: dict[str, _Host] = {}
+        self.groups: dict[str, _Group] = {"all": _Group("all", 0)}
+
+    def error(self, line: int, fld: str, problem: str) -> InputError:
+        return InputError(self.file, line, fld, problem)
+
+    def group(self, name: str, line: int, fld: str) -> _Group:
+        if name not in self.groups:
+            try:
+                check_group_name(name)
+            except ValueError as exc:
+                raise self.error(line, fld, str(exc)) from None
+            self.groups[name] = _Group(name, line)
+        return self.groups[name]
+
+    def add_host(
+        self, group: str, name: str, line: int, fld: str, variables: dict[str, Var]
+    ) -> None:
+        """Add a host (already range-expanded) to a group; vars given again are merged."""
+        try:
+            check_host_name(name)
+        except ValueError as exc:
+            raise self.error(line, fld, str(exc)) from None
+        members = self.groups[group]
+        if name in members.hosts:
+            raise self.error(line, fld, f"host {name} is listed twice in group {group}")
+        if name not in self.hosts:
+            if len(self.hosts) >= MAX_HOSTS:
+                raise self.error(line, fld, f"more than {MAX_HOSTS} hosts")
+            self.hosts[name] = _Host(name, line)
+        self.hosts[name].vars.update(variables)
+        members.hosts.append(name)
+
+    def add_child(self, parent: str, child: str, line: int, fld: str) -> None:
+        self.group(child, line, fld)
+        if child == "all":
+            raise self.error(line, fld, "the group all cannot be a child of another group")
+        self.groups[parent].children.setdefault(child, (line, fld))
+
+    # --- building ----------------------------------------------------------------------
+    def build(self) -> Inventory:
+        if not self.hosts:
+            raise self.error(1 if self.format != "ansible-json" else 0, "", "defines no hosts")
+        parents = self._parents()
+        self._check_cycles()
+        members = self._members()
+        depth = self._depths(parents)
+        order = {name: i for i, name in enumerate(self.hosts)}
+        groups: dict[str, tuple[str, ...]] = {}
+        for name in self.groups:
+            groups[name] = tuple(sorted(members[name], key=order.__getitem__))
+        groups["all"] = tuple(self.hosts)
+        in_a_group = {
+            h for name, hs in groups.items() if name not in ("all", "ungrouped") for h in hs
+        }
+        ungrouped = tuple(h for h in self.hosts if h not in in_a_group)
+        if ungrouped or "ungrouped" in self.groups:
+            groups["ungrouped"] = ungrouped
+        hosts: dict[str, Host] = {}
+        protected: set[str] = set()
+        for name, raw in self.hosts.items():
+            chain = sorted(
+                (g for g in self.groups if name in members[g] or g == "all"),
+                key=lambda g: (depth[g], g),
+            )
+            merged: dict[str, Var] = {}
+            for g in chain:
+                merged.update(self.groups[g].vars)
+            merged.update(raw.vars)
+            host, is_protected = self._host(raw, merged)
+            hosts[name] = host
+            if is_protected:
+                protected.add(name)
+        return Inventory(
+            file=self.file,
+            hosts=MappingProxyType(hosts),
+            groups=MappingProxyType(groups),
+            protected=frozenset(protected),
+            format=self.format,
+        )
+
+    def _parents(self) -> dict[str, set[str]]:
+        parents: dict[str, set[str]] = {name: set() for name in self.groups}
+        for name, group in self.groups.items():
+            for child in group.children:
+                parents[child].add(name)
+        for name, found in parents.items():
+            if not found and name != "all":
+                found.add("all")  # Ansible: a top-level group is a child of all
+        return parents
+
+    def _check_cycles(self) -> None:
+        state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+        for start in self.groups:
+            if state.get(start):
+                continue
+            # Iterative depth-first search: inventories from machines can nest deeply.
+            stack: list[tuple[str, Iterator[str]]] = [(start, iter(self.groups[start].children))]
+            state[start] = 1
+            while stack:
+                name, children = stack[-1]
+                child = next(children, None)
+                if child is None:
+                    state[name] = 2
+                    stack.pop()
+                    continue
+                if state.get(child) == 1:
+                    line, fld = self.groups[name].children[child]
+                    raise self.error(line, fld, f"group {child} contains itself (through {name})")
+                if not state.get(child):
+                    state[child] = 1
+                    stack.append((child, iter(self.groups[child].children)))
+
+    def _members(self) -> dict[str, set[str]]:
+        """Each group's hosts, its descendants' included (the graph is acyclic here)."""
+        done: dict[str, set[str]] = {}
+        for start in self.groups:
+            stack = [start]
+            while stack:
+                name = stack[-1]
+                if name in done:
+                    stack.pop()
+                    continue
+                pending = [c for c in self.groups[name].children if c not in done]
+                if pending:
+                    stack.extend(pending)
+                    continue
+                result = set(self.groups[name].hosts)
+                for child in self.groups[name].children:
+                    result |= done[child]
+                done[name] = result
+                stack.pop()
+        return done
+
+    def _depths(self, parents: dict[str, set[str]]) -> dict[str, int]:
+        """Longest distance from `all`: deeper groups' variables win, as in Ansible."""
+        depth: dict[str, int] = {"all": 0}
+        for start in self.groups:
+            stack = [start]
+            while stack:
+                name = stack[-1]
+                if name in depth:
+                    stack.pop()
+                    continue
+                pending = [p for p in parents[name] if p not in depth]
+                if pending:
+                    stack.extend(pending)
+                    continue
+                depth[name] = 1 + max(depth[p] for p in parents[name])
+                stack.pop()
+        return depth
+
+    def _host(self, raw: _Host, merged: dict[str, Var]) -> tuple[Host, bool]:
+        def text(names: tuple[str, ...], check: Callable[[str], Any]) -> Any:
+            # The first name listed is the modern one; it wins over its legacy alias.
+            for name in names:
+                var = merged.get(name)
+                if var is not None:
+                    return self._connection_value(name, var, check)
+            return None
+
+        address = text(ADDRESS_VARS, check_address) or raw.name
+        port = text(PORT_VARS, check_port)
+        user = text(USER_VARS, check_user)
+        key = text(KEY_VARS, check_identity_file)
+        sudo = text(BECOME_VARS, parse_bool)
+        protected = text((PROTECTED_VAR,), parse_bool)
+        tags: dict[str, str] = {}
+        secrets: dict[str, Secret] = {}
+        for name, var in merged.items():
+            if isinstance(var.value, Secret):
+                secrets[name] = var.value
+            elif name in SECRET_VARS and var.value is not None:
+                secrets[name] = Secret(var.value)
+            elif var.value is not None and not name.startswith(("ansible_", "gameday_")):
+                tags[name] = var.value
+        host = Host(
+            name=raw.name,
+            address=address,
+            port=port if port is not None else 22,
+            user=user if user is not None else "root",
+            identity_file=key,
+            sudo=bool(sudo),
+            tags=MappingProxyType(tags),
+            line=raw.line,
+            secrets=MappingProxyType(secrets),
+        )
+        return host, bool(protected)
+
+    def _connection_value(self, name: str, var: Var, check: Callable[[str], Any]) -> Any:
+        if isinstance(var.value, Secret):
+            raise self.error(
+                var.line,
+                var.field,
+                "is encrypted with Ansible Vault; gameday needs it to connect and cannot "
+                "decrypt it (run `ansible-inventory --list --ask-vault-pass > inv.json` and "
+                "give gameday that file, or write the value in clear)",
+            )
+        if var.value is None:
+            raise self.error(var.line, var.field, f"{name} must be a single value")
+        if "{{" in var.value or "{%" in var.value:
+            raise self.error(
+                var.line,
+                var.field,
+                "is a Jinja template, which gameday does not evaluate (give gameday the output "
+                "of `ansible-inventory --list` instead)",
+            )
+        try:
+            return check(var.value)
+        except ValueError as exc:
+            raise self.error(var.line, var.field, str(exc)) from None
+
+
+# --- host patterns: ranges and ports ------------------------------------------------------
+
+
+def expand_host_pattern(pattern: str) -> tuple[list[str], int | None]:
+    """Host names and optional port from an Ansible host pattern.
+
+    `web[01:03]` → web01 web02 web03; `db-[a:c]` → db-a db-b db-c; `[1:9:2]` has a step;
+    `host:2222` and `[2001:db8::1]:2222` carry a port; a bare IPv6 address has none.
+    Raises ValueError with a sentence for the user.
+    """
+    bracketed = _BRACKETED_V6.fullmatch(pattern)
+    if bracketed and ":" in bracketed.group(1):
+        port = bracketed.group(2)
+        return [bracketed.group(1)], check_port(port) if port is not None else None
+    port_value: int | None = None
+    outside = _RANGE.sub("", pattern)
+    if outside.count(":") == 1:
+        match = _PORT_SUFFIX.fullmatch(pattern)
+        if match is None:
+            raise ValueError(f"{pattern!r}: a port follows the host name, e.g. web1:2222")
+        pattern, port_value = match.group(1), check_port(match.group(2))
+    return _expand_ranges(pattern), port_value
+
+
+def _expand_ranges(pattern: str) -> list[str]:
+    pieces: list[list[str]] = []
+    pos = 0
+    for match in _RANGE.finditer(pattern):
+        pieces.append([pattern[pos : match.start()]])
+        pieces.append(_range_items(match.group(1)))
+        pos = match.end()
+    pieces.append([pattern[pos:]])
+    names = [""]
+    for piece in pieces:
+        if len(names) * len(piece) > MAX_HOSTS:
+            raise ValueError(f"{pattern!r} expands to more than {MAX_HOSTS} hosts")
+        names = [name + item for name in names for item in piece]
+    return names
+
+
+def _range_items(body: str) -> list[str]:
+    bounds = body.split(":")
+    if len(bounds) not in (2, 3):
+        raise ValueError(f"[{body}] is not a host range: write [start:end] or [start:end:step]")
+    begin, end = bounds[0] or "0", bounds[1]
+    step_text = bounds[2] if len(bounds) == 3 else "1"
+    if not re.fullmatch(r"[0-9]{1,6}", step_text) or int(step_text) < 1:
+        raise ValueError(f"[{body}]: the step must be a whole number of at least 1")
+    step = int(step_text)
+    if re.fullmatch(r"[0-9]{1,9}", begin) and re.fullmatch(r"[0-9]{1,9}", end):
+        width = len(begin) if begin.startswith("0") and len(begin) > 1 else 0
+        if width and len(end) != width:
+            raise ValueError(f"[{body}]: zero-padded start and end must have the same width")
+        first, last = int(begin), int(end)
+        if first > last:
+            raise ValueError(f"[{body}]: the start is after the end")
+        if (last - first) // step + 1 > MAX_HOSTS:
+            raise ValueError(f"[{body}] expands to more than {MAX_HOSTS} hosts")
+        return [str(i).zfill(width) for i in range(first, last + 1, step)]
+    letters = string.ascii_letters
+    if len(begin) == 1 and len(end) == 1 and begin in letters and end in letters:
+        first, last = letters.index(begin), letters.index(end)
+        if first > last:
+            raise ValueError(f"[{body}]: the start is after the end")
+        return list(letters[first : last + 1 : step])
+    raise ValueError(f"[{body}] is not a host range: use numbers ([01:20]) or letters ([a:f])")
+
+
+def _check_var_name(name: str) -> str:
+    if not _VAR_NAME.fullmatch(name):
+        raise ValueError(f"{name!r} is not a valid variable name")
+    return name
+
+
+def _text_var(value: str, line: int, fld: str) -> Var:
+    if value.startswith(_VAULT_PREFIX):
+        return Var(Secret(value), line, fld)
+    return Var(value, line, fld)
+
+
+# --- static YAML --------------------------------------------------------------------------
+
+
+def parse_yaml(root: Node) -> Inventory:
+    """An Ansible YAML inventory: top-level groups with `hosts`, `children` and `vars`."""
+    builder = _Builder(root.file, "ansible-yaml")
+    top = root.as_map()
+    seen: set[tuple[str, int]] = set()
+    for name, node in top.items():
+        key = top.key_node(name)
+        builder.group(name, key.line, key.path)
+        _yaml_group(builder, name, node, seen, 0)
+    return builder.build()
+
+
+def _yaml_group(
+    builder: _Builder, name: str, node: Node, seen: set[tuple[str, int]], depth: int
+) -> None:
+    # A group may be written in several places, or via an alias (even one that points to an
+    # ancestor): each (name, node) pair is read once, so aliases cannot multiply the work.
+    if (name, id(node.raw)) in seen or node.is_null:
+        return
+    seen.add((name, id(node.raw)))
+    if depth > MAX_GROUP_DEPTH:
+        raise node.error(f"groups are nested more than {MAX_GROUP_DEPTH} deep")
+    entry = node.as_map()
+    hosts = entry.get("hosts")
+    if hosts is not None:
+        _yaml_hosts(builder, name, hosts)
+    variables = entry.get("vars")
+    if variables is not None:
+        builder.groups[name].vars.update(_yaml_vars(variables))
+    children = entry.get("children")
+    if children is not None:
+        kids = children.as_map()
+        for child, child_node in kids.items():
+            key = kids.key_node(child)
+            builder.add_child(name, child, key.line, key.path)
+            _yaml_group(builder, child, child_node, seen, depth + 1)
+    entry.done()
+
+
+def _yaml_hosts(builder: _Builder, group: str, node: Node) -> None:
+    if node.is_list:
+        raise node.error("hosts is a mapping in Ansible YAML: write `web1:` on its own line")
+    entries = node.as_map()
+    for pattern, value in entries.items():
+        key = entries.key_node(pattern)
+        names, port = key.convert(expand_host_pattern)
+        variables = {} if value.is_null else _yaml_vars(value)
+        if port is not None:
+            variables["ansible_port"] = Var(str(port), key.line, key.path)
+        for name in names:
+            builder.add_host(group, name, key.line, key.path, dict(variables))
+
+
+def _yaml_vars(node: Node) -> dict[str, Var]:
+    entries = node.as_map()
+    result: dict[str, Var] = {}
+    for name, value in entries.items():
+        entries.key_node(name).convert(_check_var_name)
+        result[name] = _yaml_var(value)
+    return result
+
+
+def _yaml_var(node: Node) -> Var:
+    raw = node.raw
+    if not isinstance(raw, yaml.ScalarNode) or node.is_null:
+        return Var(None, node.line, node.path)  # lists and mappings are not tags
+    if raw.tag == "!vault":
+        return Var(Secret(str(raw.value)), node.line, node.path)
+    if raw.tag.startswith("!") and raw.tag != "!unsafe":
+        raise node.error(f"unsupported YAML tag {raw.tag}")
+    return _text_var(str(raw.value), node.line, node.path)
+
+
+# --- INI ----------------------------------------------------------------------------------
+
+
+def parse_ini(file: str, text: str) -> Inventory:
+    """An Ansible INI inventory: `[group]`, `[group:children]`, `[group:vars]`, host lines
+    `name[01:09] key=value key="quoted value"`; hosts before any section are ungrouped."""
+    builder = _Builder(file, "ansible-ini")
+    builder.group("ungrouped", 0, "")
+    group, kind = "ungrouped", "hosts"
+    declared = {"all", "ungrouped"}
+    vars_sections: dict[str, tuple[int, str]] = {}
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = raw.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        section = _INI_SECTION.fullmatch(line)
+        if section:
+            group, kind = section.group(1), section.group(2) or "hosts"
+            fld = f"[{line.split(']')[0][1:]}]"
+            if kind not in ("hosts", "children", "vars"):
+                raise builder.error(
+                    number, fld, f"unknown section kind :{kind} (use :children or :vars)"
+                )
+            builder.group(group, number, fld)
+            if kind == "vars":
+                vars_sections.setdefault(group, (number, fld))
+            else:
+                declared.add(group)
+            continue
+        if kind == "hosts":
+            _ini_host(builder, group, line, number)
+        elif kind == "children":
+            child = _ini_words(builder, line, number, f"[{group}:children]")
+            if len(child) != 1:
+                raise builder.error(
+                    number, f"[{group}:children]", "expected one group name per line"
+                )
+            builder.add_child(group, child[0], number, f"[{group}:children]")
+            declared.add(child[0])
+        else:
+            name, var = _ini_var(builder, line, number, f"[{group}:vars]")
+            builder.groups[group].vars[name] = var
+    for group, (number, fld) in vars_sections.items():
+        if group not in declared:
+            raise builder.error(number, fld, f"vars for group {group}, which is never defined")
+    return builder.build()
+
+
+def _ini_words(builder: _Builder, line: str, number: int, fld: str) -> list[str]:
+    try:
+        return shlex.split(line, comments=True)
+    except ValueError as exc:
+        raise builder.error(number, fld, f"cannot split the line: {exc}") from None
+
+
+def _ini_host(builder: _Builder, group: str, line: str, number: int) -> None:
+    words = _ini_words(builder, line, number, f"[{group}]")
+    if not words:
+        return
+    pattern, assignments = words[0], words[1:]
+    try:
+        names, port = expand_host_pattern(pattern)
+    except ValueError as exc:
+        raise builder.error(number, f"[{group}] {pattern}", str(exc)) from None
+    variables: dict[str, Var] = {}
+    for word in assignments:
+        key, sep, value = word.partition("=")
+        fld = f"{pattern}.{key}" if sep else pattern
+        if not sep:
+            raise builder.error(
+                number, fld, f"expected key=value after the host name, got {word!r}"
+            )
+        try:
+            _check_var_name(key)
+        except ValueError as exc:
+            raise builder.error(number, fld, str(exc)) from None
+        variables[key] = _text_var(value, number, fld)
+    if port is not None:
+        variables["ansible_port"] = Var(str(port), number, pattern)
+    for name in names:
+        builder.add_host(group, name, number, f"[{group}] {pattern}", dict(variables))
+
+
+def _ini_var(builder: _Builder, line: str, number: int, fld: str) -> tuple[str, Var]:
+    key, sep, value = line.partition("=")
+    key, value = key.strip(), value.strip()
+    if not sep:
+        raise builder.error(number, fld, f"expected key=value, got {line!r}")
+    try:
+        _check_var_name(key)
+    except ValueError as exc:
+        raise builder.error(number, f"{fld}.{key}", str(exc)) from None
+    try:
+        words = shlex.split(value, comments=True)
+    except ValueError:
+        words = []
+    # `key="a b"` is one quoted word: unquote it; anything else is kept as written.
+    if len(words) == 1 and value[:1] in ("'", '"'):
+        value = words[0]
+    return key, _text_var(value, number, f"{fld}.{key}")
+
+
+# --- ansible-inventory --list JSON --------------------------------------------------------
+
+
+def parse_json(file: str, text: str) -> Inventory:
+    """The JSON printed by `ansible-inventory --list` (with or without `--export`), or by a
+    dynamic inventory script (`{"group": ["h1", "h2"]}` or `{"group": {"hosts": [...]}}`)."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(file, exc.lineno, "", f"JSON syntax error: {exc.msg}") from None
+    if not isinstance(data, dict):
+        raise InputError(
+            file, 1, "", "expected a JSON object (the output of ansible-inventory --list)"
+        )
+    reader = _JsonReader(file, text)
+    return reader.read(data)
+
+
+class _JsonReader:
+    def __init__(self, file: str, text: str) -> None:
+        self.text = text
+        self.builder = _Builder(file, "ansible-json")
+
+    def line(self, *path: str) -> int:
+        """Best effort: the line where the keys of `path` appear one after the other."""
+        pos = 0
+        for i, key in enumerate(path):
+            quoted = re.escape(json.dumps(key))
+            found = re.compile(quoted + r"\s*:").search(self.text, pos)
+            if found is None and i == len(path) - 1:  # the last may be a list item
+                found = re.compile(quoted).search(self.text, pos)
+            if found is None:
+                break
+            pos = found.start()
+        return self.text.count("\n", 0, pos) + 1 if pos else 0
+
+    def error(self, problem: str, *path: str) -> InputError:
+        return self.builder.error(self.line(*path), ".".join(path), problem)
+
+    def read(self, data: dict[str, Any]) -> Inventory:
+        meta = data.get("_meta", {})
+        if not isinstance(meta, dict):
+            raise self.error("expected an object", "_meta")
+        hostvars = meta.get("hostvars", {})
+        if not isinstance(hostvars, dict):
+            raise self.error("expected an object of host → variables", "_meta", "hostvars")
+        for name in data:
+            if name != "_meta":
+                self.builder.group(name, self.line(name), name)
+        for name, value in data.items():
+            if name != "_meta":
+                self._group(name, value)
+        for host, variables in hostvars.items():
+            if not isinstance(variables, dict):
+                raise self.error("expected an object of variables", "_meta", "hostvars", host)
+            if host not in self.builder.hosts:
+                self.builder.add_host("all", host, self.line("_meta", host), host, {})
+            self.builder.hosts[host].vars.update(self._vars(variables, "_meta", "hostvars", host))
+        return self.builder.build()
+
+    def _group(self, name: str, value: Any) -> None:
+        if isinstance(value, list):
+            value = {"hosts": value}
+        if value is None:
+            return
+        if not isinstance(value, dict):
+            raise self.error("expected an object with hosts, children or vars", name)
+        for key in value:
+            if key not in ("hosts", "children", "vars"):
+                raise self.error("unknown key in a group (use hosts, children, vars)", name, key)
+        for host in self._names(value.get("hosts"), name, "hosts"):
+            self.builder.add_host(name, host, self.line(name, host), f"{name}.hosts", {})
+        for child in self._names(value.get("children"), name, "children"):
+            self.builder.add_child(name, child, self.line(name, child), f"{name}.children")
+        variables = value.get("vars")
+        if variables is not None:
+            if not isinstance(variables, dict):
+                raise self.error("expected an object of variables", name, "vars")
+            self.builder.groups[name].vars.update(self._vars(variables, name, "vars"))
+
+    def _names(self, value: Any, *path: str) -> list[str]:
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.error("expected a list of names", *path)
+        return value
+
+    def _vars(self, variables: dict[str, Any], *path: str) -> dict[str, Var]:
+        result: dict[str, Var] = {}
+        for key, value in variables.items():
+            fld = ".".join((*path, key))
+            line = self.line(*path, key)
+            try:
+                _check_var_name(key)
+            except ValueError as exc:
+                raise self.builder.error(line, fld, str(exc)) from None
+            result[key] = self._var(value, line, fld)
+        return result
+
+    def _var(self, value: Any, line: int, fld: str) -> Var:
+        if isinstance(value, bool):
+            return Var("true" if value else "false", line, fld)
+        if isinstance(value, int | float):
+            return Var(json.dumps(value), line, fld)
+        if isinstance(value, str):
+            return _text_var(value, line, fld)
+        if isinstance(value, dict) and isinstance(value.get("__ansible_vault"), str):
+            return Var(Secret(value["__ansible_vault"]), line, fld)
+        if isinstance(value, dict) and isinstance(value.get("__ansible_unsafe"), str):
+            return _text_var(value["__ansible_unsafe"], line, fld)
+        return Var(None, line, fld)
