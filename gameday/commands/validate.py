@@ -20,6 +20,7 @@ from gameday.exit_codes import ExitCode
 
 Kind = Literal["scenario", "inventory"]
 YAML_SUFFIXES = (".yaml", ".yml")
+INVENTORY_SUFFIXES = (".json", ".ini", ".cfg", ".hosts", ".inventory")
 SCENARIO_MARKERS = frozenset(
     ("id", "faults", "steady_state", "schedule", "hypothesis", "abort_when", "rollback")
 )
@@ -118,23 +119,26 @@ def validate_file(path: str, kind: Kind | None = None) -> tuple[list[str], str]:
 def detect_kind(path: str) -> Kind:
     """Scenario or inventory, by the file's name and shape.
 
-    - `.ini`, `.cfg`, `.json`, or any name not ending in `.yaml`/`.yml`: inventory (Ansible INI
-      inventories often have no suffix at all).
-    - YAML whose top-level mapping has any of `id`, `faults`, `steady_state`, `schedule`,
+    - `.json`, `.ini`, `.cfg`, `.hosts`, `.inventory`: inventory (Ansible).
+    - A YAML mapping with any of the top-level keys `id`, `faults`, `steady_state`, `schedule`,
       `hypothesis`, `abort_when`, `rollback`: scenario.
-    - Any other YAML: inventory (gameday's `hosts:` format or an Ansible YAML inventory).
-    - YAML that cannot be read, or is not a mapping: scenario (the scenario loader then says
-      what is wrong with it, at its line).
+    - YAML without them: inventory (gameday's `hosts:` format or an Ansible YAML inventory);
+      so is a file that is not YAML at all when its name does not end in `.yaml`/`.yml`
+      (Ansible INI inventories often have no suffix).
+    - A `.yaml`/`.yml` file that cannot be read as a YAML mapping: scenario (the scenario
+      loader then says what is wrong with it, at its line).
     """
-    if Path(path).suffix.lower() not in YAML_SUFFIXES:
+    suffix = Path(path).suffix.lower()
+    if suffix in INVENTORY_SUFFIXES:
         return "inventory"
+    unreadable: Kind = "scenario" if suffix in YAML_SUFFIXES else "inventory"
     from gameday.core.yamlsrc import read_text
 
     try:
         root = yaml.compose(read_text(path), Loader=yaml.SafeLoader)
-    except (GamedayError, yaml.YAMLError):
-        return "scenario"
+    except (GamedayError, yaml.YAMLError, RecursionError):
+        return unreadable
     if not isinstance(root, yaml.MappingNode):
-        return "scenario"
+        return unreadable
     keys = {str(key.value) for key, _ in root.value if isinstance(key, yaml.ScalarNode)}
     return "scenario" if keys & SCENARIO_MARKERS else "inventory"
