@@ -297,8 +297,8 @@ class _Builder:
                 var.line,
                 var.field,
                 "is encrypted with Ansible Vault; gameday needs it to connect and cannot "
-                "decrypt it (run `ansible-inventory --list --ask-vault-pass > inv.json` and "
-                "give gameday that file, or write the value in clear)",
+                "decrypt it: write this value in clear in the inventory given to gameday "
+                "(only values gameday does not need may stay encrypted)",
             )
         if var.value is None:
             raise self.error(var.line, var.field, f"{name} must be a single value")
@@ -490,7 +490,7 @@ def parse_ini(file: str, text: str) -> Inventory:
         if section:
             group, kind = section.group(1), section.group(2) or "hosts"
             fld = f"[{line.split(']')[0][1:]}]"
-            if kind not in ("hosts", "children", "vars"):
+            if section.group(2) not in (None, "children", "vars"):
                 raise builder.error(
                     number, fld, f"unknown section kind :{kind} (use :children or :vars)"
                 )
