@@ -1,0 +1,592 @@
+"""SSH transport over paramiko: one verified connection per host, reused for the session.
+
+- Host keys are checked against `~/.ssh/known_hosts` plus the inventory's `known_hosts`. An
+  unknown key is refused with its SHA256 fingerprint and how to trust it; with
+  `trust_new_hosts=True` (the `--trust-new-hosts` flag) it is appended to the inventory's
+  known_hosts file instead. A changed key is always refused. Never auto-accepted silently.
+- `~/.ssh/config` is honoured for HostName, User, Port, IdentityFile and ProxyJump (each jump
+  host is itself verified; the next hop runs through its `direct-tcpip` channel); ssh-agent
+  keys are offered. Values written in the inventory win over `~/.ssh/config`, except the
+  inventory defaults (user root, port 22), which the config may override.
+- The socket is opened here with TCP_NODELAY (paramiko leaves Nagle on: ~40 ms stalls); after
+  auth an SSH_MSG_IGNORE is sent so OpenSSH's hostkeys message does not stall the first channel.
+- Every step has a deadline: TCP connect, banner, auth, channel open and command execution
+  (the exit status is awaited with a deadline while stdout/stderr are drained).
+- paramiko and socket errors are mapped here to gameday.errors, each naming the host.
+
+Import this module lazily (paramiko costs ~200 ms to import).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import os
+import select
+import socket
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import paramiko
+
+from gameday.core.inventory import Host, Inventory
+from gameday.engine.ports import Channel, CommandResult, Connector
+from gameday.errors import (
+    AuthFailed,
+    CommandTimedOut,
+    HostKeyRejected,
+    HostUnreachable,
+    TransportError,
+)
+
+MAX_OUTPUT = 8 * 1024 * 1024
+"""Bytes kept per stream of one command; more is drained and dropped (with a marker)."""
+_CHUNK = 65536
+_EXIT_GRACE = 0.5
+"""Seconds to wait for output after the exit status when the output stays open."""
+
+
+@dataclass(frozen=True)
+class SshOptions:
+    """Deadlines and policies shared by every connection of a session."""
+
+    connect_timeout: float = 10.0
+    """TCP connect, then again for the SSH banner and for authentication."""
+    keepalive: int = 15
+    """Seconds between keepalive packets (0 = off)."""
+    trust_new_hosts: bool = False
+    """Record unknown host keys in the inventory's known_hosts instead of refusing them."""
+    ssh_config: str | None = "~/.ssh/config"
+    user_known_hosts: str | None = "~/.ssh/known_hosts"
+    use_agent: bool = True
+    look_for_keys: bool = True
+    """Also offer ~/.ssh/id_* keys, as ssh does."""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where and as whom to connect, after ~/.ssh/config is applied."""
+
+    name: str
+    """The name used in errors (the inventory's host name, or the jump host as written)."""
+    address: str
+    port: int
+    user: str
+    identity_files: tuple[str, ...]
+    proxy_jump: tuple[str, ...] = ()
+    """Jump hosts in order, each `[user@]host[:port]` as in ssh's ProxyJump."""
+
+    @property
+    def known_hosts_name(self) -> str:
+        """The name under which known_hosts lists this endpoint's key (as OpenSSH writes it)."""
+        return self.address if self.port == 22 else f"[{self.address}]:{self.port}"
+
+
+def fingerprint(key: paramiko.PKey) -> str:
+    """OpenSSH's `SHA256:…` fingerprint of a public key."""
+    digest = hashlib.sha256(key.asbytes()).digest()
+    return "SHA256:" + base64.b64encode(digest).decode().rstrip("=")
+
+
+def load_ssh_config(path: str | None) -> paramiko.SSHConfig | None:
+    if path is None:
+        return None
+    expanded = Path(path).expanduser()
+    if not expanded.is_file():
+        return None
+    try:
+        return paramiko.SSHConfig.from_path(str(expanded))
+    except (OSError, paramiko.ConfigParseError):
+        return None  # ssh itself would complain; we connect with the inventory alone
+
+
+def resolve_endpoint(host: Host, config: paramiko.SSHConfig | None) -> Endpoint:
+    """Apply ~/.ssh/config (looked up by the inventory address) to an inventory host."""
+    entry = config.lookup(host.address) if config is not None else {}
+    address = str(entry.get("hostname", host.address))
+    port = host.port
+    if port == 22 and "port" in entry:
+        port = int(str(entry["port"]))
+    user = host.user
+    if user == "root" and "user" in entry:
+        user = str(entry["user"])
+    identities: list[str] = []
+    if host.identity_file:
+        identities.append(host.identity_file)
+    for item in entry.get("identityfile", []) or []:
+        identities.append(str(item))
+    jump = str(entry.get("proxyjump", "") or "")
+    hops = tuple(h.strip() for h in jump.split(",") if h.strip() and jump.lower() != "none")
+    return Endpoint(
+        name=host.name,
+        address=address,
+        port=port,
+        user=user,
+        identity_files=tuple(os.path.expanduser(p) for p in identities),
+        proxy_jump=hops,
+    )
+
+
+def resolve_jump(spec: str, config: paramiko.SSHConfig | None) -> Endpoint:
+    """A ProxyJump hop `[user@]host[:port]`, itself resolved through ~/.ssh/config."""
+    user_part, at, rest = spec.rpartition("@")
+    name, port_text = rest, ""
+    if rest.startswith("["):
+        name, _, tail = rest[1:].partition("]")
+        port_text = tail.removeprefix(":")
+    elif rest.count(":") == 1:
+        name, _, port_text = rest.partition(":")
+    entry = config.lookup(name) if config is not None else {}
+    port = int(port_text) if port_text.isdigit() else int(str(entry.get("port", 22)))
+    user = user_part if at else str(entry.get("user", os.environ.get("USER", "root")))
+    identities = [os.path.expanduser(str(p)) for p in entry.get("identityfile", []) or []]
+    return Endpoint(
+        name=spec,
+        address=str(entry.get("hostname", name)),
+        port=port,
+        user=user,
+        identity_files=tuple(identities),
+    )
+
+
+class _KnownHostsPolicy(paramiko.MissingHostKeyPolicy):
+    """Unknown key: refuse with its fingerprint, or (explicit opt-in) record it and go on."""
+
+    def __init__(self, endpoint: Endpoint, record_in: str | None, trust: bool) -> None:
+        self._endpoint = endpoint
+        self._record_in = record_in
+        self._trust = trust
+
+    def missing_host_key(
+        self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey
+    ) -> None:
+        if self._trust and self._record_in:
+            _append_known_host(self._record_in, hostname, key)
+            return
+        target = self._record_in or "~/.ssh/known_hosts"
+        port_flag = f"-p {self._endpoint.port} " if self._endpoint.port != 22 else ""
+        raise HostKeyRejected(
+            self._endpoint.name,
+            f"unknown host key {key.get_name()} {fingerprint(key)} for {hostname}. "
+            "Compare it with the key on the host (`ssh-keygen -lf "
+            "/etc/ssh/ssh_host_*_key.pub`), then run again with --trust-new-hosts to record it "
+            f"in {target}, or record it yourself: "
+            f"ssh-keyscan {port_flag}{self._endpoint.address} >> {target}",
+        )
+
+
+_KNOWN_HOSTS_LOCK = threading.Lock()
+
+
+def _append_known_host(path: str, name: str, key: paramiko.PKey) -> None:
+    line = f"{name} {key.get_name()} {key.get_base64()}\n"
+    with _KNOWN_HOSTS_LOCK:
+        target = Path(path).expanduser()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("a", encoding="utf-8") as handle:
+            handle.write(line)
+
+
+class SshTransport:
+    """One authenticated SSH connection to one host (see the module docstring)."""
+
+    def __init__(self, host: str, client: paramiko.SSHClient, jumps: Sequence[paramiko.SSHClient]):
+        self.host = host
+        self._client = client
+        self._jumps = list(jumps)
+        self._channels: list[SshChannel] = []
+        self._lock = threading.Lock()
+
+    def _transport(self) -> paramiko.Transport:
+        transport = self._client.get_transport()
+        if transport is None or not transport.is_active():
+            raise HostUnreachable(self.host, "the SSH connection was lost")
+        return transport
+
+    def _open_session(self, timeout: float) -> paramiko.Channel:
+        try:
+            return self._transport().open_session(timeout=timeout)
+        except (paramiko.SSHException, EOFError, OSError) as exc:
+            raise HostUnreachable(self.host, f"cannot open a channel: {_why(exc)}") from None
+
+    def run(self, command: str, *, timeout: float, stdin: str | None = None) -> CommandResult:
+        started = time.monotonic()
+        deadline = started + timeout
+        chan = self._open_session(max(0.1, timeout))
+        try:
+            try:
+                chan.exec_command(command)
+                if stdin is not None:
+                    chan.sendall(stdin.encode())
+                chan.shutdown_write()
+            except (paramiko.SSHException, EOFError, OSError) as exc:
+                raise HostUnreachable(self.host, f"cannot start the command: {_why(exc)}") from None
+            out, err = _Drain(), _Drain()
+            exited_at: float | None = None
+            while True:
+                out.take(chan, stderr=False)
+                err.take(chan, stderr=True)
+                if chan.exit_status_ready():
+                    if _finished(chan):
+                        break
+                    # exited, but a child it left still holds the output open: wait briefly
+                    # for the rest of the output, never for the child
+                    exited_at = exited_at if exited_at is not None else time.monotonic()
+                    if time.monotonic() - exited_at > _EXIT_GRACE:
+                        break
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise CommandTimedOut(
+                        self.host, f"no exit after {timeout:g}s: {_short(command)}"
+                    )
+                if chan.eof_received and not (chan.recv_ready() or chan.recv_stderr_ready()):
+                    # no more output can come: only the exit status is missing
+                    chan.status_event.wait(min(remaining, 1.0))
+                    if not chan.exit_status_ready() and chan.closed:
+                        raise HostUnreachable(self.host, "the channel closed without exit status")
+                else:
+                    select.select([chan], [], [], min(remaining, 0.1 if exited_at else 1.0))
+                if not self._transport_alive():
+                    raise HostUnreachable(self.host, "the SSH connection was lost mid-command")
+            status = chan.recv_exit_status()
+        finally:
+            chan.close()
+        return CommandResult(
+            host=self.host,
+            command=command,
+            status=status if status >= 0 else 255,
+            stdout=out.text(),
+            stderr=err.text(),
+            duration=time.monotonic() - started,
+        )
+
+    def _transport_alive(self) -> bool:
+        transport = self._client.get_transport()
+        return transport is not None and transport.is_active()
+
+    def open_channel(self, command: str) -> Channel:
+        chan = self._open_session(10.0)
+        try:
+            chan.exec_command(command)
+        except (paramiko.SSHException, EOFError, OSError) as exc:
+            chan.close()
+            raise HostUnreachable(self.host, f"cannot start the command: {_why(exc)}") from None
+        channel = SshChannel(self.host, chan)
+        with self._lock:
+            self._channels.append(channel)
+        return channel
+
+    def close(self) -> None:
+        with self._lock:
+            channels, self._channels = self._channels, []
+        for channel in channels:
+            channel.close()
+        for client in [self._client, *reversed(self._jumps)]:
+            with contextlib.suppress(Exception):
+                client.close()
+
+    def abort_connection(self) -> None:
+        """Drop the TCP connection at once, as a crash would (for drills and tests)."""
+        transport = self._client.get_transport()
+        sock = transport.sock if transport is not None else None
+        if isinstance(sock, socket.socket):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        self.close()
+
+
+class SshChannel:
+    """A long-lived remote command, read line by line with deadlines."""
+
+    def __init__(self, host: str, chan: paramiko.Channel) -> None:
+        self.host = host
+        self._chan = chan
+        self._buffer = b""
+
+    def write_line(self, line: str) -> None:
+        try:
+            self._chan.sendall(line.encode() + b"\n")
+        except (paramiko.SSHException, EOFError, OSError) as exc:
+            raise TransportError(self.host, f"the channel is gone: {_why(exc)}") from None
+
+    def read_line(self, timeout: float) -> str | None:
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._buffer:
+            if self._chan.recv_ready():
+                chunk = self._chan.recv(_CHUNK)
+                if not chunk:
+                    return self._rest()
+                self._buffer += chunk
+                continue
+            if self._chan.eof_received or self._chan.closed:
+                if self._chan.recv_ready():
+                    continue
+                return self._rest()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise CommandTimedOut(self.host, f"no line from the channel within {timeout:g}s")
+            select.select([self._chan], [], [], min(remaining, 1.0))
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        return line.decode(errors="replace")
+
+    def _rest(self) -> str | None:
+        if self._buffer:
+            line, self._buffer = self._buffer, b""
+            return line.decode(errors="replace")
+        return None
+
+    def is_open(self) -> bool:
+        return not (self._chan.closed or self._chan.exit_status_ready() or self._chan.eof_received)
+
+    def close(self) -> None:
+        try:
+            self._chan.shutdown_write()  # the remote command reads end of input
+            self._chan.close()
+        except Exception:
+            pass
+
+
+class _Drain:
+    """Collects one stream, keeping at most MAX_OUTPUT bytes."""
+
+    def __init__(self) -> None:
+        self._parts: list[bytes] = []
+        self._size = 0
+        self._dropped = 0
+
+    def take(self, chan: paramiko.Channel, *, stderr: bool) -> None:
+        ready = chan.recv_stderr_ready if stderr else chan.recv_ready
+        recv = chan.recv_stderr if stderr else chan.recv
+        while ready():
+            chunk = recv(_CHUNK)
+            if not chunk:
+                return
+            if self._size < MAX_OUTPUT:
+                self._parts.append(chunk)
+                self._size += len(chunk)
+            else:
+                self._dropped += len(chunk)
+
+    def text(self) -> str:
+        text = b"".join(self._parts).decode(errors="replace")
+        if self._dropped:
+            text += f"\n[gameday: {self._dropped} more bytes of output dropped]\n"
+        return text
+
+
+def _finished(chan: paramiko.Channel) -> bool:
+    """All output has arrived: end of file seen and nothing left in either buffer."""
+    return bool(chan.eof_received or chan.closed) and not (
+        chan.recv_ready() or chan.recv_stderr_ready()
+    )
+
+
+def _why(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text or type(exc).__name__
+
+
+def _short(command: str, limit: int = 80) -> str:
+    flat = " ".join(command.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+class SshConnector:
+    """Opens verified SSH connections to inventory hosts (one call per host; thread-safe)."""
+
+    def __init__(self, inventory: Inventory, options: SshOptions | None = None) -> None:
+        self.inventory = inventory
+        self.options = options or SshOptions()
+        self._config = load_ssh_config(self.options.ssh_config)
+
+    def endpoint(self, name: str) -> Endpoint:
+        host = self.inventory.hosts.get(name)
+        if host is None:
+            raise HostUnreachable(name, "not in the inventory")
+        return resolve_endpoint(host, self._config)
+
+    def open(self, name: str) -> SshTransport:
+        """Connect and authenticate to the inventory host `name` (through its jump hosts).
+
+        Raises HostUnreachable, AuthFailed, HostKeyRejected or TransportError, naming the host.
+        """
+        target = self.endpoint(name)
+        jumps: list[paramiko.SSHClient] = []
+        try:
+            sock: socket.socket | paramiko.Channel | None = None
+            for spec in target.proxy_jump:
+                hop = resolve_jump(spec, self._config)
+                client = self._login(hop, sock, on_behalf_of=name)
+                jumps.append(client)
+                sock = self._through(client, hop, _next_hop(target, spec, self._config), name)
+            client = self._login(target, sock, on_behalf_of=name)
+        except BaseException:
+            for jump in reversed(jumps):
+                jump.close()
+            raise
+        return SshTransport(name, client, jumps)
+
+    def _through(
+        self, jump: paramiko.SSHClient, hop: Endpoint, nxt: Endpoint, name: str
+    ) -> paramiko.Channel:
+        transport = jump.get_transport()
+        assert transport is not None
+        try:
+            return transport.open_channel(
+                "direct-tcpip",
+                (nxt.address, nxt.port),
+                ("127.0.0.1", 0),
+                timeout=self.options.connect_timeout,
+            )
+        except (paramiko.SSHException, EOFError, OSError) as exc:
+            raise HostUnreachable(
+                name, f"jump host {hop.name} cannot reach {nxt.address}:{nxt.port}: {_why(exc)}"
+            ) from None
+
+    def _known_hosts_files(self) -> list[str]:
+        files: list[str] = []
+        if self.options.user_known_hosts:
+            files.append(os.path.expanduser(self.options.user_known_hosts))
+        if self.inventory.known_hosts:
+            files.append(self.inventory.known_hosts)
+        return files
+
+    def _login(
+        self,
+        endpoint: Endpoint,
+        sock: socket.socket | paramiko.Channel | None,
+        *,
+        on_behalf_of: str,
+    ) -> paramiko.SSHClient:
+        label = (
+            on_behalf_of
+            if endpoint.name == on_behalf_of
+            else f"{on_behalf_of} (via {endpoint.name})"
+        )
+        timeout = self.options.connect_timeout
+        if sock is None:
+            sock = _tcp_connect(label, endpoint, timeout)
+        client = paramiko.SSHClient()
+        for path in self._known_hosts_files():
+            if os.path.isfile(path):
+                try:
+                    client.load_system_host_keys(path)
+                except (OSError, paramiko.SSHException) as exc:
+                    sock.close()
+                    raise HostKeyRejected(
+                        label, f"cannot read known_hosts {path}: {_why(exc)}"
+                    ) from None
+        record_in = self.inventory.known_hosts or (
+            os.path.expanduser(self.options.user_known_hosts)
+            if self.options.user_known_hosts
+            else None
+        )
+        client.set_missing_host_key_policy(
+            _KnownHostsPolicy(endpoint, record_in, self.options.trust_new_hosts)
+        )
+        try:
+            client.connect(
+                endpoint.address,
+                port=endpoint.port,
+                username=endpoint.user,
+                # paramiko takes a list of key files; its stubs say str only
+                key_filename=list(endpoint.identity_files) or None,  # type: ignore[arg-type]
+                allow_agent=self.options.use_agent,
+                look_for_keys=self.options.look_for_keys,
+                sock=sock,
+                timeout=timeout,
+                banner_timeout=timeout,
+                auth_timeout=timeout,
+                channel_timeout=timeout,
+            )
+        except BaseException as exc:
+            client.close()
+            sock.close()
+            if isinstance(exc, TransportError):
+                raise
+            if isinstance(exc, Exception):
+                raise _map_connect_error(label, endpoint, exc) from None
+            raise
+        transport = client.get_transport()
+        assert transport is not None
+        if self.options.keepalive:
+            transport.set_keepalive(self.options.keepalive)
+        with contextlib.suppress(paramiko.SSHException, EOFError, OSError):
+            transport.send_ignore()
+        return client
+
+
+def _next_hop(target: Endpoint, spec: str, config: paramiko.SSHConfig | None) -> Endpoint:
+    """The endpoint the jump host `spec` must open a channel to: the next jump or the target."""
+    hops = list(target.proxy_jump)
+    index = hops.index(spec)
+    return resolve_jump(hops[index + 1], config) if index + 1 < len(hops) else target
+
+
+def _tcp_connect(label: str, endpoint: Endpoint, timeout: float) -> socket.socket:
+    where = f"{endpoint.address}:{endpoint.port}"
+    try:
+        sock = socket.create_connection((endpoint.address, endpoint.port), timeout=timeout)
+    except TimeoutError:
+        raise HostUnreachable(label, f"no answer from {where} within {timeout:g}s") from None
+    except ConnectionRefusedError:
+        raise HostUnreachable(
+            label, f"connection refused by {where} (no sshd listening?)"
+        ) from None
+    except socket.gaierror as exc:
+        raise HostUnreachable(label, f"cannot resolve {endpoint.address}: {exc.strerror}") from None
+    except OSError as exc:
+        raise HostUnreachable(label, f"cannot connect to {where}: {exc.strerror or exc}") from None
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return sock
+
+
+def _map_connect_error(label: str, endpoint: Endpoint, exc: Exception) -> TransportError:
+    where = f"{endpoint.address}:{endpoint.port}"
+    if isinstance(exc, paramiko.BadHostKeyException):
+        return HostKeyRejected(
+            label,
+            f"the host key of {endpoint.known_hosts_name} CHANGED: offered "
+            f"{exc.key.get_name()} {fingerprint(exc.key)}, known {exc.expected_key.get_name()} "
+            f"{fingerprint(exc.expected_key)}. Refused: this may be an attack. If the host was "
+            f"really reinstalled, remove the old entry (ssh-keygen -R "
+            f"'{endpoint.known_hosts_name}') and record the new key.",
+        )
+    if isinstance(exc, paramiko.PasswordRequiredException):
+        return AuthFailed(label, f"the key for {endpoint.user} is encrypted: add it to ssh-agent")
+    if isinstance(exc, paramiko.AuthenticationException):
+        return AuthFailed(
+            label,
+            f"{endpoint.user}@{where} refused every key offered "
+            f"({_offered(endpoint)}): {_why(exc)}",
+        )
+    if isinstance(exc, TimeoutError | socket.timeout):
+        return HostUnreachable(label, f"{where} did not finish the SSH handshake in time")
+    if isinstance(exc, paramiko.SSHException):
+        text = _why(exc)
+        if "banner" in text.lower():
+            return HostUnreachable(label, f"{where} does not speak SSH (no banner): {text}")
+        return TransportError(label, f"SSH error with {where}: {text}")
+    if isinstance(exc, EOFError | ConnectionError):
+        return HostUnreachable(label, f"{where} closed the connection during the handshake")
+    if isinstance(exc, OSError):
+        return HostUnreachable(label, f"network error with {where}: {exc.strerror or exc}")
+    return TransportError(label, f"cannot connect to {where}: {type(exc).__name__}: {_why(exc)}")
+
+
+def _offered(endpoint: Endpoint) -> str:
+    parts = [f"key {path}" for path in endpoint.identity_files]
+    parts.append("ssh-agent keys and ~/.ssh/id_*")
+    return ", ".join(parts)
+
+
+def make_connector(
+    inventory: Inventory, options: SshOptions | None = None, *, max_parallel: int = 16
+) -> Connector:
+    """The session's pool: one verified SSH connection per host, opened in parallel."""
+    ssh = SshConnector(inventory, options)
+    return Connector(ssh.open, max_parallel=max_parallel)

@@ -1,0 +1,514 @@
+"""The life of a fault on one host, over a Transport: capability → arm → inject → verify →
+lease → revert → verify reverted → disarm.
+
+`FaultRunner` is one host's driver for one session. Its methods never raise for anything that
+happens on the host or the connection: each returns a frozen `StepResult` with `ok`, a reason a
+facilitator can act on, and timings. A revert that ran but could not be confirmed is
+`ok=False, unconfirmed=True` — never a success.
+
+The host protects itself (see gameday.core.guard): before any inject, `arm` leaves a record and
+a dead-man timer on the host and starts the session's lease watcher there. While the console
+lives, `heartbeat()` renews the lease (the engine calls it, e.g. through `LeaseKeeper`); if the
+console dies, freezes or loses the network, the watcher reverts every fault of the session on
+that host within `lease_seconds`. `revert_everywhere` is the kill switch: one line written into
+every open watcher channel, then each host's acknowledgement.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Literal
+
+from gameday.core import guard
+from gameday.core.faults import FaultPlan
+from gameday.engine.ports import Channel, CommandResult, Transport
+from gameday.errors import CommandTimedOut, TransportError
+
+StepName = Literal[
+    "capability", "arm", "inject", "verify_active", "revert", "verify_reverted", "lease", "command"
+]
+
+DEFAULT_LEASE_SECONDS = 3.0
+"""A console silent this long loses its faults: three missed heartbeats at the default 1 s."""
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """The outcome of one step of one fault (or of the host's lease) on one host."""
+
+    host: str
+    step: StepName
+    fault_id: str
+    ok: bool
+    detail: str = ""
+    """Why it failed (the first failing command's stderr, or the transport error), or a note."""
+    duration: float = 0.0
+    """Seconds the step took, as measured by the console."""
+    unconfirmed: bool = False
+    """revert only: the revert ran (or may have) but no trace-free state was confirmed."""
+    timer: str = ""
+    """arm only: `systemd` or `setsid`, the dead-man timer guarding the fault on the host."""
+    deadline: int | None = None
+    """arm only: when the host's timer fires, in epoch seconds of the host's clock."""
+    via: str = ""
+    """revert only: `console`, `watcher` (kill switch over the lease channel) or `fallback`."""
+
+
+class FaultRunner:
+    """Drives faults on one host for one session, over one transport.
+
+    Thread-safety: `heartbeat` may be called from a keeper thread while another thread runs
+    steps; the lease channel is guarded by a lock. Other methods are meant for one worker per host.
+    """
+
+    def __init__(
+        self,
+        transport: Transport,
+        session_id: str,
+        *,
+        sudo: bool = False,
+        state_dir: str = "/var/lib/gameday",
+        lease_seconds: float = DEFAULT_LEASE_SECONDS,
+        command_timeout: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """Raises ValueError for an unsafe session id or state directory."""
+        self.transport = transport
+        self.session_id = guard.check_id(session_id, "session id")
+        self.sudo = sudo
+        self.paths = guard.GuardPaths(state_dir)
+        self.lease_seconds = lease_seconds
+        self.command_timeout = command_timeout
+        self._clock = clock
+        self._capability: guard.GuardCapability | None = None
+        self._armed: dict[str, FaultPlan] = {}
+        self._lease: Channel | None = None
+        self.watcher_pid: int | None = None
+        """The lease watcher's pid on the host, once started (for drills and tests)."""
+        self._lease_lock = threading.Lock()
+
+    @property
+    def host(self) -> str:
+        return self.transport.host
+
+    @property
+    def armed(self) -> Mapping[str, FaultPlan]:
+        """Faults armed on this host and not yet confirmed reverted, by fault id."""
+        return dict(self._armed)
+
+    # --- capability ---------------------------------------------------------------------------
+
+    def guard_capability(self) -> guard.GuardCapability | StepResult:
+        """What the host offers the guard (probed once, then cached); a failed StepResult if the
+        probe itself failed (e.g. `sudo -n` needs a password)."""
+        if self._capability is not None:
+            return self._capability
+        started = self._clock()
+        try:
+            result = self._run(guard.as_root(guard.probe_script(self.paths), sudo=self.sudo), 20.0)
+        except TransportError as exc:
+            return self._fail("capability", "", exc.problem, started)
+        if not result.ok:
+            reason = _last_line(result.stderr) or f"exit status {result.status}"
+            if self.sudo and "password" in result.stderr.lower():
+                reason = f"sudo -n needs a password ({reason}); allow passwordless sudo"
+            return self._fail("capability", "", f"cannot probe the host: {reason}", started)
+        self._capability = guard.parse_probe(result.stdout)
+        return self._capability
+
+    def check(self, plan: FaultPlan) -> StepResult:
+        """Capability: the guard can run here and each of the plan's capability lines exits 0.
+
+        Changes nothing on the host except creating gameday's state directory.
+        """
+        started = self._clock()
+        capability = self.guard_capability()
+        if isinstance(capability, StepResult):
+            return capability
+        problems = capability.problems()
+        if problems:
+            return self._fail("capability", plan.fault_id, "; ".join(problems), started)
+        for line in plan.capability:
+            try:
+                result = self._run(line, 20.0)
+            except TransportError as exc:
+                return self._fail("capability", plan.fault_id, exc.problem, started)
+            if not result.ok:
+                reason = _last_line(result.stderr) or _last_line(result.stdout)
+                detail = f"{reason or 'exit status ' + str(result.status)} (from: {line})"
+                return self._fail("capability", plan.fault_id, detail, started)
+        return self._ok("capability", plan.fault_id, started)
+
+    # --- arm / inject / verify ---------------------------------------------------------------
+
+    def arm(self, plan: FaultPlan, deadline: float) -> StepResult:
+        """Record the fault and start its dead-man timer `deadline` seconds from now (host clock);
+        start the session's lease watcher on this host if it is not running yet.
+
+        Must succeed before `inject`; a failed arm leaves nothing to revert (a half-written
+        record is removed by the next revert or sweep).
+        """
+        started = self._clock()
+        lease = self.start_lease()
+        if not lease.ok:
+            return self._fail("arm", plan.fault_id, f"no lease: {lease.detail}", started)
+        try:
+            script = guard.arm_script(plan, self.session_id, deadline, self.paths)
+        except ValueError as exc:
+            return self._fail("arm", plan.fault_id, str(exc), started)
+        try:
+            result = self._run(guard.as_root(script, sudo=self.sudo), 20.0)
+        except TransportError as exc:
+            self._armed[plan.fault_id] = plan  # it may have been written: revert must see it
+            return self._fail("arm", plan.fault_id, exc.problem, started)
+        armed = guard.parse_armed(result.stdout)
+        if not result.ok or armed is None:
+            self._armed[plan.fault_id] = plan
+            reason = _last_line(result.stderr) or f"exit status {result.status}"
+            return self._fail("arm", plan.fault_id, f"cannot write the record: {reason}", started)
+        self._armed[plan.fault_id] = plan
+        timer, host_deadline = armed
+        return StepResult(
+            self.host,
+            "arm",
+            plan.fault_id,
+            True,
+            duration=self._clock() - started,
+            timer=timer,
+            deadline=host_deadline,
+        )
+
+    def inject(self, plan: FaultPlan) -> StepResult:
+        """Run the inject lines (stopping at the first failure). Refused unless armed.
+
+        On failure the fault is reverted at once (a partial inject must not stay); the result's
+        detail says whether that revert was confirmed.
+        """
+        started = self._clock()
+        if plan.fault_id not in self._armed:
+            return self._fail("inject", plan.fault_id, "refused: the fault is not armed", started)
+        failure = self._run_all("inject", plan, plan.inject, self.command_timeout, started)
+        if failure is None:
+            return self._ok("inject", plan.fault_id, started)
+        undo = self.revert(plan)
+        note = "reverted" if undo.ok else f"revert UNCONFIRMED: {undo.detail}"
+        return StepResult(
+            self.host,
+            "inject",
+            plan.fault_id,
+            False,
+            detail=f"{failure}; {note}",
+            duration=self._clock() - started,
+        )
+
+    def verify_active(self, plan: FaultPlan) -> StepResult:
+        """Each verify_active line exits 0 iff the fault is in effect."""
+        started = self._clock()
+        failure = self._run_all("verify_active", plan, plan.verify_active, 30.0, started)
+        if failure is None:
+            return self._ok("verify_active", plan.fault_id, started)
+        return self._fail("verify_active", plan.fault_id, f"not in effect: {failure}", started)
+
+    def _run_all(
+        self, step: StepName, plan: FaultPlan, lines: Sequence[str], timeout: float, started: float
+    ) -> str | None:
+        """None when every line exits 0 (one round trip); else the reason."""
+        script = guard.all_succeed(lines)
+        try:
+            result = self._run(guard.as_root(script, sudo=False), timeout)
+        except TransportError as exc:
+            return exc.problem
+        if result.ok:
+            return None
+        reason = _last_line(result.stderr) or _last_line(result.stdout)
+        return reason or f"exit status {result.status}"
+
+    # --- revert ------------------------------------------------------------------------------
+
+    def revert(self, plan: FaultPlan) -> StepResult:
+        """Revert now, verify it is gone, disarm its timer and drop its record — one round trip.
+
+        Idempotent: safe when the fault is already gone or was never injected. `ok` only when
+        confirmed; otherwise `unconfirmed=True` and the host keeps its record for sweep.
+        """
+        started = self._clock()
+        script = guard.revert_script(plan, self.paths, "console")
+        try:
+            result = self._run(guard.as_root(script, sudo=self.sudo), self.command_timeout)
+        except TransportError as exc:
+            detail = f"{exc.problem} (the host's lease watcher and timer still guard it)"
+            return self._unconfirmed(plan.fault_id, detail, started, "console")
+        if result.ok:
+            self._armed.pop(plan.fault_id, None)
+            return StepResult(
+                self.host,
+                "revert",
+                plan.fault_id,
+                True,
+                duration=self._clock() - started,
+                via="console",
+            )
+        reason = _last_line(result.stderr) or f"exit status {result.status}"
+        return self._unconfirmed(
+            plan.fault_id, f"verify_reverted failed: {reason}", started, "console"
+        )
+
+    # --- lease -------------------------------------------------------------------------------
+
+    def start_lease(self) -> StepResult:
+        """Start this session's lease watcher on the host (no-op when it runs already)."""
+        started = self._clock()
+        with self._lease_lock:
+            if self._lease is not None and self._lease.is_open():
+                return self._ok("lease", "", started)
+        capability = self.guard_capability()
+        if isinstance(capability, StepResult):
+            return capability
+        if capability.lease_runner is None:
+            return self._fail("lease", "", "; ".join(capability.problems()), started)
+        command = guard.watcher_command(
+            capability.lease_runner,
+            self.session_id,
+            self.lease_seconds,
+            self.paths,
+            sudo=self.sudo,
+        )
+        try:
+            channel = self.transport.open_channel(command)
+            line = channel.read_line(10.0)
+        except TransportError as exc:
+            return self._fail(
+                "lease", "", f"cannot start the lease watcher: {exc.problem}", started
+            )
+        if line is None or not line.startswith("ready "):
+            channel.close()
+            return self._fail("lease", "", f"the lease watcher did not start: {line!r}", started)
+        pid = line.split()[1]
+        with self._lease_lock:
+            self._lease = channel
+            self.watcher_pid = int(pid) if pid.isdigit() else None
+        return self._ok("lease", "", started)
+
+    def heartbeat(self) -> bool:
+        """Renew the lease. False when no watcher is listening any more (it has reverted the
+        session's faults on this host, or is doing so): the engine must treat them as reverted
+        by the host and confirm with `revert`."""
+        with self._lease_lock:
+            channel = self._lease
+            if channel is None:
+                return False
+            try:
+                channel.write_line("hb")
+            except TransportError:
+                return False
+            return channel.is_open()
+
+    def send_revert(self) -> bool:
+        """The first half of the kill switch: ask the watcher to revert everything now.
+        False when there is no open watcher (then `revert_all_now` falls back to commands)."""
+        with self._lease_lock:
+            channel = self._lease
+            if channel is None:
+                return False
+            try:
+                channel.write_line("revert")
+            except TransportError:
+                return False
+            return True
+
+    def collect_revert(self, timeout: float, started: float) -> dict[str, StepResult]:
+        """The second half: read the watcher's answer and report every armed fault; faults the
+        watcher could not confirm, or all of them when it does not answer, go through
+        `revert` over a fresh command (which reports unconfirmed when that fails too)."""
+        reply: guard.WatcherReply | None = None
+        with self._lease_lock:
+            channel = self._lease
+            deadline = self._clock() + timeout
+            while channel is not None and reply is None:
+                remaining = deadline - self._clock()
+                if remaining <= 0:
+                    break
+                try:
+                    line = channel.read_line(remaining)
+                except (CommandTimedOut, TransportError):
+                    break
+                if line is None:
+                    break
+                reply = guard.parse_reverted(line)
+        outcomes: dict[str, StepResult] = {}
+        for fault_id, plan in list(self._armed.items()):
+            if reply is not None and fault_id not in reply.unconfirmed:
+                # confirmed by the watcher, or its record was already gone (confirmed earlier)
+                self._armed.pop(fault_id, None)
+                outcomes[fault_id] = StepResult(
+                    self.host,
+                    "revert",
+                    fault_id,
+                    True,
+                    duration=self._clock() - started,
+                    via="watcher",
+                )
+            else:
+                result = self.revert(plan)
+                outcomes[fault_id] = _with_via(result, "fallback", self._clock() - started)
+        return outcomes
+
+    def revert_all_now(self, timeout: float = 30.0) -> dict[str, StepResult]:
+        """Kill switch for this host alone (see `revert_everywhere` for many hosts)."""
+        started = self._clock()
+        self.send_revert()
+        return self.collect_revert(timeout, started)
+
+    def run(self, command: str, timeout: float) -> StepResult:
+        """A plain command (a rollback step); ok iff it exits 0 within `timeout`."""
+        started = self._clock()
+        try:
+            result = self._run(command, timeout)
+        except TransportError as exc:
+            return self._fail("command", "", exc.problem, started)
+        if result.ok:
+            return self._ok("command", "", started)
+        reason = _last_line(result.stderr) or f"exit status {result.status}"
+        return self._fail("command", "", reason, started)
+
+    def close(self) -> None:
+        """Close the lease channel: the watcher sees end of input and reverts whatever of this
+        session is still recorded on the host. Call after every fault was reverted."""
+        with self._lease_lock:
+            channel, self._lease = self._lease, None
+            self.watcher_pid = None
+        if channel is not None:
+            channel.close()
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def _run(self, command: str, timeout: float) -> CommandResult:
+        return self.transport.run(command, timeout=timeout)
+
+    def _ok(self, step: StepName, fault_id: str, started: float) -> StepResult:
+        return StepResult(self.host, step, fault_id, True, duration=self._clock() - started)
+
+    def _fail(self, step: StepName, fault_id: str, detail: str, started: float) -> StepResult:
+        return StepResult(
+            self.host, step, fault_id, False, detail=detail, duration=self._clock() - started
+        )
+
+    def _unconfirmed(self, fault_id: str, detail: str, started: float, via: str) -> StepResult:
+        return StepResult(
+            self.host,
+            "revert",
+            fault_id,
+            False,
+            detail=detail,
+            duration=self._clock() - started,
+            unconfirmed=True,
+            via=via,
+        )
+
+
+def _with_via(result: StepResult, via: str, duration: float) -> StepResult:
+    return StepResult(
+        result.host,
+        result.step,
+        result.fault_id,
+        result.ok,
+        result.detail,
+        duration,
+        result.unconfirmed,
+        result.timer,
+        result.deadline,
+        via,
+    )
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1].strip() if lines else ""
+
+
+@dataclass(frozen=True)
+class KillSwitchReport:
+    """Every host's outcome of one kill switch, with the time until the last acknowledgement."""
+
+    outcomes: Mapping[str, Mapping[str, StepResult]]
+    """host → fault id → revert result."""
+    duration: float
+
+    @property
+    def all_confirmed(self) -> bool:
+        return all(r.ok for per_host in self.outcomes.values() for r in per_host.values())
+
+
+def revert_everywhere(
+    runners: Iterable[FaultRunner],
+    *,
+    timeout: float = 30.0,
+    max_parallel: int = 16,
+    clock: Callable[[], float] = time.monotonic,
+) -> KillSwitchReport:
+    """The kill switch: write `revert` into every open watcher channel first (no round trip
+    waits for another), then gather each host's answer in parallel; hosts without a watcher
+    are reverted over fresh commands. Safe to call again (idempotent on the hosts)."""
+    started = clock()
+    hosts = list(runners)
+    for runner in hosts:
+        runner.send_revert()
+    outcomes: dict[str, Mapping[str, StepResult]] = {}
+    if hosts:
+        with ThreadPoolExecutor(max_workers=min(max_parallel, len(hosts))) as pool:
+            for runner, result in zip(
+                hosts, pool.map(lambda r: r.collect_revert(timeout, started), hosts), strict=True
+            ):
+                outcomes[runner.host] = result
+    return KillSwitchReport(outcomes, clock() - started)
+
+
+class LeaseKeeper:
+    """A daemon thread that renews every runner's lease each `interval` seconds.
+
+    `lost` collects hosts whose watcher stopped listening (reported once each).
+    """
+
+    def __init__(
+        self,
+        runners: Iterable[FaultRunner],
+        *,
+        interval: float = 1.0,
+        on_lost: Callable[[str], None] | None = None,
+    ) -> None:
+        self._runners = list(runners)
+        self._interval = interval
+        self._on_lost = on_lost
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.lost: set[str] = set()
+
+    def add(self, runner: FaultRunner) -> None:
+        self._runners.append(runner)
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="lease-keeper", daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def beat_once(self) -> None:
+        for runner in list(self._runners):
+            if runner.host in self.lost or runner.watcher_pid is None:
+                continue
+            if not runner.heartbeat():
+                self.lost.add(runner.host)
+                if self._on_lost is not None:
+                    self._on_lost(runner.host)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._interval):
+            self.beat_once()
