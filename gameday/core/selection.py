@@ -95,7 +95,7 @@ def select_targets(inventory: Inventory, spec: TargetSpec, seed: int | None = No
         else:
             rules[name], spared[name] = verdict
     if not candidates:
-        raise PlanError(_nothing_left(inventory, rules))
+        raise PlanError(_nothing_left(inventory, rules, spared))
     keep = _keep_count(len(candidates), spec)
     picked = set(candidates)
     if keep < len(candidates):
@@ -196,7 +196,9 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def _nothing_left(inventory: Inventory, rules: Mapping[str, str]) -> str:
+def _nothing_left(
+    inventory: Inventory, rules: Mapping[str, str], reasons: Mapping[str, str]
+) -> str:
     if not inventory.hosts:
         return f"no host is a target: the inventory {inventory.file} has no hosts"
     parts = []
@@ -204,5 +206,8 @@ def _nothing_left(inventory: Inventory, rules: Mapping[str, str]) -> str:
         names = [n for n, r in rules.items() if r == rule]
         if names:
             shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+            if rule == TAG_MISMATCH:  # the tags differ per host: show the first one's
+                first = f"{names[0]}: {reasons[names[0]]}"
+                shown = first + (f"; {shown.split(', ', 1)[1]}" if len(names) > 1 else "")
             parts.append(f"{len(names)} {_RULE_SUMMARY[rule]} ({shown})")
     return "no host is a target: " + "; ".join(parts)
