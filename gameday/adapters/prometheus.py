@@ -57,7 +57,7 @@ class PrometheusSource:
             headers={key: secret.reveal() for key, secret in config.headers.items()},
             disable_ssl=not config.verify_tls,
             # retries with backoff would blow the probe's timeout; the next poll is the retry
-            retry=Retry(total=0, raise_on_status=False),
+            retry=Retry(total=0, read=False, raise_on_status=False),
             session=session,
             timeout=self._timeout,
         )
@@ -86,9 +86,11 @@ class PrometheusSource:
                 params={"timeout": f"{self._timeout:g}s"},
                 timeout=self._timeout,
             )
-        except requests.exceptions.Timeout:
-            return Reading(None, f"no answer from Prometheus within {self._timeout:g}s")
+        except requests.exceptions.InvalidJSONError:
+            return Reading(None, f"not a Prometheus API answer from {self._shown_url}")
         except requests.exceptions.RequestException as exc:
+            if _timed_out(exc):
+                return Reading(None, f"no answer from Prometheus within {self._timeout:g}s")
             return Reading(None, f"cannot reach Prometheus at {self._shown_url}: {_cause(exc)}")
         except PrometheusApiClientException:
             return Reading(None, self._refusal())
@@ -189,20 +191,34 @@ def _secret_values(config: PrometheusConfig) -> tuple[str, ...]:
     return tuple(sorted({v for v in values if len(v) >= 4}, key=len, reverse=True))
 
 
-def _cause(exc: BaseException) -> str:
-    """The innermost reason of a requests error, e.g. 'connection refused'."""
-    seen: set[int] = set()
+def _chain(exc: BaseException) -> list[BaseException]:
+    """`exc` and the errors it wraps (requests → urllib3 → socket), outermost first."""
+    chain: list[BaseException] = []
     current: BaseException | None = exc
-    reason = ""
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, OSError) and current.strerror:
-            reason = current.strerror
+    while current is not None and all(current is not seen for seen in chain) and len(chain) < 10:
+        chain.append(current)
         nested = current.args[0] if current.args else None
         inner = getattr(current, "reason", None) or (
             nested if isinstance(nested, BaseException) else None
         )
         current = inner if isinstance(inner, BaseException) else current.__cause__
+    return chain
+
+
+def _timed_out(exc: BaseException) -> bool:
+    return any(
+        isinstance(e, TimeoutError | requests.exceptions.Timeout)
+        or type(e).__name__ in ("ReadTimeoutError", "ConnectTimeoutError")
+        for e in _chain(exc)
+    )
+
+
+def _cause(exc: BaseException) -> str:
+    """The innermost reason of a requests error, e.g. 'connection refused'."""
+    reason = ""
+    for current in _chain(exc):
+        if isinstance(current, OSError) and current.strerror:
+            reason = current.strerror
     if reason:
         return reason[0].lower() + reason[1:]
     if isinstance(exc, requests.exceptions.SSLError):
