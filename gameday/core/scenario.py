@@ -351,8 +351,6 @@ def _read_targets(node: Node, col: _Collector) -> TargetSpec:
     exclude = col.optional(m, "exclude", lambda n: _read_names(n, "host"), ())
     percentage = col.optional(m, "percentage", _read_percentage, None)
     count = col.optional(m, "count", lambda n: n.as_int(min=1, max=100_000), None)
-    if percentage is not None and count is not None:
-        col.add(m.require("count").error("give either percentage or count, not both"))
     max_concurrent = col.optional(m, "max_concurrent", lambda n: n.as_int(min=1), None)
     seed = col.optional(m, "seed", lambda n: n.as_int(min=0, max=2**63 - 1), None)
     return TargetSpec(
@@ -614,13 +612,15 @@ def _read_http(
     measure = measure or "latency_p95"
     if measure == "error_ratio":
         for key, value in (("min", low), ("max", high)):
-            if value is not None and not 0 <= value <= 1:
+            if value is not None and not 0 <= value <= 100:
                 col.add(
                     m.require(key).error(
-                        f"error_ratio is a fraction from 0 to 1 (0.01 = 1%), got {value:g}"
+                        f"error_ratio is a percentage from 0 to 100 (1 = 1%), got {value:g}"
                     )
                 )
-        unit = unit if unit is not None else ""
+        if unit not in (None, "%"):
+            col.add(m.require("unit").error('error_ratio is a percentage; write unit: "%"'))
+        unit = "%"
     else:
         if unit not in (None, "ms"):
             col.add(m.require("unit").error(f"{measure} is measured in ms; write unit: ms"))

@@ -90,10 +90,11 @@ def test_full_fixture_reads_every_key() -> None:
     assert (home.expect_status, home.body_contains, home.requests) == ((200, 204), "ok", 5)
     assert (home.measure, home.max, home.unit) == ("latency_p95", 300.0, "ms")
     errors = probes["homepage_errors"]
-    assert (errors.url, errors.measure, errors.max, errors.timeout) == (
+    assert (errors.url, errors.measure, errors.max, errors.unit, errors.timeout) == (
         "https://shop.internal/",
         "error_ratio",
-        0.05,
+        5,
+        "%",
         5.0,
     )
     queue = probes["queue_depth"]
@@ -157,6 +158,12 @@ def test_select_all_means_no_condition(tmp_path: Path) -> None:
     assert (dict(s.targets.tags), s.targets.groups, s.targets.hosts) == ({}, (), ())
 
 
+def test_percentage_and_count_may_be_combined(tmp_path: Path) -> None:
+    text = with_lines({"  select: {hosts: [web-1]}": "  select: all\n  percentage: 50\n  count: 2"})
+    targets = load_scenario(write(tmp_path, text)).targets
+    assert (targets.percentage, targets.count) == (50, 2)
+
+
 @pytest.mark.parametrize("written", ["34", "34%", "34.5", "100"])
 def test_percentage_accepts_a_number_or_a_percent_sign(tmp_path: Path, written: str) -> None:
     text = with_lines({"  select: {hosts: [web-1]}": f"  select: all\n  percentage: {written}"})
@@ -196,7 +203,9 @@ def test_schedule_bounds(tmp_path: Path, line: str, field: str, problem: str) ->
 
 
 def test_interval_longer_than_duration_is_refused(tmp_path: Path) -> None:
-    text = with_lines({"  duration: 1m": "  duration: 10s", "  probes:": "  interval: 30s\n  probes:"})
+    text = with_lines(
+        {"  duration: 1m": "  duration: 10s", "  probes:": "  interval: 30s\n  probes:"}
+    )
     error = one_error(write(tmp_path, text))
     assert error.field == "schedule.duration"
     assert "no sample would be taken" in error.problem
@@ -235,7 +244,6 @@ def test_unknown_keys_are_all_reported_with_a_suggestion(tmp_path: Path) -> None
         ("  select: {hosts: [web-1]}\n  count: 1.5", "targets.count", "whole number"),
         ("  select: {hosts: [web-1]}\n  max_concurrent: 0", "targets.max_concurrent", "at least"),
         ("  select: {hosts: [web-1]}\n  seed: -1", "targets.seed", "at least 0"),
-        ("  select: {hosts: [web-1]}\n  count: 2\n  percentage: 5", "targets.count", "not both"),
         ("  select: {hosts: [web-1], role: web}", "targets.select.role", "unknown key"),
         ("  select: {tags: [web]}", "targets.select.tags", "expected a mapping"),
         ("  exclude: [web-1]", "targets.select", "is required"),
@@ -292,7 +300,7 @@ PROBE_LINE = '    - {name: up, prometheus: "min(up)", min: 1}'
         ("    - {name: 1up, prometheus: up, max: 1}", "steady_state.probes[0].name", "not a probe"),
         ("    - {prometheus: up, max: 1}", "steady_state.probes[0].name", "is required"),
         ("    - {name: up, prometheus: 'sum(rate(x[5m])', max: 1}", "", "unclosed '('"),
-        ("    - {name: up, prometheus: 'sum(x{a=\"b)', max: 1}", "", "unclosed \" string"),
+        ("    - {name: up, prometheus: 'sum(x{a=\"b)', max: 1}", "", 'unclosed " string'),
         ("    - {name: up, prometheus: 'sum(x))', max: 1}", "", "unmatched ')'"),
         ("    - {name: up, prometheus: up, max: 1, limit: 3}", ".limit", "unknown key"),
         ("    - {name: up, prometheus: up, max: high}", ".max", "expected a number"),
@@ -303,8 +311,13 @@ PROBE_LINE = '    - {name: up, prometheus: "min(up)", min: 1}'
         ("    - {name: up, http: {url: 'http://a/', expect_status: 99}, max: 1}", "status", "at"),
         ("    - {name: up, http: {url: 'http://a/', requests: 0}, max: 1}", ".requests", "least"),
         ("    - {name: up, http: 'http://a/', measure: p99, max: 1}", ".measure", "not one of"),
-        ("    - {name: up, http: 'http://a/', measure: error_ratio, max: 5}", ".max", "fraction"),
+        ("    - {name: up, http: 'http://a/', measure: error_ratio, max: 101}", ".max", "0 to 100"),
         ("    - {name: up, http: 'http://a/', max: 5, unit: s}", ".unit", "measured in ms"),
+        (
+            "    - {name: up, http: 'http://a/', measure: error_ratio, max: 5, unit: ratio}",
+            ".unit",
+            "percentage",
+        ),
         ("    - {name: up, http: 'http://a/', max_latency: 1s, max: 5}", ".max", "max_latency"),
         ("    - {name: up, http: 'http://a/', max_latency: 300}", ".max_latency", "no unit"),
         ("    - {name: up, command: 'echo 1', max: 1}", ".host", "inventory host"),
@@ -336,7 +349,9 @@ def test_empty_probe_list_is_refused(tmp_path: Path) -> None:
 
 
 def test_http_probe_without_threshold_must_say_what_it_measures(tmp_path: Path) -> None:
-    error = one_error(write(tmp_path, with_lines({PROBE_LINE: "    - {name: h, http: 'http://a/'}"})))
+    error = one_error(
+        write(tmp_path, with_lines({PROBE_LINE: "    - {name: h, http: 'http://a/'}"}))
+    )
     assert "needs min or max" in error.problem
 
 
