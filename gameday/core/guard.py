@@ -168,7 +168,7 @@ def parse_probe(stdout: str) -> GuardCapability:
 # --- arm: the record, fire.sh and the dead-man timer --------------------------------------
 
 
-def _write_file(path: str, lines: Iterable[str]) -> str:
+def write_file_command(path: str, lines: Iterable[str]) -> str:
     """`printf '%s\\n' LINE... > PATH` with every line quoted as one word."""
     return f"printf '%s\\n' {render(tuple(lines))} > {render((path,))}"
 
@@ -263,17 +263,17 @@ def arm_script(plan: FaultPlan, session_id: str, seconds: float, paths: GuardPat
             "umask 077",
             f"mkdir -p {q_folder}",
             f"dir={q_folder}",
-            _write_file(f"{folder}/revert.sh", ["#!/bin/sh", each_attempted(plan.revert)]),
-            _write_file(
+            write_file_command(f"{folder}/revert.sh", ["#!/bin/sh", each_attempted(plan.revert)]),
+            write_file_command(
                 f"{folder}/verify_reverted.sh", ["#!/bin/sh", all_succeed(plan.verify_reverted)]
             ),
-            _write_file(
+            write_file_command(
                 f"{folder}/fire.sh",
                 fire_script(paths, fault_id, has_verify=bool(plan.verify_reverted)),
             ),
-            _write_file(f"{folder}/timer.sh", timer_script(paths, fault_id)),
-            _write_file(f"{folder}/session", [session_id]),
-            _write_file(f"{folder}/kind", [plan.kind]),
+            write_file_command(f"{folder}/timer.sh", timer_script(paths, fault_id)),
+            write_file_command(f"{folder}/session", [session_id]),
+            write_file_command(f"{folder}/kind", [plan.kind]),
             f'echo $(( $(date +%s) + {whole} )) > "$dir/deadline"',
             "if [ -d /run/systemd/system ] && command -v systemd-run >/dev/null 2>&1"
             f" && systemd-run --quiet --collect {unit} --on-active={whole}s"

@@ -1,0 +1,213 @@
+"""Rendering of the host-side guard: ids and paths that can reach a shell, quoting of every
+value, exact command shapes, and the parsers of what hosts print back."""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gameday.core import guard
+from gameday.core.faults import FaultPlan
+
+PLAN = FaultPlan(
+    kind="disk_fill",
+    fault_id="web-1.disk_fill-0",
+    host="web-1",
+    capability=("command -v fallocate",),
+    inject=("fallocate -l 1G /var/tmp/.gameday-fill-x",),
+    verify_active=("test -f /var/tmp/.gameday-fill-x",),
+    revert=("rm -f /var/tmp/.gameday-fill-x",),
+    verify_reverted=("test ! -e /var/tmp/.gameday-fill-x",),
+)
+
+
+@pytest.mark.parametrize(
+    "bad", ["", "../x", "a/b", "-rf", ".hidden", "a b", "$(reboot)", "x;y", "é", "a" * 97, "a..b"]
+)
+def test_unsafe_ids_are_refused(bad: str) -> None:
+    with pytest.raises(ValueError):
+        guard.check_id(bad)
+
+
+@pytest.mark.parametrize("good", ["f1", "web-1.disk_fill-0", "S_2026-11-27T09.30", "a" * 96])
+def test_plain_ids_are_accepted(good: str) -> None:
+    assert guard.check_id(good) == good
+
+
+@pytest.mark.parametrize("bad", ["var/lib", "/var/../etc", "/var/lib gameday", "/", "/$HOME", ""])
+def test_state_dir_must_be_a_plain_absolute_path(bad: str) -> None:
+    with pytest.raises(ValueError):
+        guard.GuardPaths(bad)
+
+
+def test_paths_of_a_fault() -> None:
+    paths = guard.GuardPaths("/var/lib/gameday/")
+    assert paths.fault_dir("f1") == "/var/lib/gameday/faults/f1"
+    assert paths.history == "/var/lib/gameday/history"
+    assert guard.timer_unit("f1") == "gameday-fault-f1"
+
+
+def test_as_root_uses_sudo_without_prompting() -> None:
+    script = "echo 'a b' | tr a b"
+    assert shlex.split(guard.as_root(script, sudo=True)) == ["sudo", "-n", "sh", "-c", script]
+    assert shlex.split(guard.as_root(script, sudo=False)) == ["sh", "-c", script]
+
+
+def test_all_succeed_stops_at_the_first_failure_with_its_status(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    script = guard.all_succeed(["true", "exit 7", f"touch {marker}"])
+    result = subprocess.run(["sh", "-c", script], capture_output=True, timeout=10)
+    assert result.returncode == 7
+    assert not marker.exists()
+
+
+def test_each_attempted_runs_every_line_and_reports_failure(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    script = guard.each_attempted(["false", f"touch {marker}"])
+    result = subprocess.run(["sh", "-c", script], capture_output=True, timeout=10)
+    assert result.returncode == 1
+    assert marker.exists()
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet=st.characters(blacklist_characters="\x00"), max_size=40),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_record_files_hold_any_text_exactly(
+    tmp_path_factory: pytest.TempPathFactory, lines: list[str]
+) -> None:
+    target = tmp_path_factory.mktemp("w") / "file"
+    command = guard.write_file_command(str(target), lines)
+    subprocess.run(["sh", "-c", command], check=True, timeout=10)
+    assert target.read_text() == "".join(line + "\n" for line in lines)
+
+
+def test_arm_script_records_then_chooses_a_timer() -> None:
+    script = guard.arm_script(PLAN, "S1", 90.2, guard.GuardPaths("/var/lib/gameday"))
+    lines = script.splitlines()
+    assert lines[:3] == [
+        "set -e",
+        "umask 077",
+        "mkdir -p /var/lib/gameday/faults/web-1.disk_fill-0",
+    ]
+    assert "printf '%s\\n' S1 > /var/lib/gameday/faults/web-1.disk_fill-0/session" in lines
+    assert 'echo $(( $(date +%s) + 91 )) > "$dir/deadline"' in lines  # whole seconds, rounded up
+    systemd = next(line for line in lines if "systemd-run" in line)
+    assert "--unit=gameday-fault-web-1.disk_fill-0 --on-active=91s" in systemd
+    assert systemd.startswith("if [ -d /run/systemd/system ]")
+    assert '  setsid sh "$dir/timer.sh" </dev/null >/dev/null 2>&1 &' in lines
+    assert lines[-1] == 'echo "armed $(cat "$dir/timer") $(cat "$dir/deadline")"'
+
+
+@pytest.mark.parametrize("seconds", [0, 0.5, float("nan"), float("inf")])
+def test_arm_needs_a_real_deadline(seconds: float) -> None:
+    with pytest.raises(ValueError):
+        guard.arm_script(PLAN, "S1", seconds, guard.GuardPaths())
+
+
+def test_arm_refuses_an_unsafe_session_id() -> None:
+    with pytest.raises(ValueError):
+        guard.arm_script(PLAN, "s1; reboot", 60, guard.GuardPaths())
+
+
+def test_fire_script_confirms_before_it_drops_the_record() -> None:
+    lines = guard.fire_script(guard.GuardPaths(), "f1", has_verify=True)
+    text = "\n".join(lines)
+    assert text.index('sh "$dir/revert.sh"') < text.index('sh "$dir/verify_reverted.sh"')
+    assert text.index('sh "$dir/verify_reverted.sh"') < text.index('rm -rf "$dir"')
+    assert lines[-1] == f"exit {guard.UNCONFIRMED_STATUS}"
+    without = "\n".join(guard.fire_script(guard.GuardPaths(), "f1", has_verify=False))
+    assert '[ "$revert_rc" -eq 0 ] && sh "$dir/verify_reverted.sh"' in without
+
+
+def test_revert_script_prefers_the_record_and_falls_back_to_the_plan() -> None:
+    script = guard.revert_script(PLAN, guard.GuardPaths(), "sweep")
+    first, *rest = script.splitlines()
+    assert first == (
+        "if [ -f /var/lib/gameday/faults/web-1.disk_fill-0/fire.sh ]; then"
+        " exec sh /var/lib/gameday/faults/web-1.disk_fill-0/fire.sh sweep; fi"
+    )
+    assert "rm -f /var/tmp/.gameday-fill-x" in "\n".join(rest)
+    assert rest[-1] == "exit 0"
+
+
+@pytest.mark.parametrize("runner", ["bash", "python3"])
+def test_watcher_command_is_one_quoted_argv(runner: guard.LeaseRunner) -> None:
+    command = guard.watcher_command(runner, "S1", 3.0, guard.GuardPaths("/srv/gd"), sudo=True)
+    argv = shlex.split(command)
+    assert argv[:3] == ["sudo", "-n", runner]
+    assert argv[-3:] == ["/srv/gd", "S1", "3"]
+
+
+def test_watcher_lease_keeps_fractions() -> None:
+    command = guard.watcher_command("bash", "S1", 1.25, guard.GuardPaths(), sudo=False)
+    assert shlex.split(command)[-1] == "1.25"
+
+
+def test_python_watcher_compiles() -> None:
+    compile(guard._PYTHON_WATCHER, "watcher", "exec")
+
+
+@pytest.mark.parametrize(
+    ("line", "confirmed", "unconfirmed"),
+    [
+        ("reverted ok=a,b unconfirmed=", ("a", "b"), ()),
+        ("reverted ok= unconfirmed=c", (), ("c",)),
+        ("reverted ok= unconfirmed=", (), ()),
+    ],
+)
+def test_parse_reverted(
+    line: str, confirmed: tuple[str, ...], unconfirmed: tuple[str, ...]
+) -> None:
+    assert guard.parse_reverted(line) == guard.WatcherReply(confirmed, unconfirmed)
+
+
+@pytest.mark.parametrize("line", ["pong", "ready 12", "reverted", ""])
+def test_other_watcher_lines_are_not_replies(line: str) -> None:
+    assert guard.parse_reverted(line) is None
+
+
+def test_parse_probe_and_problems() -> None:
+    full = guard.parse_probe("uid=0\nlease=bash\ntimer=setsid\nstate=writable\n")
+    assert full == guard.GuardCapability(0, "bash", "setsid", True)
+    assert full.problems() == ()
+    bare = guard.parse_probe("uid=1000\n")
+    assert len(bare.problems()) == 3
+
+
+def test_parse_armed() -> None:
+    assert guard.parse_armed("noise\narmed setsid 1795771304\n") == ("setsid", 1795771304)
+    assert guard.parse_armed("armed setsid soon") is None
+
+
+def test_parse_records_skips_names_it_cannot_use() -> None:
+    out = "record f1 S1 disk_fill 100 setsid -\nrecord ../x S1 k 1 setsid -\nrecord f2 S1 k - - x\n"
+    records = guard.parse_records(out)
+    assert [r.fault_id for r in records] == ["f1", "f2"]
+    assert records[0].deadline == 100 and not records[0].unconfirmed
+    assert records[1].deadline is None and records[1].unconfirmed
+
+
+def test_clear_traces_only_touches_what_is_gamedays_by_name() -> None:
+    traces = guard.parse_traces(
+        "trace chain iptables:GAMEDAY-f1\n"
+        "trace chain iptables:INPUT\n"
+        "trace fill /var/tmp/.gameday-fill-f1\n"
+        "trace fill /etc/passwd\n"
+        "trace stress 4242 stress-ng --cpu 1 gameday\n"
+    )
+    script = guard.clear_traces_script(traces)
+    assert "-X GAMEDAY-f1" in script
+    assert "INPUT" not in script.replace("GAMEDAY", "")
+    assert "rm -f -- /var/tmp/.gameday-fill-f1" in script
+    assert "/etc/passwd" not in script
+    assert "4242" in script

@@ -1,0 +1,222 @@
+"""The host-side guard doing its job on this machine (LocalTransport, a temp state directory,
+a file as the fault): timer, lease, kill switch, unconfirmed reverts, leftovers."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gameday.adapters.local import LocalTransport
+from gameday.core.faults import FaultPlan
+from gameday.core.guard import GuardPaths, list_records_script, parse_records
+from gameday.engine.faultrun import FaultRunner, LeaseKeeper, revert_everywhere
+
+
+def file_fault(folder: Path, fault_id: str, *, stuck: bool = False) -> FaultPlan:
+    """A fault whose effect is a file; `stuck` makes its revert fail to remove it."""
+    target = folder / f"effect-{fault_id}"
+    return FaultPlan(
+        kind="custom",
+        fault_id=fault_id,
+        host="localhost",
+        capability=("true",),
+        inject=(f"touch {target}",),
+        verify_active=(f"test -f {target}",),
+        revert=("true",) if stuck else (f"rm -f {target}",),
+        verify_reverted=(f"test ! -e {target}",),
+    )
+
+
+def _sleepers(state: Path) -> list[int]:
+    """Pids of dead-man timers still running for this state directory."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if str(state).encode() in cmdline and b"timer.sh" in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.fixture
+def state(tmp_path: Path) -> Iterator[Path]:
+    folder = tmp_path / "state"
+    yield folder
+    for pid in _sleepers(folder):  # never leave a timer behind, even when a test fails
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+
+
+def _runner(state: Path, *, lease: float = 1.0, session: str = "s1") -> FaultRunner:
+    return FaultRunner(LocalTransport(), session, state_dir=str(state), lease_seconds=lease)
+
+
+def _wait_gone(path: Path, limit: float) -> float:
+    started = time.monotonic()
+    while path.exists() and time.monotonic() - started < limit:
+        time.sleep(0.01)
+    return time.monotonic() - started
+
+
+def _history(state: Path, expect: str, limit: float = 3.0) -> str:
+    """The host's history once it mentions `expect` (the record is dropped just after)."""
+    started = time.monotonic()
+    text = ""
+    while time.monotonic() - started < limit:
+        history = state / "history"
+        text = history.read_text() if history.exists() else ""
+        if expect in text:
+            break
+        time.sleep(0.01)
+    return text
+
+
+def _records(state: Path) -> list[str]:
+    out = LocalTransport().run(list_records_script(GuardPaths(str(state))), timeout=5).stdout
+    return [r.fault_id for r in parse_records(out)]
+
+
+def test_full_life_leaves_nothing_behind(tmp_path: Path, state: Path) -> None:
+    plan = file_fault(tmp_path, "f1")
+    runner = _runner(state, lease=5)
+    assert runner.check(plan).ok
+    armed = runner.arm(plan, 60)
+    assert armed.ok, armed.detail
+    assert armed.timer == "setsid" and armed.deadline is not None
+    assert _records(state) == ["f1"] and len(_sleepers(state)) == 1
+    assert runner.inject(plan).ok
+    assert runner.verify_active(plan).ok
+    reverted = runner.revert(plan)
+    assert reverted.ok and not reverted.unconfirmed
+    assert not (tmp_path / "effect-f1").exists()
+    assert _records(state) == []
+    assert _sleepers(state) == [], "disarm must stop the dead-man timer"
+    assert "f1 reverted by console" in (state / "history").read_text()
+    runner.close()
+
+
+def test_inject_is_refused_unless_armed(tmp_path: Path, state: Path) -> None:
+    plan = file_fault(tmp_path, "f1")
+    result = _runner(state).inject(plan)
+    assert not result.ok and "not armed" in result.detail
+    assert not (tmp_path / "effect-f1").exists()
+
+
+def test_failed_capability_names_the_line_and_reason(tmp_path: Path, state: Path) -> None:
+    plan = FaultPlan(
+        kind="custom",
+        fault_id="f1",
+        host="localhost",
+        capability=("echo 'tc: netem is not supported by this kernel' >&2; exit 2",),
+        inject=(),
+        verify_active=(),
+        revert=(),
+        verify_reverted=(),
+    )
+    result = _runner(state).check(plan)
+    assert not result.ok
+    assert "netem is not supported" in result.detail
+
+
+def test_timer_reverts_at_the_deadline_with_nobody_connected(tmp_path: Path, state: Path) -> None:
+    plan = file_fault(tmp_path, "f1")
+    runner = _runner(state, lease=60)
+    assert runner.arm(plan, 2).ok and runner.inject(plan).ok
+    # the console goes away without closing the lease: only the timer is left
+    assert runner.watcher_pid is not None
+    os.kill(runner.watcher_pid, signal.SIGKILL)
+    waited = _wait_gone(tmp_path / "effect-f1", 6)
+    assert not (tmp_path / "effect-f1").exists(), "the dead-man timer did not revert"
+    assert 1.0 <= waited <= 4.5
+    assert "reverted by timer" in _history(state, "reverted by timer")
+    assert _records(state) == []
+
+
+def test_closing_the_console_side_reverts_at_once(tmp_path: Path, state: Path) -> None:
+    plan = file_fault(tmp_path, "f1")
+    runner = _runner(state, lease=30)
+    assert runner.arm(plan, 600).ok and runner.inject(plan).ok
+    runner.close()  # end of input on the watcher's stdin, as when the console dies
+    assert _wait_gone(tmp_path / "effect-f1", 5) < 1.0
+    assert "reverted by lease" in _history(state, "reverted by lease")
+    assert _sleepers(state) == []
+
+
+def test_missed_heartbeats_revert_within_the_lease(tmp_path: Path, state: Path) -> None:
+    plan = file_fault(tmp_path, "f1")
+    runner = _runner(state, lease=1.0)
+    keeper = LeaseKeeper([runner], interval=0.25)
+    assert runner.arm(plan, 600).ok and runner.inject(plan).ok
+    keeper.start()
+    time.sleep(2.0)  # heartbeats keep the fault in place well past the lease
+    assert (tmp_path / "effect-f1").exists()
+    keeper.stop()  # the console freezes: the channel stays open, but silent
+    waited = _wait_gone(tmp_path / "effect-f1", 5)
+    assert not (tmp_path / "effect-f1").exists()
+    assert waited < 1.0 + 0.5, f"reverted {waited:.2f}s after the last heartbeat"
+    started = time.monotonic()
+    while runner.heartbeat() and time.monotonic() - started < 3:
+        time.sleep(0.05)
+    assert runner.heartbeat() is False, "a watcher that gave up must not look alive"
+    runner.close()
+
+
+def test_kill_switch_reverts_every_fault_and_acknowledges(tmp_path: Path, state: Path) -> None:
+    runners = [_runner(state, lease=30, session=f"s{i}") for i in range(3)]
+    plans = [file_fault(tmp_path, f"f{i}") for i in range(3)]
+    for runner, plan in zip(runners, plans, strict=True):
+        assert runner.arm(plan, 600).ok and runner.inject(plan).ok
+    report = revert_everywhere(runners, timeout=10)
+    assert report.all_confirmed
+    assert {r.via for per in report.outcomes.values() for r in per.values()} == {"watcher"}
+    assert not any((tmp_path / f"effect-f{i}").exists() for i in range(3))
+    assert report.duration < 1.0
+    again = revert_everywhere(runners, timeout=10)  # idempotent: nothing left, nothing fails
+    assert again.all_confirmed
+    for runner in runners:
+        runner.close()
+
+
+def test_revert_that_cannot_be_confirmed_is_never_success(tmp_path: Path, state: Path) -> None:
+    plan = file_fault(tmp_path, "f1", stuck=True)
+    runner = _runner(state, lease=30)
+    assert runner.arm(plan, 600).ok and runner.inject(plan).ok
+    result = runner.revert(plan)
+    assert not result.ok and result.unconfirmed
+    assert _records(state) == ["f1"], "an unconfirmed fault keeps its record for sweep"
+    assert (state / "faults" / "f1" / "outcome").exists()
+    report = revert_everywhere([runner], timeout=10)
+    assert not report.all_confirmed
+    (tmp_path / "effect-f1").unlink()
+    runner.close()
+
+
+def test_failed_inject_is_reverted_at_once(tmp_path: Path, state: Path) -> None:
+    target = tmp_path / "half"
+    plan = FaultPlan(
+        kind="custom",
+        fault_id="f1",
+        host="localhost",
+        capability=(),
+        inject=(f"touch {target}", "echo 'second step broke' >&2; exit 1"),
+        verify_active=(f"test -f {target}",),
+        revert=(f"rm -f {target}",),
+        verify_reverted=(f"test ! -e {target}",),
+    )
+    runner = _runner(state, lease=30)
+    assert runner.arm(plan, 600).ok
+    result = runner.inject(plan)
+    assert not result.ok
+    assert "second step broke" in result.detail and "reverted" in result.detail
+    assert not target.exists() and _records(state) == []
+    runner.close()
