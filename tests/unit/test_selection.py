@@ -377,3 +377,22 @@ def test_pick_does_not_depend_on_the_order_of_the_inventory(
     b = select_targets(shuffled, spec, seed=seed)
     assert set(a.targets) == set(b.targets)
     assert dict(a.spared) == dict(b.spared)
+
+
+def test_worked_example_of_the_inventory_reference_holds() -> None:
+    # docs/inventory.md walks through exactly this selection; keep the page true.
+    inv = load_inventory(FIXTURES / "gameday.yaml")
+    spec = TargetSpec(
+        tags={"env": "staging"}, exclude=("web-2",), count=2, max_concurrent=1, seed=7
+    )
+    sel = select_targets(inv, spec)
+    assert sel.targets == ("web-1", "db-replica-1")
+    assert sel.waves == (("web-1",), ("db-replica-1",))
+    assert dict(sel.spared) == {
+        "web-2": "excluded by the scenario",
+        "web-3": "cut by count 2: 2 of 3 candidates picked (seed 7)",
+        "db-primary-1": "protected by the inventory",
+    }
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "inventory.md").read_text()
+    assert "`cut by count 2: 2 of 3 candidates picked (seed 7)`" in doc
+    assert "`web-1` and `db-replica-1`" in doc
