@@ -132,15 +132,13 @@ def interpret_result(result: object) -> Reading:
         return Reading(None, "empty result")
     if not all(isinstance(item, dict) for item in result):
         return Reading(None, "not a Prometheus API answer")
+    if any("values" in series for series in result):
+        return Reading(None, "query returned a range vector; use an instant query")
     if len(result) > 1:
         return Reading(None, f"query returned {len(result)} series; aggregate it (e.g. sum(...))")
-    series = result[0]
-    if "value" in series:
-        value = series["value"]
-        if isinstance(value, list) and len(value) == 2:
-            return _number(value[1])
-    if "values" in series:
-        return Reading(None, "query returned a range vector; use an instant query")
+    value = result[0].get("value")
+    if isinstance(value, list) and len(value) == 2:
+        return _number(value[1])
     return Reading(None, "not a Prometheus API answer")
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from prometheus_client import CollectorRegistry, Gauge, start_http_server
 
 from gameday.adapters.prometheus import PrometheusSource
 from gameday.core.inventory import PrometheusConfig, Secret
@@ -30,15 +31,34 @@ def _free_port() -> int:
 
 
 def _query_has_data(url: str) -> bool:
+    """True once both scrape targets have been scraped at least once."""
+    query = "count(queue_depth)%20%2B%20count(up)"
     try:
-        with urllib.request.urlopen(f"{url}/api/v1/query?query=up", timeout=1) as response:
+        with urllib.request.urlopen(f"{url}/api/v1/query?query={query}", timeout=1) as response:
             return b'"value"' in response.read()
     except OSError:
         return False
 
 
 @pytest.fixture(scope="module")
-def prometheus_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def exporter_port() -> Iterator[int]:
+    """A tiny exporter: `queue_depth{queue="a"} 42.5` and `queue_depth{queue="b"} 7`."""
+    registry = CollectorRegistry()
+    depth = Gauge("queue_depth", "Jobs waiting.", ["queue"], registry=registry)
+    depth.labels("a").set(42.5)
+    depth.labels("b").set(7)
+    port = _free_port()
+    server, thread = start_http_server(port, addr="127.0.0.1", registry=registry)
+    try:
+        yield port
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def prometheus_url(tmp_path_factory: pytest.TempPathFactory, exporter_port: int) -> Iterator[str]:
     workdir = tmp_path_factory.mktemp("prometheus")
     port = _free_port()
     config = workdir / "prometheus.yml"
@@ -47,6 +67,8 @@ def prometheus_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "scrape_configs:\n"
         "  - job_name: self\n"
         f"    static_configs: [{{targets: ['127.0.0.1:{port}']}}]\n"
+        "  - job_name: app\n"
+        f"    static_configs: [{{targets: ['127.0.0.1:{exporter_port}']}}]\n"
     )
     log = (workdir / "prometheus.log").open("wb")
     proc = subprocess.Popen(
@@ -96,9 +118,31 @@ def test_single_series_query_gives_its_value(prometheus_url: str) -> None:
     assert reading.value == 1.0, reading.detail
 
 
+def test_exporter_value_is_read_exactly(prometheus_url: str) -> None:
+    source = _source(prometheus_url, 'queue_depth{queue="a"}')
+    assert source.sample().value == 42.5
+    source.close()
+
+
+def test_aggregated_series_give_one_value(prometheus_url: str) -> None:
+    source = _source(prometheus_url, "sum(queue_depth)")
+    assert source.sample().value == 49.5
+    source.close()
+
+
+def test_series_of_one_metric_are_refused_unaggregated(prometheus_url: str) -> None:
+    source = _source(prometheus_url, "queue_depth")
+    reading = source.sample()
+    source.close()
+    assert (reading.value, reading.detail) == (
+        None,
+        "query returned 2 series; aggregate it (e.g. sum(...))",
+    )
+
+
 def test_scalar_arithmetic_gives_its_value(prometheus_url: str) -> None:
     source = _source(prometheus_url, "sum(up) * 100")
-    assert source.sample().value == 100.0
+    assert source.sample().value == 200.0
     source.close()
 
 
@@ -126,7 +170,7 @@ def test_nan_inside_a_vector_is_no_data(prometheus_url: str) -> None:
 
 
 def test_several_series_are_refused_with_a_hint_to_aggregate(prometheus_url: str) -> None:
-    source = _source(prometheus_url, '{__name__=~"up|scrape_samples_scraped"}')
+    source = _source(prometheus_url, '{__name__=~"up|scrape_samples_scraped", job="self"}')
     reading = source.sample()
     source.close()
     assert reading.value is None
