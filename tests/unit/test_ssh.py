@@ -1,0 +1,172 @@
+"""SSH adapter rules that need no server: error mapping, ~/.ssh/config, ProxyJump parsing,
+fingerprints."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+from pathlib import Path
+
+import paramiko
+import pytest
+
+from gameday.adapters import ssh
+from gameday.core.inventory import Host
+from gameday.errors import AuthFailed, HostKeyRejected, HostUnreachable, TransportError
+
+TARGET = ssh.Endpoint("web-1", "10.0.0.5", 2222, "deploy", ())
+
+
+def _key() -> paramiko.PKey:
+    return paramiko.Ed25519Key.from_private_key_file(str(_keyfile()))
+
+
+_KEYS: dict[str, Path] = {}
+
+
+def _keyfile() -> Path:
+    if "k" not in _KEYS:
+        import tempfile
+
+        folder = Path(tempfile.mkdtemp(prefix="gd-key-"))
+        path = folder / "k"
+        subprocess.run(
+            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)],
+            check=True,
+            timeout=30,
+        )
+        _KEYS["k"] = path
+    return _KEYS["k"]
+
+
+def test_fingerprint_matches_ssh_keygen() -> None:
+    out = subprocess.run(
+        ["ssh-keygen", "-lf", str(_keyfile()) + ".pub"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    ).stdout
+    assert ssh.fingerprint(_key()) == out.split()[1]
+
+
+@pytest.mark.parametrize(
+    ("error", "mapped", "words"),
+    [
+        (paramiko.AuthenticationException("Authentication failed."), AuthFailed, "deploy@"),
+        (
+            paramiko.PasswordRequiredException("private key file is encrypted"),
+            AuthFailed,
+            "ssh-agent",
+        ),
+        (
+            paramiko.SSHException("Error reading SSH protocol banner"),
+            HostUnreachable,
+            "does not speak SSH",
+        ),
+        (paramiko.SSHException("Incompatible ssh peer"), TransportError, "SSH error"),
+        (EOFError(), HostUnreachable, "closed the connection"),
+        (
+            ConnectionResetError(104, "Connection reset by peer"),
+            HostUnreachable,
+            "closed the connection",
+        ),
+        (TimeoutError("timed out"), HostUnreachable, "in time"),
+        (OSError(113, "No route to host"), HostUnreachable, "No route to host"),
+        (ValueError("odd"), TransportError, "ValueError"),
+    ],
+)
+def test_connect_errors_map_to_gameday_errors_naming_the_host(
+    error: Exception, mapped: type[TransportError], words: str
+) -> None:
+    result = ssh._map_connect_error("web-1", TARGET, error)
+    assert type(result) is mapped
+    assert result.host == "web-1"
+    assert words in result.message
+
+
+def test_changed_key_error_shows_both_fingerprints_and_refuses() -> None:
+    offered, known = _key(), paramiko.Ed25519Key.from_private_key_file(str(_keyfile()))
+    error = paramiko.BadHostKeyException("10.0.0.5", offered, known)
+    result = ssh._map_connect_error("web-1", TARGET, error)
+    assert isinstance(result, HostKeyRejected)
+    assert "CHANGED" in result.message and ssh.fingerprint(offered) in result.message
+    assert "[10.0.0.5]:2222" in result.message
+
+
+def test_unknown_key_policy_refuses_with_fingerprint_and_the_way_to_trust(tmp_path: Path) -> None:
+    record = tmp_path / "known_hosts"
+    policy = ssh._KnownHostsPolicy(TARGET, str(record), trust=False)
+    with pytest.raises(HostKeyRejected) as caught:
+        policy.missing_host_key(paramiko.SSHClient(), "[10.0.0.5]:2222", _key())
+    assert ssh.fingerprint(_key()) in caught.value.message
+    assert "--trust-new-hosts" in caught.value.message
+    assert "ssh-keyscan -p 2222 10.0.0.5" in caught.value.message
+    assert not record.exists()
+
+
+def test_unknown_key_policy_records_only_when_asked(tmp_path: Path) -> None:
+    record = tmp_path / "sub" / "known_hosts"
+    ssh._KnownHostsPolicy(TARGET, str(record), trust=True).missing_host_key(
+        paramiko.SSHClient(), "[10.0.0.5]:2222", _key()
+    )
+    keys = paramiko.HostKeys(str(record))
+    assert keys.lookup("[10.0.0.5]:2222") is not None
+
+
+def _config(text: str) -> paramiko.SSHConfig:
+    return paramiko.SSHConfig.from_text(text)
+
+
+def test_ssh_config_fills_what_the_inventory_left_at_defaults() -> None:
+    config = _config(
+        "Host web-1\n  HostName 10.0.0.5\n  User deploy\n  Port 2200\n"
+        "  IdentityFile ~/.ssh/web\n  ProxyJump bastion\n"
+    )
+    endpoint = ssh.resolve_endpoint(Host(name="w1", address="web-1"), config)
+    assert (endpoint.address, endpoint.user, endpoint.port) == ("10.0.0.5", "deploy", 2200)
+    assert endpoint.identity_files[0].endswith("/.ssh/web")
+    assert endpoint.proxy_jump == ("bastion",)
+    assert endpoint.known_hosts_name == "[10.0.0.5]:2200"
+
+
+def test_inventory_values_win_over_ssh_config() -> None:
+    config = _config("Host web-1\n  User deploy\n  Port 2200\n")
+    host = Host(name="w1", address="web-1", user="ops", port=2022, identity_file="/k")
+    endpoint = ssh.resolve_endpoint(host, config)
+    assert (endpoint.user, endpoint.port, endpoint.identity_files[0]) == ("ops", 2022, "/k")
+
+
+def test_without_config_the_inventory_is_used_as_is() -> None:
+    endpoint = ssh.resolve_endpoint(Host(name="w1", address="10.1.1.1"), None)
+    assert endpoint == ssh.Endpoint("w1", "10.1.1.1", 22, "root", ())
+    assert endpoint.known_hosts_name == "10.1.1.1"
+
+
+@pytest.mark.parametrize(
+    ("spec", "user", "address", "port"),
+    [
+        ("jump@bastion:2200", "jump", "192.0.2.10", 2200),
+        ("bastion", "admin", "192.0.2.10", 22),
+        ("ops@[2001:db8::1]:2022", "ops", "2001:db8::1", 2022),
+    ],
+)
+def test_proxy_jump_hops_parse_like_ssh(spec: str, user: str, address: str, port: int) -> None:
+    config = _config("Host bastion\n  HostName 192.0.2.10\n  User admin\n")
+    hop = ssh.resolve_jump(spec, config)
+    assert (hop.user, hop.address, hop.port) == (user, address, port)
+
+
+def test_proxy_jump_none_means_direct() -> None:
+    config = _config("Host *\n  ProxyJump none\n")
+    assert ssh.resolve_endpoint(Host(name="w", address="w"), config).proxy_jump == ()
+
+
+def test_unreachable_address_is_mapped_quickly() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    endpoint = ssh.Endpoint("w", "127.0.0.1", port, "root", ())
+    with pytest.raises(HostUnreachable) as caught:
+        ssh._tcp_connect("w", endpoint, 2.0)
+    assert "refused" in caught.value.message
