@@ -136,7 +136,7 @@ class Lines:
     def state_dir_capability(self) -> str:
         return self.sh(
             either_fail(
-                both(self.make_state_dir(), render(("test", "-w", self.ctx.state_dir))),
+                both(self.make_state_dir(), f"[ -w {render((self.ctx.state_dir,))} ]"),
                 f"cannot create or write the gameday state directory {self.ctx.state_dir}",
             )
         )

@@ -37,7 +37,7 @@ class DiskFill:
         file = render((target,))
         size = str(self.size)
         room = (
-            f"{render(('test', '-d', self.path))} || "
+            f"[ -d {render((self.path,))} ] || "
             + fail(f"{self.path} is not a directory on this host")
             + "; avail=$("
             + render(("df", "-B1", "--output=avail", self.path))
@@ -57,7 +57,7 @@ class DiskFill:
             + ' "$avail" >&2; exit 1; fi'
         )
         allocate = (
-            f"{render(('test', '!', '-e', target))} || "
+            f"[ ! -e {file} ] || "
             + fail(f"{target} already exists")
             + f"; {room}; "
             + f"{render(('fallocate', '-l', size, target))} || "
@@ -76,12 +76,11 @@ class DiskFill:
             inject=(lines.sh(allocate),),
             verify_active=(
                 lines.sh(
-                    f"{render(('test', '-f', target))} && "
-                    f'[ "$({render(("stat", "-c", "%s", target))})" -ge {size} ]'
+                    f'[ -f {file} ] && [ "$({render(("stat", "-c", "%s", target))})" -ge {size} ]'
                 ),
             ),
             revert=(lines.cmd("rm", "-f", target),),
-            verify_reverted=(lines.cmd("test", "!", "-e", target),),
+            verify_reverted=(lines.sh(f"[ ! -e {file} ]"),),
             summary=(
                 f"Fill {format_size(self.size)} of {self.path} with {target} "
                 f"(refused if less than {format_size(self.keep_free)} would stay free)"

@@ -64,7 +64,7 @@ class _Stress:
         scratch = self.scratch_dir(fault_id)
         argv = ("stress-ng", *self.stressor(fault_id), "--timeout", f"{seconds}s")
         leader = f"echo $$ > {pgid_file} && exec {render(argv)}"
-        read_pg = f"pg=$(cat {pgid_file} 2>/dev/null); {_DEFINE_NONE}"
+        read_pg = f"pg=$(cat {pgid_file} 2>/dev/null); "
         inject = (
             f"{lines.make_state_dir()} || exit 1; "
             + (f"{render(('mkdir', '-p', scratch))} || exit 1; " if scratch else "")
@@ -83,6 +83,7 @@ class _Stress:
         )
         revert = (
             read_pg
+            + _DEFINE_NONE
             + "case $pg in '') ;; 0*|1|*[!0-9]*) "
             + fail(f"{lines.state('pgid')} does not hold a process-group id")
             + ";; esac; "
@@ -90,9 +91,9 @@ class _Stress:
             + (f"{render(('rm', '-rf', scratch))}; " if scratch else "")
             + f'[ -z "$pg" ] || {_NONE_IN_GROUP}'
         )
-        gone = read_pg + f'{{ [ -z "$pg" ] || {_NONE_IN_GROUP}; }}'
+        gone = read_pg + _DEFINE_NONE + f'{{ [ -z "$pg" ] || {_NONE_IN_GROUP}; }}'
         if scratch:
-            gone += f" && {render(('test', '!', '-e', scratch))}"
+            gone += f" && [ ! -e {render((scratch,))} ]"
         return FaultPlan(
             kind=kind,
             fault_id=fault_id,
@@ -174,7 +175,7 @@ class IoStress(_Stress):
     def extra_capability(self, lines: Lines) -> tuple[str, ...]:
         return (
             lines.sh(
-                f"{render(('test', '-d', self.path))} || "
+                f"[ -d {render((self.path,))} ] || "
                 + fail(f"{self.path} is not a directory on this host")
             ),
         )

@@ -1,0 +1,473 @@
+"""The fault catalog: what a scenario author may write, what is refused, and what a host runs."""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gameday.core.fault_kinds.network import chain_prefix
+from gameday.core.fault_kinds.reference import EXAMPLES
+from gameday.core.fault_kinds.tc import NETEM_MISSING, format_rate, parse_rate, tc_time
+from gameday.core.faults import KINDS, FaultPlan, FaultSpec, HostContext, parse_fault
+from gameday.core.yamlsrc import load_yaml
+from gameday.errors import InputError
+
+HOST = HostContext("web-1")
+
+
+def fault(text: str) -> FaultSpec:
+    return parse_fault(load_yaml("scenario.yaml", text))
+
+
+def plan(text: str, ctx: HostContext = HOST, fault_id: str = "f1a2b3c4") -> FaultPlan:
+    return fault(text).plan(ctx, fault_id, 120)
+
+
+def refused(text: str) -> InputError:
+    with pytest.raises(InputError) as caught:
+        fault(text)
+    return caught.value
+
+
+def all_lines(p: FaultPlan) -> list[str]:
+    return [line for lines in p.phases.values() for line in lines]
+
+
+# --- parsing -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_parses_from_yaml_into_a_frozen_spec(kind: str) -> None:
+    spec = fault(EXAMPLES[kind])
+    assert spec.kind == kind
+    assert spec.line == 1
+    with pytest.raises(AttributeError):
+        spec.kind = "other"  # type: ignore[misc]
+
+
+def test_a_name_label_is_kept() -> None:
+    assert fault("{kind: cpu_stress, name: hot cpus}").name == "hot cpus"
+
+
+def test_defaults_are_the_documented_ones() -> None:
+    cpu = fault("{kind: cpu_stress}")
+    assert (cpu.workers, cpu.load) == (0, 100)  # type: ignore[attr-defined]
+    part = fault("{kind: network_partition}")
+    assert (part.direction, part.protocol, part.ports) == ("both", "all", ())  # type: ignore[attr-defined]
+    assert fault("{kind: network_partition, ports: [80]}").protocol == "tcp"  # type: ignore[attr-defined]
+    disk = fault("{kind: disk_fill, size: 1G}")
+    assert (disk.path, disk.keep_free) == ("/var/tmp", 512 * 1024**2)  # type: ignore[attr-defined]
+    bw = fault("{kind: bandwidth, rate: 10mbit}")
+    assert (bw.interface, bw.burst) == ("auto", 32 * 1024)  # type: ignore[attr-defined]
+    kill = fault("{kind: process_kill, process: nginx}")
+    assert (kill.signal, kill.restart) == ("KILL", None)  # type: ignore[attr-defined]
+    io = fault("{kind: io_stress}")
+    assert (io.path, io.size, io.workers) == ("/tmp", 128 * 1024**2, 1)  # type: ignore[attr-defined]
+
+
+def test_unknown_kind_lists_the_known_kinds_and_suggests_one() -> None:
+    err = refused("{kind: cpu_stres}")
+    assert err.field == "kind"
+    assert "did you mean cpu_stress" in err.problem
+    for kind in KINDS:
+        assert kind in err.problem
+
+
+def test_unknown_key_is_an_error_naming_it() -> None:
+    err = refused("kind: cpu_stress\nload: 50\ncores: 4\n")
+    assert err.field == "cores"
+    assert err.line == 3
+    assert "unknown key" in err.problem
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("{kind: network_latency}", "delay"),
+        ("{kind: packet_loss}", "percent"),
+        ("{kind: bandwidth}", "rate"),
+        ("{kind: disk_fill}", "size"),
+        ("{kind: process_kill}", "process"),
+        ("{kind: process_pause}", "process"),
+        ("{kind: service_stop}", "service"),
+        ("{kind: custom, revert: 'true'}", "inject"),
+        ("{kind: custom, inject: 'true'}", "revert"),
+        ("{name: x}", "kind"),
+    ],
+)
+def test_a_missing_required_parameter_is_named(text: str, field: str) -> None:
+    assert refused(text).field == field
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ('{kind: process_kill, process: "x; rm -rf /"}', "process"),
+        ('{kind: process_pause, process: "$(reboot)"}', "process"),
+        ('{kind: process_kill, process: "-9"}', "process"),
+        ("{kind: process_kill, process: sshd}", "process"),
+        ("{kind: process_pause, process: sh}", "process"),
+        ('{kind: network_latency, delay: 10ms, interface: "eth0;reboot"}', "interface"),
+        ('{kind: bandwidth, rate: 1mbit, interface: "eth0 up"}', "interface"),
+        ('{kind: packet_loss, percent: 1, interface: "../x"}', "interface"),
+        ("{kind: disk_fill, size: 1G, path: ../../etc}", "path"),
+        ("{kind: disk_fill, size: 1G, path: /var/../etc}", "path"),
+        ('{kind: io_stress, path: "/tmp/a\\nb"}', "path"),
+        ("{kind: io_stress, path: tmp}", "path"),
+        ('{kind: service_stop, service: "nginx; reboot"}', "service"),
+        ("{kind: service_stop, service: -nginx}", "service"),
+        ("{kind: network_partition, peers: [10.0.0.0/33]}", "peers[0]"),
+        ('{kind: network_partition, peers: ["10.0.0.1; reboot"]}', "peers[0]"),
+        ("{kind: network_partition, peers: [10.0.0.5/24]}", "peers[0]"),
+        ("{kind: network_partition, peers: ['::1']}", "peers[0]"),
+        ("{kind: network_partition, ports: [0]}", "ports[0]"),
+        ("{kind: network_partition, ports: [65536]}", "ports[0]"),
+        ("{kind: network_partition, ports: ['22; reboot']}", "ports[0]"),
+        ("{kind: network_partition, direction: sideways}", "direction"),
+        ("{kind: network_partition, protocol: icmp}", "protocol"),
+        ("{kind: process_kill, process: nginx, signal: SEGV}", "signal"),
+        ("{kind: cpu_stress, load: 0}", "load"),
+        ("{kind: cpu_stress, load: 101}", "load"),
+        ("{kind: cpu_stress, workers: -1}", "workers"),
+        ("{kind: cpu_stress, workers: many}", "workers"),
+        ("{kind: memory_stress, size: 10}", "size"),
+        ("{kind: packet_loss, percent: 0}", "percent"),
+        ("{kind: packet_loss, percent: 101}", "percent"),
+        ("{kind: network_latency, delay: 100}", "delay"),
+        ("{kind: network_latency, delay: 2m}", "delay"),
+        ("{kind: bandwidth, rate: 1mbps}", "rate"),
+        ("{kind: bandwidth, rate: 1kbit}", "rate"),
+        ("{kind: bandwidth, rate: 1mbit, burst: 100B}", "burst"),
+        ("{kind: disk_fill, size: lots}", "size"),
+        ("{kind: custom, inject: '', revert: 'true'}", "inject"),
+    ],
+)
+def test_bad_or_malicious_parameters_are_input_errors_naming_the_field(
+    text: str, field: str
+) -> None:
+    err = refused(text)
+    assert err.field == field, err.message
+    assert err.file == "scenario.yaml"
+
+
+def test_a_long_process_name_says_what_linux_keeps() -> None:
+    err = refused("{kind: process_kill, process: prometheus-node-exporter}")
+    assert "'prometheus-node'" in err.problem
+
+
+def test_a_cidr_with_host_bits_suggests_the_network() -> None:
+    assert (
+        "did you mean 10.0.0.0/24"
+        in refused("{kind: network_partition, peers: [10.0.0.5/24]}").problem
+    )
+
+
+def test_signal_accepts_sig_prefix_and_lower_case() -> None:
+    assert fault("{kind: process_kill, process: nginx, signal: sigterm}").signal == "TERM"  # type: ignore[attr-defined]
+
+
+# --- values never change the shape of a command ----------------------------------------------
+
+SCALAR = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=20)
+
+
+@settings(max_examples=200)
+@given(SCALAR, st.sampled_from(["process_kill", "process_pause", "service_stop"]))
+def test_any_name_is_refused_or_reaches_the_host_as_one_plain_word(name: str, kind: str) -> None:
+    key = "service" if kind == "service_stop" else "process"
+    text = f"kind: {kind}\n{key}: {_yaml_str(name)}\n"
+    try:
+        p = plan(text)
+    except InputError as err:
+        assert err.field == key
+        return
+    assert re.fullmatch(r"[A-Za-z0-9_.@:+-]+", name)
+    for line in all_lines(p):
+        shlex.split(line)  # every line is well formed
+
+
+@settings(max_examples=200)
+@given(SCALAR)
+def test_any_interface_is_refused_or_a_plain_word(name: str) -> None:
+    text = f"kind: bandwidth\nrate: 1mbit\ninterface: {_yaml_str(name)}\n"
+    try:
+        p = plan(text)
+    except InputError as err:
+        assert err.field == "interface"
+        return
+    assert name == "auto" or re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,14}", name)
+    assert p.inject
+
+
+@settings(max_examples=200)
+@given(SCALAR)
+def test_any_path_is_refused_or_absolute_without_dotdot(path: str) -> None:
+    text = f"kind: disk_fill\nsize: 1M\npath: {_yaml_str(path)}\n"
+    try:
+        spec = fault(text)
+    except InputError as err:
+        assert err.field == "path"
+        return
+    kept = spec.path  # type: ignore[attr-defined]
+    assert kept.startswith("/") and ".." not in kept.split("/")
+    assert not re.search(r"[\x00-\x1f\x7f]", kept)
+
+
+def _yaml_str(text: str) -> str:
+    """A YAML double-quoted scalar holding exactly `text`."""
+    import json
+
+    return json.dumps(text)
+
+
+# --- host context ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_sudo_prefixes_every_privileged_line_in_every_phase(kind: str) -> None:
+    with_sudo = fault(EXAMPLES[kind]).plan(HostContext("h", sudo=True), "f1", 60)
+    without = fault(EXAMPLES[kind]).plan(HostContext("h"), "f1", 60)
+    for phase, lines in with_sudo.phases.items():
+        for line in lines:
+            if line == "true":  # an explicit "nothing to check" placeholder
+                continue
+            assert line.startswith("sudo -n "), f"{phase}: {line}"
+        assert [line.removeprefix("sudo -n ") for line in lines if line != "sudo -n true"] == [
+            line for line in without.phases[phase]
+        ], phase
+    assert with_sudo.capability[0] == "sudo -n true"
+    assert not any("sudo" in line for line in all_lines(without) if kind != "custom")
+
+
+@pytest.mark.parametrize("fault_id", ["", "F1", "a b", "x;y", "a" * 33, "../x"])
+def test_a_fault_id_outside_the_pattern_is_refused(fault_id: str) -> None:
+    with pytest.raises(ValueError):
+        fault("{kind: cpu_stress}").plan(HOST, fault_id, 60)
+
+
+def test_a_relative_state_dir_is_refused() -> None:
+    with pytest.raises(ValueError):
+        fault("{kind: cpu_stress}").plan(HostContext("h", state_dir="state"), "f1", 60)
+
+
+def test_state_files_live_under_the_state_dir_named_by_fault_id() -> None:
+    p = plan("{kind: cpu_stress}", HostContext("h", state_dir="/run/gd"), "abc-1")
+    text = " ".join(all_lines(p))
+    assert "/run/gd/abc-1.pgid" in text and "/run/gd/abc-1.log" in text
+    assert "/var/lib/gameday" not in text
+
+
+# --- network_partition ----------------------------------------------------------------------
+
+
+@settings(max_examples=100)
+@given(
+    st.sampled_from(["ingress", "egress", "both"]),
+    st.lists(st.integers(1, 65535), max_size=4, unique=True),
+    st.lists(st.sampled_from(["10.0.0.0/24", "192.0.2.7", "0.0.0.0/0"]), max_size=2, unique=True),
+    st.sampled_from(["tcp", "udp", "all"]),
+    st.integers(1, 65535),
+)
+def test_the_ssh_port_is_exempted_before_any_drop(
+    direction: str, ports: list[int], peers: list[str], protocol: str, ssh_port: int
+) -> None:
+    text = (
+        f"kind: network_partition\ndirection: {direction}\nprotocol: {protocol}\n"
+        + (f"ports: {ports}\n" if ports else "")
+        + (f"peers: {peers}\n" if peers else "")
+    )
+    p = plan(text, HostContext("h", ssh_port=ssh_port))
+    rules = [shlex.split(line) for line in p.inject if " -A " in line]
+    chains = {r[4] for r in rules}
+    assert chains, "a partition always builds a chain"
+    for chain in chains:
+        mine = [r[5:] for r in rules if r[4] == chain]
+        port_flag = "--dport" if chain.endswith("-in") else "--sport"
+        ssh = mine.index(["-p", "tcp", port_flag, str(ssh_port), "-j", "RETURN"])
+        drops = [i for i, r in enumerate(mine) if r[-1] == "DROP"]
+        assert drops and ssh < min(drops)
+    hooks = [line for line in p.inject if " -I " in line]
+    assert len(hooks) == len(chains)
+    # the jump is the last line of its chain's block: a hooked chain is complete
+    for chain in chains:
+        block = [line for line in p.inject if chain in line]
+        assert " -I " in block[-1]
+
+
+def test_directions_build_their_chains() -> None:
+    assert all(
+        "-in" in line for line in plan("{kind: network_partition, direction: ingress}").inject
+    )
+    assert all(
+        "-out" in line for line in plan("{kind: network_partition, direction: egress}").inject
+    )
+
+
+def test_partition_without_ports_or_peers_cuts_everything_but_lo_and_ssh() -> None:
+    p = plan("{kind: network_partition, direction: ingress}")
+    assert p.inject == (
+        "iptables -w 5 -N GAMEDAY-f1a2b3c4-in",
+        "iptables -w 5 -A GAMEDAY-f1a2b3c4-in -i lo -j RETURN",
+        "iptables -w 5 -A GAMEDAY-f1a2b3c4-in -p tcp --dport 22 -j RETURN",
+        "iptables -w 5 -A GAMEDAY-f1a2b3c4-in -j DROP",
+        "iptables -w 5 -I INPUT 1 -j GAMEDAY-f1a2b3c4-in",
+    )
+
+
+def test_protocol_all_with_ports_drops_tcp_and_udp() -> None:
+    p = plan("{kind: network_partition, direction: egress, ports: [53], protocol: all}")
+    drops = [line for line in p.inject if line.endswith("DROP")]
+    assert drops == [
+        "iptables -w 5 -A GAMEDAY-f1a2b3c4-out -p tcp --dport 53 -j DROP",
+        "iptables -w 5 -A GAMEDAY-f1a2b3c4-out -p udp --dport 53 -j DROP",
+    ]
+
+
+def test_cutting_the_ssh_port_itself_is_said_not_done() -> None:
+    p = plan("{kind: network_partition, ports: [22, 80]}")
+    assert "port 22 is the console's SSH port and is NOT cut" in p.summary
+
+
+def test_long_fault_ids_still_give_valid_chain_names() -> None:
+    long_id = "a" * 32
+    p = plan("{kind: network_partition}", fault_id=long_id)
+    for line in p.inject:
+        for word in shlex.split(line):
+            if word.startswith("GAMEDAY-"):
+                assert len(word) <= 28
+    assert chain_prefix(long_id) != chain_prefix("a" * 31)
+
+
+def test_too_many_rules_is_an_error() -> None:
+    ports = list(range(1, 200))
+    err = refused(f"{{kind: network_partition, ports: {ports}, peers: [10.0.0.0/8, 10.1.0.0/16]}}")
+    assert "rules" in err.problem
+
+
+# --- tc ----------------------------------------------------------------------------------------
+
+
+def test_netem_capability_tries_netem_in_a_scratch_namespace_with_a_clear_message() -> None:
+    p = plan("{kind: network_latency, delay: 50ms, interface: eth0}")
+    probe = [line for line in p.capability if "netem delay 1ms" in line]
+    assert len(probe) == 1
+    body = shlex.split(probe[0])[2]
+    assert body.startswith(
+        "unshare -n tc qdisc add dev lo root netem delay 1ms >/dev/null 2>&1 || "
+    )
+    assert shlex.quote(NETEM_MISSING) in body
+    assert NETEM_MISSING == (
+        "kernel has no netem (sch_netem): latency and loss faults cannot run on this host"
+    )
+    loss = plan("{kind: packet_loss, percent: 1, interface: eth0}")
+    assert probe[0] in loss.capability
+    assert not any("netem" in line for line in plan("{kind: bandwidth, rate: 1mbit}").capability)
+
+
+def test_an_existing_foreign_root_qdisc_is_refused_not_replaced() -> None:
+    p = plan("{kind: bandwidth, rate: 1mbit, interface: eth0}")
+    refuse = [line for line in p.capability if "will not replace" in line]
+    assert len(refuse) == 1
+    assert '$3 != "0:"' in shlex.split(refuse[0])[2]
+    assert not any("replace" in line and "tc qdisc replace" in line for line in all_lines(p))
+
+
+def test_netem_commands_are_exact() -> None:
+    sub_ms = plan("{kind: network_latency, delay: 1.5ms, interface: ens3}")
+    assert sub_ms.inject == ("tc qdisc add dev ens3 root handle 673a: netem delay 1500us",)
+    latency = plan("{kind: network_latency, delay: 1.5s, jitter: 250ms, interface: ens3}")
+    assert latency.inject == ("tc qdisc add dev ens3 root handle 673a: netem delay 1500ms 250ms",)
+    loss = plan("{kind: packet_loss, percent: 0.5, interface: ens3}")
+    assert loss.inject == ("tc qdisc add dev ens3 root handle 673a: netem loss 0.5%",)
+
+
+def test_auto_interface_uses_the_constant_default_route_fragment() -> None:
+    fragment = (
+        "dev=$(ip -o route show default | "
+        "awk '{for (i = 1; i < NF; i++) if ($i == \"dev\") {print $(i + 1); exit}}')"
+    )
+    for kind in ("network_latency", "packet_loss", "bandwidth"):
+        extra = {
+            "network_latency": "delay: 10ms",
+            "packet_loss": "percent: 1",
+            "bandwidth": "rate: 1mbit",
+        }
+        p = plan(f"kind: {kind}\n{extra[kind]}\n")
+        assert shlex.split(p.inject[0])[2].startswith(fragment)
+        assert p.cleanup == ("rm -f /var/lib/gameday/f1a2b3c4.dev",)
+
+
+@pytest.mark.parametrize(
+    ("text", "bits", "shown"),
+    [
+        ("500kbit", 500_000, "500kbit"),
+        ("1mbit", 10**6, "1mbit"),
+        ("1.5mbit", 1_500_000, "1500kbit"),
+        ("2gbit", 2 * 10**9, "2gbit"),
+        ("10MBIT", 10**7, "10mbit"),
+    ],
+)
+def test_rates(text: str, bits: int, shown: str) -> None:
+    assert parse_rate(text) == bits
+    assert format_rate(bits) == shown
+
+
+def test_tc_times() -> None:
+    assert tc_time(0.1) == "100ms"
+    assert tc_time(0.0015) == "1500us"
+    assert tc_time(2) == "2000ms"
+
+
+# --- stress, disk, processes, custom -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("duration", "timeout"), [(0.2, "1s"), (59.1, "60s"), (300, "300s")])
+def test_stress_ng_ends_by_itself_at_the_fault_duration(duration: float, timeout: str) -> None:
+    p = fault("{kind: cpu_stress}").plan(HOST, "f1", duration)
+    assert f"--timeout {timeout}" in p.inject[0]
+
+
+def test_stress_runs_in_its_own_group_recorded_by_fault_id() -> None:
+    body = shlex.split(plan("{kind: memory_stress, size: 64M}").inject[0])[2]
+    assert "setsid sh -c 'echo $$ > /var/lib/gameday/f1a2b3c4.pgid && exec stress-ng" in body
+    revert = shlex.split(plan("{kind: memory_stress, size: 64M}").revert[0])[2]
+    assert 'kill -TERM "-$pg"' in revert and 'kill -KILL "-$pg"' in revert
+    assert "0*|1|*[!0-9]*)" in revert  # never `kill -- -1` or -0 from a bad file
+
+
+def test_disk_fill_checks_free_space_at_inject_time_too() -> None:
+    p = plan("{kind: disk_fill, path: /data, size: 2G, keep_free: 1G}")
+    need = str(3 * 1024**3)
+    assert f'[ "$avail" -lt {need} ]' in shlex.split(p.inject[0])[2]
+    assert f'[ "$avail" -lt {need} ]' in shlex.split(p.capability[-1])[2]
+    assert p.revert == ("rm -f /data/.gameday-fill-f1a2b3c4",)
+
+
+def test_process_kill_without_restart_says_nothing_restarts_it() -> None:
+    p = plan("{kind: process_kill, process: nginx}")
+    assert p.revert == ("true",) and p.verify_reverted == ("true",)
+    assert not p.revert_verified and p.verified
+    assert "nothing restarts it" in p.summary
+    assert shlex.split(p.inject[0])[2].endswith("; pkill -KILL -x nginx")
+
+
+def test_process_names_are_exact_literal_patterns() -> None:
+    p = plan("{kind: process_pause, process: node.js}")
+    assert "pgrep -x 'node[.]js'" in shlex.split(p.inject[0])[2]
+
+
+def test_custom_commands_are_sent_as_written_and_unverified_phases_say_so() -> None:
+    p = plan("{kind: custom, inject: 'echo \"$HOME\" | tee /tmp/x', revert: 'rm /tmp/x'}")
+    assert shlex.split(p.inject[0]) == ["sh", "-c", 'echo "$HOME" | tee /tmp/x']
+    assert p.verify_active == ("true",) and p.verify_reverted == ("true",)
+    assert not p.verified and not p.revert_verified
+    assert "unverified: active, reverted" in p.summary
+    checked = plan(
+        "{kind: custom, inject: a, revert: b, verify: c, verify_reverted: d, capability: e}"
+    )
+    assert checked.verified and checked.revert_verified
+    assert checked.capability == ("sh -c e",)
