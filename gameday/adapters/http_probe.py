@@ -24,6 +24,7 @@ import math
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections import Counter
 from dataclasses import dataclass
@@ -63,8 +64,7 @@ class HttpSource:
     def __init__(self, probe: Probe) -> None:
         if probe.measure not in MEASURES:
             raise ValueError(f"unknown measure {probe.measure!r} (one of {', '.join(MEASURES)})")
-        if not probe.url.startswith(("http://", "https://")):
-            raise ValueError(f"url must start with http:// or https://: {probe.url!r}")
+        _check_url(probe.url)
         self.name = probe.name
         self._probe = probe
         self._count = max(1, probe.requests)
@@ -149,6 +149,21 @@ class HttpSource:
         if wanted and wanted.encode() not in body:
             return Outcome(False, latency_ms, "body did not match")
         return Outcome(True, latency_ms)
+
+
+def _check_url(url: str) -> None:
+    """Refuse what urllib would fail on at every poll (ValueError, without echoing secrets)."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise ValueError("url is not a valid URL") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"url must be http://HOST/... or https://HOST/...: {url!r}")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("url must not contain credentials (user:password@)")
+    if port == 0:
+        raise ValueError(f"url has port 0: {url!r}")
 
 
 def summarize(outcomes: list[Outcome], measure: str) -> Reading:

@@ -38,6 +38,8 @@ class PrometheusSource:
     """A `MetricSource` for a `prometheus:` probe. Each sample is one `/api/v1/query` call."""
 
     def __init__(self, probe: Probe, config: PrometheusConfig) -> None:
+        """Raises ValueError when the configured URL cannot be a Prometheus URL."""
+        _check_url(config.url)
         self.name = probe.name
         self._query = probe.query
         self._timeout = probe.timeout
@@ -152,6 +154,19 @@ def _number(text: object) -> Reading:
     if math.isinf(value):
         return Reading(None, "+Inf" if value > 0 else "-Inf")
     return Reading(value, "")
+
+
+def _check_url(url: str) -> None:
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - parsing the port is the check
+    except ValueError:
+        raise ValueError("the inventory's prometheus url is not a valid URL") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(
+            f"the inventory's prometheus url must be http://HOST:PORT or https://...: "
+            f"{redact_url(url)!r}"
+        )
 
 
 def redact_url(url: str) -> str:

@@ -67,7 +67,10 @@ def build_source(
                     f"{where} queries Prometheus, but the inventory has no `prometheus:` "
                     "section with its URL"
                 )
-            return PrometheusSource(probe, prometheus)
+            try:
+                return PrometheusSource(probe, prometheus)
+            except ValueError as exc:
+                raise PlanError(f"{where}: {exc}") from None
         if probe.kind == "http":
             return HttpSource(probe)
         if probe.kind == "system":

@@ -173,3 +173,17 @@ def test_bad_probe_is_an_input_error_with_file_and_line() -> None:
     with pytest.raises(InputError) as caught:
         build_source(probe, scenario_file="s.yaml")
     assert caught.value.message.startswith("s.yaml:7: steady_state.probes.home: unknown measure")
+
+
+def test_unusable_prometheus_url_is_a_plan_error_without_its_password() -> None:
+    probe = Probe(name="errors", kind="prometheus", query="up")
+    with pytest.raises(PlanError, match="prometheus url") as caught:
+        build_source(probe, prometheus=PrometheusConfig(url="ftp://u:hunter22@prom/"))
+    assert "hunter22" not in caught.value.message
+
+
+def test_http_url_with_credentials_is_refused_without_echoing_them() -> None:
+    probe = Probe(name="home", kind="http", url="http://admin:hunter22@web/health")
+    with pytest.raises(InputError, match="credentials") as caught:
+        build_source(probe)
+    assert "hunter22" not in caught.value.message
