@@ -306,8 +306,8 @@ class _Builder:
             raise self.error(
                 var.line,
                 var.field,
-                "is a Jinja template, which gameday does not evaluate (give gameday the output "
-                "of `ansible-inventory --list` instead)",
+                "is a Jinja template, which gameday does not evaluate: write the value it "
+                "stands for in the inventory given to gameday",
             )
         try:
             return check(var.value)

@@ -307,16 +307,17 @@ class _Defaults:
 
 def _parse_gameday(root: Node) -> Inventory:
     top = root.as_map()
-    defaults = _read_defaults(top.get("defaults"))
-    known_hosts = _read_known_hosts(top.get("known_hosts"))
-    prometheus = _read_prometheus(top.get("prometheus"))
-    hosts_node = top.get("hosts")
+    nodes = {key: top.get(key) for key in _GAMEDAY_KEYS}
+    top.done()  # a misspelt top key is the first thing to say, before what it leaves missing
+    defaults = _read_defaults(nodes["defaults"])
+    known_hosts = _read_known_hosts(nodes["known_hosts"])
+    prometheus = _read_prometheus(nodes["prometheus"])
+    hosts_node = nodes["hosts"]
     if hosts_node is None:
         raise InputError(top.file, top.line, "hosts", "is required: name at least one host")
     hosts = _read_hosts(hosts_node, defaults)
-    groups = _read_groups(top.get("groups"), hosts)
-    protected = _read_protected(top.get("protected"), hosts)
-    top.done()
+    groups = _read_groups(nodes["groups"], hosts)
+    protected = _read_protected(nodes["protected"], hosts)
     return Inventory(
         file=top.file,
         hosts=MappingProxyType(hosts),

@@ -136,6 +136,7 @@ def test_port_may_be_written_as_text(tmp_path: Path) -> None:
         ("hosts: {a: }\nprotected: [db-1]\n", 2, "protected[0]", "'db-1' is not a host"),
         ("hosts: {}\n", 1, "hosts", "at least one host"),
         ("defaults: {user: x}\n", 1, "hosts", "required"),
+        ("hostz:\n  a: {}\n", 1, "hostz", "unknown key (known keys: defaults, groups, hosts"),
         ("hosts: [a, b]\n", 1, "hosts", "expected a mapping"),
         ("prometheus: {url: 'ftp://x'}\nhosts: {a: }\n", 1, "prometheus.url", "http"),
         ("prometheus: {url: 'http://u:p@x:9090'}\nhosts: {a: }\n", 1, "prometheus.url", "headers"),
