@@ -64,7 +64,8 @@ def validate_paths(paths: Sequence[str], kind: Kind | None = None) -> int:
         if errors:
             all_ok = False
             for line in errors:
-                print(line, file=sys.stderr)
+                # one problem, one line: a message must never spill onto lines of its own
+                print(" ".join(line.splitlines()), file=sys.stderr)
         else:
             print(f"{path}: ok ({summary})")
     return ExitCode.OK if all_ok else ExitCode.BAD_INPUT

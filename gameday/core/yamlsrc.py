@@ -63,8 +63,15 @@ def load_yaml(path: Path | str, text: str | None = None) -> Node:
         line = mark.line + 1 if mark is not None else 0
         problem = exc.problem or exc.context or "invalid YAML"
         raise InputError(name, line, "", f"YAML syntax error: {problem}") from None
+    except yaml.reader.ReaderError as exc:  # a control character: it has a position, no mark
+        line = text.count("\n", 0, exc.position) + 1
+        code = (
+            exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or " ")
+        )
+        problem = f"character U+{code:04X} is a control character, not allowed in YAML"
+        raise InputError(name, line, "", problem) from None
     except yaml.YAMLError as exc:
-        raise InputError(name, 0, "", f"YAML error: {exc}") from None
+        raise InputError(name, 0, "", f"YAML error: {' '.join(str(exc).split())}") from None
     if root is None:
         raise InputError(name, 1, "", "file is empty")
     return Node(root, name, "")
