@@ -132,7 +132,7 @@ def test_hanging_endpoint_times_out_within_the_probe_timeout(server: str) -> Non
     value, detail, elapsed = _sample(_probe(f"{server}/hang", measure="error_ratio", timeout=0.5))
     assert value == 100.0
     assert "timeout" in detail
-    assert elapsed < 0.5 + 0.3
+    assert elapsed < 0.5 + 0.5
 
 
 def test_timeouts_count_as_the_timeout_in_latency_never_as_fast(server: str) -> None:
@@ -144,7 +144,7 @@ def test_trickling_body_is_bounded_by_the_timeout(server: str) -> None:
     value, detail, elapsed = _sample(_probe(f"{server}/drip", measure="error_ratio", timeout=0.5))
     assert value == 100.0
     assert "timeout" in detail
-    assert elapsed < 0.5 + 0.3
+    assert elapsed < 0.5 + 0.5
 
 
 def test_body_match(server: str) -> None:

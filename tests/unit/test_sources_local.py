@@ -106,7 +106,7 @@ def test_slow_command_is_no_data_within_the_timeout() -> None:
     elapsed = time.monotonic() - started
     assert reading.value is None
     assert "0.5s" in reading.detail
-    assert elapsed < 0.5 + 0.3
+    assert elapsed < 0.5 + 0.5
 
 
 def test_nan_and_inf_from_a_command_are_no_data() -> None:

@@ -127,14 +127,14 @@ def test_slow_server_is_no_data_within_the_timeout(server: str) -> None:
     source.close()
     assert reading.value is None
     assert "0.5s" in reading.detail
-    assert elapsed < 0.5 + 0.3
+    assert elapsed < 0.5 + 0.5
 
 
 def test_trickling_server_is_bounded_and_polls_never_pile_up(server: str) -> None:
     source = _source(server, "drip", timeout=0.5)
     started = time.monotonic()
     first = source.sample()
-    assert time.monotonic() - started < 0.5 + 0.3
+    assert time.monotonic() - started < 0.5 + 0.5
     assert first.value is None
     before = len(_Handler.seen)
     second = source.sample()  # the first query is still trickling: no second request is sent
