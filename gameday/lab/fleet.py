@@ -669,7 +669,24 @@ def _remove_files(lab_dir: Path, state: dict[str, Any]) -> None:
 
 
 def _remove_made_dirs(state: dict[str, Any]) -> None:
-    """rmdir (never rm -r) each directory the lab created, deepest first, if it is empty."""
+    """rmdir (never rm -r) each directory the lab created, deepest first, if it is empty and
+    no process mounts something on it (another lab's hosts mount their state dir there, and
+    removing a mount point detaches it in every namespace)."""
     for directory in sorted(set(state["made_dirs"]), key=len, reverse=True):
+        if _mounted_anywhere(directory):
+            continue
         with contextlib.suppress(OSError):
             os.rmdir(directory)
+
+
+def _mounted_anywhere(path: str) -> bool:
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            text = (entry / "mountinfo").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if any(len(f := line.split()) > 4 and f[4] == path for line in text.splitlines()):
+            return True
+    return False
