@@ -1,0 +1,280 @@
+"""The findings document as frozen data: what `build_findings` derives from a journal.
+
+Times are UTC epoch seconds (`ts`, `at`), as in the journal; renderers turn them into ISO times
+and `T+mm:ss` offsets from `Findings.started_at`. Text fields hold plain text with secrets
+already masked; escaping is the renderers' job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Window = Literal["before", "during", "after"]
+RevertStatus = Literal["verified", "unconfirmed", "not_reverted", "never_injected"]
+
+
+@dataclass(frozen=True)
+class Caveat:
+    """Something missing or wrong with the journal, said plainly, and what to run about it."""
+
+    text: str
+    command: str = ""
+
+
+@dataclass(frozen=True)
+class Participant:
+    name: str
+    role: str
+    """Empty when the person only wrote notes and never joined with a role."""
+    notes: int
+
+
+@dataclass(frozen=True)
+class FaultParams:
+    kind: str
+    params: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class RollbackInfo:
+    name: str
+    command: str
+    host: str
+    required: bool
+
+
+@dataclass(frozen=True)
+class ScenarioInfo:
+    id: str
+    title: str
+    hypothesis: str
+    file: str
+    sha256: str
+    faults: tuple[FaultParams, ...]
+    schedule: tuple[tuple[str, str], ...]
+    """warmup / duration / cooldown / interval as written in the snapshot."""
+    rollback: tuple[RollbackInfo, ...]
+    missing: tuple[str, ...]
+    """Plain sentences: what the journal's scenario snapshot does not say."""
+
+
+@dataclass(frozen=True)
+class BlastRadius:
+    planned: bool
+    targets: tuple[str, ...]
+    spared: tuple[tuple[str, str], ...]
+    """(host, reason)."""
+    waves: tuple[tuple[str, ...], ...]
+    seed: int | None
+    faults: tuple[tuple[str, tuple[str, ...]], ...]
+    """(host, fault ids planned on it)."""
+
+
+@dataclass(frozen=True)
+class AbortRuleInfo:
+    text: str
+    fired_at: float | None
+
+
+@dataclass(frozen=True)
+class AbortFired:
+    at: float
+    rule: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class KillSwitchInfo:
+    at: float
+    source: str
+    actor: str
+    reason: str
+    latency: float | None
+    """None when the journal has no KillSwitchDone (the session died during the revert)."""
+    hosts: tuple[tuple[str, str], ...]
+    """(host, outcome: clean | unconfirmed | unreachable)."""
+
+
+@dataclass(frozen=True)
+class AbortInfo:
+    rules: tuple[AbortRuleInfo, ...]
+    fired: tuple[AbortFired, ...]
+    kill_switch: KillSwitchInfo | None
+    rules_known: bool
+    """False when the scenario snapshot has no `abort_when` at all."""
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: float
+    actor: str
+    kind: str
+    """The event type (`fault_injected`, `note_added`…) or `preflight` for a folded run."""
+    text: str
+    command: str = ""
+    """A command line shown next to the text (already redacted)."""
+    tag: str = ""
+    """For notes: note | impact | went_well | went_wrong | lucky | action."""
+
+
+@dataclass(frozen=True)
+class Stats:
+    samples: int
+    """Polls that returned a value."""
+    no_data: int
+    """Polls without a value."""
+    min: float | None
+    mean: float | None
+    max: float | None
+    p95: float | None
+
+
+@dataclass(frozen=True)
+class Point:
+    at: float
+    value: float | None
+    ok: bool | None
+    phase: str
+    window: Window
+
+
+@dataclass(frozen=True)
+class Breach:
+    at: float
+    value: float
+    bound: float
+    direction: str
+    back_at: float | None
+    """When the probe came back within the bound; None if it did not in the journal."""
+
+
+@dataclass(frozen=True)
+class ProbeFindings:
+    name: str
+    kind: str
+    query: str
+    unit: str
+    min: float | None
+    max: float | None
+    threshold: str
+    """`≤ 1%`, `≥ 99%`, `between 10 and 20 ms`, or a sentence saying it is unknown."""
+    before: Stats
+    during: Stats
+    after: Stats
+    breaches: tuple[Breach, ...]
+    points: tuple[Point, ...]
+    missing: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Measure:
+    seconds: float | None
+    """None: could not be measured; `text` says why."""
+    text: str
+    """How it was measured (from what to what) or why it is missing."""
+
+
+@dataclass(frozen=True)
+class HostRevertTime:
+    host: str
+    fault_id: str
+    seconds: float
+    by: str
+    verified: bool
+
+
+@dataclass(frozen=True)
+class Durations:
+    to_inject: Measure
+    to_detect: Measure
+    to_recover: Measure
+    reverts: tuple[HostRevertTime, ...]
+    kill_switch: Measure | None
+    """None when the kill switch was not pulled."""
+
+
+@dataclass(frozen=True)
+class RevertCheck:
+    host: str
+    fault_id: str
+    kind: str
+    status: RevertStatus
+    by: str
+    at: float | None
+    detail: str
+    deadline: float | None
+    """When the host's own timer reverts the fault (from FaultArmed)."""
+    revert_commands: tuple[str, ...]
+    todo: tuple[str, ...]
+    """Commands for a person to run now; empty when nothing is left to do."""
+
+
+@dataclass(frozen=True)
+class Note:
+    at: float
+    actor: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ActionItem:
+    at: float
+    actor: str
+    text: str
+    owner: str
+    due: str
+
+
+@dataclass(frozen=True)
+class Appendix:
+    journal_path: str
+    journal_sha256: str
+    session_id: str
+    session_gameday_version: str
+    exporter_version: str
+    events: int
+    skipped_lines: int
+    torn: bool
+    scenario_file: str
+    inventory_file: str
+
+
+@dataclass(frozen=True)
+class Findings:
+    title: str
+    started_at: float | None
+    """None only for an empty journal."""
+    ended_at: float | None
+    """The SessionEnded time, else the last event's time."""
+    finished: bool
+    """A SessionEnded event is in the journal."""
+    environment: str
+    mode: str
+    verdict: str
+    """held | deviated | aborted | revert_unconfirmed | unfinished."""
+    verdict_reason: str
+    summary: tuple[str, ...]
+    caveats: tuple[Caveat, ...]
+    participants: tuple[Participant, ...]
+    scenario: ScenarioInfo
+    blast_radius: BlastRadius
+    aborts: AbortInfo
+    timeline: tuple[TimelineEntry, ...]
+    fault_window: tuple[float, float] | None
+    fault_window_end: str
+    """Why the window ends where it does: `last revert` or `end of the journal`."""
+    probes: tuple[ProbeFindings, ...]
+    durations: Durations
+    reverts: tuple[RevertCheck, ...]
+    went_well: tuple[Note, ...]
+    went_wrong: tuple[Note, ...]
+    lucky: tuple[Note, ...]
+    actions: tuple[ActionItem, ...]
+    appendix: Appendix
+
+    @property
+    def duration(self) -> float | None:
+        if self.started_at is None or self.ended_at is None:
+            return None
+        return self.ended_at - self.started_at
