@@ -1,0 +1,393 @@
+"""Fault plans run for real, inside throwaway network namespaces this test creates.
+
+Each test builds a small two-namespace network (`host` and `peer`, joined by a veth pair named
+eth0 on both sides, 10.77.0.1 ↔ 10.77.0.2), runs a plan's lines with `ip netns exec HOST sh -c`
+and checks the fault's life: capability → inject → verify_active → revert → verify_reverted,
+and that a second revert is harmless. Processes are ours alone: stress-ng groups recorded in
+the test's own state directory, and copies of `sleep` under a unique name. Everything is
+removed afterwards, by PID and by namespace name, even when a test fails.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from gameday.core.fault_kinds.tc import NETEM_MISSING
+from gameday.core.faults import FaultPlan, HostContext, parse_fault
+from gameday.core.yamlsrc import load_yaml
+
+pytestmark = [
+    pytest.mark.lab,
+    pytest.mark.skipif(
+        os.geteuid() != 0 or shutil.which("ip") is None,
+        reason="needs root and iproute2 to create network namespaces",
+    ),
+]
+
+HOST_IP, PEER_IP = "10.77.0.1", "10.77.0.2"
+
+
+@dataclass
+class Result:
+    status: int
+    stdout: str
+    stderr: str
+
+
+@dataclass
+class Lab:
+    host_ns: str
+    peer_ns: str
+    state_dir: Path
+    ctx: HostContext
+
+    def run(self, line: str, ns: str | None = None, timeout: float = 30) -> Result:
+        out = subprocess.run(
+            ["ip", "netns", "exec", ns or self.host_ns, "sh", "-c", line],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        return Result(out.returncode, out.stdout, out.stderr)
+
+    def phase(self, lines: tuple[str, ...]) -> Result:
+        """Run lines in order; the first failure is the phase's result."""
+        result = Result(0, "", "")
+        for line in lines:
+            result = self.run(line)
+            if result.status != 0:
+                return result
+        return result
+
+    def plan(self, yaml_text: str, duration: float = 60) -> FaultPlan:
+        spec = parse_fault(load_yaml("scenario.yaml", yaml_text))
+        return spec.plan(self.ctx, "t" + secrets.token_hex(4), duration)
+
+
+def _ip(*argv: str) -> None:
+    subprocess.run(["ip", *argv], check=True, capture_output=True, timeout=10)
+
+
+@pytest.fixture
+def lab(tmp_path: Path) -> Iterator[Lab]:
+    token = secrets.token_hex(3)
+    host_ns, peer_ns = f"gdtest-{token}-h", f"gdtest-{token}-p"
+    state = tmp_path / "state"
+    made: list[str] = []
+    try:
+        for ns in (host_ns, peer_ns):
+            _ip("netns", "add", ns)
+            made.append(ns)
+            _ip("-n", ns, "link", "set", "lo", "up")
+        _ip("-n", host_ns, "link", "add", "eth0", "type", "veth", "peer", "name", "eth0",
+            "netns", peer_ns)  # fmt: skip
+        for ns, addr in ((host_ns, HOST_IP), (peer_ns, PEER_IP)):
+            _ip("-n", ns, "addr", "add", f"{addr}/24", "dev", "eth0")
+            _ip("-n", ns, "link", "set", "eth0", "up")
+        _ip("-n", host_ns, "route", "add", "default", "via", PEER_IP, "dev", "eth0")
+        yield Lab(host_ns, peer_ns, state, HostContext("lab-host", 2222, False, str(state)))
+    finally:
+        _kill_recorded_stress_groups(state)
+        for ns in made:
+            subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=10)
+
+
+def _kill_recorded_stress_groups(state: Path) -> None:
+    """Safety net: end the stress-ng groups this test recorded, if a test left one running."""
+    if not state.is_dir():
+        return
+    for file in state.glob("*.pgid"):
+        text = file.read_text().strip()
+        if not text.isdigit() or int(text) <= 1:
+            continue
+        found = subprocess.run(["pgrep", "-g", text, "^stress-ng"], capture_output=True)
+        if found.returncode == 0:
+            os.killpg(int(text), signal.SIGKILL)
+
+
+def _full_life(lab: Lab, plan: FaultPlan) -> None:
+    """capability → inject → verify_active → revert → verify_reverted, revert twice is fine."""
+    for phase in ("capability", "inject", "verify_active"):
+        result = lab.phase(plan.phases[phase])
+        assert result.status == 0, f"{phase}: {result.stderr}"
+    assert lab.phase(plan.verify_reverted).status != 0, "verify_reverted passes while active"
+    for _ in range(2):
+        assert lab.phase(plan.revert).status == 0, "revert must succeed (and be idempotent)"
+        result = lab.phase(plan.verify_reverted)
+        assert result.status == 0, f"verify_reverted: {result.stderr}"
+    assert lab.phase(plan.verify_active).status != 0, "verify_active passes after revert"
+    assert lab.phase(plan.cleanup).status == 0
+
+
+# --- tc --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("interface", ["eth0", "auto"])
+def test_bandwidth_limit_lives_and_leaves_no_qdisc(lab: Lab, interface: str) -> None:
+    plan = lab.plan(f"{{kind: bandwidth, rate: 2mbit, interface: {interface}}}")
+    before = lab.run("tc qdisc show dev eth0").stdout
+    result = lab.phase(plan.capability + plan.inject)
+    assert result.status == 0, result.stderr
+    shown = lab.run("tc qdisc show dev eth0").stdout
+    assert " tbf 67" in shown and "rate 2Mbit" in shown
+    lab.phase(plan.revert)
+    _full_life(lab, plan)
+    assert lab.run("tc qdisc show dev eth0").stdout == before
+
+
+def test_a_foreign_root_qdisc_is_refused_and_left_alone(lab: Lab) -> None:
+    assert (
+        lab.run("tc qdisc add dev eth0 root handle 1: tbf rate 5mbit burst 32k latency 50ms").status
+        == 0
+    )
+    plan = lab.plan("{kind: bandwidth, rate: 1mbit, interface: eth0}")
+    result = lab.phase(plan.capability)
+    assert result.status == 1
+    assert "eth0 already has a root qdisc (tbf 1:); gameday will not replace it" in result.stderr
+    lab.phase(plan.revert)
+    assert "tbf 1: root" in lab.run("tc qdisc show dev eth0").stdout
+
+
+def test_netem_capability_gives_the_clear_message_on_a_kernel_without_netem(lab: Lab) -> None:
+    has_netem = lab.run("unshare -n tc qdisc add dev lo root netem delay 1ms").status == 0
+    for text in (
+        "{kind: network_latency, delay: 100ms, interface: eth0}",
+        "{kind: packet_loss, percent: 5}",
+    ):
+        result = lab.phase(lab.plan(text).capability)
+        if has_netem:
+            assert result.status == 0, result.stderr
+        else:
+            assert result.status == 1
+            assert result.stderr.strip() == NETEM_MISSING
+    assert lab.run("tc qdisc show dev eth0").stdout.startswith("qdisc noqueue 0: root")
+
+
+# --- network_partition -----------------------------------------------------------------------
+
+
+def _listen(lab: Lab, port: int) -> subprocess.Popen[bytes]:
+    code = (
+        "import socket, sys\n"
+        "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+        f"s.bind(('{HOST_IP}', {port})); s.listen(16); print('ready', flush=True)\n"
+        "while True:\n    c, _ = s.accept(); c.close()\n"
+    )
+    proc = subprocess.Popen(
+        ["ip", "netns", "exec", lab.host_ns, sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == b"ready"
+    return proc
+
+
+def _reaches(lab: Lab, port: int) -> bool:
+    code = f"import socket\nsocket.create_connection(('{HOST_IP}', {port}), timeout=1).close()\n"
+    out = subprocess.run(
+        ["ip", "netns", "exec", lab.peer_ns, sys.executable, "-c", code],
+        capture_output=True,
+        timeout=10,
+    )
+    return out.returncode == 0
+
+
+def test_partition_drops_traffic_but_never_the_ssh_port(lab: Lab) -> None:
+    listeners = [_listen(lab, 8080), _listen(lab, 2222)]
+    try:
+        assert _reaches(lab, 8080) and _reaches(lab, 2222)
+        plan = lab.plan("{kind: network_partition}")  # everything, both directions
+        for phase in ("capability", "inject", "verify_active"):
+            result = lab.phase(plan.phases[phase])
+            assert result.status == 0, f"{phase}: {result.stderr}"
+        assert not _reaches(lab, 8080), "the partition lets traffic through"
+        assert _reaches(lab, 2222), "the partition cut the console's SSH port"
+        rules = lab.run("iptables -S").stdout
+        assert f"-N GAMEDAY-{plan.fault_id}-in" in rules
+        _full_life_after_inject(lab, plan)
+        assert _reaches(lab, 8080), "traffic does not flow again after revert"
+        assert "GAMEDAY" not in lab.run("iptables -S").stdout
+    finally:
+        for proc in listeners:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def test_partition_by_port_and_peer_is_exact(lab: Lab) -> None:
+    listeners = [_listen(lab, 8080), _listen(lab, 9090)]
+    try:
+        plan = lab.plan(
+            f"{{kind: network_partition, direction: ingress, ports: [8080], peers: [{PEER_IP}]}}"
+        )
+        assert lab.phase(plan.inject).status == 0
+        assert not _reaches(lab, 8080)
+        assert _reaches(lab, 9090)
+        _full_life_after_inject(lab, plan)
+        assert _reaches(lab, 8080)
+    finally:
+        for proc in listeners:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def _full_life_after_inject(lab: Lab, plan: FaultPlan) -> None:
+    assert lab.phase(plan.verify_active).status == 0
+    assert lab.phase(plan.verify_reverted).status != 0
+    for _ in range(2):
+        assert lab.phase(plan.revert).status == 0
+        result = lab.phase(plan.verify_reverted)
+        assert result.status == 0, result.stderr
+    assert lab.phase(plan.verify_active).status != 0
+
+
+def test_a_half_injected_partition_is_still_reverted(lab: Lab) -> None:
+    plan = lab.plan("{kind: network_partition, direction: both}")
+    for line in plan.inject[:3]:  # the chain exists, not hooked: an interrupted inject
+        assert lab.run(line).status == 0
+    assert lab.phase(plan.verify_active).status != 0
+    assert lab.phase(plan.revert).status == 0
+    assert lab.phase(plan.verify_reverted).status == 0
+
+
+# --- disk_fill -------------------------------------------------------------------------------
+
+
+def test_disk_fill_lives_and_leaves_no_file(lab: Lab, tmp_path: Path) -> None:
+    area = tmp_path / "area"
+    area.mkdir()
+    plan = lab.plan(f"{{kind: disk_fill, path: {area}, size: 4M, keep_free: 1M}}")
+    _full_life(lab, plan)
+    assert list(area.iterdir()) == []
+
+
+def test_disk_fill_refuses_to_leave_less_than_keep_free(lab: Lab, tmp_path: Path) -> None:
+    plan = lab.plan(f"{{kind: disk_fill, path: {tmp_path}, size: 1M, keep_free: 1024T}}")
+    for lines in (plan.capability, plan.inject):
+        result = lab.phase(lines)
+        assert result.status == 1
+        assert "refusing to fill 1M in" in result.stderr and "must keep 1024T free" in result.stderr
+    assert not any(p.name.startswith(".gameday-fill") for p in tmp_path.iterdir())
+
+
+# --- stress ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "{kind: cpu_stress, workers: 1, load: 10}",
+        "{kind: memory_stress, size: 16M}",
+        "{kind: io_stress, path: IO, size: 4M}",
+    ],
+)
+def test_stress_runs_in_its_own_group_and_revert_ends_the_whole_group(
+    lab: Lab, tmp_path: Path, text: str
+) -> None:
+    (tmp_path / "io").mkdir()
+    plan = lab.plan(text.replace("IO", str(tmp_path / "io")), duration=60)
+    for phase in ("capability", "inject", "verify_active"):
+        result = lab.phase(plan.phases[phase])
+        assert result.status == 0, f"{phase}: {result.stderr}"
+    pgid = int((lab.state_dir / f"{plan.fault_id}.pgid").read_text())
+    group = _group(pgid)
+    assert group and all(pgid == os.getpgid(pid) for pid in group)
+    assert lab.phase(plan.inject).status == 1, "a second inject must be refused"
+    _full_life_after_inject(lab, plan)
+    assert lab.phase(plan.cleanup).status == 0
+    assert _group(pgid) == []
+    assert list((tmp_path / "io").iterdir()) == []
+
+
+def test_stress_ends_by_itself_at_its_timeout(lab: Lab) -> None:
+    plan = lab.plan("{kind: cpu_stress, workers: 1, load: 5}", duration=1)
+    assert lab.phase(plan.inject).status == 0
+    pgid = int((lab.state_dir / f"{plan.fault_id}.pgid").read_text())
+    deadline = time.monotonic() + 15
+    while _group(pgid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _group(pgid) == []
+    assert lab.phase(plan.verify_reverted).status == 0
+
+
+def _group(pgid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-g", str(pgid), "^stress-ng"], capture_output=True, text=True)
+    return [int(pid) for pid in out.stdout.split()]
+
+
+# --- processes ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sleeper(tmp_path: Path) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]]]:
+    """Two processes named uniquely (a copy of sleep), so no stranger can match the name."""
+    name = "gds" + secrets.token_hex(4)
+    binary = tmp_path / name
+    shutil.copy(shutil.which("sleep") or "/bin/sleep", binary)
+    procs = [subprocess.Popen([str(binary), "300"]) for _ in range(2)]
+    try:
+        yield name, procs
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGCONT)
+                proc.kill()
+            proc.wait(timeout=10)
+
+
+def test_process_pause_stops_and_resumes_exactly_those_processes(
+    lab: Lab, sleeper: tuple[str, list[subprocess.Popen[bytes]]]
+) -> None:
+    name, procs = sleeper
+    plan = lab.plan(f"{{kind: process_pause, process: {name}}}")
+    for phase in ("capability", "inject", "verify_active"):
+        result = lab.phase(plan.phases[phase])
+        assert result.status == 0, f"{phase}: {result.stderr}"
+    assert all(_state(p.pid) == "T" for p in procs)
+    _full_life_after_inject(lab, plan)
+    assert all(_state(p.pid) in "SR" for p in procs)
+
+
+def test_process_kill_kills_and_restart_brings_one_back(
+    lab: Lab, tmp_path: Path, sleeper: tuple[str, list[subprocess.Popen[bytes]]]
+) -> None:
+    name, procs = sleeper
+    restarted = tmp_path / "restarted.pid"
+    restart = f"{tmp_path / name} 300 & echo $! > {restarted}"
+    plan = lab.plan(f"{{kind: process_kill, process: {name}, signal: TERM, restart: '{restart}'}}")
+    try:
+        for phase in ("capability", "inject", "verify_active"):
+            result = lab.phase(plan.phases[phase])
+            assert result.status == 0, f"{phase}: {result.stderr}"
+        for proc in procs:
+            proc.wait(timeout=10)
+        assert [p.returncode for p in procs] == [-signal.SIGTERM] * 2
+        for _ in range(2):
+            assert lab.phase(plan.revert).status == 0
+            result = lab.phase(plan.verify_reverted)
+            assert result.status == 0, result.stderr
+        pids = subprocess.run(["pgrep", "-x", name], capture_output=True, text=True).stdout.split()
+        assert len(pids) == 1, "the second revert must not start another one"
+    finally:
+        if restarted.exists():
+            os.kill(int(restarted.read_text()), signal.SIGKILL)
+
+
+def test_process_kill_capability_fails_when_no_such_process_runs(lab: Lab) -> None:
+    name = "gdn" + secrets.token_hex(4)
+    result = lab.phase(lab.plan(f"{{kind: process_kill, process: {name}}}").capability)
+    assert result.status == 1
+    assert f"no process named {name} is running on this host" in result.stderr
+
+
+def _state(pid: int) -> str:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
