@@ -21,6 +21,7 @@ Environment proxies are ignored: probes measure the path from this console to th
 from __future__ import annotations
 
 import math
+import ssl
 import threading
 import time
 import urllib.error
@@ -215,12 +216,14 @@ def _left(deadline: float) -> float:
 
 def _reason(error: object) -> str:
     """A short, lower-case reason: `connection refused`, `name not known`, `connection reset`."""
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return f"TLS certificate not trusted ({error.verify_message or 'verification failed'})"
+    if isinstance(error, ssl.SSLError):
+        return f"TLS error: {error.reason or error}"[:120]
     if isinstance(error, OSError) and error.strerror:
         text = error.strerror
     elif isinstance(error, BaseException):
         text = str(error) or type(error).__name__
     else:
         text = str(error)
-    if "ssl" in type(error).__name__.lower() or "CERTIFICATE" in text:
-        text = f"TLS error: {text}"
     return (text[0].lower() + text[1:])[:120] if text else "error"

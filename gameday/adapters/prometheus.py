@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import ssl
 import urllib.parse
 from collections.abc import Iterable
 from typing import Any
@@ -230,6 +231,9 @@ def _cause(exc: BaseException) -> str:
     """The innermost reason of a requests error, e.g. 'connection refused'."""
     reason = ""
     for current in _chain(exc):
+        if isinstance(current, ssl.SSLCertVerificationError):
+            why = current.verify_message or "verification failed"
+            return f"TLS certificate not trusted ({why}); see the inventory's prometheus verify_tls"
         if isinstance(current, OSError) and current.strerror:
             reason = current.strerror
     if reason:
