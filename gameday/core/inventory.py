@@ -157,12 +157,17 @@ def check_user(text: str) -> str:
     return text
 
 
-def check_identity_file(text: str) -> str:
+def check_path(text: str, what: str = "path") -> str:
+    """A local file path that is safe on a command line: one line, not starting with '-'."""
     if not text.strip():
         raise ValueError("a path is required")
     if text.startswith("-") or _CONTROL.search(text) or len(text) > 4096:
-        raise ValueError(f"{text!r} is not a usable key file path")
+        raise ValueError(f"{text!r} is not a usable {what}")
     return text
+
+
+def check_identity_file(text: str) -> str:
+    return check_path(text, "key file path")
 
 
 def check_group_name(text: str) -> str:
@@ -346,7 +351,7 @@ def _read_defaults(node: Node | None) -> _Defaults:
 def _read_known_hosts(node: Node | None) -> str | None:
     if node is None:
         return None
-    value = node.convert(check_identity_file)
+    value = node.convert(check_path)
     if value.startswith("~") or os.path.isabs(value):
         return value
     base = os.path.dirname(os.path.abspath(node.file))

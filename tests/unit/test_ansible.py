@@ -336,3 +336,13 @@ def test_numeric_ranges_give_distinct_names_in_order(
     assert [int(n[1:]) for n in names] == expected
     if pad and begin.startswith("0"):
         assert all(len(n) == 5 for n in names)
+
+
+def test_gameday_protected_as_a_group_var_protects_the_whole_group(tmp_path: Path) -> None:
+    inv = load(
+        tmp_path,
+        "[critical]\ndb1\ndb2 gameday_protected=false\n[critical:vars]\ngameday_protected=true\n"
+        "[web]\nw1\n",
+        "inv.ini",
+    )
+    assert inv.protected == frozenset({"db1"})  # the host's own var wins, as in Ansible

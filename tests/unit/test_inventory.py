@@ -320,3 +320,9 @@ def test_shuffled_inventory_lines_give_only_input_errors(
 ) -> None:
     text = "\n".join(" " * indent + line + noise for line, indent, noise in lines)
     _load_or_input_error(text.encode("utf-8", "surrogatepass"), suffix)
+
+
+def test_bad_known_hosts_path_is_named_as_a_path(tmp_path: Path) -> None:
+    error = error_of(tmp_path, "known_hosts: -oX\nhosts: {a: }\n")
+    assert (error.line, error.field) == (1, "known_hosts")
+    assert "not a usable path" in error.problem
