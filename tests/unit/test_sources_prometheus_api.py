@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gameday.adapters.prometheus import PrometheusSource, interpret_result, redact_url
+from gameday.adapters.prometheus import PrometheusSource, interpret_result, redact_url, scrub
 from gameday.core.inventory import PrometheusConfig, Secret
 from gameday.core.scenario import Probe
 
@@ -185,3 +185,15 @@ def test_anything_but_one_finite_number_is_no_data(result: object, detail: str) 
 
 def test_scalar_result_gives_its_value() -> None:
     assert interpret_result([1700000000.0, "12.5"]).value == 12.5
+
+
+_TEXT = st.text(alphabet="abcdefgh XYZ:=/", max_size=60)
+
+
+@given(st.lists(st.text(alphabet="abcdefgh", min_size=4, max_size=12), max_size=4), _TEXT, _TEXT)
+def test_no_secret_survives_scrubbing(secrets: list[str], before: str, after: str) -> None:
+    text = before + "".join(secrets) + after + (secrets[0] if secrets else "")
+    ordered = sorted(set(secrets), key=len, reverse=True)
+    cleaned = scrub(text, ordered)
+    for secret in secrets:
+        assert secret not in cleaned
