@@ -1,0 +1,546 @@
+"""The session engine: one GameDay from preflight to verdict, for the console and for CI alike.
+
+    preflight → baseline → warmup → for each wave: inject → monitor → revert
+              → rollback → cooldown → after → verdict
+
+Every fact goes through `_emit`: appended to the journal (fsynced) first, then folded into
+`state` with the same reducer a replay uses, then handed to subscribers (the UI posts it as a
+message; the headless printer prints it). Subscribers are called from engine threads.
+
+`kill_switch()` may be called from any thread at any time, any number of times: it latches
+(no injection starts after it), reverts every fault that may be active on every host in
+parallel, and reports each host's outcome. Abort rules and signals take the same path.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Literal
+
+from gameday import __version__
+from gameday.core import events as ev
+from gameday.core.faults import FaultPlan
+from gameday.core.journal import JournalWriter, redact
+from gameday.core.plan import Plan
+from gameday.core.scenario import AbortRule, Probe
+from gameday.core.snapshot import scenario_snapshot
+from gameday.core.state import SessionState
+from gameday.core.steady import AbortTracker, evaluate
+from gameday.engine.clock import Clock, SystemClock
+from gameday.engine.hosts import HostDriver, Outcome
+from gameday.engine.probing import MetricSource, Reading
+from gameday.exit_codes import ExitCode
+
+Listener = Callable[[ev.Event], None]
+
+_EXIT_CODES: dict[ev.Verdict, ExitCode] = {
+    "held": ExitCode.OK,
+    "deviated": ExitCode.DEVIATED,
+    "aborted": ExitCode.ABORTED,
+    "revert_unconfirmed": ExitCode.REVERT_UNCONFIRMED,
+}
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    session_id: str
+    mode: str = "headless"
+    environment: str = ""
+    revert_grace: float = 60.0
+    """Host timers fire at inject + duration + grace: the console reverts first when alive."""
+    heartbeat_interval: float = 1.0
+    participants: tuple[tuple[str, str], ...] = ()
+    """(name, role) pairs announced at the start."""
+
+
+@dataclass(frozen=True)
+class SessionResult:
+    verdict: ev.Verdict | None
+    """None when the session stopped in preflight, before anything was touched."""
+    exit_code: ExitCode
+    reason: str
+
+
+class Session:
+    def __init__(
+        self,
+        plan: Plan,
+        drivers: Mapping[str, HostDriver],
+        sources: Mapping[str, MetricSource],
+        journal: JournalWriter,
+        config: SessionConfig,
+        *,
+        clock: Clock | None = None,
+        unreachable: Mapping[str, str] | None = None,
+    ) -> None:
+        self.plan = plan
+        self.config = config
+        self.state = SessionState()
+        self._drivers = dict(drivers)
+        self._sources = dict(sources)
+        self._journal = journal
+        self._clock = clock or SystemClock()
+        self._unreachable = dict(unreachable or {})
+        self._probes = {p.name: p for p in plan.scenario.steady_state.probes}
+        self._plans = {(p.host, p.fault_id): p for ps in plan.host_plans.values() for p in ps}
+        self._emit_lock = threading.RLock()
+        self._kill_lock = threading.Lock()
+        self._killed = threading.Event()
+        self._stop = threading.Event()
+        self._heartbeat_stop = threading.Event()
+        self._listeners: list[Listener] = []
+        self._tracker = AbortTracker(plan.scenario.abort_when)
+        self._breaching: dict[str, tuple[Literal["above", "below"], float]] = {}
+        self._deviated = False
+
+    # --- what the UI, the CLI and signal handlers call ------------------------------------
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    @property
+    def killed(self) -> bool:
+        return self._killed.is_set()
+
+    def add_note(
+        self, author: str, text: str, tag: ev.NoteTag = "note", owner: str = "", due: str = ""
+    ) -> None:
+        self._emit(ev.NoteAdded(actor=author, text=text, tag=tag, owner=owner, due=due))
+
+    def kill_switch(self, source: str, reason: str = "") -> None:
+        """Stop injecting, revert everything that may be active, verify. Idempotent, any thread."""
+        started = time.monotonic()
+        first = not self._killed.is_set()
+        self._killed.set()
+        self._stop.set()
+        with self._kill_lock:
+            if first:
+                self._emit(ev.KillSwitchPulled(source=source, reason=reason))
+            open_plans = self._open_plans()
+            if not open_plans and not first:
+                return
+            outcomes = self._revert_in_parallel(open_plans, by="kill_switch", fast=True)
+            self._emit(ev.KillSwitchDone(latency=time.monotonic() - started, hosts=outcomes))
+
+    def run(self) -> SessionResult:
+        """Run the whole session in the calling thread; returns the verdict and exit code."""
+        try:
+            self._start()
+            if not self._preflight():
+                return self._finish_without_faults()
+            if self._baseline() and self._warmup():
+                for wave in self.plan.selection.waves:
+                    if not self._run_wave(wave):
+                        break
+            self._revert_everything_open()
+            self._rollback()
+            self._observe("cooldown", self.plan.scenario.schedule.cooldown)
+            self._after()
+            return self._finish()
+        finally:
+            self._heartbeat_stop.set()
+
+    # --- phases -----------------------------------------------------------------------------
+    def _start(self) -> None:
+        scenario = self.plan.scenario
+        self._emit(
+            ev.SessionStarted(
+                session_id=self.config.session_id,
+                scenario_id=scenario.id,
+                scenario_title=scenario.title,
+                scenario_file=scenario.file,
+                scenario_sha256=scenario.sha256,
+                hypothesis=scenario.hypothesis,
+                inventory_file=self.plan.inventory.file,
+                environment=self.config.environment,
+                mode=self.config.mode,
+                gameday_version=__version__,
+                scenario=scenario_snapshot(scenario),
+            )
+        )
+        for name, role in self.config.participants:
+            self._emit(ev.ParticipantJoined(actor=name, name=name, role=role))
+        selection = self.plan.selection
+        self._emit(
+            ev.PlanMade(
+                targets=selection.targets,
+                spared=dict(selection.spared),
+                waves=selection.waves,
+                seed=selection.seed_used,
+                faults={h: tuple(p.fault_id for p in ps) for h, ps in self.plan.host_plans.items()},
+            )
+        )
+
+    def _preflight(self) -> bool:
+        self._phase("preflight")
+        for host, reason in self._unreachable.items():
+            self._emit(ev.PreflightChecked(host=host, check="connect", ok=False, detail=reason))
+        hosts = [h for h in self.plan.selection.targets if h in self._drivers]
+        self._parallel(hosts, self._check_host)
+        return not self.state.preflight_failures
+
+    def _check_host(self, host: str) -> None:
+        driver = self._drivers[host]
+        for plan in self.plan.host_plans.get(host, ()):
+            outcome = driver.check(plan)
+            self._record_commands(host, plan.fault_id, outcome)
+            self._emit(
+                ev.PreflightChecked(
+                    host=host, check=f"{plan.kind} capability", ok=outcome.ok, detail=outcome.detail
+                )
+            )
+
+    def _baseline(self) -> bool:
+        """Steady state must hold before anything is broken, else nothing is."""
+        self._phase("baseline")
+        readings = self._sample_all("baseline")
+        failing = [
+            f"{name}: {self._describe(self._probes[name], r)}"
+            for name, r in readings.items()
+            if evaluate(self._probes[name], r.value) is not True
+        ]
+        if failing:
+            self._abort(
+                "baseline",
+                "steady state does not hold before the experiment: " + "; ".join(failing),
+            )
+            return False
+        return not self._stop.is_set()
+
+    def _warmup(self) -> bool:
+        return self._observe("warmup", self.plan.scenario.schedule.warmup, abort=True)
+
+    def _run_wave(self, wave: Sequence[str]) -> bool:
+        """Inject on every host of the wave, watch for the duration, revert. False: stop."""
+        self._phase("inject")
+        deadline = (
+            self._clock.now() + self.plan.scenario.schedule.duration + self.config.revert_grace
+        )
+        self._start_heartbeats()
+        self._parallel(wave, lambda host: self._inject_host(host, deadline))
+        held = not self._stop.is_set() and self._observe(
+            "monitor", self.plan.scenario.schedule.duration, abort=True, deviate=True
+        )
+        self._revert_everything_open()
+        return held
+
+    def _inject_host(self, host: str, deadline: float) -> None:
+        driver = self._drivers[host]
+        for plan in self.plan.host_plans.get(host, ()):
+            if self._stop.is_set():
+                return
+            outcome = driver.arm(plan, deadline)
+            self._record_commands(host, plan.fault_id, outcome)
+            if not outcome.ok:
+                self._fault_failed(plan, "arm", outcome.detail)
+                return
+            self._emit(
+                ev.FaultArmed(
+                    host=host,
+                    fault_id=plan.fault_id,
+                    kind=plan.kind,
+                    deadline=deadline,
+                    revert=tuple(redact(c) for c in plan.revert),
+                    verify_reverted=tuple(redact(c) for c in plan.verify_reverted),
+                    timer=outcome.timer,
+                )
+            )
+            if not self._inject_one(driver, plan):
+                return
+
+    def _inject_one(self, driver: HostDriver, plan: FaultPlan) -> bool:
+        outcome = driver.inject(plan)
+        self._record_commands(plan.host, plan.fault_id, outcome)
+        if not outcome.ok:
+            self._fault_failed(plan, "inject", outcome.detail)
+            return False
+        self._emit(
+            ev.FaultInjected(
+                host=plan.host, fault_id=plan.fault_id, kind=plan.kind, summary=plan.summary
+            )
+        )
+        if self._killed.is_set():
+            # The kill switch may have swept the hosts before this injection landed.
+            self._revert_in_parallel([plan], by="kill_switch", fast=False)
+            return False
+        return True
+
+    def _fault_failed(self, plan: FaultPlan, step: ev.Step, reason: str) -> None:
+        self._emit(ev.FaultFailed(host=plan.host, fault_id=plan.fault_id, step=step, reason=reason))
+        self._abort("fault failed", f"{plan.kind} on {plan.host}: {step} failed: {reason}")
+
+    def _revert_everything_open(self) -> None:
+        # Under the kill switch's lock: a running kill switch finishes first, then nothing of
+        # what it reverted is reverted twice.
+        with self._kill_lock:
+            open_plans = self._open_plans()
+            if open_plans:
+                self._phase("revert")
+                self._revert_in_parallel(open_plans, by="console", fast=False)
+
+    def _rollback(self) -> None:
+        steps = self.plan.scenario.rollback
+        if not steps:
+            return
+        self._phase("rollback")
+        for step in steps:
+            hosts = [step.host] if step.host else list(self.plan.selection.targets)
+            for host in hosts:
+                driver = self._drivers.get(host)
+                outcome = (
+                    driver.run(step.run, step.timeout)
+                    if driver
+                    else Outcome(False, "not connected")
+                )
+                self._emit(
+                    ev.RollbackRan(
+                        name=step.name,
+                        host=host,
+                        ok=outcome.ok,
+                        required=step.required,
+                        detail=outcome.detail,
+                    )
+                )
+
+    def _after(self) -> None:
+        self._phase("after")
+        readings = self._sample_all("after")
+        if any(evaluate(self._probes[n], r.value) is not True for n, r in readings.items()):
+            self._deviated = True
+
+    # --- sampling ---------------------------------------------------------------------------
+    def _observe(
+        self, phase: ev.Phase, seconds: float, *, abort: bool = False, deviate: bool = False
+    ) -> bool:
+        """Sample every interval for `seconds`; False when stopped (abort rule or kill switch).
+
+        Polls never overlap: the next tick is scheduled after this one finished, so a slow
+        source stretches the interval instead of piling up requests.
+        """
+        if seconds <= 0:
+            return not self._stop.is_set()
+        self._phase(phase)
+        interval = self.plan.scenario.steady_state.interval
+        end = self._clock.now() + seconds
+        while not self._stop.is_set():
+            tick = self._clock.now()
+            if tick >= end:
+                break
+            readings = self._sample_all(phase)
+            if deviate and any(
+                evaluate(self._probes[n], r.value) is False for n, r in readings.items()
+            ):
+                self._deviated = True
+            if abort and self._check_abort_rules(readings):
+                return False
+            remaining = end - self._clock.now()
+            if remaining <= 0:
+                break
+            self._clock.wait(
+                min(max(interval - (self._clock.now() - tick), 0.0), remaining), self._stop
+            )
+        return not self._stop.is_set()
+
+    def _sample_all(self, phase: ev.Phase) -> dict[str, Reading]:
+        readings: dict[str, Reading] = {}
+        for name, source in self._sources.items():
+            reading = source.sample()
+            readings[name] = reading
+            probe = self._probes[name]
+            ok = evaluate(probe, reading.value)
+            self._emit(
+                ev.ProbeSampled(
+                    probe=name, value=reading.value, ok=ok, phase=phase, detail=reading.detail
+                )
+            )
+            self._note_crossing(probe, reading.value, ok)
+        return readings
+
+    def _note_crossing(self, probe: Probe, value: float | None, ok: bool | None) -> None:
+        """Journal the moment a probe leaves its thresholds and the moment it comes back."""
+        if ok is None or value is None:
+            return
+        breach = self._breaching.get(probe.name)
+        if not ok and breach is None:
+            above = probe.max is not None and value > probe.max
+            bound = probe.max if above else probe.min
+            direction: Literal["above", "below"] = "above" if above else "below"
+            limit = float(bound if bound is not None else 0.0)
+            self._breaching[probe.name] = (direction, limit)
+            self._emit(
+                ev.ThresholdCrossed(probe=probe.name, value=value, bound=limit, direction=direction)
+            )
+        elif ok and breach is not None:
+            del self._breaching[probe.name]
+            self._emit(
+                ev.ThresholdCrossed(
+                    probe=probe.name,
+                    value=value,
+                    bound=breach[1],
+                    direction=breach[0],
+                    recovered=True,
+                )
+            )
+
+    def _check_abort_rules(self, readings: Mapping[str, Reading]) -> bool:
+        fired = self._tracker.observe(
+            {name: r.value for name, r in readings.items()},
+            {name: r.detail for name, r in readings.items()},
+        )
+        if fired is None:
+            return False
+        self._abort(_rule_text(fired.rule), fired.reason)
+        return True
+
+    # --- reverting --------------------------------------------------------------------------
+    def _abort(self, rule: str, reason: str) -> None:
+        if self.state.aborted is None:
+            self._emit(ev.AbortTriggered(rule=rule, reason=reason))
+        self._stop.set()
+
+    def _open_plans(self) -> list[FaultPlan]:
+        with self._emit_lock:
+            keys = [(f.host, f.fault_id) for f in self.state.open_faults()]
+        return [self._plans[k] for k in keys if k in self._plans]
+
+    def _revert_in_parallel(
+        self, plans: Sequence[FaultPlan], *, by: str, fast: bool
+    ) -> dict[str, str]:
+        """Revert and verify, every host at once; returns host → clean | unconfirmed."""
+        by_host: dict[str, list[FaultPlan]] = {}
+        for plan in plans:
+            by_host.setdefault(plan.host, []).append(plan)
+        results: dict[str, str] = {}
+
+        def one(host: str) -> None:
+            results[host] = self._revert_host(host, by_host[host], by=by, fast=fast)
+
+        self._parallel(list(by_host), one)
+        return results
+
+    def _revert_host(self, host: str, plans: list[FaultPlan], *, by: str, fast: bool) -> str:
+        driver = self._drivers.get(host)
+        if driver is None:
+            for plan in plans:
+                self._reverted(plan, Outcome(False, "host not connected: run gameday recover"), by)
+            return "unreachable"
+        ordered = list(reversed(plans))
+        if fast:
+            outcomes = driver.revert_all(ordered)
+        else:
+            outcomes = {p.fault_id: driver.revert(p) for p in ordered}
+        clean = True
+        for plan in ordered:
+            outcome = outcomes.get(plan.fault_id, Outcome(False, "no answer from the host"))
+            self._reverted(plan, outcome, by)
+            clean = clean and outcome.ok
+        return "clean" if clean else "unconfirmed"
+
+    def _reverted(self, plan: FaultPlan, outcome: Outcome, by: str) -> None:
+        self._record_commands(plan.host, plan.fault_id, outcome)
+        self._emit(
+            ev.FaultReverted(
+                host=plan.host,
+                fault_id=plan.fault_id,
+                verified=outcome.ok,
+                duration=outcome.duration,
+                detail=outcome.detail,
+                by=by,
+            )
+        )
+
+    # --- plumbing ---------------------------------------------------------------------------
+    def _start_heartbeats(self) -> None:
+        if getattr(self, "_heartbeat_thread", None) is not None:
+            return
+
+        def beat() -> None:
+            while not self._heartbeat_stop.wait(self.config.heartbeat_interval):
+                for driver in list(self._drivers.values()):
+                    driver.heartbeat()
+
+        self._heartbeat_thread = threading.Thread(target=beat, name="lease-heartbeat", daemon=True)
+        self._heartbeat_thread.start()
+
+    def _finish_without_faults(self) -> SessionResult:
+        reason = "preflight failed: " + "; ".join(self.state.preflight_failures)
+        self._phase("done")
+        self._emit(ev.SessionEnded())
+        return SessionResult(None, ExitCode.BAD_INPUT, reason)
+
+    def _finish(self) -> SessionResult:
+        verdict, reason = self._verdict()
+        self._phase("done")
+        self._emit(ev.VerdictReached(verdict=verdict, reason=reason))
+        self._emit(ev.SessionEnded())
+        return SessionResult(verdict, _EXIT_CODES[verdict], reason)
+
+    def _verdict(self) -> tuple[ev.Verdict, str]:
+        unconfirmed = [f"{f.host}/{f.fault_id}" for f in self.state.open_faults()]
+        if unconfirmed:
+            return "revert_unconfirmed", "revert not confirmed on " + ", ".join(unconfirmed)
+        if self.state.kill_switch:
+            return "aborted", f"kill switch ({self.state.kill_switch})"
+        if self.state.aborted:
+            return "aborted", self.state.aborted
+        if self._deviated:
+            return "deviated", "steady state left its thresholds: " + self._breach_summary()
+        return "held", "steady state held for the whole experiment"
+
+    def _breach_summary(self) -> str:
+        names = [n for n, count in self.state.breaches.items() if count] or ["after the experiment"]
+        return ", ".join(names)
+
+    def _phase(self, phase: ev.Phase) -> None:
+        if self.state.phase != phase:
+            self._emit(ev.PhaseChanged(phase=phase))
+
+    def _record_commands(self, host: str, fault_id: str, outcome: Outcome) -> None:
+        for record in outcome.commands:
+            self._emit(
+                ev.CommandRan(
+                    host=host,
+                    fault_id=fault_id,
+                    step=record.step,
+                    command=redact(record.command),
+                    status=record.status,
+                    duration=record.duration,
+                    detail=redact(record.detail),
+                )
+            )
+
+    def _emit(self, event: ev.Event) -> ev.Event:
+        with self._emit_lock:
+            stored = self._journal.append(event)
+            self.state.apply(stored)
+        for listener in list(self._listeners):
+            try:
+                listener(stored)
+            except Exception:  # a broken screen must never stop a revert
+                continue
+        return stored
+
+    @staticmethod
+    def _describe(probe: Probe, reading: Reading) -> str:
+        if reading.value is None:
+            return f"no data ({reading.detail or 'no value'})"
+        return f"{reading.value:g}{probe.unit} outside [{probe.min}, {probe.max}]"
+
+    @staticmethod
+    def _parallel(items: Iterable[str], fn: Callable[[str], None]) -> None:
+        names = list(items)
+        if not names:
+            return
+        with ThreadPoolExecutor(max_workers=min(32, len(names)), thread_name_prefix="host") as pool:
+            for future in [pool.submit(fn, name) for name in names]:
+                future.result()
+
+
+def _rule_text(rule: AbortRule) -> str:
+    if rule.no_data is not None:
+        return f"no_data: {rule.no_data}" + (f" ({rule.probe})" if rule.probe else "")
+    bound = f"above {rule.above:g}" if rule.above is not None else f"below {rule.below:g}"
+    return f"{rule.probe} {bound} for {rule.for_samples}"

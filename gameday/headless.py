@@ -1,0 +1,130 @@
+"""Headless sessions for CI pipelines: print the timeline as it happens, take signals as the
+kill switch, and leave a control file so `gameday abort` can reach the session."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import TextIO
+
+from gameday.core import events as ev
+from gameday.core.timeline import timeline_line
+from gameday.engine.session import Session, SessionResult
+
+KILL_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class TimelinePrinter:
+    """Prints each event as one line (or as one JSON object per line with `as_json`)."""
+
+    def __init__(self, out: TextIO = sys.stdout, *, as_json: bool = False) -> None:
+        self._out = out
+        self._as_json = as_json
+        self._started: float | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, event: ev.Event) -> None:
+        if isinstance(event, ev.SessionStarted):
+            self._started = event.ts
+        if self._as_json:
+            line: str | None = json.dumps(ev.to_json(event), ensure_ascii=False)
+        else:
+            line = timeline_line(event, self._started)
+        if line is None:
+            return
+        with self._lock:
+            self._out.write(line + "\n")
+            self._out.flush()
+
+
+@dataclass(frozen=True)
+class ControlFile:
+    """`<journal-dir>/<session-id>.pid`: who runs the session, for `gameday abort`."""
+
+    path: Path
+    pid: int
+    session_id: str
+    journal: str
+
+    @staticmethod
+    def for_journal(journal: Path) -> Path:
+        return journal.with_suffix(".pid")
+
+    def write(self) -> None:
+        body = {"pid": self.pid, "session_id": self.session_id, "journal": self.journal}
+        tmp = self.path.with_suffix(".pid.tmp")
+        tmp.write_text(json.dumps(body) + "\n", encoding="utf-8")
+        os.replace(tmp, self.path)
+
+    def remove(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+    @classmethod
+    def read(cls, path: Path) -> ControlFile | None:
+        try:
+            body = json.loads(path.read_text(encoding="utf-8"))
+            return cls(path, int(body["pid"]), str(body["session_id"]), str(body["journal"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def is_running(self) -> bool:
+        """True when the recorded process is alive and is a gameday process."""
+        try:
+            cmdline = Path(f"/proc/{self.pid}/cmdline").read_bytes()
+        except OSError:
+            return False
+        return b"gameday" in cmdline
+
+
+@contextmanager
+def signals_pull_kill_switch(session: Session) -> Iterator[None]:
+    """SIGINT, SIGTERM and SIGHUP pull the kill switch (in a thread: a handler must not block)."""
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        name = signal.Signals(signum).name
+        threading.Thread(
+            target=session.kill_switch, args=(f"signal:{name}",), name="kill-switch", daemon=False
+        ).start()
+
+    previous = {sig: signal.signal(sig, handler) for sig in KILL_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def run_in_thread(session: Session, poll: float = 0.2) -> SessionResult:
+    """Run the session in a worker so the main thread stays free to receive signals."""
+    result: list[SessionResult] = []
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            result.append(session.run())
+        except BaseException as exc:  # re-raised in the main thread below
+            failure.append(exc)
+
+    worker = threading.Thread(target=target, name="session", daemon=False)
+    worker.start()
+    while worker.is_alive():
+        worker.join(poll)
+    if failure:
+        raise failure[0]
+    return result[0]
+
+
+def confirm(prompt: str, ask: Callable[[str], str] = input) -> bool:
+    """Ask on the terminal; anything but y/yes is a no."""
+    try:
+        return ask(prompt).strip().lower() in ("y", "yes")
+    except EOFError:
+        return False

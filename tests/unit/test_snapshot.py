@@ -1,0 +1,49 @@
+"""The journal's copy of a scenario: plain JSON, every fault's kind and parameters, no secrets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gameday.core.scenario import load_scenario
+from gameday.core.snapshot import scenario_snapshot
+
+SCENARIOS = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.yaml"))
+SCENARIOS = [p for p in SCENARIOS if not p.name.startswith("inventory")]
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.name)
+def test_every_shipped_scenario_snapshots_to_json_with_fault_kinds(path: Path) -> None:
+    scenario = load_scenario(path)
+    body = scenario_snapshot(scenario)
+    assert json.loads(json.dumps(body)) == body
+    assert [f["kind"] for f in body["faults"]] == [f.kind for f in scenario.faults]  # type: ignore[index,union-attr]
+    assert {p["name"] for p in body["steady_state"]["probes"]} == {  # type: ignore[index,union-attr]
+        p.name for p in scenario.steady_state.probes
+    }
+
+
+def test_credentials_in_a_scenario_do_not_reach_the_snapshot(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        """
+id: secret-check
+title: t
+hypothesis: h
+targets: {select: {hosts: [a]}}
+steady_state:
+  probes:
+    - name: home
+      http: {url: "https://shop.test/health"}
+      max_latency: 300ms
+faults:
+  - kind: custom
+    inject: "curl -H 'Authorization: Bearer tok123' http://127.0.0.1/break"
+    revert: "true"
+schedule: {duration: 1m}
+"""
+    )
+    text = json.dumps(scenario_snapshot(load_scenario(path)))
+    assert "tok123" not in text
