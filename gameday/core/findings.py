@@ -448,21 +448,30 @@ def _summary_faults(events: Sequence[ev.Event], window: tuple[float, float] | No
 def _summary_steady(probes: Sequence[ProbeFindings], start: float) -> str:
     if not any(p.points for p in probes):
         return "No samples were recorded, so the steady state cannot be judged."
-    breached = [p for p in probes if p.breaches]
-    if not breached:
-        failing = [p.name for p in probes if any(pt.ok is False for pt in p.points)]
-        if failing:
-            return f"Out of bounds without a recorded breach: {', '.join(failing)}."
-        samples = sum(p.before.samples + p.during.samples + p.after.samples for p in probes)
-        return f"Steady state held: every probe stayed within its threshold ({samples} samples)."
-    breach, probe = min(((p.breaches[0], p) for p in breached), key=lambda bp: bp[0].at)
-    n = sum(len(p.breaches) for p in breached)
-    return (
-        f"{', '.join(p.name for p in breached)} left the steady state "
-        f"({count(n, 'breach', 'breaches')}); the first: {probe.name} at "
-        f"{offset(breach.at - start)}, {number(breach.value, probe.unit)} against "
-        f"{probe.threshold}."
+    blind = [p for p in probes if p.before.no_data + p.during.no_data + p.after.no_data]
+    polls = sum(p.before.no_data + p.during.no_data + p.after.no_data for p in blind)
+    no_data = (
+        f" {count(polls, 'poll')} returned no data ({', '.join(p.name for p in blind)})."
+        if blind
+        else ""
     )
+    breached = [p for p in probes if p.breaches]
+    if breached:
+        breach, probe = min(((p.breaches[0], p) for p in breached), key=lambda bp: bp[0].at)
+        n = sum(len(p.breaches) for p in breached)
+        return (
+            f"{', '.join(p.name for p in breached)} left the steady state "
+            f"({count(n, 'breach', 'breaches')}); the first: {probe.name} at "
+            f"{offset(breach.at - start)}, {number(breach.value, probe.unit)} against "
+            f"{probe.threshold}.{no_data}"
+        )
+    failing = [p.name for p in probes if any(pt.ok is False for pt in p.points)]
+    if failing:
+        return f"Out of bounds without a recorded breach: {', '.join(failing)}.{no_data}"
+    samples = sum(p.before.samples + p.during.samples + p.after.samples for p in probes)
+    if blind:
+        return f"No probe crossed its threshold in {count(samples, 'sample')}, but{no_data}"
+    return f"Steady state held: every probe stayed within its threshold ({samples} samples)."
 
 
 def _summary_outcome(

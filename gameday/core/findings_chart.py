@@ -39,6 +39,17 @@ def _fold_points(
     return columns
 
 
+def _unique_labels(columns: Sequence[tuple[float, float, bool]], start: float) -> list[str]:
+    """`T+mm:ss` per column; a repeat gets ` (2)`, ` (3)`…, since Mermaid merges equal bands."""
+    seen: dict[str, int] = {}
+    labels = []
+    for at, _, _ in columns:
+        label = offset(at - start)
+        seen[label] = seen.get(label, 0) + 1
+        labels.append(label if seen[label] == 1 else f"{label} ({seen[label]})")
+    return labels
+
+
 def mermaid_chart(probe: ProbeFindings, start: float, window: tuple[float, float] | None) -> str:
     """An `xychart-beta` block body (without the ``` fence), or "" when no sample has a value."""
     columns = _fold_points(probe.points, MAX_POINTS, _worst(probe))
@@ -50,7 +61,7 @@ def mermaid_chart(probe: ProbeFindings, start: float, window: tuple[float, float
     pad = (high - low) * 0.05 or abs(high) * 0.05 or 1.0
     low = 0.0 if low >= 0 else low - pad
     high = high + pad
-    labels = ", ".join(f'"{offset(at - start)}"' for at, _, _ in columns)
+    labels = ", ".join(f'"{label}"' for label in _unique_labels(columns, start))
     title = f"{probe.name}"
     if window is not None:
         title += f" - fault window {offset(window[0] - start)} to {offset(window[1] - start)}"

@@ -400,6 +400,8 @@ def _reverts(doc: _Doc) -> None:
         )
         commands = list(dict.fromkeys(c for r in open_ for c in r.todo))
         doc.add("```sh", *[c.replace("\n", " ") for c in commands], "```", "")
+    elif all(r.status == "never_injected" for r in checks):
+        doc.add("No fault was injected: nothing to revert.", "")
     else:
         doc.add("Every injected fault was reverted and verified.", "")
     doc.table(

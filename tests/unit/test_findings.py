@@ -293,6 +293,7 @@ def assert_well_formed_xychart(block: list[str]) -> None:
     assert labels_text is not None, x_axis[0]
     labels = re.findall(r'"([^"]*)"', labels_text.group(1))
     assert labels and len(labels) == labels_text.group(1).count(",") + 1
+    assert len(set(labels)) == len(labels), "Mermaid merges equal x-axis labels"
     y = re.fullmatch(r'y-axis "[^"]*" (\S+) --> (\S+)', y_axis[0])
     assert y is not None and _NUMBER.fullmatch(y.group(1)) and _NUMBER.fullmatch(y.group(2))
     assert float(y.group(1)) < float(y.group(2))
@@ -348,6 +349,44 @@ def test_sparkline_shows_gaps_for_polls_without_data(tmp_path: Path) -> None:
     session.close()
     md = render_markdown(build_findings(read_journal(path), "0" * 64))
     assert "value ▂  █  (0 to 8)" in md
+
+
+def _one_probe_session(path: Path, samples: list[tuple[float, float | None]]) -> JournalRead:
+    session = JOURNALS.Session(path)
+    session.at(
+        0,
+        ev.SessionStarted(
+            session_id="g",
+            scenario_id="g",
+            scenario_title="g",
+            scenario_file="g.yaml",
+            scenario_sha256="",
+            hypothesis="",
+            inventory_file="i.yaml",
+            scenario={"probes": [{"name": "p", "max": 5}]},
+        ),
+    )
+    for t, value in samples:
+        ok = None if value is None else value <= 5
+        session.at(t, ev.ProbeSampled(probe="p", value=value, ok=ok, phase="baseline"))
+    session.close()
+    return read_journal(path)
+
+
+def test_samples_in_the_same_second_get_distinct_chart_labels(tmp_path: Path) -> None:
+    journal = _one_probe_session(tmp_path / "j.jsonl", [(1, 1.0), (1.2, 2.0), (1.4, 3.0)])
+    block = _mermaid_blocks(render_markdown(build_findings(journal, "0" * 64)))[0]
+    assert_well_formed_xychart(block)
+    assert '["T+00:01", "T+00:01 (2)", "T+00:01 (3)"]' in block[2]
+
+
+def test_polls_without_data_are_not_called_a_steady_state(tmp_path: Path) -> None:
+    journal = _one_probe_session(tmp_path / "j.jsonl", [(1, 1.0), (2, None), (3, None)])
+    findings = build_findings(journal, "0" * 64)
+    assert findings.summary[1] == (
+        "No probe crossed its threshold in 1 sample, but 2 polls returned no data (p)."
+    )
+    assert findings.probes[0].before.no_data == 2
 
 
 # --- any prefix ---------------------------------------------------------------------------
