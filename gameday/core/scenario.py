@@ -194,7 +194,8 @@ def parse_scenario(root: Node, sha256: str = "") -> Scenario:
     description = col.optional(top, "description", lambda n: n.as_str().strip(), "")
     hypothesis = col.optional(top, "hypothesis", lambda n: n.as_str().strip(), "")
     targets = col.required(top, "targets", lambda n: _read_targets(n, col))
-    steady = col.required(top, "steady_state", lambda n: _read_steady_state(n, col))
+    watched = _watched_probe_names(top)
+    steady = col.required(top, "steady_state", lambda n: _read_steady_state(n, col, watched))
     faults = col.required(top, "faults", lambda n: _read_faults(n, col))
     schedule = _read_schedule(top, col)
     probe_names = _declared_probe_names(top)
@@ -395,7 +396,7 @@ def _read_tags(node: Node) -> dict[str, str]:
 
 
 # --- steady state ----------------------------------------------------------------------------
-def _read_steady_state(node: Node, col: _Collector) -> SteadyState:
+def _read_steady_state(node: Node, col: _Collector, watched: set[str]) -> SteadyState:
     m = node.as_map()
     col.check_keys(m, ("interval", "probes"))
     interval = col.optional(
@@ -407,7 +408,7 @@ def _read_steady_state(node: Node, col: _Collector) -> SteadyState:
     probes = col.required(
         m,
         "probes",
-        lambda n: _read_probes(n, col),
+        lambda n: _read_probes(n, col, watched),
         "is required: at least one probe tells whether the hypothesis holds",
     )
     return SteadyState(interval=interval, probes=probes or ())
@@ -434,7 +435,23 @@ def _declared_probe_names(top: MapNode) -> set[str]:
     return names
 
 
-def _read_probes(node: Node, col: _Collector) -> tuple[Probe, ...]:
+def _watched_probe_names(top: MapNode) -> set[str]:
+    """Probe names that an `above`/`below` abort rule watches, read from the raw file."""
+    node = top.get("abort_when")
+    names: set[str] = set()
+    if node is None or not isinstance(node.raw, yaml.SequenceNode):
+        return names
+    for item in node.raw.value:
+        if not isinstance(item, yaml.MappingNode):
+            continue
+        keys = {str(k.value): v for k, v in item.value if isinstance(k, yaml.ScalarNode)}
+        probe = keys.get("probe")
+        if isinstance(probe, yaml.ScalarNode) and ("above" in keys or "below" in keys):
+            names.add(str(probe.value))
+    return names
+
+
+def _read_probes(node: Node, col: _Collector, watched: set[str]) -> tuple[Probe, ...]:
     items = node.as_list()
     if not items:
         raise node.error("needs at least one probe: nothing would tell whether the system is fine")
@@ -442,7 +459,7 @@ def _read_probes(node: Node, col: _Collector) -> tuple[Probe, ...]:
         raise node.error(f"at most {MAX_PROBES} probes")
     probes: list[Probe] = []
     seen: dict[str, int] = {}
-    for item, probe in col.each(items, _read_probe):
+    for item, probe in col.each(items, functools.partial(_read_probe, watched=watched)):
         if probe.name in seen:
             col.add(
                 InputError(
@@ -467,7 +484,7 @@ _PROBE_KEYS: Mapping[str, tuple[str, ...]] = {
 }
 
 
-def _read_probe(node: Node) -> Probe:
+def _read_probe(node: Node, watched: set[str]) -> Probe:
     m = node.as_map()
     col = _Collector()
     kinds = [kind for kind in PROBE_KINDS if kind in m]
@@ -503,10 +520,12 @@ def _read_probe(node: Node) -> Probe:
         if gauge is not None:
             unit = unit if unit is not None else ("" if gauge == "load" else "%")
             _check_percent_gauge(m, gauge, low, high, col)
-    if low is None and high is None and not col.errors:
+    if low is None and high is None and name not in watched and not col.errors:
+        # a number nobody compares with anything is a typo waiting to be believed
         col.add(
             node.error(
-                "needs min or max: the range its value must stay in while the system is healthy"
+                "needs min or max (the range its value stays in while the system is healthy), "
+                "or an abort_when rule with above/below that watches it"
             )
         )
     if low is not None and high is not None and low > high:

@@ -355,6 +355,17 @@ def test_http_probe_without_threshold_must_say_what_it_measures(tmp_path: Path) 
     assert "needs min or max" in error.problem
 
 
+def test_a_probe_without_bounds_is_allowed_when_an_abort_rule_watches_it(tmp_path: Path) -> None:
+    text = with_lines({PROBE_LINE: PROBE_LINE + "\n    - {name: lag, prometheus: 'max(lag)'}"})
+    watched = text + "abort_when:\n  - {probe: lag, above: 30, for: 2}\n"
+    probe = load_scenario(write(tmp_path, watched)).steady_state.probes[1]
+    assert (probe.name, probe.min, probe.max) == ("lag", None, None)
+    only_gaps = text + "abort_when:\n  - {probe: lag, no_data: 2}\n"
+    error = one_error(write(tmp_path, only_gaps))
+    assert (error.field, error.line) == ("steady_state.probes[1]", 7)
+    assert "or an abort_when rule with above/below" in error.problem
+
+
 def test_load_probe_has_no_percent_bound(tmp_path: Path) -> None:
     text = with_lines({PROBE_LINE: "    - {name: l, system: load, max: 400}"})
     probe = load_scenario(write(tmp_path, text)).steady_state.probes[0]
