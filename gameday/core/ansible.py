@@ -395,6 +395,11 @@ def _text_var(value: str, line: int, fld: str) -> Var:
     return Var(value, line, fld)
 
 
+def _ini_text(value: str, line: int, fld: str) -> Var:
+    # Ansible reads INI values as Python literals: True/False are booleans, printed true/false.
+    return _text_var({"True": "true", "False": "false"}.get(value, value), line, fld)
+
+
 # --- static YAML --------------------------------------------------------------------------
 
 
@@ -468,7 +473,28 @@ def _yaml_var(node: Node) -> Var:
         return Var(Secret(str(raw.value)), node.line, node.path)
     if raw.tag.startswith("!") and raw.tag != "!unsafe":
         raise node.error(f"unsupported YAML tag {raw.tag}")
-    return _text_var(str(raw.value), node.line, node.path)
+    return _text_var(_yaml_text(raw), node.line, node.path)
+
+
+_YAML_TYPED = frozenset(
+    {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+)
+
+
+def _yaml_text(raw: yaml.ScalarNode) -> str:
+    """A scalar as the text Ansible would print: `yes` → true, `0x10` → 16, as JSON does."""
+    text = str(raw.value)
+    if raw.tag not in _YAML_TYPED or raw.style is not None or len(text) > 64:
+        return text
+    try:
+        value = yaml.safe_load(text)
+    except (yaml.YAMLError, ValueError):
+        return text
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return json.dumps(value)
+    return text
 
 
 # --- INI ----------------------------------------------------------------------------------
@@ -547,7 +573,7 @@ def _ini_host(builder: _Builder, group: str, line: str, number: int) -> None:
             _check_var_name(key)
         except ValueError as exc:
             raise builder.error(number, fld, str(exc)) from None
-        variables[key] = _text_var(value, number, fld)
+        variables[key] = _ini_text(value, number, fld)
     if port is not None:
         variables["ansible_port"] = Var(str(port), number, pattern)
     for name in names:
@@ -570,7 +596,7 @@ def _ini_var(builder: _Builder, line: str, number: int, fld: str) -> tuple[str, 
     # `key="a b"` is one quoted word: unquote it; anything else is kept as written.
     if len(words) == 1 and value[:1] in ("'", '"'):
         value = words[0]
-    return key, _text_var(value, number, f"{fld}.{key}")
+    return key, _ini_text(value, number, f"{fld}.{key}")
 
 
 # --- ansible-inventory --list JSON --------------------------------------------------------
@@ -580,7 +606,9 @@ def parse_json(file: str, text: str) -> Inventory:
     """The JSON printed by `ansible-inventory --list` (with or without `--export`), or by a
     dynamic inventory script (`{"group": ["h1", "h2"]}` or `{"group": {"hosts": [...]}}`)."""
     try:
-        data = json.loads(text)
+        # Numbers stay text: tags are text anyway, and a 5000-digit number must not blow up
+        # Python's int conversion limit.
+        data = json.loads(text, parse_int=str, parse_float=str, parse_constant=str)
     except json.JSONDecodeError as exc:
         raise InputError(file, exc.lineno, "", f"JSON syntax error: {exc.msg}") from None
     if not isinstance(data, dict):
@@ -675,8 +703,6 @@ class _JsonReader:
     def _var(self, value: Any, line: int, fld: str) -> Var:
         if isinstance(value, bool):
             return Var("true" if value else "false", line, fld)
-        if isinstance(value, int | float):
-            return Var(json.dumps(value), line, fld)
         if isinstance(value, str):
             return _text_var(value, line, fld)
         if isinstance(value, dict) and isinstance(value.get("__ansible_vault"), str):

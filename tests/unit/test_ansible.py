@@ -346,3 +346,75 @@ def test_gameday_protected_as_a_group_var_protects_the_whole_group(tmp_path: Pat
         "inv.ini",
     )
     assert inv.protected == frozenset({"db1"})  # the host's own var wins, as in Ansible
+
+
+# --- agreement with Ansible itself --------------------------------------------------------
+# Each JSON file under ansible-compat/ was printed by `ansible-inventory -i SOURCE --list`
+# (and `--list --export`) of ansible-core 2.19 from the source next to it: reading the source
+# must give what Ansible resolved (precedence, ranges, quoting, children, YAML 1.1 scalars).
+
+COMPAT = FIXTURES / "ansible-compat"
+
+
+def resolved(inv: Inventory) -> tuple[dict[str, tuple[object, ...]], dict[str, list[str]]]:
+    hosts = {n: (*summary(inv)[n], sorted(h.secrets)) for n, h in inv.hosts.items()}
+    groups = {g: sorted(members) for g, members in inv.groups.items() if members}
+    return hosts, groups
+
+
+@pytest.mark.parametrize(
+    ("source", "printed"),
+    [
+        (COMPAT / "precedence.ini", COMPAT / "precedence.list.json"),
+        (COMPAT / "precedence.ini", COMPAT / "precedence.export.json"),
+        (COMPAT / "nested.yaml", COMPAT / "nested.list.json"),
+        (COMPAT / "nested.yaml", COMPAT / "nested.export.json"),
+        (FIXTURES / "hosts", COMPAT / "hosts.list.json"),
+        (FIXTURES / "ansible.yaml", COMPAT / "ansible.list.json"),
+        (FIXTURES / "ansible.yaml", COMPAT / "ansible.export.json"),
+    ],
+    ids=lambda p: p.name,
+)
+def test_source_reads_as_ansible_resolved_it(source: Path, printed: Path) -> None:
+    assert resolved(load_inventory(source)) == resolved(load_inventory(printed))
+
+
+def test_compat_fixtures_exercise_the_tricky_parts() -> None:
+    # Guards the test above against fixtures that lose what they are there to check.
+    ini = load_inventory(COMPAT / "precedence.ini")
+    assert ini.hosts["web-canary.example.com"].tags["role"] == "web"  # deeper group wins
+    assert ini.hosts["db2"].tags["role"] == "own"  # host var wins
+    assert ini.hosts["lone1"].tags["env"] == "staging"  # only all:vars apply
+    assert ini.hosts["fd00::7"].port == 2200
+    assert [n for n in ini.hosts if n.startswith("web0")] == [
+        "web01.example.com",
+        "web03.example.com",
+        "web05.example.com",
+    ]
+    nested = load_inventory(COMPAT / "nested.yaml")
+    assert dict(nested.hosts["v1"].tags) == {
+        "env": "staging",
+        "hexport": "16",
+        "octal_like": "8",
+        "big": "123456789012345678901234567890",
+    }
+    assert nested.hosts["w1"].tags["monitored"] == "true"
+    # web is written twice (under prod, and again under all): one group, so w3 is in prod too
+    assert nested.groups["prod"] == ("w1", "w2", "d1", "w3")
+    assert "api_token" in nested.hosts["v1"].secrets
+
+
+def test_huge_numbers_are_text_not_a_crash(tmp_path: Path) -> None:
+    digits = "7" * 5000
+    inv = load(
+        tmp_path, f'{{"w": ["a"], "_meta": {{"hostvars": {{"a": {{"n": {digits}}}}}}}}}', "i.json"
+    )
+    assert inv.hosts["a"].tags["n"] == digits
+    inv = load(tmp_path, f"all:\n  hosts:\n    a: {{n: {digits}}}\n", "i.yaml")
+    assert inv.hosts["a"].tags["n"] == digits
+    error = error_of(
+        tmp_path,
+        f'{{"w": ["a"], "_meta": {{"hostvars": {{"a": {{"ansible_port": {digits}}}}}}}}}',
+        "p.json",
+    )
+    assert "not a port" in error.problem
