@@ -433,7 +433,10 @@ def test_stress_ng_ends_by_itself_at_the_fault_duration(duration: float, timeout
 
 def test_stress_runs_in_its_own_group_recorded_by_fault_id() -> None:
     body = shlex.split(plan("{kind: memory_stress, size: 64M}").inject[0])[2]
-    assert "setsid sh -c 'echo $$ > /var/lib/gameday/f1a2b3c4.pgid && exec stress-ng" in body
+    assert (
+        "setsid sh -c 'echo $$ > /var/lib/gameday/f1a2b3c4.pgid && "
+        "exec env GAMEDAY_FAULT=f1a2b3c4 stress-ng --vm 1" in body
+    )
     revert = shlex.split(plan("{kind: memory_stress, size: 64M}").revert[0])[2]
     assert 'kill -TERM "-$pg"' in revert and 'kill -KILL "-$pg"' in revert
     assert "0*|1|*[!0-9]*)" in revert  # never `kill -- -1` or -0 from a bad file

@@ -306,6 +306,7 @@ def test_stress_runs_in_its_own_group_and_revert_ends_the_whole_group(
     assert lab.phase(plan.cleanup).status == 0
     assert _group(pgid) == []
     assert list((tmp_path / "io").iterdir()) == []
+    assert not (lab.state_dir / f"{plan.fault_id}.pgid").exists()
 
 
 def test_stress_ends_by_itself_at_its_timeout(lab: Lab) -> None:
@@ -391,3 +392,19 @@ def test_process_kill_capability_fails_when_no_such_process_runs(lab: Lab) -> No
 
 def _state(pid: int) -> str:
     return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+
+
+def test_stress_whose_group_file_is_lost_is_still_found_and_ended(lab: Lab) -> None:
+    plan = lab.plan("{kind: cpu_stress, workers: 1, load: 5}", duration=60)
+    assert lab.phase(plan.inject).status == 0
+    pgid_file = lab.state_dir / f"{plan.fault_id}.pgid"
+    pgid = int(pgid_file.read_text())
+    try:
+        pgid_file.unlink()
+        assert lab.phase(plan.verify_reverted).status != 0, "the marker must betray it"
+        assert lab.phase(plan.revert).status == 0
+        assert lab.phase(plan.verify_reverted).status == 0
+        assert _group(pgid) == []
+    finally:
+        if _group(pgid):
+            os.killpg(pgid, signal.SIGKILL)

@@ -3,9 +3,11 @@
 stress-ng runs with its own `--timeout`, so it ends by itself even if nobody reverts it. It is
 started by `setsid` (a new session, hence a new process group whose id is the leader's PID),
 detached, with its output in `<state_dir>/<fault_id>.log`; the leader writes its PID — the
-group id — to `<state_dir>/<fault_id>.pgid` before it becomes stress-ng. Revert signals the
+group id — to `<state_dir>/<fault_id>.pgid` before it becomes stress-ng, with
+`GAMEDAY_FAULT=<fault_id>` in its environment (inherited by every worker). Revert signals the
 whole group (TERM, then KILL), and only when that group still holds stress-ng processes, so a
-stale file never makes gameday signal a stranger.
+stale file never makes gameday signal a stranger; then it kills anything still carrying the
+marker. verify_reverted asks the kernel, not the file: no process carries the marker.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ _DEFINE_NONE = f'none() {{ {_IN_GROUP}; [ "$?" -eq 1 ]; }}; '
 """Fixed: `none` is true iff group $pg holds no stress-ng (pgrep exits 1 for "no such process"
 only; 2 and 3 are its own errors, never "none")."""
 _NONE_IN_GROUP = "none"
+MARKER_VARIABLE = "GAMEDAY_FAULT"
+"""Every stress-ng process of a fault carries `GAMEDAY_FAULT=<fault_id>` in its environment:
+verify_reverted looks for it, and a sweep finds gameday's stress-ng processes by it."""
 
 
 def io_dir(path: str, fault_id: str) -> str:
@@ -63,7 +68,17 @@ class _Stress:
         log = lines.state("log")
         scratch = self.scratch_dir(fault_id)
         argv = ("stress-ng", *self.stressor(fault_id), "--timeout", f"{seconds}s")
-        leader = f"echo $$ > {pgid_file} && exec {render(argv)}"
+        marker = f"{MARKER_VARIABLE}={fault_id}"
+        leader = f"echo $$ > {pgid_file} && exec {render(('env', marker, *argv))}"
+        marked = (
+            "$("
+            + render(("grep", "-l", "-s", "-z", "-x", "-F", "-e", marker))
+            + " /proc/[0-9]*/environ)"
+        )
+        none_marked = f'[ -z "{marked}" ]'
+        kill_marked = (
+            f'for f in {marked}; do p=${{f#/proc/}}; kill -KILL "${{p%/environ}}" 2>/dev/null; done'
+        )
         read_pg = f"pg=$(cat {pgid_file} 2>/dev/null); "
         inject = (
             f"{lines.make_state_dir()} || exit 1; "
@@ -88,10 +103,11 @@ class _Stress:
             + fail(f"{lines.state('pgid')} does not hold a process-group id")
             + ";; esac; "
             + f'if [ -n "$pg" ] && {_IN_GROUP}; then {kill}; fi; '
+            + f"{kill_marked}; "
             + (f"{render(('rm', '-rf', scratch))}; " if scratch else "")
-            + f'[ -z "$pg" ] || {_NONE_IN_GROUP}'
+            + f"{wait_until(none_marked, 20)} && {render(('rm', '-f', lines.state('pgid')))}"
         )
-        gone = read_pg + _DEFINE_NONE + f'{{ [ -z "$pg" ] || {_NONE_IN_GROUP}; }}'
+        gone = none_marked
         if scratch:
             gone += f" && [ ! -e {render((scratch,))} ]"
         return FaultPlan(
