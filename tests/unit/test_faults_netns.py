@@ -321,8 +321,9 @@ def test_stress_ends_by_itself_at_its_timeout(lab: Lab) -> None:
 
 
 def _group(pgid: int) -> list[int]:
+    """Live (not zombie) stress-ng processes of the group: a zombie holds no CPU or memory."""
     out = subprocess.run(["pgrep", "-g", str(pgid), "^stress-ng"], capture_output=True, text=True)
-    return [int(pid) for pid in out.stdout.split()]
+    return [int(pid) for pid in out.stdout.split() if _state(int(pid)) not in ("Z", "gone")]
 
 
 # --- processes ---------------------------------------------------------------------------------
@@ -391,7 +392,10 @@ def test_process_kill_capability_fails_when_no_such_process_runs(lab: Lab) -> No
 
 
 def _state(pid: int) -> str:
-    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
 
 
 def test_stress_whose_group_file_is_lost_is_still_found_and_ended(lab: Lab) -> None:
