@@ -152,6 +152,11 @@ def _ensure_bridge(state: dict[str, Any], say: Say) -> None:
 def _ensure_host_network(state: dict[str, Any], host: dict[str, Any], say: Say) -> None:
     netns, veth, address = host["netns"], host["veth"], host["address"]
     if not _netns_exists(netns):
+        # Whatever still runs for this host lives in a namespace nobody can name any more:
+        # stop it and start the host from scratch.
+        _stop_host(host)
+        if _link_exists(veth):
+            system.run(["ip", "link", "delete", veth])
         system.run(["ip", "netns", "add", netns])
         say(f"created network namespace {netns}")
     if not _link_exists(veth):
@@ -553,7 +558,13 @@ def up(config: LabConfig, say: Say = _quiet) -> LabInfo:
         else:
             _check_same_lab(state, config)
             say(f"Lab {state['name']!r} already exists in {lab_dir}: checking and repairing")
-        _build(lab_dir, state, say)
+        try:
+            _build(lab_dir, state, say)
+        except LabError as exc:
+            raise LabError(
+                f"{exc.message}\n(what was made so far is recorded: fix the cause and run "
+                f"`gameday lab up` again, or remove it with `gameday lab down --dir {lab_dir}`)"
+            ) from exc
         return info(lab_dir)
 
 
@@ -642,15 +653,21 @@ def down(lab_dir: Path, say: Say = _quiet) -> bool:
         for host in state["hosts"]:
             if _netns_exists(host["netns"]):
                 system.run(["ip", "netns", "delete", host["netns"]])
-            if _link_exists(host["veth"]):
-                system.run(["ip", "link", "delete", host["veth"]])
-        if _link_exists(state["bridge"]):
-            system.run(["ip", "link", "delete", state["bridge"]])
+            _delete_link(host["veth"])
+        _delete_link(state["bridge"])
         say(f"removed {len(state['hosts'])} hosts, their namespaces and {state['bridge']}")
         _remove_files(lab_dir, state)
     _remove_made_dirs(state)
     say(f"removed the lab's files in {lab_dir}")
     return True
+
+
+def _delete_link(link: str) -> None:
+    """Delete a link if it exists and wait until it is gone: the kernel tears down a deleted
+    namespace's veth pair asynchronously, so it may vanish (or linger) on its own."""
+    if _link_exists(link):
+        system.run(["ip", "link", "delete", link], check=False)
+    system.wait_until(lambda: not _link_exists(link), 10.0, f"the link {link} to disappear")
 
 
 _LAB_FILES = (

@@ -173,23 +173,25 @@ def _reap(pid: int) -> None:
 
 
 def _signal_and_wait(pid: int, started: int, grace: float) -> None:
-    if not is_alive(pid, started):
-        return
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
+    """SIGTERM every 0.5 s until it exits or `grace` runs out, then SIGKILL.
+
+    Repeated because a namespace's PID 1 ignores SIGTERM until it has installed its handler:
+    a host stopped right after it started would otherwise wait out the whole grace period.
+    """
     deadline = time.monotonic() + grace
-    while time.monotonic() < deadline:
-        if not is_alive(pid, started):
+    next_term = 0.0
+    while is_alive(pid, started):
+        now = time.monotonic()
+        if now >= deadline:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            wait_until(lambda: not is_alive(pid, started), 5.0, f"process {pid} to exit")
             return
+        if now >= next_term:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+            next_term = now + 0.5
         time.sleep(0.05)
-    if is_alive(pid, started):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            return
-        wait_until(lambda: not is_alive(pid, started), 5.0, f"process {pid} to exit")
 
 
 def spawn(

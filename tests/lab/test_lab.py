@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 import re
+import signal
+import socket
 import subprocess
 import sys
 import time
@@ -21,6 +24,7 @@ from prometheus_api_client import PrometheusConnect
 from gameday import lab as gdlab
 from gameday.core.inventory import load_inventory
 from gameday.core.scenario import load_scenario
+from gameday.errors import LabError
 from gameday.lab import LabConfig, LabHost, LabInfo
 
 pytestmark = pytest.mark.lab
@@ -360,3 +364,65 @@ def test_down_leaves_no_namespace_link_rule_process_or_file() -> None:
     finally:
         gdlab.down(directory.path)
         directory.remove()
+
+
+def lab_links(name: str) -> list[str]:
+    netns, links = netns_and_links()
+    return [line for line in (netns + links).splitlines() if name in line]
+
+
+def test_up_repairs_a_dead_host_a_lost_namespace_and_a_dead_prometheus() -> None:
+    reason = lab_unavailable()
+    if reason:
+        pytest.skip(reason)
+    name = f"gdr{os.getpid() % 100000}"
+    directory = LabDir("repair-")
+    try:
+        config = LabConfig(
+            name=name, dir=directory.path, hosts=2, prometheus_port=free_port(),
+            loadgen_port=free_port(),
+        )  # fmt: skip
+        first = gdlab.up(config)
+        links_before = sorted(lab_links(name))
+        state = json.loads((directory.path / "state.json").read_text())
+        os.kill(first.hosts[0].init_pid, signal.SIGKILL)
+        os.kill(state["prometheus"]["pid"], signal.SIGKILL)
+        assert run(["ip", "netns", "delete", first.hosts[1].netns]).returncode == 0
+
+        second = gdlab.up(config)
+
+        assert all(a.init_pid != b.init_pid for a, b in zip(first.hosts, second.hosts, strict=True))
+        assert gdlab.status(directory.path).healthy
+        assert sorted(lab_links(name)) != [] and len(lab_links(name)) == len(links_before)
+        inits = [p for p in lab_processes(str(directory.path)) if "gameday.lab.supervisor" in p]
+        assert len(inits) == 4, inits  # one unshare + one init per host, nothing doubled
+        for host in second.hosts:
+            result = run(host.enter("hostname"))
+            assert result.stdout.strip() == host.name
+    finally:
+        gdlab.down(directory.path)
+        directory.remove()
+    assert lab_links(name) == []
+    assert lab_processes(str(directory.path)) == []
+
+
+def test_an_up_that_fails_half_way_is_reported_and_down_removes_what_it_made() -> None:
+    reason = lab_unavailable()
+    if reason:
+        pytest.skip(reason)
+    name = f"gdf{os.getpid() % 100000}"
+    directory = LabDir("failed-")
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        taken = squatter.getsockname()[1]
+        config = LabConfig(name=name, dir=directory.path, hosts=1, prometheus_port=taken)
+        try:
+            with pytest.raises(LabError, match=f"127.0.0.1:{taken}.*taken"):
+                gdlab.up(config)
+            assert lab_links(name)  # the namespace and bridge were made before the port check
+        finally:
+            gdlab.down(directory.path)
+            directory.remove()
+    assert lab_links(name) == []
+    assert lab_processes(str(directory.path)) == []
