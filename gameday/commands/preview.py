@@ -160,9 +160,13 @@ def _probe_text(probe: Probe) -> str:
 def _rule_text(rule: AbortRule) -> str:
     if rule.no_data is not None:
         who = rule.probe or "any probe"
-        return f"{who} has no data for {_count(rule.no_data, 'poll')} in a row"
+        if rule.no_data == 1:
+            return f"{who} has no data (at the first such poll)"
+        return f"{who} has no data for {rule.no_data} polls in a row"
     limit = f"above {rule.above:g}" if rule.above is not None else f"below {rule.below:g}"
-    return f"{rule.probe} {limit} for {_count(rule.for_samples, 'sample')} in a row"
+    if rule.for_samples == 1:
+        return f"{rule.probe} {limit} (at the first such sample)"
+    return f"{rule.probe} {limit} for {rule.for_samples} samples in a row"
 
 
 def _write_commands(plan: Plan, w: Callable[[str], object]) -> None:
