@@ -1,11 +1,125 @@
-"""`gameday run` (not built yet)."""
+"""`gameday run SCENARIO -i INVENTORY --headless`: one GameDay session for a CI pipeline.
+
+Exit codes: 0 held, 1 deviated, 2 bad input (or preflight failed: nothing was touched),
+3 aborted (abort rule or kill switch), 4 revert unconfirmed (a human must look at a host).
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
+
+from gameday.core.journal import default_journal_dir
+from gameday.core.plan import Plan
+from gameday.errors import InputError
+from gameday.exit_codes import ExitCode
 
 
 def register(subparsers: Any) -> None:
-    parser: argparse.ArgumentParser = subparsers.add_parser("run", help="(not built yet)")
-    parser.set_defaults(func=None)
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "run",
+        help="run a scenario: preflight, inject, watch, revert, verdict",
+        description=(
+            "Run one GameDay session. With --headless the timeline is printed as it happens "
+            "and the exit status is the verdict: 0 held, 1 deviated, 2 bad input or failed "
+            "preflight (nothing touched), 3 aborted, 4 revert unconfirmed. SIGINT, SIGTERM and "
+            "SIGHUP pull the kill switch; so does `gameday abort` from another terminal."
+        ),
+    )
+    parser.add_argument("scenario", metavar="SCENARIO", help="scenario file (YAML)")
+    parser.add_argument("-i", "--inventory", required=True, metavar="INVENTORY")
+    parser.add_argument("--headless", action="store_true", help="no console: print the timeline")
+    parser.add_argument("--yes", action="store_true", help="start without asking to confirm")
+    parser.add_argument("--json", action="store_true", help="print events as JSON lines")
+    parser.add_argument("--seed", type=int, help="seed of the blast-radius pick")
+    parser.add_argument("--journal-dir", metavar="DIR", help="where the journal is written")
+    parser.add_argument("--environment", default="", help="e.g. staging (shown in the findings)")
+    parser.add_argument(
+        "--participant",
+        action="append",
+        default=[],
+        metavar="NAME[:ROLE]",
+        help="who takes part (repeatable), e.g. alice:facilitator",
+    )
+    parser.add_argument(
+        "--trust-new-hosts",
+        action="store_true",
+        help="record unknown host keys in the inventory's known_hosts instead of refusing",
+    )
+    parser.add_argument(
+        "--lease",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="a host reverts by itself when the console is silent this long (default 3)",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from gameday.headless import TimelinePrinter, confirm, run_in_thread, signals_pull_kill_switch
+    from gameday.live import LiveOptions, live_session, load_plan
+
+    if not args.headless:
+        print(
+            "gameday: the console is not built yet; run with --headless for a session "
+            "that prints its timeline",
+            file=sys.stderr,
+        )
+        return ExitCode.BAD_INPUT
+    plan = load_plan(args.scenario, args.inventory, args.seed)
+    out = sys.stderr if args.json else sys.stdout
+    print(describe_plan(plan), file=out)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print("gameday: not starting: no terminal to confirm on; pass --yes", file=sys.stderr)
+            return ExitCode.BAD_INPUT
+        if not confirm("Start this experiment? [y/N] "):
+            print("gameday: not started", file=sys.stderr)
+            return ExitCode.OK
+    options = LiveOptions(
+        journal_dir=Path(args.journal_dir) if args.journal_dir else default_journal_dir(),
+        seed=args.seed,
+        trust_new_hosts=args.trust_new_hosts,
+        environment=args.environment,
+        participants=tuple(_participant(p) for p in args.participant),
+        **({"lease_seconds": args.lease} if args.lease else {}),
+    )
+    with live_session(plan, options) as session:
+        session.subscribe(TimelinePrinter(sys.stdout, as_json=args.json))
+        with signals_pull_kill_switch(session):
+            result = run_in_thread(session)
+        journal = session.config.session_id
+    print(f"verdict: {result.verdict or 'not started'} — {result.reason}", file=out)
+    print(f"journal: {options.journal_dir / (journal + '.jsonl')}", file=out)
+    return int(result.exit_code)
+
+
+def describe_plan(plan: Plan) -> str:
+    """The plan as a facilitator reads it before saying yes."""
+    s = plan.scenario
+    lines = [f"{s.title} ({s.id})", f"hypothesis: {s.hypothesis}", ""]
+    for number, wave in enumerate(plan.selection.waves, start=1):
+        lines.append(f"wave {number}: {', '.join(wave)}")
+    for host, reason in plan.selection.spared.items():
+        lines.append(f"spared {host}: {reason}")
+    lines.append("")
+    for host, faults in plan.host_plans.items():
+        for fault in faults:
+            lines.append(f"{host}: {fault.summary or fault.kind}")
+    schedule = s.schedule
+    lines.append(
+        f"schedule: warmup {schedule.warmup:g}s, duration {schedule.duration:g}s "
+        f"per wave, cooldown {schedule.cooldown:g}s; seed {plan.selection.seed_used}"
+    )
+    return "\n".join(lines)
+
+
+def _participant(text: str) -> tuple[str, str]:
+    name, _, role = text.partition(":")
+    if not name.strip():
+        raise InputError("--participant", 0, "", f"{text!r}: expected NAME or NAME:ROLE")
+    return name.strip(), role.strip()

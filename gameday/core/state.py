@@ -64,6 +64,11 @@ class SessionState:
     preflight_failures: list[str] = field(default_factory=list)
     last_seq: int = 0
 
+    @property
+    def faults_touched(self) -> bool:
+        """True once any fault was armed on any host (so there is something to roll back)."""
+        return any(f.status != "planned" for f in self.faults.values())
+
     def open_faults(self) -> list[FaultState]:
         """Faults not verified reverted: what recover and the kill switch must still handle."""
         return [f for f in self.faults.values() if f.may_be_active]

@@ -52,10 +52,10 @@ def _preflight(e: ev.PreflightChecked) -> str | None:
 
 
 def _sample(e: ev.ProbeSampled) -> str | None:
-    if e.ok is False or e.value is None:
-        why = f" ({e.detail})" if e.detail and e.value is None else ""
-        state = "no data" if e.value is None else "out of bounds"
-        return f"probe {e.probe} = {_value(e.value)}: {state}{why}"
+    if e.value is None:
+        return f"probe {e.probe}: no data" + (f" ({e.detail})" if e.detail else "")
+    if e.ok is False:
+        return f"probe {e.probe} = {_value(e.value)}: out of bounds"
     return None
 
 

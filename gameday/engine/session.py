@@ -14,6 +14,7 @@ parallel, and reports each host's outcome. Abort rules and signals take the same
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -53,6 +54,8 @@ class SessionConfig:
     revert_grace: float = 60.0
     """Host timers fire at inject + duration + grace: the console reverts first when alive."""
     heartbeat_interval: float = 1.0
+    baseline_polls: int = 5
+    """Polls allowed for the steady state to hold before the experiment."""
     participants: tuple[tuple[str, str], ...] = ()
     """(name, role) pairs announced at the start."""
 
@@ -136,9 +139,10 @@ class Session:
                     if not self._run_wave(wave):
                         break
             self._revert_everything_open()
-            self._rollback()
-            self._observe("cooldown", self.plan.scenario.schedule.cooldown)
-            self._after()
+            if self.state.faults_touched:
+                self._rollback()
+                self._observe("cooldown", self.plan.scenario.schedule.cooldown)
+                self._after()
             return self._finish()
         finally:
             self._heartbeat_stop.set()
@@ -151,10 +155,10 @@ class Session:
                 session_id=self.config.session_id,
                 scenario_id=scenario.id,
                 scenario_title=scenario.title,
-                scenario_file=scenario.file,
+                scenario_file=os.path.abspath(scenario.file),
                 scenario_sha256=scenario.sha256,
                 hypothesis=scenario.hypothesis,
-                inventory_file=self.plan.inventory.file,
+                inventory_file=os.path.abspath(self.plan.inventory.file),
                 environment=self.config.environment,
                 mode=self.config.mode,
                 gameday_version=__version__,
@@ -194,21 +198,29 @@ class Session:
             )
 
     def _baseline(self) -> bool:
-        """Steady state must hold before anything is broken, else nothing is."""
+        """Steady state must hold before anything is broken, else nothing is.
+
+        A few polls are allowed (a Prometheus that just started has no rates yet); the first
+        poll where every probe holds ends the baseline.
+        """
         self._phase("baseline")
-        readings = self._sample_all("baseline")
-        failing = [
-            f"{name}: {self._describe(self._probes[name], r)}"
-            for name, r in readings.items()
-            if evaluate(self._probes[name], r.value) is not True
-        ]
-        if failing:
-            self._abort(
-                "baseline",
-                "steady state does not hold before the experiment: " + "; ".join(failing),
-            )
-            return False
-        return not self._stop.is_set()
+        failing: list[str] = []
+        for attempt in range(self.config.baseline_polls):
+            if attempt:
+                self._clock.wait(self.plan.scenario.steady_state.interval, self._stop)
+            if self._stop.is_set():
+                return False
+            readings = self._sample_all("baseline")
+            failing = [
+                f"{name}: {self._describe(self._probes[name], r)}"
+                for name, r in readings.items()
+                if evaluate(self._probes[name], r.value) is not True
+            ]
+            if not failing:
+                return True
+        reason = "steady state does not hold before the experiment: " + "; ".join(failing)
+        self._abort("baseline", reason)
+        return False
 
     def _warmup(self) -> bool:
         return self._observe("warmup", self.plan.scenario.schedule.warmup, abort=True)
@@ -345,10 +357,16 @@ class Session:
         return not self._stop.is_set()
 
     def _sample_all(self, phase: ev.Phase) -> dict[str, Reading]:
-        readings: dict[str, Reading] = {}
-        for name, source in self._sources.items():
-            reading = source.sample()
-            readings[name] = reading
+        """Sample every probe at once (each source bounds itself by its timeout), then journal
+        the readings in scenario order."""
+        names = list(self._sources)
+        if not names:
+            return {}
+        with ThreadPoolExecutor(max_workers=len(names), thread_name_prefix="probe") as pool:
+            readings = dict(
+                zip(names, pool.map(lambda n: self._sources[n].sample(), names), strict=True)
+            )
+        for name, reading in readings.items():
             probe = self._probes[name]
             ok = evaluate(probe, reading.value)
             self._emit(
@@ -526,7 +544,7 @@ class Session:
     @staticmethod
     def _describe(probe: Probe, reading: Reading) -> str:
         if reading.value is None:
-            return f"no data ({reading.detail or 'no value'})"
+            return f"no data ({reading.detail})" if reading.detail else "no data"
         return f"{reading.value:g}{probe.unit} outside [{probe.min}, {probe.max}]"
 
     @staticmethod

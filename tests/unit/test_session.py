@@ -155,11 +155,20 @@ def test_no_data_aborts_and_is_never_a_pass(tmp_path: Path) -> None:
 
 
 def test_steady_state_broken_before_the_experiment_injects_nothing(tmp_path: Path) -> None:
-    rig = Rig(tmp_path, [9.0, 0.1])
+    rig = Rig(tmp_path, [9.0] * 5 + [0.1])
     result = rig.session.run()
     assert result.verdict == "aborted"
+    assert "does not hold before the experiment" in result.reason
+    assert rig.source.count == 5
     assert not rig.of(ev.FaultArmed) and not rig.of(ev.FaultInjected)
     assert all(not any(s == "inject" for s, _ in h.calls) for h in rig.hosts.values())
+    assert "cooldown" not in rig.phases()
+
+
+def test_baseline_waits_a_few_polls_for_a_source_that_just_started(tmp_path: Path) -> None:
+    rig = Rig(tmp_path, [None, None, 0.1])
+    assert rig.session.run().verdict == "held"
+    assert len(rig.of(ev.FaultInjected)) == 3
 
 
 def test_a_missing_capability_stops_before_anything_is_injected_anywhere(tmp_path: Path) -> None:
