@@ -172,3 +172,12 @@ def test_the_reference_doc_shows_the_exact_lines(kind: str) -> None:
     assert EXAMPLES[kind] in doc, f"docs/faults.md lacks the example of {kind}"
     for line in _golden()[kind]:
         assert line in doc, f"docs/faults.md lacks, for {kind}: {line}"
+
+
+def test_the_docs_sudo_example_is_what_the_code_renders() -> None:
+    spec = parse_fault(load_yaml("s.yaml", "{kind: bandwidth, rate: 1mbit, interface: eth0}"))
+    inject = spec.plan(HostContext("web-1", sudo=True), "f1a2b3c4", 120).inject
+    assert inject == (
+        "sudo -n tc qdisc add dev eth0 root handle 673a: tbf rate 1mbit burst 32768 latency 400ms",
+    )
+    assert inject[0] in DOC.read_text(encoding="utf-8")
