@@ -84,6 +84,8 @@ class _Group:
     name: str
     line: int
     hosts: list[str] = field(default_factory=list)
+    listed: set[str] = field(default_factory=set)
+    """The same names as `hosts`, for a membership test that stays fast on big fleets."""
     children: dict[str, tuple[int, str]] = field(default_factory=dict)
     """Child group → (line, field) of the place that made it a child."""
     vars: dict[str, Var] = field(default_factory=dict)
@@ -126,7 +128,7 @@ class _Builder:
         except ValueError as exc:
             raise self.error(line, fld, str(exc)) from None
         members = self.groups[group]
-        if name in members.hosts:
+        if name in members.listed:
             raise self.error(line, fld, f"host {name} is listed twice in group {group}")
         if name not in self.hosts:
             if len(self.hosts) >= MAX_HOSTS:
@@ -134,6 +136,7 @@ class _Builder:
             self.hosts[name] = _Host(name, line)
         self.hosts[name].vars.update(variables)
         members.hosts.append(name)
+        members.listed.add(name)
 
     def add_child(self, parent: str, child: str, line: int, fld: str) -> None:
         self.group(child, line, fld)
@@ -162,11 +165,15 @@ class _Builder:
             groups["ungrouped"] = ungrouped
         hosts: dict[str, Host] = {}
         protected: set[str] = set()
+        # Groups ordered as Ansible merges their vars (shallow first, then by name); each host
+        # walks only the groups it is in.
+        ranked = sorted(self.groups, key=lambda g: (depth[g], g))
+        groups_of: dict[str, list[str]] = {name: [] for name in self.hosts}
+        for g in ranked:
+            for host_name in self.hosts if g == "all" else members[g]:
+                groups_of[host_name].append(g)
         for name, raw in self.hosts.items():
-            chain = sorted(
-                (g for g in self.groups if name in members[g] or g == "all"),
-                key=lambda g: (depth[g], g),
-            )
+            chain = groups_of[name]
             merged: dict[str, Var] = {}
             for g in chain:
                 merged.update(self.groups[g].vars)
