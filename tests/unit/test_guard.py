@@ -88,7 +88,7 @@ def test_record_files_hold_any_text_exactly(
     target = tmp_path_factory.mktemp("w") / "file"
     command = guard.write_file_command(str(target), lines)
     subprocess.run(["sh", "-c", command], check=True, timeout=10)
-    assert target.read_text() == "".join(line + "\n" for line in lines)
+    assert target.read_bytes().decode() == "".join(line + "\n" for line in lines)
 
 
 def test_arm_script_records_then_chooses_a_timer() -> None:
