@@ -329,15 +329,18 @@ class Session:
     ) -> bool:
         """Sample every interval for `seconds`; False when stopped (abort rule or kill switch).
 
-        Polls never overlap: the next tick is scheduled after this one finished, so a slow
-        source stretches the interval instead of piling up requests.
+        The cooldown goes on after an abort rule (how the system recovers is a finding) but
+        not after the kill switch, which means: stop now. Polls never overlap: the next tick
+        is scheduled after this one finished, so a slow source stretches the interval instead
+        of piling up requests.
         """
+        stop = self._killed if phase == "cooldown" else self._stop
         if seconds <= 0:
-            return not self._stop.is_set()
+            return not stop.is_set()
         self._phase(phase)
         interval = self.plan.scenario.steady_state.interval
         end = self._clock.now() + seconds
-        while not self._stop.is_set():
+        while not stop.is_set():
             tick = self._clock.now()
             if tick >= end:
                 break
@@ -351,10 +354,8 @@ class Session:
             remaining = end - self._clock.now()
             if remaining <= 0:
                 break
-            self._clock.wait(
-                min(max(interval - (self._clock.now() - tick), 0.0), remaining), self._stop
-            )
-        return not self._stop.is_set()
+            self._clock.wait(min(max(interval - (self._clock.now() - tick), 0.0), remaining), stop)
+        return not stop.is_set()
 
     def _sample_all(self, phase: ev.Phase) -> dict[str, Reading]:
         """Sample every probe at once (each source bounds itself by its timeout), then journal

@@ -294,3 +294,19 @@ def _wait_until(condition: object, limit: float = 5.0) -> None:
             return
         time.sleep(0.01)
     pytest.fail("condition not reached in time")
+
+
+def test_after_an_abort_rule_the_cooldown_still_watches_recovery(tmp_path: Path) -> None:
+    rule = AbortRule(probe="errors", above=2.0, for_samples=1)
+    rig = Rig(tmp_path, [0.1, 0.1, 0.1, 3.0, 0.1], _scenario(abort_when=(rule,)))
+    assert rig.session.run().verdict == "aborted"
+    cooldown = [e for e in rig.of(ev.ProbeSampled) if e.phase == "cooldown"]  # type: ignore[attr-defined]
+    assert cooldown, "recovery after an abort is a finding: the cooldown must be sampled"
+
+
+def test_after_the_kill_switch_the_session_ends_without_cooldown(tmp_path: Path) -> None:
+    rig = Rig(tmp_path, [0.1])
+    first = rig.plan.selection.targets[0]
+    rig.hosts[first].on_inject = lambda plan: rig.session.kill_switch("keypress")
+    assert rig.session.run().verdict == "aborted"
+    assert "cooldown" not in rig.phases()
