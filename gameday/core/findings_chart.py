@@ -61,6 +61,11 @@ def mermaid_chart(probe: ProbeFindings, start: float, window: tuple[float, float
     pad = (high - low) * 0.05 or abs(high) * 0.05 or 1.0
     low = 0.0 if low >= 0 else low - pad
     high = high + pad
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
+        return ""  # values at the edge of what a float holds: no honest chart to draw
+    low_text, high_text = plain_number(low), plain_number(high)
+    if float(high_text) <= float(low_text):  # a range finer than the printed precision
+        high_text = plain_number(float(low_text) + 1.0)
     labels = ", ".join(f'"{label}"' for label in _unique_labels(columns, start))
     title = f"{probe.name}"
     if window is not None:
@@ -70,10 +75,10 @@ def mermaid_chart(probe: ProbeFindings, start: float, window: tuple[float, float
         "xychart-beta",
         f'    title "{plain(title)}"',
         f'    x-axis "time from start (T+mm:ss)" [{labels}]',
-        f'    y-axis "{plain(unit)}" {plain_number(low)} --> {plain_number(high)}',
+        f'    y-axis "{plain(unit)}" {low_text} --> {high_text}',
     ]
     if window is not None:
-        bars = ", ".join(plain_number(high if inside else low) for _, _, inside in columns)
+        bars = ", ".join(high_text if inside else low_text for _, _, inside in columns)
         lines.append(f"    bar [{bars}]")
     lines.append(f"    line [{', '.join(plain_number(v) for v in values)}]")
     for bound in bounds:
@@ -114,8 +119,8 @@ def spark_lines(probe: ProbeFindings, window: tuple[float, float] | None) -> tup
     bounds = [b for b in (probe.min, probe.max) if b is not None]
     if not present:
         return sparkline(values, SPARK_WIDTH), ""
-    low = min(0.0, *present)
-    high = max(*present, *bounds)
+    low = min([0.0, *present])
+    high = max([*present, *bounds])
     line = sparkline(values, SPARK_WIDTH, _worst(probe), low=low, high=high)
     line += f"  ({number(low, probe.unit)} to {number(high, probe.unit)})"
     under = marker([p.window == "during" for p in probe.points], SPARK_WIDTH) if window else ""

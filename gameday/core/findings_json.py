@@ -62,8 +62,9 @@ def _convert(value: Any, start: float) -> JSON:
             else:
                 out[f.name] = _convert(item, start)
             if f.name in _TIME_FIELDS and isinstance(item, int | float):
-                out[f"{f.name}_utc"] = utc_iso(item)
-                out[f"{f.name}_offset"] = _round(item - start)
+                finite = math.isfinite(item)
+                out[f"{f.name}_utc"] = utc_iso(item) if finite else None
+                out[f"{f.name}_offset"] = _round(item - start) if finite else None
         return out
     if isinstance(value, tuple | list):
         return [_convert(v, start) for v in value]

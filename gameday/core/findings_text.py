@@ -40,21 +40,30 @@ def redact_command(text: str) -> str:
 # --- times -------------------------------------------------------------------------------
 
 
+def _utc(ts: float, fmt: str) -> str:
+    try:
+        return datetime.fromtimestamp(ts, UTC).strftime(fmt)
+    except (ValueError, OverflowError, OSError):
+        return "(invalid time)"  # a hand-edited journal; say so rather than fail
+
+
 def utc_iso(ts: float) -> str:
     """`2026-11-27T09:00:05Z` (whole seconds; the journal keeps the fractions)."""
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _utc(ts, "%Y-%m-%dT%H:%M:%SZ")
 
 
 def utc_time(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%H:%M:%S")
+    return _utc(ts, "%H:%M:%S")
 
 
 def utc_date(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d")
+    return _utc(ts, "%Y-%m-%d")
 
 
 def offset(seconds: float) -> str:
     """`T+mm:ss` from the session's start; minutes grow past 59 (`T+75:02`)."""
+    if not math.isfinite(seconds):
+        return "T+??:??"
     sign = "-" if seconds < 0 else "+"
     whole = round(abs(seconds))
     return f"T{sign}{whole // 60:02d}:{whole % 60:02d}"
@@ -62,6 +71,10 @@ def offset(seconds: float) -> str:
 
 def seconds_text(seconds: float) -> str:
     """A duration for people: `34 ms`, `1.2 s`, `45 s`, `3 min 05 s`, `1 h 02 min`."""
+    if not math.isfinite(seconds):
+        return "—"
+    if seconds < 0:
+        return f"-{seconds_text(-seconds)}"
     if seconds < 1:
         return f"{round(seconds * 1000)} ms"
     if seconds < 10:
@@ -86,7 +99,8 @@ def number(value: float | None, unit: str = "") -> str:
     """A value as people read it: at most 4 significant digits, no exponent, unit appended."""
     if value is None or not math.isfinite(value):
         return "—"
-    text = plain_number(value)
+    tiny_or_huge = value != 0 and not 1e-6 <= abs(value) < 1e15
+    text = f"{value:.4g}" if tiny_or_huge else plain_number(value)
     if not unit:
         return text
     return f"{text}{unit}" if unit == "%" else f"{text} {unit}"

@@ -432,3 +432,82 @@ def test_grafana_annotations_cover_the_timeline_and_the_fault_window() -> None:
     assert len(annotations) == len(findings.timeline) + 1
     impact = next(a for a in annotations if "note:impact" in a["tags"])  # type: ignore[operator]
     assert impact["text"] == "bob: impact noticed: Support channel reports failed checkouts"
+
+
+# --- any sequence of events, however odd --------------------------------------------------
+
+_text = st.text(max_size=20)
+_number = st.floats(allow_nan=True, allow_infinity=True) | st.integers(-(10**6), 10**6)
+_value = st.none() | _number
+_host = st.sampled_from(["web-1", "web-2", "db|1"])
+_fault = st.sampled_from(["f1", "f2"])
+_probe = st.sampled_from(["p", "q"])
+
+_EVENT = st.one_of(
+    st.builds(ev.PhaseChanged, phase=st.sampled_from(["baseline", "inject", "monitor", "after"])),
+    st.builds(ev.FaultArmed, host=_host, fault_id=_fault, kind=_text, deadline=_number),
+    st.builds(ev.FaultInjected, host=_host, fault_id=_fault, kind=_text),
+    st.builds(ev.FaultFailed, host=_host, fault_id=_fault, step=st.just("inject"), reason=_text),
+    st.builds(
+        ev.FaultReverted, host=_host, fault_id=_fault, verified=st.booleans(), duration=_number
+    ),
+    st.builds(
+        ev.ProbeSampled,
+        probe=_probe,
+        value=_value,
+        ok=st.none() | st.booleans(),
+        phase=st.sampled_from(["baseline", "monitor", "after"]),
+    ),
+    st.builds(
+        ev.ThresholdCrossed,
+        probe=_probe,
+        value=_number,
+        bound=_number,
+        direction=st.sampled_from(["above", "below"]),
+        recovered=st.booleans(),
+    ),
+    st.builds(ev.AbortTriggered, rule=_text, reason=_text),
+    st.builds(ev.KillSwitchPulled, source=_text, reason=_text),
+    st.builds(ev.KillSwitchDone, latency=_number, hosts=st.dictionaries(_host, _text)),
+    st.builds(
+        ev.NoteAdded,
+        actor=_text,
+        text=_text,
+        tag=st.sampled_from(["note", "impact", "went_well", "went_wrong", "lucky", "action"]),
+        owner=_text,
+        due=_text,
+    ),
+    st.builds(ev.VerdictReached, verdict=st.sampled_from(["held", "deviated", "aborted"])),
+    st.builds(ev.SessionEnded),
+)
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(
+    st.booleans(),
+    st.lists(st.tuples(_EVENT, st.floats(-5, 500)), max_size=25),
+)
+def test_any_sequence_of_events_exports(with_start: bool, items: list) -> None:  # type: ignore[type-arg]
+    events: list[ev.Event] = []
+    if with_start:
+        events.append(
+            ev.SessionStarted(
+                ts=1_795_770_000.0,
+                session_id="s",
+                scenario_id="s",
+                scenario_title="t",
+                scenario_file="f",
+                scenario_sha256="",
+                hypothesis="",
+                inventory_file="i.yaml",
+                scenario={"probes": [{"name": "p", "max": 1}], "abort_when": [{"no_data": 2}]},
+            )
+        )
+    for seq, (event, t) in enumerate(items, start=2):
+        events.append(ev.with_position(event, seq, 1_795_770_000.0 + t))
+    findings = build_findings(JournalRead("j.jsonl", tuple(events), torn=False), "0" * 64)
+    md = render_markdown(findings)
+    json.dumps(render_json(findings), allow_nan=False)
+    json.dumps(render_grafana_annotations(findings), allow_nan=False)
+    for block in _mermaid_blocks(md):
+        assert_well_formed_xychart(block)
