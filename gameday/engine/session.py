@@ -335,7 +335,7 @@ class Session:
         of piling up requests.
         """
         stop = self._killed if phase == "cooldown" else self._stop
-        if seconds <= 0:
+        if seconds <= 0 or stop.is_set():
             return not stop.is_set()
         self._phase(phase)
         interval = self.plan.scenario.steady_state.interval
