@@ -3,7 +3,8 @@
 
 Lines are shown as `reference.display` shows them: `sh> SCRIPT` is the line
 `sh -c 'SCRIPT'` (that form is lossless, see the test below). If a change here is intended,
-update the golden text and docs/faults.md together (the doc test checks they agree).
+update the golden text and docs/faults.md together (the doc test checks they agree);
+`python -m gameday.core.fault_kinds.reference` prints the current blocks.
 """
 
 from __future__ import annotations
@@ -113,6 +114,7 @@ verify_reverted: sh> for p in $(cat /var/lib/gameday/f1a2b3c4.pids 2>/dev/null) 
 cleanup: rm -f /var/lib/gameday/f1a2b3c4.pids
 ## service_stop
 capability: sh> for t in systemctl:systemd; do command -v "${t%%:*}" >/dev/null 2>&1 || { printf '%s is not installed on this host (package %s)\n' "${t%%:*}" "${t#*:}" >&2; exit 1; }; done
+capability: sh> [ -d /run/systemd/system ] || { printf '%s\n' 'systemd is not running on this host: service_stop needs it' >&2; exit 1; }
 capability: sh> [ "$(systemctl show -p LoadState --value nginx.service)" = loaded ] || { printf '%s\n' 'systemd does not know the unit nginx.service' >&2; exit 1; }
 capability: sh> systemctl is-active --quiet nginx.service || { printf '%s\n' 'nginx.service is not active now: stopping it would change nothing' >&2; exit 1; }
 inject: systemctl stop nginx.service

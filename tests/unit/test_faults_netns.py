@@ -412,3 +412,12 @@ def test_stress_whose_group_file_is_lost_is_still_found_and_ended(lab: Lab) -> N
     finally:
         if _group(pgid):
             os.killpg(pgid, signal.SIGKILL)
+
+
+def test_service_stop_capability_names_what_is_missing(lab: Lab) -> None:
+    result = lab.phase(lab.plan("{kind: service_stop, service: nginx}").capability)
+    assert result.status == 1
+    if not Path("/run/systemd/system").is_dir():
+        assert "systemd is not running on this host: service_stop needs it" in result.stderr
+    else:  # a systemd host: the made-up unit is the problem
+        assert "nginx" in result.stderr

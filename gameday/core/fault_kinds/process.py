@@ -193,6 +193,10 @@ class ServiceStop:
             capability=(
                 *lines.sudo_capability(),
                 lines.tools_capability(("systemctl", "systemd")),
+                lines.sh(
+                    "[ -d /run/systemd/system ] || "
+                    + fail("systemd is not running on this host: service_stop needs it")
+                ),
                 lines.sh(loaded),
                 lines.sh(
                     f"{active} || "

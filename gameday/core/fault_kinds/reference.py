@@ -47,3 +47,21 @@ def display_plan(plan: FaultPlan) -> Iterator[str]:
     for phase, lines in plan.phases.items():
         for line in lines:
             yield f"{phase}: {display(line)}"
+
+
+def example_blocks() -> str:
+    """Each kind's example plan in the form docs/faults.md shows (to refresh the doc)."""
+    from gameday.core.fault_kinds import PARSERS
+    from gameday.core.fault_kinds.base import HostContext
+    from gameday.core.yamlsrc import load_yaml
+
+    out: list[str] = []
+    for kind, text in EXAMPLES.items():
+        spec = PARSERS[kind](load_yaml("example.yaml", text).as_map())
+        plan = spec.plan(HostContext("web-1"), "f1a2b3c4", 120)
+        out.extend([f"## {kind}", *display_plan(plan)])
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    print(example_blocks())
