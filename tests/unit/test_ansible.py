@@ -3,10 +3,14 @@ inventories: the same hosts, connection settings and tags whichever form a team 
 
 from __future__ import annotations
 
+import json
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+import yaml
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gameday.core.ansible import MAX_HOSTS, expand_host_pattern
@@ -418,3 +422,59 @@ def test_huge_numbers_are_text_not_a_crash(tmp_path: Path) -> None:
         "p.json",
     )
     assert "not a port" in error.problem
+
+
+# --- structured fuzzing: well-formed files with any shape give only InputErrors ------------
+
+_WORDS = st.sampled_from(
+    [
+        "all", "web", "db", "_meta", "hostvars", "hosts", "children", "vars", "h1", "h[1:3]",
+        "h2:22", "ansible_host", "ansible_port", "ansible_user", "ansible_become",
+        "ansible_ssh_private_key_file", "gameday_protected", "__ansible_vault", "role",
+        "defaults", "protected", "groups", "prometheus", "url", "headers", "known_hosts",
+        "address", "port", "tags", "bad name", "-x", "", "fd00::1", "10.0.0.1",
+    ]
+)  # fmt: skip
+_SCALARS = (
+    st.none() | st.booleans() | st.integers(-5, 70000) | st.floats() | _WORDS | st.text(max_size=8)
+)
+_SHAPES = st.recursive(
+    _SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_WORDS, inner, max_size=5),
+    max_leaves=30,
+)
+
+
+def _only_input_errors(path: Path) -> None:
+    try:
+        load_inventory(path)
+    except InputError as exc:
+        assert exc.file == str(path) and exc.message
+
+
+@settings(max_examples=300, deadline=None)
+@given(shape=st.dictionaries(_WORDS, _SHAPES, max_size=6))
+def test_any_json_shape_gives_only_input_errors(shape: dict[str, object]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "inv.json"
+        path.write_text(json.dumps(shape))
+        _only_input_errors(path)
+
+
+@settings(max_examples=300, deadline=None)
+@given(shape=st.dictionaries(_WORDS, _SHAPES, max_size=6), suffix=st.sampled_from([".yaml", ""]))
+def test_any_yaml_shape_gives_only_input_errors(shape: dict[str, object], suffix: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"inv{suffix}"
+        path.write_text(yaml.safe_dump(shape))
+        _only_input_errors(path)
+
+
+def test_a_big_fleet_loads_in_linear_time(tmp_path: Path) -> None:
+    # 65 000 hosts from two ranges: a quadratic step here once took over half a minute.
+    path = tmp_path / "big.ini"
+    path.write_text("[web]\nh[00000:59999]\n[db]\nd[0:4999]\n[db:vars]\nrole=db\n")
+    started = time.monotonic()
+    inv = load_inventory(path)
+    assert len(inv.hosts) == 65000 and inv.hosts["d4999"].tags["role"] == "db"
+    assert time.monotonic() - started < 15
