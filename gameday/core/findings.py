@@ -107,7 +107,7 @@ def build_findings(
         environment=_environment(started),
         mode=started.mode if started else "",
         verdict=verdict.verdict if verdict else "unfinished",
-        verdict_reason=verdict.reason if verdict else "no verdict was reached",
+        verdict_reason=verdict.reason if verdict else _no_verdict(journal, ended),
         summary=_summary(events, probes, reverts, window, base),
         caveats=_caveats(journal, started, ended, probes),
         participants=_participants(events),
@@ -141,6 +141,17 @@ def build_findings(
             inventory_file=started.inventory_file if started else "",
         ),
     )
+
+
+def _no_verdict(journal: JournalRead, ended: ev.SessionEnded | None) -> str:
+    if journal.torn and journal.events:
+        return (
+            f"the journal ends abruptly at {utc_iso(journal.events[-1].ts)}: the session did "
+            "not finish"
+        )
+    if ended is None:
+        return "no verdict was reached: the session did not finish (or is still running)"
+    return "the session ended without a verdict"
 
 
 def _environment(started: ev.SessionStarted | None) -> str:
@@ -424,7 +435,7 @@ def _summary(
 ) -> tuple[str, ...]:
     return (
         _summary_faults(events, window),
-        _summary_steady(probes, start),
+        _summary_steady(probes, start, any(isinstance(e, ev.SessionEnded) for e in events)),
         _summary_outcome(events, reverts, start),
     )
 
@@ -445,7 +456,7 @@ def _summary_faults(events: Sequence[ev.Event], window: tuple[float, float] | No
     )
 
 
-def _summary_steady(probes: Sequence[ProbeFindings], start: float) -> str:
+def _summary_steady(probes: Sequence[ProbeFindings], start: float, finished: bool) -> str:
     if not any(p.points for p in probes):
         return "No samples were recorded, so the steady state cannot be judged."
     blind = [p for p in probes if p.before.no_data + p.during.no_data + p.after.no_data]
@@ -471,6 +482,11 @@ def _summary_steady(probes: Sequence[ProbeFindings], start: float) -> str:
     samples = sum(p.before.samples + p.during.samples + p.after.samples for p in probes)
     if blind:
         return f"No probe crossed its threshold in {count(samples, 'sample')}, but{no_data}"
+    if not finished:
+        return (
+            f"No probe crossed its threshold up to the end of the journal "
+            f"({count(samples, 'sample')}); the session did not finish."
+        )
     return f"Steady state held: every probe stayed within its threshold ({samples} samples)."
 
 
