@@ -180,7 +180,8 @@ def test_kill_switch_reverts_every_host_over_open_channels(lab: LabInfo) -> None
         assert not any(_fill_present(h) for h in lab.hosts)
         assert report.duration < 2.0, f"kill switch took {report.duration * 1000:.0f} ms"
         print(
-            f"lab: kill switch on {len(names)} hosts, all confirmed in {report.duration * 1000:.0f} ms"
+            f"lab: kill switch on {len(names)} hosts, "
+            f"all confirmed in {report.duration * 1000:.0f} ms"
         )
     finally:
         for runner in runners:
