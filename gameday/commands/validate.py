@@ -8,6 +8,7 @@ a file, the answer is a located line, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -76,13 +77,7 @@ def _expand(paths: Sequence[str]) -> Iterator[tuple[str, str]]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = sorted(
-                p
-                for p in path.rglob("*")
-                if p.suffix.lower() in YAML_SUFFIXES
-                and p.is_file()
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
+            found = _yaml_files(path)
             if not found:
                 yield raw, "no .yaml or .yml file in this folder"
             for file in found:
@@ -91,6 +86,20 @@ def _expand(paths: Sequence[str]) -> Iterator[tuple[str, str]]:
             yield raw, ""
         else:
             yield raw, "no such file or directory"
+
+
+def _yaml_files(folder: Path) -> list[Path]:
+    """*.yaml / *.yml below `folder`, sorted; hidden folders skipped, symlinked folders not
+    followed (a link loop must not hang a check)."""
+    found: list[Path] = []
+    for top, dirs, files in os.walk(folder, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found += [
+            Path(top) / name
+            for name in files
+            if Path(name).suffix.lower() in YAML_SUFFIXES and not name.startswith(".")
+        ]
+    return sorted(found)
 
 
 def validate_file(path: str, kind: Kind | None = None) -> tuple[list[str], str]:

@@ -32,7 +32,11 @@ def read_text(path: Path | str) -> str:
     """Read a UTF-8 text file, or raise an InputError that says why it cannot be read."""
     name = str(path)
     try:
-        data = Path(path).read_bytes()
+        if Path(path).exists() and not Path(path).is_file() and not Path(path).is_dir():
+            # a FIFO or a device (/dev/zero) would block or never end
+            raise InputError(name, 0, "", "is not a regular file")
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
     except IsADirectoryError:
         raise InputError(name, 0, "", "is a directory, not a file") from None
     except OSError as exc:

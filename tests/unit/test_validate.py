@@ -3,6 +3,7 @@ input whatever its bytes produces a traceback."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -294,3 +295,25 @@ def test_validate_without_a_path_is_a_usage_error() -> None:
     result = _gameday("validate")
     assert result.returncode == 2
     assert "PATH" in result.stderr
+
+
+def test_devices_and_fifos_are_refused_without_reading_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)  # reading it would block forever
+    code, _, err = validate(capsys, "/dev/zero", str(fifo))
+    assert code == 2
+    assert err.splitlines() == [
+        "/dev/zero: is not a regular file",
+        f"{fifo}: is not a regular file",
+    ]
+
+
+def test_a_symlink_loop_in_a_folder_does_not_hang(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write(tmp_path / "s.yaml", SCENARIO)
+    (tmp_path / "again").symlink_to(tmp_path)
+    code, out, _ = validate(capsys, str(tmp_path))
+    assert (code, out) == (0, f"{tmp_path / 's.yaml'}: ok (scenario minimal)\n")
