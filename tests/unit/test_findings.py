@@ -200,13 +200,15 @@ def _unescaped_pipes(row: str) -> int:
     return len(re.findall(r"(?<!\\)\|", row))
 
 
-def test_hostile_text_cannot_break_tables_html_or_structure() -> None:
-    md = render_markdown(_findings("hostile_notes"))
+@pytest.mark.parametrize("name", NAMES)
+def test_hostile_text_cannot_break_tables_html_or_structure(name: str) -> None:
+    md = render_markdown(_findings(name))
     # Inside a code span HTML is shown as text; everywhere else it must be escaped.
     outside_code = re.sub(r"(`+).*?\1", "", md)
     assert "<script>" not in outside_code and "<b>" not in outside_code
     assert "<stderr>" not in outside_code
-    assert "&lt;script&gt;" in md
+    if name == "hostile_notes":
+        assert "&lt;script&gt;" in md
     lines = md.splitlines()
     in_fence = False
     for line in lines:
@@ -511,3 +513,44 @@ def test_any_sequence_of_events_exports(with_start: bool, items: list) -> None: 
     json.dumps(render_grafana_annotations(findings), allow_nan=False)
     for block in _mermaid_blocks(md):
         assert_well_formed_xychart(block)
+
+
+# --- rendered by a real CommonMark parser -------------------------------------------------
+
+SECTIONS = [
+    "Summary",
+    "Participants",
+    "Scenario",
+    "Blast radius",
+    "Abort criteria",
+    "Timeline",
+    "Steady state",
+    "Key durations",
+    "Revert verification",
+    "Observations",
+    "Action items",
+    "Appendix",
+]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_rendered_markdown_has_only_our_structure(name: str) -> None:
+    from markdown_it import MarkdownIt
+
+    findings = _findings(name)
+    tokens = MarkdownIt("commonmark").enable("table").parse(render_markdown(findings))
+    headings = [
+        (tokens[i].tag, tokens[i + 1].content)
+        for i, t in enumerate(tokens)
+        if t.type == "heading_open"
+    ]
+    probes = [("h3", p.name) for p in findings.probes]
+    observations = [("h3", t) for t in ("Went well", "Went wrong", "Where we got lucky")]
+    expected = [("h1", findings.title)] + [("h2", s) for s in SECTIONS]
+    # Headings come from us only: the sections, one per probe, the observation kinds.
+    assert [h for h in headings if h[0] != "h3"] == expected
+    assert [h for h in headings if h[0] == "h3"] == probes + observations
+    assert not [t for t in tokens if t.type == "html_block"]
+    inline = [c for t in tokens if t.type == "inline" for c in t.children or []]
+    assert {c.content for c in inline if c.type == "html_inline"} <= {"<br>"}
+    assert not [c for c in inline if c.type == "link_open"]
