@@ -1,0 +1,255 @@
+"""Whole headless sessions against the real lab: its Prometheus, its hosts over SSH.
+
+Each test runs the real `gameday` command in a subprocess, as a CI pipeline would, and then
+looks at the hosts themselves (iptables in the host's namespace, stress processes) and at the
+journal the session wrote.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from gameday.core import events as ev
+from gameday.core.journal import read_journal
+from gameday.lab import LabInfo
+
+pytestmark = pytest.mark.lab
+
+GAMEDAY = [sys.executable, "-m", "gameday.cli"]
+ERROR_RATE = (
+    "100 * sum(rate(loadgen_errors_total[5s]))"
+    " / clamp_min(sum(rate(loadgen_requests_total[5s])), 1)"
+)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def rates_in_prometheus(lab: LabInfo) -> None:
+    """A lab that just started has no rates yet: wait (bounded) until the probe has data."""
+    from prometheus_api_client import PrometheusConnect
+
+    prometheus = PrometheusConnect(lab.prometheus_url)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if prometheus.custom_query(ERROR_RATE, params={"timeout": "2s"}):
+            return
+        time.sleep(0.5)
+    pytest.fail("the lab's Prometheus has no load-generator rates after 60 s")
+
+
+def _scenario(tmp_path: Path, name: str, body: str) -> Path:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(body)
+    return path
+
+
+def _run(
+    lab: LabInfo, scenario: Path, journals: Path, *extra: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            *GAMEDAY,
+            "run",
+            str(scenario),
+            "-i",
+            str(lab.inventory),
+            "--headless",
+            "--yes",
+            "--journal-dir",
+            str(journals),
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+
+
+def _journal(journals: Path) -> list[ev.Event]:
+    (path,) = journals.glob("*.jsonl")
+    return list(read_journal(path).events)
+
+
+def _chains(lab: LabInfo, host: str) -> str:
+    netns = lab.host(host).netns
+    out = subprocess.run(
+        ["ip", "netns", "exec", netns, "iptables", "-S"],
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=True,
+    )
+    return out.stdout
+
+
+def test_a_partition_trips_the_error_rate_abort_and_is_reverted(
+    lab: LabInfo, tmp_path: Path
+) -> None:
+    scenario = _scenario(
+        tmp_path,
+        "partition",
+        f"""
+id: lab-partition-abort
+title: Cutting one shop node trips the error-rate abort
+hypothesis: The fleet absorbs one node loss with under 10% errors.
+targets: {{select: {{hosts: [lab-1]}}}}
+steady_state:
+  interval: 1s
+  probes:
+    - name: error_rate
+      prometheus: "{ERROR_RATE}"
+      unit: "%"
+      max: 10
+faults:
+  - kind: network_partition
+    direction: ingress
+    ports: [8080]
+schedule: {{warmup: 1s, duration: 90s, cooldown: 2s}}
+abort_when:
+  - {{probe: error_rate, above: 10, for: 2}}
+""",
+    )
+    started = time.monotonic()
+    result = _run(lab, scenario, tmp_path / "journals")
+    elapsed = time.monotonic() - started
+    assert result.returncode == 3, result.stdout + result.stderr
+    events = _journal(tmp_path / "journals")
+    aborts = [e for e in events if isinstance(e, ev.AbortTriggered)]
+    assert aborts and "error_rate above 10" in aborts[0].rule
+    reverts = [e for e in events if isinstance(e, ev.FaultReverted)]
+    assert reverts and all(r.verified for r in reverts)
+    assert elapsed < 60, "the abort must cut the 90 s fault short"
+    assert "GAMEDAY" not in _chains(lab, "lab-1")
+
+
+def test_a_mild_scenario_holds_and_exits_zero(lab: LabInfo, tmp_path: Path) -> None:
+    scenario = _scenario(
+        tmp_path,
+        "mild",
+        f"""
+id: lab-mild-cpu
+title: A light CPU load changes nothing
+hypothesis: Error rate stays under 5% with a 30% CPU load on one node.
+targets: {{select: {{hosts: [lab-2]}}}}
+steady_state:
+  interval: 1s
+  probes:
+    - name: error_rate
+      prometheus: "{ERROR_RATE}"
+      unit: "%"
+      max: 5
+faults:
+  - kind: cpu_stress
+    workers: 1
+    load: 30
+schedule: {{duration: 6s, cooldown: 1s}}
+abort_when:
+  - {{probe: error_rate, above: 20, for: 3}}
+""",
+    )
+    result = _run(lab, scenario, tmp_path / "journals", "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert lines[-2]["type"] == "verdict_reached" and lines[-2]["verdict"] == "held"
+    stress = subprocess.run(
+        ["pgrep", "-f", "stress-ng"], capture_output=True, text=True, check=False
+    )
+    pids = [p for p in stress.stdout.split() if _in_netns(int(p), lab.host("lab-2").netns)]
+    assert pids == []
+
+
+def test_gameday_abort_from_another_terminal_reverts_every_host(
+    lab: LabInfo, tmp_path: Path
+) -> None:
+    scenario = _scenario(
+        tmp_path,
+        "long",
+        f"""
+id: lab-long-partition
+title: A long partition that someone stops by hand
+hypothesis: n/a
+targets: {{select: {{hosts: [lab-1, lab-3]}}}}
+steady_state:
+  interval: 1s
+  probes:
+    - name: error_rate
+      prometheus: "{ERROR_RATE}"
+      unit: "%"
+      max: 100
+faults:
+  - kind: network_partition
+    direction: ingress
+    ports: [8080]
+schedule: {{duration: 5m}}
+""",
+    )
+    journals = tmp_path / "journals"
+    console = subprocess.Popen(
+        [
+            *GAMEDAY,
+            "run",
+            str(scenario),
+            "-i",
+            str(lab.inventory),
+            "--headless",
+            "--yes",
+            "--journal-dir",
+            str(journals),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        _wait_for(
+            lambda: sum(isinstance(e, ev.FaultInjected) for e in _journal_or_empty(journals)) == 2
+        )
+        assert "GAMEDAY" in _chains(lab, "lab-1") and "GAMEDAY" in _chains(lab, "lab-3")
+        started = time.monotonic()
+        abort = subprocess.run(
+            [*GAMEDAY, "abort", "--journal-dir", str(journals)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        latency = time.monotonic() - started
+        assert abort.returncode == 0, abort.stdout + abort.stderr
+        assert "lab-1: clean" in abort.stdout and "lab-3: clean" in abort.stdout
+        assert console.wait(30) == 3
+    finally:
+        if console.poll() is None:
+            console.kill()
+            console.wait(10)
+    assert latency < 5.0
+    assert "GAMEDAY" not in _chains(lab, "lab-1") and "GAMEDAY" not in _chains(lab, "lab-3")
+
+
+def _journal_or_empty(journals: Path) -> list[ev.Event]:
+    found = list(journals.glob("*.jsonl")) if journals.exists() else []
+    return list(read_journal(found[0]).events) if found else []
+
+
+def _wait_for(condition: object, limit: float = 60.0) -> None:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if condition():  # type: ignore[operator]
+            return
+        time.sleep(0.2)
+    pytest.fail("the session did not get there in time")
+
+
+def _in_netns(pid: int, netns: str) -> bool:
+    try:
+        mine = os.readlink(f"/proc/{pid}/ns/net")
+        theirs = os.stat(f"/run/netns/{netns}").st_ino
+    except OSError:
+        return False
+    return mine == f"net:[{theirs}]"
