@@ -14,10 +14,10 @@ import functools
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Literal, TypeVar, cast
+from typing import Literal, TypeVar
 
 import yaml
 
@@ -489,38 +489,30 @@ def _read_probe(node: Node, watched: set[str]) -> Probe:
     col = _Collector()
     kinds = [kind for kind in PROBE_KINDS if kind in m]
     if len(kinds) != 1:
-        problem = (
-            f"has {' and '.join(kinds)}: a probe measures one thing, keep one"
-            if kinds
-            else "needs one of prometheus, http, command or system (what to measure)"
+        col.check_keys(m, (*_PROBE_COMMON, *(k for keys in _PROBE_KEYS.values() for k in keys)))
+        col.add(
+            node.error(
+                f"has {' and '.join(kinds)}: a probe measures one thing, keep one"
+                if kinds
+                else "needs one of prometheus, http, command or system (what to measure)"
+            )
         )
-        allowed = [k for keys in _PROBE_KEYS.values() for k in keys]
-        col.check_keys(m, (*_PROBE_COMMON, *allowed))
-        col.add(node.error(problem))
         col.raise_if_any()
     kind = kinds[0]
     col.check_keys(m, (*_PROBE_COMMON, *_PROBE_KEYS[kind]))
-    name = col.required(m, "name", _read_probe_name)
-    low = col.optional(m, "min", lambda n: n.as_float(), None)
-    high = col.optional(m, "max", lambda n: n.as_float(), None)
-    unit = col.optional(m, "unit", _read_unit, None)
-    fields: dict[str, object] = {}
-    if kind == "prometheus":
-        fields["query"] = col.attempt(lambda: _read_promql(m.require("prometheus")))
-    elif kind == "http":
-        fields.update(col.attempt(lambda: _read_http(m, low, high, unit)) or {})
-        low = cast("float | None", fields.pop("min", low))
-        high = cast("float | None", fields.pop("max", high))
-        unit = cast("str | None", fields.pop("unit", unit))
-    elif kind == "command":
-        fields.update(col.attempt(lambda: _read_command(m)) or {})
-    else:
-        gauge = col.attempt(lambda: _read_system(m.require("system")))
-        fields["query"] = gauge
-        if gauge is not None:
-            unit = unit if unit is not None else ("" if gauge == "load" else "%")
-            _check_percent_gauge(m, gauge, low, high, col)
-    if low is None and high is None and name not in watched and not col.errors:
+    base = Probe(
+        name=col.required(m, "name", _read_probe_name) or "",
+        kind=kind,
+        min=col.optional(m, "min", lambda n: n.as_float(), None),
+        max=col.optional(m, "max", lambda n: n.as_float(), None),
+        unit=col.optional(m, "unit", _read_unit, ""),
+        line=node.line,
+    )
+    probe = col.attempt(lambda: _PROBE_READERS[kind](m, base))
+    if probe is None:
+        col.raise_if_any()
+        raise AssertionError("unreachable: a failed read records an error")
+    if probe.min is None and probe.max is None and probe.name not in watched and not col.errors:
         # a number nobody compares with anything is a typo waiting to be believed
         col.add(
             node.error(
@@ -528,19 +520,10 @@ def _read_probe(node: Node, watched: set[str]) -> Probe:
                 "or an abort_when rule with above/below that watches it"
             )
         )
-    if low is not None and high is not None and low > high:
-        col.add(m.require("min").error(f"min ({low:g}) is greater than max ({high:g})"))
+    if probe.min is not None and probe.max is not None and probe.min > probe.max:
+        col.add(m.require("min").error(f"min ({probe.min:g}) is greater than max ({probe.max:g})"))
     col.raise_if_any()
-    assert name is not None
-    return Probe(
-        name=name,
-        kind=kind,
-        min=low,
-        max=high,
-        unit=unit or "",
-        line=node.line,
-        **fields,  # type: ignore[arg-type]
-    )
+    return probe
 
 
 def _read_probe_name(node: Node) -> str:
@@ -591,30 +574,33 @@ def _read_promql(node: Node) -> str:
     return query
 
 
-def _read_http(
-    m: MapNode, low: float | None, high: float | None, unit: str | None
-) -> dict[str, object]:
-    """The http block plus `measure`/`max_latency`; returns Probe fields, min/max/unit included."""
+def _with_promql(m: MapNode, base: Probe) -> Probe:
+    return replace(base, query=_read_promql(m.require("prometheus")))
+
+
+def _with_http(m: MapNode, base: Probe) -> Probe:
+    """The http block plus `measure` / `max_latency`, which also settle max and unit."""
     col = _Collector()
     node = m.require("http")
-    fields: dict[str, object] = {}
+    probe = base
     if node.is_scalar:
-        fields["url"] = col.attempt(lambda: _read_url(node))
+        probe = replace(probe, url=col.attempt(lambda: _read_url(node)) or "")
     else:
         block = node.as_map()
         col.check_keys(block, ("url", "timeout", "expect_status", "body_contains", "requests"))
-        fields["url"] = col.required(block, "url", _read_url)
-        fields["timeout"] = col.optional(
-            block, "timeout", lambda n: n.as_duration(min=0.01, max=HTTP_MAX_TIMEOUT), 5.0
+        probe = replace(
+            probe,
+            url=col.required(block, "url", _read_url) or "",
+            timeout=col.optional(
+                block, "timeout", lambda n: n.as_duration(min=0.01, max=HTTP_MAX_TIMEOUT), 5.0
+            ),
+            expect_status=col.optional(block, "expect_status", _read_statuses, (200,)),
+            body_contains=col.optional(block, "body_contains", lambda n: n.as_str() or None, None),
+            requests=col.optional(
+                block, "requests", lambda n: n.as_int(min=1, max=HTTP_MAX_REQUESTS), 3
+            ),
         )
-        fields["expect_status"] = col.optional(block, "expect_status", _read_statuses, (200,))
-        fields["body_contains"] = col.optional(
-            block, "body_contains", lambda n: n.as_str() or None, None
-        )
-        fields["requests"] = col.optional(
-            block, "requests", lambda n: n.as_int(min=1, max=HTTP_MAX_REQUESTS), 3
-        )
-    measure = col.optional(m, "measure", _read_measure, None)
+    measure = col.optional(m, "measure", _read_measure, "latency_p95")
     max_latency = col.optional(m, "max_latency", lambda n: n.as_duration(min=0.001, max=60), None)
     if max_latency is not None:
         for clash in ("measure", "max", "min"):
@@ -625,28 +611,27 @@ def _read_http(
                         "or remove max_latency"
                     )
                 )
-        if unit not in (None, "ms"):
+        if base.unit not in ("", "ms"):
             col.add(m.require("unit").error("max_latency is compared in ms; remove unit"))
-        measure, high, unit = "latency_p95", round(max_latency * 1000, 3), "ms"
-    measure = measure or "latency_p95"
+        probe = replace(probe, max=round(max_latency * 1000, 3))
+        measure = "latency_p95"
     if measure == "error_ratio":
-        for key, value in (("min", low), ("max", high)):
+        for key, value in (("min", probe.min), ("max", probe.max)):
             if value is not None and not 0 <= value <= 100:
                 col.add(
                     m.require(key).error(
                         f"error_ratio is a percentage from 0 to 100 (1 = 1%), got {value:g}"
                     )
                 )
-        if unit not in (None, "%"):
+        if base.unit not in ("", "%"):
             col.add(m.require("unit").error('error_ratio is a percentage; write unit: "%"'))
         unit = "%"
     else:
-        if unit not in (None, "ms"):
+        if base.unit not in ("", "ms") and max_latency is None:
             col.add(m.require("unit").error(f"{measure} is measured in ms; write unit: ms"))
         unit = "ms"
     col.raise_if_any()
-    fields.update(measure=measure, min=low, max=high, unit=unit)
-    return fields
+    return replace(probe, measure=measure, unit=unit)
 
 
 def _read_url(node: Node) -> str:
@@ -670,14 +655,13 @@ def _read_measure(node: Node) -> str:
     return value
 
 
-def _read_command(m: MapNode) -> dict[str, object]:
+def _with_command(m: MapNode, base: Probe) -> Probe:
     node = m.require("command")
     col = _Collector()
+    needed = "is required: the inventory host the command runs on"
     if node.is_scalar:
         run = col.attempt(node.as_text)
-        host = col.required(
-            m, "host", _read_host_name, "is required: the inventory host the command runs on"
-        )
+        host = col.required(m, "host", _read_host_name, needed)
         timeout = 5.0
     else:
         block = node.as_map()
@@ -689,14 +673,12 @@ def _read_command(m: MapNode) -> dict[str, object]:
                 )
             )
         run = col.required(block, "run", lambda n: n.as_text())
-        host = col.required(
-            block, "host", _read_host_name, "is required: the inventory host the command runs on"
-        )
+        host = col.required(block, "host", _read_host_name, needed)
         timeout = col.optional(
             block, "timeout", lambda n: n.as_duration(min=0.1, max=COMMAND_MAX_TIMEOUT), 5.0
         )
     col.raise_if_any()
-    return {"query": run, "host": host, "timeout": timeout}
+    return replace(base, query=run or "", host=host, timeout=timeout)
 
 
 def _read_host_name(node: Node) -> str:
@@ -706,21 +688,27 @@ def _read_host_name(node: Node) -> str:
     return value
 
 
-def _read_system(node: Node) -> str:
-    value = node.as_str().strip()
-    if value not in SYSTEM_GAUGES:
-        raise node.error(f"{value!r} is not one of {', '.join(SYSTEM_GAUGES)}")
-    return value
-
-
-def _check_percent_gauge(
-    m: MapNode, gauge: str, low: float | None, high: float | None, col: _Collector
-) -> None:
+def _with_system(m: MapNode, base: Probe) -> Probe:
+    node = m.require("system")
+    gauge = node.as_str().strip()
+    if gauge not in SYSTEM_GAUGES:
+        raise node.error(f"{gauge!r} is not one of {', '.join(SYSTEM_GAUGES)}")
     if gauge == "load":
-        return
-    for key, value in (("min", low), ("max", high)):
+        return replace(base, query=gauge)
+    col = _Collector()
+    for key, value in (("min", base.min), ("max", base.max)):
         if value is not None and not 0 <= value <= 100:
             col.add(m.require(key).error(f"{gauge} is a percentage from 0 to 100, got {value:g}"))
+    col.raise_if_any()
+    return replace(base, query=gauge, unit=base.unit or "%")
+
+
+_PROBE_READERS: Mapping[str, Callable[[MapNode, Probe], Probe]] = {
+    "prometheus": _with_promql,
+    "http": _with_http,
+    "command": _with_command,
+    "system": _with_system,
+}
 
 
 # --- faults, schedule ------------------------------------------------------------------------
