@@ -7,6 +7,7 @@ the blast radius are never connected to.
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 import time
@@ -22,7 +23,7 @@ from gameday.core.scenario import Scenario, load_scenario
 from gameday.engine.drivers import RunnerDriver
 from gameday.engine.faultrun import DEFAULT_LEASE_SECONDS, FaultRunner
 from gameday.engine.hosts import HostDriver
-from gameday.engine.ports import Transport
+from gameday.engine.ports import Connector, Transport
 from gameday.engine.probing import MetricSource
 from gameday.engine.session import Session, SessionConfig
 from gameday.headless import ControlFile
@@ -80,7 +81,7 @@ def live_session(plan: Plan, options: LiveOptions) -> Iterator[Session]:
             h: o.transport for h, o in outcomes.items() if o.transport is not None
         }
         unreachable = {h: o.error.message for h, o in outcomes.items() if o.error is not None}
-        drivers = _drivers(plan, transports, session_id, options)
+        drivers = _drivers(plan, transports, session_id, options, connector)
         stack.callback(_close_drivers, drivers)
         sources: Mapping[str, MetricSource] = build_sources(
             plan.scenario, plan.inventory, transports
@@ -104,7 +105,11 @@ def live_session(plan: Plan, options: LiveOptions) -> Iterator[Session]:
 
 
 def _drivers(
-    plan: Plan, transports: Mapping[str, Transport], session_id: str, options: LiveOptions
+    plan: Plan,
+    transports: Mapping[str, Transport],
+    session_id: str,
+    options: LiveOptions,
+    connector: Connector,
 ) -> dict[str, HostDriver]:
     drivers: dict[str, HostDriver] = {}
     for name, transport in transports.items():
@@ -112,8 +117,15 @@ def _drivers(
         runner = FaultRunner(
             transport, session_id, sudo=host.sudo, lease_seconds=options.lease_seconds
         )
-        drivers[name] = RunnerDriver(runner)
+        drivers[name] = RunnerDriver(
+            runner, reconnect=functools.partial(_reconnect, connector, name)
+        )
     return drivers
+
+
+def _reconnect(connector: Connector, host: str) -> Transport:
+    connector.forget(host)
+    return connector.get(host)
 
 
 def _close_drivers(drivers: Mapping[str, HostDriver]) -> None:

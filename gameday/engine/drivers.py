@@ -9,15 +9,24 @@ from gameday.core.events import Step
 from gameday.core.faults import FaultPlan
 from gameday.engine.faultrun import FaultRunner, StepResult
 from gameday.engine.hosts import CommandRecord, Outcome
+from gameday.engine.ports import Transport
+from gameday.errors import GamedayError
 
 
 class RunnerDriver:
     """Adapts one host's FaultRunner to the engine's port; journals each step's commands."""
 
-    def __init__(self, runner: FaultRunner, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        runner: FaultRunner,
+        clock: Callable[[], float] = time.time,
+        reconnect: Callable[[], Transport] | None = None,
+    ) -> None:
         self.runner = runner
         self.host = runner.host
         self._clock = clock
+        self._reconnect = reconnect
+        """Opens a fresh connection to the host, for a revert whose connection broke."""
 
     def check(self, plan: FaultPlan) -> Outcome:
         return _outcome(self.runner.check(plan), "capability", plan.capability)
@@ -47,7 +56,21 @@ class RunnerDriver:
         return Outcome(False, f"{verified.detail}; {note}", first.commands + second.commands)
 
     def revert(self, plan: FaultPlan) -> Outcome:
-        return _outcome(self.runner.revert(plan), "revert", plan.revert + plan.verify_reverted)
+        lines = plan.revert + plan.verify_reverted
+        result = self.runner.revert(plan)
+        if result.ok or not self._fresh_connection():
+            return _outcome(result, "revert", lines)
+        return _outcome(self.runner.revert(plan), "revert", lines)  # idempotent: safe to retry
+
+    def _fresh_connection(self) -> bool:
+        """Swap in a new connection after a failed revert; False when none can be had."""
+        if self._reconnect is None:
+            return False
+        try:
+            self.runner.transport = self._reconnect()
+        except GamedayError:
+            return False
+        return True
 
     def revert_all(self, plans: Sequence[FaultPlan]) -> dict[str, Outcome]:
         results = self.runner.revert_all_now() if self.runner.armed else {}

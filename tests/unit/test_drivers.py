@@ -1,0 +1,54 @@
+"""RunnerDriver: how the engine's host port maps onto a FaultRunner's steps.
+
+The runner here is a stand-in that only answers revert(); the real FaultRunner is driven over
+real SSH by the lab tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from gameday.core.faults import FaultPlan
+from gameday.engine.drivers import RunnerDriver
+from gameday.engine.faultrun import StepResult
+from gameday.errors import HostUnreachable
+
+PLAN = FaultPlan(
+    "bandwidth", "f1", "web-1", (), ("tc qdisc add",), (), ("tc qdisc del",), ("true",)
+)
+
+
+@dataclass
+class StubRunner:
+    answers: list[bool]
+    host: str = "web-1"
+    transport: object = "old"
+    seen: list[object] = field(default_factory=list)
+
+    def revert(self, plan: FaultPlan) -> StepResult:
+        self.seen.append(self.transport)
+        ok = self.answers.pop(0)
+        return StepResult("web-1", "revert", plan.fault_id, ok, "" if ok else "connection lost")
+
+
+def test_a_revert_over_a_broken_connection_is_retried_over_a_fresh_one() -> None:
+    runner = StubRunner([False, True])
+    driver = RunnerDriver(runner, reconnect=lambda: "new")  # type: ignore[arg-type]
+    outcome = driver.revert(PLAN)
+    assert outcome.ok
+    assert runner.seen == ["old", "new"]
+
+
+def test_when_no_connection_can_be_had_the_revert_stays_unconfirmed() -> None:
+    def refuse() -> object:
+        raise HostUnreachable("web-1", "connection refused")
+
+    runner = StubRunner([False])
+    outcome = RunnerDriver(runner, reconnect=refuse).revert(PLAN)  # type: ignore[arg-type]
+    assert not outcome.ok and "connection lost" in outcome.detail
+
+
+def test_without_reconnect_a_failed_revert_is_reported_once() -> None:
+    runner = StubRunner([False])
+    outcome = RunnerDriver(runner).revert(PLAN)  # type: ignore[arg-type]
+    assert not outcome.ok and len(runner.seen) == 1
