@@ -553,14 +553,19 @@ def _read_promql(node: Node) -> str:
     stack: list[str] = []
     quote = ""
     escaped = False
+    comment = False
     for char in query:
-        if quote:
+        if comment:
+            comment = char != "\n"
+        elif quote:
             if escaped:
                 escaped = False
-            elif char == "\\":
+            elif char == "\\" and quote != "`":  # backtick strings are raw
                 escaped = True
             elif char == quote:
                 quote = ""
+        elif char == "#":
+            comment = True
         elif char in "\"'`":
             quote = char
         elif char in "([{":

@@ -336,6 +336,23 @@ def test_probe_rules(tmp_path: Path, probe: str, field: str, problem: str) -> No
     assert problem in error.problem
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        'sum(rate(x{path="/a(b]"}[5m]))',
+        "sum(rate(x{path='/{'}[5m]))",
+        r"sum(x{code=~`5\d+`})",
+        r'sum(x{path="say \"(\""})',
+        "sum(rate(x[5m])) # per second (not per minute",
+    ],
+)
+def test_brackets_inside_strings_and_comments_do_not_count(tmp_path: Path, query: str) -> None:
+    text = with_lines(
+        {PROBE_LINE: "    - name: q\n      max: 1\n      prometheus: |\n        " + query}
+    )
+    assert load_scenario(write(tmp_path, text)).steady_state.probes[0].query.strip() == query
+
+
 def test_probe_names_are_unique(tmp_path: Path) -> None:
     text = with_lines({PROBE_LINE: PROBE_LINE + "\n" + PROBE_LINE})
     error = one_error(write(tmp_path, text))
