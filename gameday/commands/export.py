@@ -10,7 +10,6 @@ missing or malformed; a torn last line is not an error (the document says so).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import sys
@@ -66,19 +65,13 @@ def resolve_journal(name: str) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     from gameday.core.findings import (
-        build_findings,
+        findings_from_file,
         render_grafana_annotations,
         render_json,
         render_markdown,
     )
-    from gameday.core.journal import read_journal
 
-    path = resolve_journal(args.journal)
-    try:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError as exc:
-        raise InputError(str(path), 0, "", f"cannot read journal: {exc.strerror or exc}") from None
-    findings = build_findings(read_journal(path), digest)
+    findings = findings_from_file(resolve_journal(args.journal))
     fmt = args.format or ("json" if args.output and args.output.endswith(".json") else "md")
     if fmt == "json":
         text = json.dumps(render_json(findings), indent=2, ensure_ascii=False) + "\n"

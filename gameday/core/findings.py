@@ -9,8 +9,9 @@ says plainly what is missing; nothing here raises on a journal that `read_journa
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any, TypeVar
 
 from gameday import __version__
@@ -57,13 +58,15 @@ from gameday.core.findings_text import (
     utc_iso,
 )
 from gameday.core.findings_timeline import timeline
-from gameday.core.journal import JournalRead
+from gameday.core.journal import JournalRead, read_journal
 from gameday.core.shell import render
 from gameday.core.state import FaultState, replay
+from gameday.errors import InputError
 
 __all__ = [
     "Findings",
     "build_findings",
+    "findings_from_file",
     "render_grafana_annotations",
     "render_json",
     "render_markdown",
@@ -82,6 +85,15 @@ def _first(events: Sequence[ev.Event], kind: type[E]) -> E | None:
 
 def _last(events: Sequence[ev.Event], kind: type[E]) -> E | None:
     return next((e for e in reversed(events) if isinstance(e, kind)), None)
+
+
+def findings_from_file(path: Path | str) -> Findings:
+    """Read the journal at `path` and build its findings (raises InputError like read_journal)."""
+    try:
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError as exc:
+        raise InputError(str(path), 0, "", f"cannot read journal: {exc.strerror or exc}") from None
+    return build_findings(read_journal(path), digest)
 
 
 def build_findings(
@@ -144,6 +156,15 @@ def build_findings(
 
 
 def _no_verdict(journal: JournalRead, ended: ev.SessionEnded | None) -> str:
+    failed = [e for e in journal.events if isinstance(e, ev.PreflightChecked) and not e.ok]
+    if failed and not any(isinstance(e, ev.FaultArmed) for e in journal.events):
+        first = failed[0]
+        detail = f": {redact_command(first.detail)}" if first.detail else ""
+        more = f" (and {count(len(failed) - 1, 'other check')})" if len(failed) > 1 else ""
+        return (
+            f"stopped before any fault: preflight failed on {first.host}: {first.check}"
+            f"{detail}{more}"
+        )
     if journal.torn and journal.events:
         return (
             f"the journal ends abruptly at {utc_iso(journal.events[-1].ts)}: the session did "

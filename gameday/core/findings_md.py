@@ -292,12 +292,16 @@ def _probe(doc: _Doc, p: ProbeFindings) -> None:
     if not p.points:
         return
     doc.add("")
+    if doc.f.fault_window is not None:
+        names = ("before the fault", "during the fault", "after the fault")
+    else:
+        names = ("preflight to warmup", "inject and monitor", "revert to after")
     doc.table(
         ["Window", "Samples", "No data", "Min", "Mean", "Max", "p95"],
         [
-            _stats_row("before the fault", p.before, p.unit),
-            _stats_row("during the fault", p.during, p.unit),
-            _stats_row("after the fault", p.after, p.unit),
+            _stats_row(names[0], p.before, p.unit),
+            _stats_row(names[1], p.during, p.unit),
+            _stats_row(names[2], p.after, p.unit),
         ],
     )
     doc.add("")
