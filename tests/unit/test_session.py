@@ -310,3 +310,28 @@ def test_after_the_kill_switch_the_session_ends_without_cooldown(tmp_path: Path)
     rig.hosts[first].on_inject = lambda plan: rig.session.kill_switch("keypress")
     assert rig.session.run().verdict == "aborted"
     assert "cooldown" not in rig.phases()
+
+
+def test_sigterm_takes_the_kill_switch_path(tmp_path: Path) -> None:
+    import os
+
+    from gameday.headless import run_in_thread, signals_pull_kill_switch
+
+    rig = Rig(tmp_path, [0.1], _scenario(duration=3600.0))
+
+    def slow_wait(seconds: float, cancel: threading.Event) -> bool:
+        rig.clock.advance(seconds)
+        return cancel.wait(0.02)
+
+    rig.clock.wait = slow_wait  # type: ignore[method-assign]
+
+    def send_when_monitoring() -> None:
+        _wait_until(lambda: rig.session.state.phase == "monitor")
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=send_when_monitoring, daemon=True).start()
+    with signals_pull_kill_switch(rig.session):
+        result = run_in_thread(rig.session)
+    assert result.verdict == "aborted"
+    assert rig.of(ev.KillSwitchPulled)[0].source == "signal:SIGTERM"  # type: ignore[attr-defined]
+    assert rig.nothing_left_behind()
