@@ -12,12 +12,15 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 
-from gameday.errors import GamedayError, InputError, InputErrors
+from gameday.errors import GamedayError, InputError, InputErrors, PlanError
 from gameday.exit_codes import ExitCode
+
+if TYPE_CHECKING:
+    from gameday.core.inventory import Inventory
 
 Kind = Literal["scenario", "inventory"]
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -46,30 +49,59 @@ def register(subparsers: Any) -> None:
         choices=("scenario", "inventory"),
         help="read every file as this kind instead of detecting it",
     )
+    parser.add_argument(
+        "-i",
+        "--inventory",
+        metavar="INVENTORY",
+        help="also plan every valid scenario against this inventory, as preview would "
+        "(zero targets, unknown host or group names)",
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    return validate_paths(args.paths, args.kind)
+    return validate_paths(args.paths, args.kind, args.inventory)
 
 
-def validate_paths(paths: Sequence[str], kind: Kind | None = None) -> int:
+def validate_paths(
+    paths: Sequence[str], kind: Kind | None = None, inventory_path: str | None = None
+) -> int:
     """Validate each file under `paths`; print results; return the exit code."""
     all_ok = True
+    inventory: Inventory | None = None
+    if inventory_path is not None:
+        loaded, errors = _load_inventory(inventory_path)
+        if loaded is None:
+            _print_errors(errors)
+            return ExitCode.BAD_INPUT
+        inventory = loaded
     for path, problem in _expand(paths):
         if problem:
             print(f"{path}: {problem}", file=sys.stderr)
             all_ok = False
             continue
-        errors, summary = validate_file(path, kind)
+        errors, summary = validate_file(path, kind, inventory)
         if errors:
             all_ok = False
-            for line in errors:
-                # one problem, one line: a message must never spill onto lines of its own
-                print(" ".join(line.splitlines()), file=sys.stderr)
+            _print_errors(errors)
         else:
             print(f"{path}: ok ({summary})")
     return ExitCode.OK if all_ok else ExitCode.BAD_INPUT
+
+
+def _print_errors(lines: list[str]) -> None:
+    for line in lines:
+        # one problem, one line: a message must never spill onto lines of its own
+        print(" ".join(line.splitlines()), file=sys.stderr)
+
+
+def _load_inventory(path: str) -> tuple[Inventory | None, list[str]]:
+    errors, _ = validate_file(path, "inventory")
+    if errors:
+        return None, errors
+    from gameday.core.inventory import load_inventory
+
+    return load_inventory(path), []
 
 
 def _expand(paths: Sequence[str]) -> Iterator[tuple[str, str]]:
@@ -102,20 +134,31 @@ def _yaml_files(folder: Path) -> list[Path]:
     return sorted(found)
 
 
-def validate_file(path: str, kind: Kind | None = None) -> tuple[list[str], str]:
-    """(error lines, "") when the file is bad, ([], summary) when it is good."""
+def validate_file(
+    path: str, kind: Kind | None = None, inventory: Inventory | None = None
+) -> tuple[list[str], str]:
+    """(error lines, "") when the file is bad, ([], summary) when it is good.
+
+    With an inventory, a valid scenario is also planned against it (nothing is contacted).
+    """
     try:
         chosen = kind or detect_kind(path)
         if chosen == "scenario":
             from gameday.core.scenario import load_scenario
 
             scenario = load_scenario(path)
-            return [], f"scenario {scenario.id}"
+            if inventory is None:
+                return [], f"scenario {scenario.id}"
+            from gameday.core.plan import build_plan
+
+            try:
+                plan = build_plan(scenario, inventory)
+            except PlanError as exc:
+                return [f"{path}: does not fit {inventory.file}: {exc.message}"], ""
+            return [], f"scenario {scenario.id}, {_hosts(len(plan.targets))} of {inventory.file}"
         from gameday.core.inventory import load_inventory
 
-        inventory = load_inventory(path)
-        count = len(inventory.hosts)
-        return [], f"inventory, {count} host{'s' if count != 1 else ''}"
+        return [], f"inventory, {_hosts(len(load_inventory(path).hosts))}"
     except InputErrors as exc:
         return [error.message for error in exc.errors], ""
     except GamedayError as exc:
@@ -124,6 +167,10 @@ def validate_file(path: str, kind: Kind | None = None) -> tuple[list[str], str]:
         return [f"{path}: nested too deeply to be a scenario or an inventory"], ""
     except Exception as exc:  # the promise is a located line, never a traceback
         return [f"{path}: cannot validate ({type(exc).__name__}: {exc}); this is a bug"], ""
+
+
+def _hosts(count: int) -> str:
+    return f"{count} host{'s' if count != 1 else ''}"
 
 
 def detect_kind(path: str) -> Kind:

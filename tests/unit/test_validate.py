@@ -317,3 +317,27 @@ def test_a_symlink_loop_in_a_folder_does_not_hang(
     (tmp_path / "again").symlink_to(tmp_path)
     code, out, _ = validate(capsys, str(tmp_path))
     assert (code, out) == (0, f"{tmp_path / 's.yaml'}: ok (scenario minimal)\n")
+
+
+# --- against an inventory --------------------------------------------------------------------
+def test_with_an_inventory_scenarios_are_also_planned(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inventory = write(tmp_path / "inv" / "inventory.yaml", INVENTORY)
+    good = write(tmp_path / "good.yaml", SCENARIO)
+    nowhere = write(tmp_path / "nowhere.yaml", SCENARIO.replace("hosts: [web-1]", "hosts: [web-9]"))
+    code, out, err = validate(capsys, "-i", str(inventory), str(good), str(nowhere))
+    assert code == 2
+    assert out == f"{good}: ok (scenario minimal, 1 host of {inventory})\n"
+    assert err.startswith(f"{nowhere}: does not fit {inventory}: targets.select.hosts: no host")
+    assert len(err.splitlines()) == 1
+
+
+def test_a_bad_inventory_stops_before_any_scenario(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    inventory = write(tmp_path / "inventory.yaml", "hosts: [web-1]\n")
+    good = write(tmp_path / "good.yaml", SCENARIO)
+    code, out, err = validate(capsys, "--inventory", str(inventory), str(good))
+    assert (code, out) == (2, "")
+    assert err.startswith(f"{inventory}:1: hosts: expected a mapping")
