@@ -159,7 +159,7 @@ def _no_verdict(journal: JournalRead, ended: ev.SessionEnded | None) -> str:
     failed = [e for e in journal.events if isinstance(e, ev.PreflightChecked) and not e.ok]
     if failed and not any(isinstance(e, ev.FaultArmed) for e in journal.events):
         first = failed[0]
-        detail = f": {redact_command(first.detail)}" if first.detail else ""
+        detail = f": {redact_prose(first.detail)}" if first.detail else ""
         more = f" (and {count(len(failed) - 1, 'other check')})" if len(failed) > 1 else ""
         return (
             f"stopped before any fault: preflight failed on {first.host}: {first.check}"
@@ -432,7 +432,7 @@ def _revert_check(fault: FaultState, journal_path: str, inventory: str) -> Rever
         status=status,  # type: ignore[arg-type]
         by=fault.reverted_by,
         at=fault.reverted_at,
-        detail=redact_command(fault.detail),
+        detail=redact_prose(fault.detail),
         deadline=fault.deadline,
         revert_commands=tuple(redact_command(c) for c in fault.revert),
         todo=todo,
@@ -515,6 +515,12 @@ def _summary_outcome(
     events: Sequence[ev.Event], reverts: Sequence[RevertCheck], start: float
 ) -> str:
     parts = []
+    failed = [e for e in events if isinstance(e, ev.PreflightChecked) and not e.ok]
+    if failed and not any(isinstance(e, ev.FaultArmed) for e in events):
+        parts.append(
+            f"Stopped before any fault: {count(len(failed), 'preflight check')} failed "
+            "(see the timeline)."
+        )
     abort = _first(events, ev.AbortTriggered)
     if abort is not None:
         parts.append(f"Aborted at {offset(abort.ts - start)} by rule {abort.rule}.")

@@ -22,11 +22,19 @@ _PROSE_SECRETS = (
     re.compile(r"(?i)(\b[a-z_-]*(?:password|passwd|token|secret|apikey|api_key))(\s*[=:]\s*)()\S+"),
     re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^/\s:@]+)(:)()[^@\s/]+(?=@)"),
     re.compile(r"(?i)(\bbearer)(\s+)()[A-Za-z0-9._~+/=-]{8,}"),
+    # a command line quoted in a message: `--password x`, `-token x`
+    re.compile(
+        r"(?i)((?<![\w-])--?[a-z_-]*(?:password|passwd|token|secret|apikey|api_key))(\s+)()\S+"
+    ),
 )
 
 
 def redact_prose(text: str) -> str:
-    """Mask credentials written as `key=value`, `key: value`, URL user:password or Bearer."""
+    """Mask credentials written as `key=value`, `key: value`, `--key value`, in URLs or Bearer.
+
+    For notes and for messages from hosts (details, reasons), where "sudo: password required"
+    must stay readable; commands go through `redact_command`.
+    """
     for pattern in _PROSE_SECRETS:
         text = pattern.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(3) or ''}********", text)
     return text

@@ -92,7 +92,7 @@ def _phase(e: ev.PhaseChanged) -> Described:
 
 
 def _preflight(e: ev.PreflightChecked) -> Described:
-    detail = f": {redact_command(e.detail)}" if e.detail else ""
+    detail = f": {redact_prose(e.detail)}" if e.detail else ""
     return f"preflight FAILED on {e.host}: {e.check}{detail}", ""
 
 
@@ -100,7 +100,7 @@ def _command(e: ev.CommandRan) -> Described:
     if e.status == 0:
         return None
     outcome = "got no answer (timeout or unreachable)" if e.status is None else f"exited {e.status}"
-    detail = f": {redact_command(e.detail)}" if e.detail else ""
+    detail = f": {redact_prose(e.detail)}" if e.detail else ""
     text = (
         f"{e.step} of {e.fault_id} on {e.host} {outcome} after {seconds_text(e.duration)}{detail}"
     )
@@ -119,7 +119,7 @@ def _injected(e: ev.FaultInjected) -> Described:
 
 
 def _failed(e: ev.FaultFailed) -> Described:
-    return f"{e.fault_id} on {e.host} failed at {e.step}: {redact_command(e.reason)}", ""
+    return f"{e.fault_id} on {e.host} failed at {e.step}: {redact_prose(e.reason)}", ""
 
 
 def _reverted(e: ev.FaultReverted) -> Described:
@@ -127,7 +127,7 @@ def _reverted(e: ev.FaultReverted) -> Described:
     if e.verified:
         outcome = "verified"
     else:
-        outcome = "NOT confirmed" + (f": {redact_command(e.detail)}" if e.detail else "")
+        outcome = "NOT confirmed" + (f": {redact_prose(e.detail)}" if e.detail else "")
     return f"{e.fault_id} reverted on {e.host} by {e.by}{took}, {outcome}", ""
 
 
@@ -153,7 +153,7 @@ def _kill_done(e: ev.KillSwitchDone) -> Described:
 
 def _rollback(e: ev.RollbackRan) -> Described:
     outcome = "ok" if e.ok else ("FAILED" if e.required else "failed (optional)")
-    detail = f": {redact_command(e.detail)}" if e.detail else ""
+    detail = f": {redact_prose(e.detail)}" if e.detail else ""
     return f"rollback {e.name!r} on {e.host}: {outcome}{detail}", ""
 
 

@@ -554,3 +554,43 @@ def test_rendered_markdown_has_only_our_structure(name: str) -> None:
     inline = [c for t in tokens if t.type == "inline" for c in t.children or []]
     assert {c.content for c in inline if c.type == "html_inline"} <= {"<br>"}
     assert not [c for c in inline if c.type == "link_open"]
+
+
+def test_a_session_stopped_by_preflight_says_so(tmp_path: Path) -> None:
+    session = JOURNALS.Session(tmp_path / "pf.jsonl")
+    JOURNALS._start(session)
+    session.at(
+        3,
+        ev.PreflightChecked(host="checkout-3", check="sudo", ok=False, detail="password required"),
+        ev.PhaseChanged(phase="done"),
+        ev.SessionEnded(),
+    )
+    session.close()
+    findings = build_findings(read_journal(tmp_path / "pf.jsonl"), "0" * 64)
+    assert findings.verdict == "unfinished"
+    assert findings.verdict_reason == (
+        "stopped before any fault: preflight failed on checkout-3: sudo: password required"
+    )
+    assert (
+        findings.summary[2]
+        == "Stopped before any fault: 1 preflight check failed (see the timeline)."
+    )
+    assert all(r.status == "never_injected" for r in findings.reverts)
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("reset the password for alice", "reset the password for alice"),
+        ("sudo: password required", "sudo: password required"),
+        ("use password=hunter2 now", "use password=******** now"),
+        ("DB_PASSWORD: hunter2", "DB_PASSWORD: ********"),
+        ("ran mysql --password hunter2 -h db", "ran mysql --password ******** -h db"),
+        ("got 401 with Bearer abcdefgh12345", "got 401 with Bearer ********"),
+        ("see https://ops:hunter2@grafana.local/d/1", "see https://ops:********@grafana.local/d/1"),
+    ],
+)
+def test_prose_keeps_its_words_but_not_its_secrets(text: str, shown: str) -> None:
+    from gameday.core.findings_text import redact_prose
+
+    assert redact_prose(text) == shown
