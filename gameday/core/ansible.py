@@ -10,10 +10,12 @@ opaque `Secret`s unless gameday needs them to connect, which is an error.
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import shlex
 import string
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -122,21 +124,36 @@ class _Builder:
     def add_host(
         self, group: str, name: str, line: int, fld: str, variables: dict[str, Var]
     ) -> None:
-        """Add a host (already range-expanded) to a group; vars given again are merged."""
+        """Add a host (already range-expanded) to a group.
+
+        A host written again (in the same group or another) is the same host and its vars
+        merge, later ones winning, as in Ansible — except the variables gameday connects
+        with: two different addresses, ports, users… for one host is an error, because
+        guessing which one is meant could send a fault to the wrong machine.
+        """
         try:
             check_host_name(name)
         except ValueError as exc:
             raise self.error(line, fld, str(exc)) from None
-        members = self.groups[group]
-        if name in members.listed:
-            raise self.error(line, fld, f"host {name} is listed twice in group {group}")
         if name not in self.hosts:
             if len(self.hosts) >= MAX_HOSTS:
                 raise self.error(line, fld, f"more than {MAX_HOSTS} hosts")
             self.hosts[name] = _Host(name, line)
-        self.hosts[name].vars.update(variables)
-        members.hosts.append(name)
-        members.listed.add(name)
+        known = self.hosts[name].vars
+        for key, var in variables.items():
+            before = known.get(key)
+            if key in CONNECTION_VARS and before is not None and before.value != var.value:
+                raise self.error(
+                    var.line,
+                    var.field,
+                    f"host {name} is given two different {key} values (the other is on line "
+                    f"{before.line}): write it once",
+                )
+        known.update(variables)
+        members = self.groups[group]
+        if name not in members.listed:
+            members.hosts.append(name)
+            members.listed.add(name)
 
     def add_child(self, parent: str, child: str, line: int, fld: str) -> None:
         self.group(child, line, fld)
@@ -403,8 +420,26 @@ def _text_var(value: str, line: int, fld: str) -> Var:
 
 
 def _ini_text(value: str, line: int, fld: str) -> Var:
-    # Ansible reads INI values as Python literals: True/False are booleans, printed true/false.
-    return _text_var({"True": "true", "False": "false"}.get(value, value), line, fld)
+    """An INI value read as Ansible reads it: a Python literal if it is one (`5`, `1.50`,
+    `True`, `"a b"`, `[1, 2]`), else the text as written."""
+    if value.startswith(_VAULT_PREFIX) or len(value) > 4096:
+        return _text_var(value, line, fld)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. "invalid escape sequence" in a Windows path
+            literal = ast.literal_eval(value)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return _text_var(value, line, fld)
+    if isinstance(literal, bool):
+        return Var("true" if literal else "false", line, fld)
+    if isinstance(literal, str):
+        return _text_var(literal, line, fld)
+    if isinstance(literal, int | float):
+        try:
+            return Var(json.dumps(literal), line, fld)
+        except ValueError:  # beyond Python's int-to-text limit
+            return Var(value, line, fld)
+    return Var(None, line, fld)  # None, lists, mappings…: not a tag
 
 
 # --- static YAML --------------------------------------------------------------------------
@@ -515,6 +550,7 @@ def parse_ini(file: str, text: str) -> Inventory:
     group, kind = "ungrouped", "hosts"
     declared = {"all", "ungrouped"}
     vars_sections: dict[str, tuple[int, str]] = {}
+    children: list[tuple[str, int, str]] = []
     for number, raw in enumerate(text.split("\n"), start=1):
         line = raw.strip()
         if not line or line.startswith(("#", ";")):
@@ -536,16 +572,23 @@ def parse_ini(file: str, text: str) -> Inventory:
         if kind == "hosts":
             _ini_host(builder, group, line, number)
         elif kind == "children":
-            child = _ini_words(builder, line, number, f"[{group}:children]")
-            if len(child) != 1:
+            words = _ini_words(builder, line, number, f"[{group}:children]")
+            if len(words) != 1:
                 raise builder.error(
                     number, f"[{group}:children]", "expected one group name per line"
                 )
-            builder.add_child(group, child[0], number, f"[{group}:children]")
-            declared.add(child[0])
+            builder.add_child(group, words[0], number, f"[{group}:children]")
+            children.append((words[0], number, f"[{group}:children]"))
         else:
             name, var = _ini_var(builder, line, number, f"[{group}:vars]")
             builder.groups[group].vars[name] = var
+    # As in Ansible, a group exists once it has a [group] or [group:children] section:
+    # naming an undefined one (a typo, usually) is an error, not an empty group.
+    for child, number, fld in children:
+        if child not in declared:
+            raise builder.error(
+                number, fld, f"group {child} is never defined (no [{child}] section)"
+            )
     for group, (number, fld) in vars_sections.items():
         if group not in declared:
             raise builder.error(number, fld, f"vars for group {group}, which is never defined")
@@ -596,13 +639,6 @@ def _ini_var(builder: _Builder, line: str, number: int, fld: str) -> tuple[str, 
         _check_var_name(key)
     except ValueError as exc:
         raise builder.error(number, f"{fld}.{key}", str(exc)) from None
-    try:
-        words = shlex.split(value, comments=True)
-    except ValueError:
-        words = []
-    # `key="a b"` is one quoted word: unquote it; anything else is kept as written.
-    if len(words) == 1 and value[:1] in ("'", '"'):
-        value = words[0]
     return key, _ini_text(value, number, f"{fld}.{key}")
 
 

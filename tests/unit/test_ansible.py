@@ -240,7 +240,22 @@ def test_dynamic_inventory_script_json_with_plain_lists(tmp_path: Path) -> None:
         ("s.ini", "[webb:vars]\nx=1\n[web]\nw1\n", 1, "[webb:vars]", "never defined"),
         ("s.ini", "[web:vars]\njustaword\n[web]\nw1\n", 2, "[web:vars]", "key=value"),
         ("s.ini", "[web:children]\na b\n", 2, "[web:children]", "one group name"),
-        ("d.ini", "[web]\nweb[1:3]\nweb2\n", 3, "web2", "listed twice"),
+        (
+            "d.ini",
+            "[web]\nw1 ansible_host=10.0.0.1\n[db]\nw1 ansible_host=10.0.0.2\n",
+            4,
+            "w1.ansible_host",
+            "two different ansible_host values (the other is on line 2)",
+        ),
+        (
+            "d.yml",
+            "all:\n  hosts:\n    w1: {ansible_port: 22}\n  children:\n    web:\n"
+            "      hosts:\n        w1: {ansible_port: 2222}\n",
+            7,
+            "ansible_port",
+            "two different",
+        ),
+        ("u.ini", "[web:children]\napp\n[web]\nw1\n", 2, "[web:children]", "group app is never"),
         ("c.ini", "[a:children]\nb\n[b:children]\na\n[a]\nh1\n", 4, "[b:children]", "itself"),
         (
             "c.yml",
@@ -478,3 +493,32 @@ def test_a_big_fleet_loads_in_linear_time(tmp_path: Path) -> None:
     inv = load_inventory(path)
     assert len(inv.hosts) == 65000 and inv.hosts["d4999"].tags["role"] == "db"
     assert time.monotonic() - started < 15
+
+
+def test_a_host_written_twice_is_one_host_with_merged_vars(tmp_path: Path) -> None:
+    inv = load(
+        tmp_path,
+        "[web]\nweb[1:3] role=web\nweb2 zone=b ansible_port=22\n[canary]\nweb2 ansible_port=22\n",
+        "inv.ini",
+    )
+    assert inv.groups["web"] == ("web1", "web2", "web3")
+    assert dict(inv.hosts["web2"].tags) == {"role": "web", "zone": "b"}
+
+
+def test_ini_values_are_python_literals_as_ansible_reads_them(tmp_path: Path) -> None:
+    inv = load(
+        tmp_path,
+        "[web]\nw1 a=1.50 b=True c=[1,2] d=None e='x y' f=0x10 g=C:\\\\tmp\\\\d h=1e999\n"
+        "[web:vars]\ni = {'k': 1}\nj = \"quoted\"  \nk = plain text # not a comment\n",
+        "inv.ini",
+    )
+    assert dict(inv.hosts["w1"].tags) == {
+        "a": "1.5",
+        "b": "true",
+        "e": "x y",
+        "f": "16",
+        "g": "C:\\tmp\\d",
+        "h": "Infinity",
+        "j": "quoted",
+        "k": "plain text # not a comment",
+    }
