@@ -467,7 +467,38 @@ def list_records_script(paths: GuardPaths) -> str:
             "  id=${d%/}; id=${id##*/}",
             '  f() { v=$(head -n1 "$d/$1" 2>/dev/null | tr -d " \\t"); echo "${v:--}"; }',
             '  echo "record $id $(f session) $(f kind) $(f deadline) $(f timer) $(f outcome)"',
+            # where a recorded disk fill writes: sweep looks there for fill files too
+            "  grep -ho '/[A-Za-z0-9_./-]*/[.]gameday-fill-' \"$d/revert.sh\" 2>/dev/null"
+            " | sed 's|/[.]gameday-fill-$||; s|^|filldir |'",
             "done",
+        ]
+    )
+
+
+def parse_fill_dirs(stdout: str) -> tuple[str, ...]:
+    """Directories named by `filldir` lines of `list_records_script` (plain paths only)."""
+    found: list[str] = []
+    for line in stdout.splitlines():
+        words = line.split()
+        if len(words) == 2 and words[0] == "filldir" and _STATE_DIR.fullmatch(words[1]):
+            found.append(words[1])
+    return tuple(dict.fromkeys(found))
+
+
+def sweep_record_script(fault_id: str, paths: GuardPaths) -> str:
+    """Revert and verify one recorded fault through its own `fire.sh` (exit 0 iff confirmed);
+    a record without `fire.sh` (an arm cut short) cannot be confirmed and says so."""
+    folder = paths.fault_dir(fault_id)
+    q_folder = render((folder,))
+    fire = render((f"{folder}/fire.sh",))
+    return "\n".join(
+        [
+            f"if [ -f {fire} ]; then exec sh {fire} sweep; fi",
+            f"if [ -d {q_folder} ]; then",
+            f"  echo 'incomplete record (no fire.sh): inspect '{q_folder} >&2",
+            f"  exit {UNCONFIRMED_STATUS}",
+            "fi",
+            "exit 0",
         ]
     )
 
@@ -510,8 +541,9 @@ FILL_DIRS = ("/tmp", "/var/tmp")
 
 def traces_script(extra_dirs: Sequence[str] = ()) -> str:
     """Prints one `trace <kind> <detail>` line per gameday trace found beyond the records:
-    iptables chains named GAMEDAY*, fill files `.gameday-fill-*`, stress-ng processes whose
-    command line or environment says gameday started them."""
+    iptables chains named GAMEDAY*, fill files `.gameday-fill-*`, root qdiscs with gameday's
+    handles (`67xx:`), stress-ng processes whose command line or environment
+    (`GAMEDAY_FAULT=`) says gameday started them."""
     dirs = render(tuple(dict.fromkeys((*FILL_DIRS, *(check_state_dir(d) for d in extra_dirs)))))
     return "\n".join(
         [
@@ -524,6 +556,10 @@ def traces_script(extra_dirs: Sequence[str] = ()) -> str:
             '  [ -d "$d" ] || continue',
             '  for f in "$d"/.gameday-fill-*; do [ -e "$f" ] && echo "trace fill $f"; done',
             "done",
+            "if command -v tc >/dev/null 2>&1; then",
+            '  tc qdisc show 2>/dev/null | awk \'$3 ~ /^67[0-9a-f][0-9a-f]:$/ && $6 == "root"'
+            ' { print "trace qdisc " $5 " " $3 " " $2 }\'',
+            "fi",
             "for p in /proc/[0-9]*; do",
             '  c=$(tr "\\0" " " < "$p/cmdline" 2>/dev/null) || continue',
             '  case "$c" in stress-ng*) ;; *) continue ;; esac',
@@ -537,7 +573,7 @@ def traces_script(extra_dirs: Sequence[str] = ()) -> str:
 @dataclass(frozen=True)
 class Trace:
     kind: str
-    """`chain`, `fill` or `stress`."""
+    """`chain`, `fill`, `qdisc` or `stress`."""
     detail: str
 
 
@@ -552,7 +588,8 @@ def parse_traces(stdout: str) -> tuple[Trace, ...]:
 
 def clear_traces_script(traces: Sequence[Trace]) -> str:
     """Remove traces that are gameday's by name: GAMEDAY chains (unhooked, flushed, deleted),
-    `.gameday-fill-*` files, and gameday's stress-ng processes (their whole process group)."""
+    `.gameday-fill-*` files, root qdiscs with gameday's handles, and gameday's stress-ng
+    processes (each marked one, by pid)."""
     lines: list[str] = []
     for trace in traces:
         if trace.kind == "chain":
@@ -563,13 +600,23 @@ def clear_traces_script(traces: Sequence[Trace]) -> str:
             r"/[A-Za-z0-9_./-]*/\.gameday-fill-[^/]*", trace.detail
         ):
             lines.append(render(("rm", "-f", "--", trace.detail)))
+        elif trace.kind == "qdisc":
+            words = trace.detail.split()
+            if (
+                len(words) >= 2
+                and re.fullmatch(r"[A-Za-z0-9_.@-]{1,15}", words[0])
+                and re.fullmatch(r"67[0-9a-f]{2}:", words[1])
+            ):
+                lines.append(
+                    render(("tc", "qdisc", "del", "dev", words[0], "root", "handle", words[1]))
+                    + " 2>/dev/null"
+                )
         elif trace.kind == "stress":
             pid = trace.detail.split()[0]
             if pid.isdigit():
-                lines.append(
-                    f"kill -KILL -- -$(ps -o pgid= -p {pid} | tr -d ' ') 2>/dev/null"
-                    f" || kill -KILL {pid} 2>/dev/null"
-                )
+                # each marked process is listed (workers inherit the marker): kill by pid only,
+                # never a process group that might hold processes gameday did not start
+                lines.append(f"kill -KILL {pid} 2>/dev/null")
     return "\n".join(["true", *lines])
 
 
