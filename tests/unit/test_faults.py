@@ -123,7 +123,7 @@ def test_a_missing_required_parameter_is_named(text: str, field: str) -> None:
         ("{kind: network_partition, peers: [10.0.0.0/33]}", "peers[0]"),
         ('{kind: network_partition, peers: ["10.0.0.1; reboot"]}', "peers[0]"),
         ("{kind: network_partition, peers: [10.0.0.5/24]}", "peers[0]"),
-        ("{kind: network_partition, peers: ['::1']}", "peers[0]"),
+        ("{kind: network_partition, peers: ['2001:db8::1/32']}", "peers[0]"),
         ("{kind: network_partition, ports: [0]}", "ports[0]"),
         ("{kind: network_partition, ports: [65536]}", "ports[0]"),
         ("{kind: network_partition, ports: ['22; reboot']}", "ports[0]"),
@@ -281,7 +281,8 @@ def test_the_ssh_port_is_exempted_before_any_drop(
         + (f"peers: {peers}\n" if peers else "")
     )
     p = plan(text, HostContext("h", ssh_port=ssh_port))
-    rules = [shlex.split(line) for line in p.inject if " -A " in line]
+    plain = [shlex.split(line) for line in p.inject if line.startswith("iptables")]
+    rules = [r for r in plain if r[3] == "-A"]
     chains = {r[4] for r in rules}
     assert chains, "a partition always builds a chain"
     for chain in chains:
@@ -290,12 +291,16 @@ def test_the_ssh_port_is_exempted_before_any_drop(
         ssh = mine.index(["-p", "tcp", port_flag, str(ssh_port), "-j", "RETURN"])
         drops = [i for i, r in enumerate(mine) if r[-1] == "DROP"]
         assert drops and ssh < min(drops)
-    hooks = [line for line in p.inject if " -I " in line]
-    assert len(hooks) == len(chains)
-    # the jump is the last line of its chain's block: a hooked chain is complete
-    for chain in chains:
-        block = [line for line in p.inject if chain in line]
-        assert " -I " in block[-1]
+        # the jump is the last line of its chain's block: a hooked chain is complete
+        block = [r for r in plain if chain in r]
+        assert block[-1][3] == "-I"
+    for line in p.inject:  # the guarded IPv6 half, one script per chain, in the same order
+        if not line.startswith("iptables"):
+            body = shlex.split(line)[2]
+            flag = "--dport" if "-in " in body else "--sport"
+            ssh_rule = f"-p tcp {flag} {ssh_port} -j RETURN"
+            assert ssh_rule in body and body.index(ssh_rule) < body.index("-j DROP")
+            assert body.rstrip("; }").split(" && ")[-1].split()[3] == "-I"
 
 
 def test_directions_build_their_chains() -> None:
@@ -307,15 +312,28 @@ def test_directions_build_their_chains() -> None:
     )
 
 
-def test_partition_without_ports_or_peers_cuts_everything_but_lo_and_ssh() -> None:
-    p = plan("{kind: network_partition, direction: ingress}")
+def test_a_partition_from_every_ipv4_peer_keeps_only_lo_and_ssh() -> None:
+    p = plan("{kind: network_partition, direction: ingress, peers: [0.0.0.0/0]}")
     assert p.inject == (
         "iptables -w 5 -N GAMEDAY-f1a2b3c4-in",
         "iptables -w 5 -A GAMEDAY-f1a2b3c4-in -i lo -j RETURN",
         "iptables -w 5 -A GAMEDAY-f1a2b3c4-in -p tcp --dport 22 -j RETURN",
-        "iptables -w 5 -A GAMEDAY-f1a2b3c4-in -j DROP",
+        "iptables -w 5 -A GAMEDAY-f1a2b3c4-in -s 0.0.0.0/0 -j DROP",
         "iptables -w 5 -I INPUT 1 -j GAMEDAY-f1a2b3c4-in",
     )
+
+
+def test_peers_decide_the_families_and_no_peers_cut_ipv6_where_the_kernel_has_it() -> None:
+    v4 = plan("{kind: network_partition, peers: [10.0.0.0/8]}")
+    assert not any("ip6tables" in line for line in all_lines(v4))
+    v6 = plan("{kind: network_partition, direction: ingress, peers: ['2001:db8::/32']}")
+    assert not any(line.startswith("iptables") for line in all_lines(v6))
+    assert "ip6tables -w 5 -A GAMEDAY-f1a2b3c4-in -s 2001:db8::/32 -j DROP" in v6.inject
+    both = plan("{kind: network_partition, direction: ingress}")
+    guarded = [line for line in both.inject if "ip6tables" in line]
+    assert len(guarded) == 1
+    assert shlex.split(guarded[0])[2].startswith("[ ! -e /proc/net/if_inet6 ] || { ip6tables -w 5")
+    assert "IPv4 and IPv6" in both.summary
 
 
 def test_protocol_all_with_ports_drops_tcp_and_udp() -> None:

@@ -177,11 +177,13 @@ def test_netem_capability_gives_the_clear_message_on_a_kernel_without_netem(lab:
 # --- network_partition -----------------------------------------------------------------------
 
 
-def _listen(lab: Lab, port: int) -> subprocess.Popen[bytes]:
+def _listen(lab: Lab, port: int, address: str = HOST_IP) -> subprocess.Popen[bytes]:
+    family = "AF_INET6" if ":" in address else "AF_INET"
     code = (
         "import socket, sys\n"
-        "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
-        f"s.bind(('{HOST_IP}', {port})); s.listen(16); print('ready', flush=True)\n"
+        f"s = socket.socket(socket.{family})\n"
+        "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+        f"s.bind(('{address}', {port})); s.listen(16); print('ready', flush=True)\n"
         "while True:\n    c, _ = s.accept(); c.close()\n"
     )
     proc = subprocess.Popen(
@@ -192,8 +194,8 @@ def _listen(lab: Lab, port: int) -> subprocess.Popen[bytes]:
     return proc
 
 
-def _reaches(lab: Lab, port: int) -> bool:
-    code = f"import socket\nsocket.create_connection(('{HOST_IP}', {port}), timeout=1).close()\n"
+def _reaches(lab: Lab, port: int, address: str = HOST_IP) -> bool:
+    code = f"import socket\nsocket.create_connection(('{address}', {port}), timeout=1).close()\n"
     out = subprocess.run(
         ["ip", "netns", "exec", lab.peer_ns, sys.executable, "-c", code],
         capture_output=True,
@@ -212,11 +214,14 @@ def test_partition_drops_traffic_but_never_the_ssh_port(lab: Lab) -> None:
             assert result.status == 0, f"{phase}: {result.stderr}"
         assert not _reaches(lab, 8080), "the partition lets traffic through"
         assert _reaches(lab, 2222), "the partition cut the console's SSH port"
-        rules = lab.run("iptables -S").stdout
-        assert f"-N GAMEDAY-{plan.fault_id}-in" in rules
+        for tool in ("iptables", "ip6tables"):  # this kernel has IPv6: both are cut
+            rules = lab.run(f"{tool} -S").stdout
+            assert f"-N GAMEDAY-{plan.fault_id}-in" in rules
+            assert f"-A OUTPUT -j GAMEDAY-{plan.fault_id}-out" in rules
         _full_life_after_inject(lab, plan)
         assert _reaches(lab, 8080), "traffic does not flow again after revert"
         assert "GAMEDAY" not in lab.run("iptables -S").stdout
+        assert "GAMEDAY" not in lab.run("ip6tables -S").stdout
     finally:
         for proc in listeners:
             proc.kill()
@@ -234,6 +239,26 @@ def test_partition_by_port_and_peer_is_exact(lab: Lab) -> None:
         assert _reaches(lab, 9090)
         _full_life_after_inject(lab, plan)
         assert _reaches(lab, 8080)
+    finally:
+        for proc in listeners:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def test_an_ipv6_peer_partition_cuts_ipv6_only(lab: Lab) -> None:
+    host6, peer6 = "fd77::1", "fd77::2"
+    for ns, addr in ((lab.host_ns, host6), (lab.peer_ns, peer6)):
+        _ip("-n", ns, "addr", "add", f"{addr}/64", "dev", "eth0", "nodad")
+    listeners = [_listen(lab, 8080), _listen(lab, 8080, host6)]
+    try:
+        assert _reaches(lab, 8080, host6)
+        plan = lab.plan(f'{{kind: network_partition, direction: ingress, peers: ["{peer6}"]}}')
+        assert lab.phase(plan.capability + plan.inject).status == 0
+        assert not _reaches(lab, 8080, host6)
+        assert _reaches(lab, 8080), "an IPv6-only partition must leave IPv4 alone"
+        assert "GAMEDAY" not in lab.run("iptables -S").stdout
+        _full_life_after_inject(lab, plan)
+        assert _reaches(lab, 8080, host6)
     finally:
         for proc in listeners:
             proc.kill()
@@ -408,6 +433,9 @@ def test_stress_whose_group_file_is_lost_is_still_found_and_ended(lab: Lab) -> N
         assert lab.phase(plan.verify_reverted).status != 0, "the marker must betray it"
         assert lab.phase(plan.revert).status == 0
         assert lab.phase(plan.verify_reverted).status == 0
+        deadline = time.monotonic() + 5  # SIGKILL is delivered at once, the exit takes a moment
+        while _group(pgid) and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert _group(pgid) == []
     finally:
         if _group(pgid):

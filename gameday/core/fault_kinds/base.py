@@ -242,8 +242,12 @@ def check_unit(text: str) -> str:
     return text
 
 
-def check_network(text: str) -> ipaddress.IPv4Network:
-    """An IPv4 address or CIDR block; host bits set in a CIDR are an error, not a guess."""
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def check_network(text: str) -> Network:
+    """An IPv4 or IPv6 address or CIDR block; host bits set in a CIDR are an error, not a
+    guess."""
     try:
         network = ipaddress.ip_network(text.strip(), strict=True)
     except ValueError as exc:
@@ -251,8 +255,6 @@ def check_network(text: str) -> ipaddress.IPv4Network:
             loose = ipaddress.ip_network(text.strip(), strict=False)
             raise ValueError(f"{text!r} has host bits set: did you mean {loose}?") from None
         raise ValueError(f"{text!r} is not an IP address or CIDR block") from None
-    if isinstance(network, ipaddress.IPv6Network):
-        raise ValueError(f"{text!r} is IPv6; network faults support IPv4 peers only")
     return network
 
 
