@@ -641,6 +641,11 @@ def _with_http(m: MapNode, base: Probe) -> Probe:
 
 def _read_url(node: Node) -> str:
     url = node.as_text()
+    if re.match(r"https?://[^/?#]*@", url, re.IGNORECASE):
+        # a password here would be printed in every preview, timeline and findings document
+        raise node.error(
+            "credentials in a probe URL are not supported: probe an endpoint that needs none"
+        )
     if not URL_PATTERN.fullmatch(url):
         raise node.error(f"{url!r} is not an http:// or https:// URL")
     return url

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gameday.core.scenario import NO_DURATION, Scenario, load_scenario
+from gameday.core.units import format_duration
 from gameday.errors import InputError, InputErrors
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "scenarios"
@@ -306,6 +307,7 @@ PROBE_LINE = '    - {name: up, prometheus: "min(up)", min: 1}'
         ("    - {name: up, prometheus: up, max: high}", ".max", "expected a number"),
         ("    - {name: up, http: 'ftp://x/', max: 1}", ".http", "not an http"),
         ("    - {name: up, http: 'localhost:80', max: 1}", ".http", "not an http"),
+        ("    - {name: up, http: 'https://u:pw@a/', max: 1}", ".http", "credentials"),
         ("    - {name: up, http: {timeout: 1s}, max: 1}", ".http.url", "is required"),
         ("    - {name: up, http: {url: 'http://a/', timeout: 2m}, max: 1}", ".timeout", "at most"),
         ("    - {name: up, http: {url: 'http://a/', expect_status: 99}, max: 1}", "status", "at"),
@@ -546,3 +548,66 @@ def test_any_value_anywhere_is_read_or_refused_cleanly(
         assert all(e.file == str(path) and e.line > 0 for e in exc.errors)
     except InputError as exc:
         assert exc.line > 0
+
+
+# --- what is written is what is read, for any valid values -----------------------------------
+_SECONDS = st.integers(min_value=1, max_value=24 * 3600)
+
+
+@settings(max_examples=120, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    duration=_SECONDS,
+    warmup=st.integers(0, 3600),
+    interval=st.integers(1, 3600),
+    percentage=st.one_of(st.none(), st.integers(1, 100)),
+    count=st.one_of(st.none(), st.integers(1, 1000)),
+    low_high=st.tuples(st.floats(-1e6, 1e6), st.floats(0, 1e6)),
+    rules=st.lists(
+        st.tuples(st.sampled_from(["above", "below", "no_data"]), st.integers(1, 1000)),
+        max_size=4,
+    ),
+)
+def test_valid_values_are_read_back_exactly(
+    tmp_path: Path,
+    duration: int,
+    warmup: int,
+    interval: int,
+    percentage: int | None,
+    count: int | None,
+    low_high: tuple[float, float],
+    rules: list[tuple[str, int]],
+) -> None:
+    interval = min(interval, duration)
+    low, span = low_high
+    doc: dict[str, object] = {
+        "id": "prop",
+        "targets": {"select": "all"},
+        "steady_state": {
+            "interval": format_duration(interval),
+            "probes": [{"name": "p", "prometheus": "sum(up)", "min": low, "max": low + span}],
+        },
+        "faults": [{"kind": "cpu_stress"}],
+        "schedule": {"duration": format_duration(duration), "warmup": format_duration(warmup)},
+        "abort_when": [
+            {"probe": "p", kind: n} if kind == "no_data" else {"probe": "p", kind: n, "for": n}
+            for kind, n in rules
+        ],
+    }
+    targets = doc["targets"]
+    assert isinstance(targets, dict)
+    if percentage is not None:
+        targets["percentage"] = percentage
+    if count is not None:
+        targets["count"] = count
+    path = tmp_path / "prop.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    s = load_scenario(path)
+    assert (s.schedule.duration, s.schedule.warmup) == (duration, warmup)
+    assert s.steady_state.interval == interval
+    assert (s.targets.percentage, s.targets.count) == (percentage, count)
+    assert (s.steady_state.probes[0].min, s.steady_state.probes[0].max) == (low, low + span)
+    for rule, (kind, n) in zip(s.abort_when, rules, strict=True):
+        if kind == "no_data":
+            assert (rule.no_data, rule.above, rule.below) == (n, None, None)
+        else:
+            assert (getattr(rule, kind), rule.for_samples, rule.no_data) == (n, n, None)
