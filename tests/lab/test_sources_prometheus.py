@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,7 +33,7 @@ def _free_port() -> int:
 
 def _query_has_data(url: str) -> bool:
     """True once both scrape targets have been scraped at least once."""
-    query = "count(queue_depth)%20%2B%20count(up)"
+    query = urllib.parse.quote('count(queue_depth) + count(up{job="self"})')
     try:
         with urllib.request.urlopen(f"{url}/api/v1/query?query={query}", timeout=1) as response:
             return b'"value"' in response.read()
