@@ -126,7 +126,7 @@ def build_findings(
         scenario=_scenario(started, snapshot),
         blast_radius=_blast_radius(events),
         aborts=_aborts(events, snapshot),
-        timeline=timeline(events),
+        timeline=timeline(events, {p.name: p.unit for p in probes}),
         fault_window=window,
         fault_window_end=window_end,
         probes=probes,

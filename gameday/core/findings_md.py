@@ -245,7 +245,7 @@ def _timeline(doc: _Doc) -> None:
     rows = []
     for e in entries:
         text = cell(e.text)
-        if e.tag in ("impact", "went_wrong", "action"):
+        if e.important:
             text = f"**{text}**"
         if e.command:
             text += " " + code(e.command, in_table=True)
@@ -309,9 +309,9 @@ def _probe(doc: _Doc, p: ProbeFindings) -> None:
         doc.add(f"**Breaches ({len(p.breaches)}):**", "")
         for b in p.breaches:
             back = (
-                f", back within at {doc.at(b.back_at)}"
+                f", back within the threshold at {doc.at(b.back_at)}"
                 if b.back_at is not None
-                else ", not back within in the journal"
+                else ", still outside the threshold when the journal ends"
             )
             value, bound = number(b.value, p.unit), number(b.bound, p.unit)
             doc.add(f"- {doc.at(b.at)}: {value} {b.direction} {bound}{back}")

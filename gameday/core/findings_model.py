@@ -116,6 +116,8 @@ class TimelineEntry:
     """A command line shown next to the text (already redacted)."""
     tag: str = ""
     """For notes: note | impact | went_well | went_wrong | lucky | action."""
+    important: bool = False
+    """A breach, an abort, the kill switch, a failure, an impact / went-wrong / action note."""
 
 
 @dataclass(frozen=True)

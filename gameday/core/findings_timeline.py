@@ -7,7 +7,7 @@ passing preflight checks fold into one line.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from gameday.core import events as ev
@@ -31,7 +31,11 @@ TAG_LABELS = {
 }
 
 
-def timeline(events: Sequence[ev.Event]) -> tuple[TimelineEntry, ...]:
+def timeline(
+    events: Sequence[ev.Event], units: Mapping[str, str] | None = None
+) -> tuple[TimelineEntry, ...]:
+    """The merged timeline; `units` (probe → unit) makes threshold lines read `1.8%`."""
+    units = units or {}
     entries: list[TimelineEntry] = []
     passed: list[ev.PreflightChecked] = []
     for event in events:
@@ -42,6 +46,8 @@ def timeline(events: Sequence[ev.Event]) -> tuple[TimelineEntry, ...]:
             entries.append(_folded_preflight(passed))
             passed = []
         entry = _entry(event)
+        if isinstance(event, ev.ThresholdCrossed):
+            entry = _crossing(event, units.get(event.probe, ""))
         if entry is not None:
             entries.append(entry)
     if passed:
@@ -64,7 +70,25 @@ def _entry(event: ev.Event) -> TimelineEntry | None:
         return None
     text, command = described
     tag = event.tag if isinstance(event, ev.NoteAdded) else ""
-    return TimelineEntry(event.ts, event.actor, event.type, text, command, tag)
+    return TimelineEntry(event.ts, event.actor, event.type, text, command, tag, _important(event))
+
+
+def _important(event: ev.Event) -> bool:
+    """What a reader scanning the timeline must not miss."""
+    if isinstance(event, ev.NoteAdded):
+        return event.tag in ("impact", "went_wrong", "action")
+    if isinstance(event, ev.FaultReverted | ev.FaultInjected):
+        return not event.verified
+    if isinstance(event, ev.RollbackRan):
+        return not event.ok and event.required
+    return isinstance(
+        event,
+        ev.AbortTriggered
+        | ev.KillSwitchPulled
+        | ev.FaultFailed
+        | ev.CommandRan
+        | ev.PreflightChecked,
+    )
 
 
 Described = tuple[str, str] | None
@@ -131,10 +155,12 @@ def _reverted(e: ev.FaultReverted) -> Described:
     return f"{e.fault_id} reverted on {e.host} by {e.by}{took}, {outcome}", ""
 
 
-def _crossed(e: ev.ThresholdCrossed) -> Described:
+def _crossing(e: ev.ThresholdCrossed, unit: str) -> TimelineEntry:
     if e.recovered:
-        return f"{e.probe} back within its threshold ({number(e.value)})", ""
-    return f"{e.probe} {e.direction} {number(e.bound)}: {number(e.value)}", ""
+        text = f"{e.probe} back within its threshold ({number(e.value, unit)})"
+    else:
+        text = f"{e.probe} {e.direction} {number(e.bound, unit)}: {number(e.value, unit)}"
+    return TimelineEntry(e.ts, e.actor, e.type, text, important=not e.recovered)
 
 
 def _abort(e: ev.AbortTriggered) -> Described:
@@ -188,7 +214,6 @@ _DESCRIBE: dict[type[ev.Event], Callable[[Any], Described]] = {
     ev.FaultInjected: _injected,
     ev.FaultFailed: _failed,
     ev.FaultReverted: _reverted,
-    ev.ThresholdCrossed: _crossed,
     ev.AbortTriggered: _abort,
     ev.KillSwitchPulled: _kill,
     ev.KillSwitchDone: _kill_done,
