@@ -13,6 +13,7 @@ from gameday.core.fault_kinds.network import chain_prefix
 from gameday.core.fault_kinds.reference import EXAMPLES
 from gameday.core.fault_kinds.tc import NETEM_MISSING, format_rate, parse_rate, tc_time
 from gameday.core.faults import KINDS, FaultPlan, FaultSpec, HostContext, parse_fault
+from gameday.core.shell import render
 from gameday.core.yamlsrc import load_yaml
 from gameday.errors import InputError
 
@@ -144,6 +145,10 @@ def test_a_missing_required_parameter_is_named(text: str, field: str) -> None:
         ("{kind: bandwidth, rate: 1mbit, burst: 100B}", "burst"),
         ("{kind: disk_fill, size: lots}", "size"),
         ("{kind: custom, inject: '', revert: 'true'}", "inject"),
+        ('{kind: custom, inject: "a\\0b", revert: "true"}', "inject"),
+        ('{kind: custom, inject: "true", revert: "x\\x1b[2J"}', "revert"),
+        ('{kind: process_kill, process: nginx, restart: "a\\0"}', "restart"),
+        ('{kind: cpu_stress, name: "two\\nlines"}', "name"),
     ],
 )
 def test_bad_or_malicious_parameters_are_input_errors_naming_the_field(
@@ -479,6 +484,11 @@ def test_process_kill_without_restart_says_nothing_restarts_it() -> None:
 def test_process_names_are_exact_literal_patterns() -> None:
     p = plan("{kind: process_pause, process: node.js}")
     assert "pgrep -x 'node[.]js'" in shlex.split(p.inject[0])[2]
+
+
+def test_custom_commands_may_span_lines() -> None:
+    spec = fault("kind: custom\ninject: |\n  a\n  b\nrevert: c\n")
+    assert spec.plan(HOST, "f1", 60).inject == (render(("sh", "-c", "a\nb")),)
 
 
 def test_custom_commands_are_sent_as_written_and_unverified_phases_say_so() -> None:

@@ -261,9 +261,33 @@ def check_network(text: str) -> Network:
 # --- parsing helpers -------------------------------------------------------------------------
 
 
+def check_command(text: str) -> str:
+    """An author's shell command: any text a shell accepts (newlines included), but no NUL and
+    no other control character except tab and newline (they cannot be sent, or hide text)."""
+    value = text.strip()
+    if not value:
+        raise ValueError("must not be empty")
+    if re.search(r"[\x00-\x08\x0b-\x1f\x7f]", value):
+        raise ValueError("a command must not contain control characters (other than tab, newline)")
+    return value
+
+
+def check_label(text: str) -> str:
+    """A fault's display label: one line of printable text, at most 80 characters."""
+    value = text.strip()
+    if not value or _CONTROL.search(value) or len(value) > 80:
+        raise ValueError("must be one line of text, 1 to 80 characters")
+    return value
+
+
 def opt_text(m: MapNode, key: str) -> str | None:
+    """An optional shell command written by the scenario author (see check_command)."""
     node = m.get(key)
-    return None if node is None else node.as_text()
+    return None if node is None else node.convert(check_command)
+
+
+def command_of(m: MapNode, key: str) -> str:
+    return m.require(key).convert(check_command)
 
 
 def interface_of(m: MapNode) -> str:
@@ -289,7 +313,8 @@ def words(parts: Sequence[str]) -> str:
 
 def label(m: MapNode) -> str | None:
     """The fault's optional `name:` label."""
-    return opt_text(m, "name")
+    node = m.get("name")
+    return None if node is None else node.convert(check_label)
 
 
 def items_of(node: Node) -> list[Node]:

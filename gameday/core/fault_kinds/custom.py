@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gameday.core.fault_kinds.base import FaultPlan, HostContext, Lines, label, opt_text
+from gameday.core.fault_kinds.base import (
+    FaultPlan,
+    HostContext,
+    Lines,
+    command_of,
+    label,
+    opt_text,
+)
 from gameday.core.yamlsrc import MapNode
 
 
@@ -54,8 +61,8 @@ def parse_custom(m: MapNode) -> Custom:
     return Custom(
         line=m.line,
         name=label(m),
-        inject=m.require("inject").as_text(),
-        revert=m.require("revert").as_text(),
+        inject=command_of(m, "inject"),
+        revert=command_of(m, "revert"),
         verify=opt_text(m, "verify"),
         verify_reverted=opt_text(m, "verify_reverted"),
         capability=opt_text(m, "capability"),
