@@ -261,8 +261,19 @@ def arm_script(plan: FaultPlan, session_id: str, seconds: float, paths: GuardPat
         [
             "set -e",
             "umask 077",
-            f"mkdir -p {q_folder}",
             f"dir={q_folder}",
+            # a record left by another session (say, an unconfirmed revert) is not overwritten:
+            # its fault may still be active, and only sweep may decide it is gone
+            f'if [ -f "$dir/session" ] && [ "$(cat "$dir/session")" != {render((session_id,))} ];'
+            " then",
+            f'  echo "fault {fault_id} is still recorded on this host by session'
+            f' $(cat "$dir/session"): run gameday sweep first" >&2',
+            f"  exit {UNCONFIRMED_STATUS}",
+            "fi",
+            # re-arming in the same session: stop the earlier timer so only one is left
+            f"( set +e; {'; '.join(_disarm_lines(paths, fault_id))}; "
+            'rm -f "$dir/timer.pid" ) || true',
+            f"mkdir -p {q_folder}",
             write_file_command(f"{folder}/revert.sh", ["#!/bin/sh", each_attempted(plan.revert)]),
             write_file_command(
                 f"{folder}/verify_reverted.sh", ["#!/bin/sh", all_succeed(plan.verify_reverted)]

@@ -94,11 +94,9 @@ def test_record_files_hold_any_text_exactly(
 def test_arm_script_records_then_chooses_a_timer() -> None:
     script = guard.arm_script(PLAN, "S1", 90.2, guard.GuardPaths("/var/lib/gameday"))
     lines = script.splitlines()
-    assert lines[:3] == [
-        "set -e",
-        "umask 077",
-        "mkdir -p /var/lib/gameday/faults/web-1.disk_fill-0",
-    ]
+    assert lines[:3] == ["set -e", "umask 077", "dir=/var/lib/gameday/faults/web-1.disk_fill-0"]
+    refuse = lines.index('if [ -f "$dir/session" ] && [ "$(cat "$dir/session")" != S1 ]; then')
+    assert refuse < lines.index("mkdir -p /var/lib/gameday/faults/web-1.disk_fill-0")
     assert "printf '%s\\n' S1 > /var/lib/gameday/faults/web-1.disk_fill-0/session" in lines
     assert 'echo $(( $(date +%s) + 91 )) > "$dir/deadline"' in lines  # whole seconds, rounded up
     systemd = next(line for line in lines if "systemd-run" in line)
@@ -211,3 +209,61 @@ def test_clear_traces_only_touches_what_is_gamedays_by_name() -> None:
     assert "rm -f -- /var/tmp/.gameday-fill-f1" in script
     assert "/etc/passwd" not in script
     assert "4242" in script
+
+
+def test_fill_dirs_come_from_recorded_reverts_only_when_plain() -> None:
+    out = "record f1 S1 disk_fill 1 setsid -\nfilldir /srv/data\nfilldir /x y\nfilldir rel\n"
+    assert guard.parse_fill_dirs(out) == ("/srv/data",)
+
+
+def test_list_records_names_where_a_recorded_fill_writes(tmp_path: Path) -> None:
+    paths = guard.GuardPaths(str(tmp_path / "state"))
+    plan = FaultPlan(
+        kind="disk_fill",
+        fault_id="f1",
+        host="h",
+        capability=(),
+        inject=(),
+        verify_active=(),
+        revert=("rm -f /srv/data/.gameday-fill-f1",),
+        verify_reverted=("true",),
+    )
+    arm = guard.arm_script(plan, "S1", 600, paths)
+    try:
+        subprocess.run(["sh", "-c", arm], check=True, capture_output=True, timeout=10)
+        out = subprocess.run(
+            ["sh", "-c", guard.list_records_script(paths)],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout
+    finally:
+        subprocess.run(["sh", "-c", guard.disarm_script("f1", paths)], timeout=10)
+    assert guard.parse_fill_dirs(out) == ("/srv/data",)
+    assert [r.fault_id for r in guard.parse_records(out)] == ["f1"]
+
+
+def test_sweep_of_a_half_written_record_is_unconfirmed(tmp_path: Path) -> None:
+    paths = guard.GuardPaths(str(tmp_path / "state"))
+    (tmp_path / "state" / "faults" / "f1").mkdir(parents=True)
+    script = guard.sweep_record_script("f1", paths)
+    result = subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=10)
+    assert result.returncode == guard.UNCONFIRMED_STATUS
+    assert "incomplete record" in result.stderr
+    (tmp_path / "state" / "faults" / "f1").rmdir()
+    gone = subprocess.run(["sh", "-c", script], capture_output=True, timeout=10)
+    assert gone.returncode == 0
+
+
+def test_gameday_qdiscs_are_recognised_and_removed_by_handle_only() -> None:
+    traces = guard.parse_traces("trace qdisc eth0 6712: tbf\ntrace qdisc eth0 1: htb\n")
+    script = guard.clear_traces_script(traces)
+    assert "tc qdisc del dev eth0 root handle 6712:" in script
+    assert "handle 1:" not in script
+
+
+def test_traces_script_looks_in_recorded_fill_dirs() -> None:
+    script = guard.traces_script(["/srv/data"])
+    assert "for d in /tmp /var/tmp /srv/data; do" in script
+    with pytest.raises(ValueError):
+        guard.traces_script(["/srv/$(id)"])

@@ -220,3 +220,29 @@ def test_failed_inject_is_reverted_at_once(tmp_path: Path, state: Path) -> None:
     assert "second step broke" in result.detail and "reverted" in result.detail
     assert not target.exists() and _records(state) == []
     runner.close()
+
+
+def test_rearming_in_the_same_session_leaves_one_timer(tmp_path: Path, state: Path) -> None:
+    plan = file_fault(tmp_path, "f1")
+    runner = _runner(state, lease=30)
+    assert runner.arm(plan, 600).ok
+    assert runner.arm(plan, 600).ok
+    assert len(_sleepers(state)) == 1
+    assert runner.revert(plan).ok
+    assert _sleepers(state) == []
+    runner.close()
+
+
+def test_a_record_of_another_session_is_never_overwritten(tmp_path: Path, state: Path) -> None:
+    plan = file_fault(tmp_path, "f1", stuck=True)
+    first = _runner(state, lease=30, session="old")
+    assert first.arm(plan, 600).ok and first.inject(plan).ok
+    assert first.revert(plan).unconfirmed  # the old session could not confirm its revert
+    first.close()
+    second = _runner(state, lease=30, session="new")
+    armed = second.arm(plan, 600)
+    assert not armed.ok
+    assert "session old" in armed.detail and "sweep" in armed.detail
+    assert (state / "faults" / "f1" / "session").read_text().strip() == "old"
+    second.close()
+    (tmp_path / "effect-f1").unlink(missing_ok=True)
