@@ -97,7 +97,7 @@ def _header(doc: _Doc) -> None:
     doc.add("")
     if f.started_at is not None:
         end = utc_iso(f.ended_at) if f.ended_at is not None else "—"
-        doc.add(f"- **Date:** {utc_date(f.started_at)} (UTC), {utc_iso(f.started_at)} → {end}")
+        doc.add(f"- **Date (UTC):** {utc_iso(f.started_at)} → {end}")
     doc.add(f"- **Environment:** {inline(f.environment)}")
     duration = f.duration
     ended = "" if f.finished else " (the session did not finish)"
