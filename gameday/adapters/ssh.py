@@ -48,6 +48,8 @@ MAX_OUTPUT = 8 * 1024 * 1024
 _CHUNK = 65536
 _EXIT_GRACE = 0.5
 """Seconds to wait for output after the exit status when the output stays open."""
+_WRITE_TIMEOUT = 10.0
+"""Seconds a line written into a long-lived channel may wait for the remote to take it."""
 
 
 @dataclass(frozen=True)
@@ -221,8 +223,14 @@ class SshTransport:
             try:
                 chan.exec_command(command)
                 if stdin is not None:
+                    # a command that does not read its input must not hold us past the deadline
+                    chan.settimeout(max(0.1, deadline - time.monotonic()))
                     chan.sendall(stdin.encode())
                 chan.shutdown_write()
+            except TimeoutError:
+                raise CommandTimedOut(
+                    self.host, f"input not consumed within {timeout:g}s: {_short(command)}"
+                ) from None
             except (paramiko.SSHException, EOFError, OSError) as exc:
                 raise HostUnreachable(self.host, f"cannot start the command: {_why(exc)}") from None
             out, err = _Drain(), _Drain()
@@ -305,6 +313,8 @@ class SshChannel:
     def __init__(self, host: str, chan: paramiko.Channel) -> None:
         self.host = host
         self._chan = chan
+        # bounds a write when the remote stops reading; reads only happen when data is ready
+        self._chan.settimeout(_WRITE_TIMEOUT)
         self._buffer = b""
 
     def write_line(self, line: str) -> None:

@@ -253,9 +253,11 @@ class FaultRunner:
                 via="console",
             )
         reason = _last_line(result.stderr) or f"exit status {result.status}"
-        return self._unconfirmed(
-            plan.fault_id, f"verify_reverted failed: {reason}", started, "console"
-        )
+        if result.status == guard.UNCONFIRMED_STATUS:
+            detail = f"verify_reverted failed: {reason}"
+        else:
+            detail = f"the revert did not run to the end (exit status {result.status}): {reason}"
+        return self._unconfirmed(plan.fault_id, detail, started, "console")
 
     # --- lease -------------------------------------------------------------------------------
 
