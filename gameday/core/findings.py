@@ -105,7 +105,9 @@ def build_findings(
     ended = _last(events, ev.SessionEnded)
     start = started.ts if started else (events[0].ts if events else None)
     end = ended.ts if ended else (events[-1].ts if events else None)
-    snapshot: Mapping[str, Any] = started.scenario if started else {}
+    # The snapshot is whatever the writer put there: only a JSON object is read.
+    raw_snapshot = started.scenario if started else {}
+    snapshot: Mapping[str, Any] = raw_snapshot if isinstance(raw_snapshot, Mapping) else {}
     window, window_end = fault_window(events)
     probes = tuple(probe_findings(events, probe_defs(snapshot), window))
     verdict = _last(events, ev.VerdictReached)
@@ -221,7 +223,7 @@ def _caveats(
                 "unknown."
             )
         )
-    if started is not None and not started.scenario:
+    if started is not None and not (isinstance(started.scenario, Mapping) and started.scenario):
         found.append(
             Caveat(
                 "The journal has no scenario snapshot: fault parameters, probe queries, "

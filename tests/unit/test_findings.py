@@ -594,3 +594,22 @@ def test_prose_keeps_its_words_but_not_its_secrets(text: str, shown: str) -> Non
     from gameday.core.findings_text import redact_prose
 
     assert redact_prose(text) == shown
+
+
+@pytest.mark.parametrize(
+    "snapshot", [[], "text", {"probes": "x", "faults": [1, None]}, {"abort_when": [{"for": "2"}]}]
+)
+def test_a_scenario_snapshot_of_unexpected_shape_is_reported_not_fatal(snapshot: object) -> None:
+    started = ev.SessionStarted(
+        session_id="s",
+        scenario_id="s",
+        scenario_title="t",
+        scenario_file="f",
+        scenario_sha256="",
+        hypothesis="",
+        inventory_file="i.yaml",
+        scenario=snapshot,  # type: ignore[arg-type]
+    )
+    findings = build_findings(JournalRead("j.jsonl", (started,), torn=False), "0" * 64)
+    md = render_markdown(findings)
+    assert "*Not recorded:*" in md or "no scenario snapshot" in md
