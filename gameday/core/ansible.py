@@ -122,7 +122,14 @@ class _Builder:
         return self.groups[name]
 
     def add_host(
-        self, group: str, name: str, line: int, fld: str, variables: dict[str, Var]
+        self,
+        group: str,
+        name: str,
+        line: int,
+        fld: str,
+        variables: dict[str, Var],
+        *,
+        port: Var | None = None,
     ) -> None:
         """Add a host (already range-expanded) to a group.
 
@@ -135,10 +142,14 @@ class _Builder:
             check_host_name(name)
         except ValueError as exc:
             raise self.error(line, fld, str(exc)) from None
+        if port is not None:
+            self._pattern_port(name, port, variables.get("ansible_port"))
         if name not in self.hosts:
             if len(self.hosts) >= MAX_HOSTS:
                 raise self.error(line, fld, f"more than {MAX_HOSTS} hosts")
             self.hosts[name] = _Host(name, line)
+            if port is not None:
+                self.hosts[name].vars["ansible_port"] = port
         known = self.hosts[name].vars
         for key, var in variables.items():
             before = known.get(key)
@@ -154,6 +165,29 @@ class _Builder:
         if name not in members.listed:
             members.hosts.append(name)
             members.listed.add(name)
+
+    def _pattern_port(self, name: str, port: Var, explicit: Var | None) -> None:
+        """Ansible takes `host:2222` only where it first meets the host, and lets an
+        `ansible_port` beside it win; gameday refuses the cases where that would quietly
+        drop a port someone wrote."""
+        if explicit is not None and explicit.value != port.value:
+            raise self.error(
+                explicit.line,
+                explicit.field,
+                f"contradicts the port in the host name ({port.value}): write one of them",
+            )
+        host = self.hosts.get(name)
+        if host is None:
+            return
+        before = host.vars.get("ansible_port")
+        if before is None or before.value != port.value:
+            raise self.error(
+                port.line,
+                port.field,
+                f"host {name} was already written on line {host.line} without port "
+                f"{port.value}; Ansible ignores a port added when a host is written again: "
+                "put it on the first mention or use ansible_port",
+            )
 
     def add_child(self, parent: str, child: str, line: int, fld: str) -> None:
         self.group(child, line, fld)
@@ -492,10 +526,9 @@ def _yaml_hosts(builder: _Builder, group: str, node: Node) -> None:
         key = entries.key_node(pattern)
         names, port = key.convert(expand_host_pattern)
         variables = {} if value.is_null else _yaml_vars(value)
-        if port is not None:
-            variables["ansible_port"] = Var(str(port), key.line, key.path)
+        port_var = None if port is None else Var(str(port), key.line, key.path)
         for name in names:
-            builder.add_host(group, name, key.line, key.path, dict(variables))
+            builder.add_host(group, name, key.line, key.path, dict(variables), port=port_var)
 
 
 def _yaml_vars(node: Node) -> dict[str, Var]:
@@ -624,10 +657,11 @@ def _ini_host(builder: _Builder, group: str, line: str, number: int) -> None:
         except ValueError as exc:
             raise builder.error(number, fld, str(exc)) from None
         variables[key] = _ini_text(value, number, fld)
-    if port is not None:
-        variables["ansible_port"] = Var(str(port), number, pattern)
+    port_var = None if port is None else Var(str(port), number, pattern)
     for name in names:
-        builder.add_host(group, name, number, f"[{group}] {pattern}", dict(variables))
+        builder.add_host(
+            group, name, number, f"[{group}] {pattern}", dict(variables), port=port_var
+        )
 
 
 def _ini_var(builder: _Builder, line: str, number: int, fld: str) -> tuple[str, Var]:

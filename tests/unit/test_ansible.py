@@ -522,3 +522,26 @@ def test_ini_values_are_python_literals_as_ansible_reads_them(tmp_path: Path) ->
         "j": "quoted",
         "k": "plain text # not a comment",
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "problem"),
+    [
+        ("[web]\nw1\n[db]\nw1:2222\n", 4, "Ansible ignores a port added"),
+        ("[web]\nw1:2222 ansible_port=2200\n", 2, "contradicts the port in the host name"),
+        ("[web]\nw1:2222\n[db]\nw1:2200\n", 4, "without port 2200"),
+    ],
+)
+def test_a_port_ansible_would_quietly_drop_is_an_error(
+    text: str, line: int, problem: str, tmp_path: Path
+) -> None:
+    error = error_of(tmp_path, text, "inv.ini")
+    assert error.line == line and problem in error.problem, error.message
+
+
+def test_a_port_repeated_consistently_is_fine(tmp_path: Path) -> None:
+    inv = load(
+        tmp_path, "[web]\nw1:2222 a=1\n[db]\nw1:2222 b=2\nw2:2200 ansible_port=2200\n", "inv.ini"
+    )
+    assert (inv.hosts["w1"].port, inv.hosts["w2"].port) == (2222, 2200)
+    assert dict(inv.hosts["w1"].tags) == {"a": "1", "b": "2"}
