@@ -1,0 +1,67 @@
+"""What the console needs from the world, as one small port: a backend.
+
+The console never builds a plan, a host driver or a journal itself; it asks its backend (the
+demo's in-memory fleet, or a real inventory over SSH) and runs what it gets in worker threads.
+Every method here may block (files, connections), so the console calls them only from
+workers. Nothing in this module imports Textual.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from gameday.core.plan import Plan
+from gameday.engine.session import Session
+
+
+@dataclass(frozen=True)
+class ScenarioChoice:
+    """One entry of the plan screen's scenario list."""
+
+    key: str
+    """What `Backend.plan` takes (a scenario file path)."""
+    scenario_id: str
+    title: str
+    problem: str = ""
+    """Why this file cannot be used (it did not validate); empty when it is fine."""
+
+
+@dataclass(frozen=True)
+class OpenedSession:
+    """A session ready to `run()`, with what the console must release afterwards."""
+
+    session: Session
+    journal_path: Path
+    close: Callable[[], None]
+    """Close connections and the journal. Called once, after `run()` returned."""
+
+
+class Backend(Protocol):
+    label: str
+    """Where the console acts, for the title bar: `demo fleet` or the inventory's path."""
+    author: str
+    """The name notes are written under."""
+    export_dir: Path
+    """Where the findings document is exported."""
+
+    def now(self) -> float:
+        """The session clock (UTC epoch seconds): what the time left is measured against."""
+        ...
+
+    def scenarios(self) -> list[ScenarioChoice]:
+        """Every scenario on offer, in display order. Blocks (reads files)."""
+        ...
+
+    def plan(self, key: str) -> Plan:
+        """The plan of one scenario (raises GamedayError with a sentence). Blocks."""
+        ...
+
+    def open(self, plan: Plan) -> OpenedSession:
+        """Connect, build drivers and sources, open the journal. Blocks (may take seconds).
+
+        Unreachable hosts are not an error here: they fail the session's preflight.
+        """
+        ...
