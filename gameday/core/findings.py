@@ -123,7 +123,7 @@ def build_findings(
         verdict=verdict.verdict if verdict else "unfinished",
         verdict_reason=verdict.reason if verdict else _no_verdict(journal, ended),
         summary=_summary(events, probes, reverts, window, base),
-        caveats=_caveats(journal, started, ended, probes),
+        caveats=_caveats(journal, started, ended, probes, reverts),
         participants=_participants(events),
         scenario=_scenario(started, snapshot),
         blast_radius=_blast_radius(events),
@@ -172,6 +172,13 @@ def _no_verdict(journal: JournalRead, ended: ev.SessionEnded | None) -> str:
             f"the journal ends abruptly at {utc_iso(journal.events[-1].ts)}: the session did "
             "not finish"
         )
+    late = [
+        e for e in journal.events if isinstance(e, ev.FaultReverted) and e.by in _LATE_REVERTERS
+    ]
+    if late:
+        return (
+            f"no verdict was reached: the session did not finish (gameday {late[-1].by} ran later)"
+        )
     if ended is None:
         return "no verdict was reached: the session did not finish (or is still running)"
     return "the session ended without a verdict"
@@ -192,30 +199,15 @@ def _caveats(
     started: ev.SessionStarted | None,
     ended: ev.SessionEnded | None,
     probes: Sequence[ProbeFindings],
+    reverts: Sequence[RevertCheck],
 ) -> tuple[Caveat, ...]:
     events = journal.events
-    recover = render(["gameday", "recover", journal.path])
     found: list[Caveat] = []
     if not events:
         found.append(Caveat("The journal holds no events: there is nothing to report on."))
-    last = events[-1].ts if events else None
-    if journal.torn:
-        when = f" at {utc_iso(last)}" if last is not None else ""
-        found.append(
-            Caveat(
-                f"The journal ends abruptly{when}: its last line was cut off mid-write, so the "
-                "session did not finish. Revert whatever may still be active:",
-                recover,
-            )
-        )
-    elif ended is None and events:
-        found.append(
-            Caveat(
-                f"The journal ends at {utc_iso(events[-1].ts)} without the session's end: the "
-                "session did not finish (or is still running). If it is not running:",
-                recover,
-            )
-        )
+    ending = _ending_caveat(journal, ended, reverts)
+    if ending is not None:
+        found.append(ending)
     if events and started is None:
         found.append(
             Caveat(
@@ -242,6 +234,43 @@ def _caveats(
             )
         )
     return tuple(found)
+
+
+_LATE_REVERTERS = ("recover", "sweep")
+
+
+def _ending_caveat(
+    journal: JournalRead, ended: ev.SessionEnded | None, reverts: Sequence[RevertCheck]
+) -> Caveat | None:
+    """How the journal ends when the session did not end it, and what is left to do."""
+    events = journal.events
+    if not events or (ended is not None and not journal.torn):
+        return None
+    recover = render(["gameday", "recover", journal.path])
+    still_open = [r for r in reverts if r.todo]
+    late = [e for e in events if isinstance(e, ev.FaultReverted) and e.by in _LATE_REVERTERS]
+    if journal.torn:
+        text = (
+            f"The journal ends abruptly at {utc_iso(events[-1].ts)}: its last line was cut off "
+            "mid-write, so the session did not finish."
+        )
+    elif late:
+        before = [e for e in events if e.seq < late[0].seq]
+        stop = utc_iso(before[-1].ts) if before else utc_iso(late[0].ts)
+        text = (
+            f"The session did not finish: its own events stop at {stop}; "
+            f"gameday {late[-1].by} reverted faults at {utc_iso(late[-1].ts)}."
+        )
+    else:
+        text = (
+            f"The journal ends at {utc_iso(events[-1].ts)} without the session's end: the "
+            "session did not finish (or is still running)."
+        )
+    if still_open:
+        return Caveat(f"{text} Revert what may still be active:", recover)
+    if any(r.status == "verified" for r in reverts):
+        return Caveat(f"{text} Every injected fault is confirmed reverted in the journal.")
+    return Caveat(f"{text} No fault was left active according to the journal.")
 
 
 def _participants(events: Sequence[ev.Event]) -> tuple[Participant, ...]:

@@ -116,6 +116,17 @@ def test_crashed_session_says_it_ended_abruptly_and_how_to_recover() -> None:
     assert "gameday sweep -i inventories/staging.yaml checkout-2" in md
 
 
+def test_a_recovered_crash_says_who_reverted_and_asks_nothing_more() -> None:
+    findings = _findings("recovered")
+    md = render_markdown(findings)
+    assert findings.verdict == "unfinished"
+    assert "its own events stop at 2026-11-27T09:01:35Z" in md
+    assert "gameday recover reverted faults at 2026-11-27T09:15:01Z" in md
+    assert "Every injected fault is confirmed reverted in the journal." in md
+    assert [r.status for r in findings.reverts] == ["verified", "verified"]
+    assert "gameday sweep" not in md
+
+
 def test_unconfirmed_host_is_bold_with_what_to_do() -> None:
     findings = _findings("kill_switch")
     md = render_markdown(findings)

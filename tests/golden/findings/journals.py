@@ -439,6 +439,24 @@ def crashed(path: Path) -> None:
         torn.write('{"type":"probe_sampled","seq":58,"ts":' + str(T0 + 105) + ',"probe":"error_ra')
 
 
+def recovered(path: Path) -> None:
+    """The crashed session, then `gameday recover` a quarter of an hour later."""
+    crashed(path)
+    clock = iter([T0 + 900.0, T0 + 901.5])
+    writer = JournalWriter.resume(path, clock=lambda: next(clock))
+    writer.append(
+        ev.FaultReverted(
+            host="checkout-2", fault_id="f1", verified=True, duration=0.4, by="recover"
+        )
+    )
+    writer.append(
+        ev.FaultReverted(
+            host="checkout-3", fault_id="f2", verified=True, duration=0.5, by="recover"
+        )
+    )
+    writer.close()
+
+
 def hostile_notes(path: Path) -> None:
     """Notes and commands full of Markdown, HTML and secrets; and not a single sample."""
     s = Session(path)
@@ -500,5 +518,6 @@ BUILDERS: dict[str, Callable[[Path], None]] = {
     "aborted": aborted,
     "kill_switch": kill_switch,
     "crashed": crashed,
+    "recovered": recovered,
     "hostile_notes": hostile_notes,
 }
