@@ -203,17 +203,23 @@ class _Builder:
         self._check_cycles()
         members = self._members()
         depth = self._depths(parents)
+        members["all"] = set(self.hosts)
+        # As Ansible reconciles it: `ungrouped` holds exactly the hosts in no other group
+        # (wherever they were written), and its vars apply to them.
+        in_a_group = {
+            h for name, hs in members.items() if name not in ("all", "ungrouped") for h in hs
+        }
+        lone = {h for h in self.hosts if h not in in_a_group}
+        if "ungrouped" in self.groups:
+            for child in self.groups["ungrouped"].children:
+                lone |= members[child]
+        members["ungrouped"] = lone
         order = {name: i for i, name in enumerate(self.hosts)}
         groups: dict[str, tuple[str, ...]] = {}
         for name in self.groups:
             groups[name] = tuple(sorted(members[name], key=order.__getitem__))
-        groups["all"] = tuple(self.hosts)
-        in_a_group = {
-            h for name, hs in groups.items() if name not in ("all", "ungrouped") for h in hs
-        }
-        ungrouped = tuple(h for h in self.hosts if h not in in_a_group)
-        if ungrouped or "ungrouped" in self.groups:
-            groups["ungrouped"] = ungrouped
+        if lone and "ungrouped" not in groups:
+            groups["ungrouped"] = tuple(sorted(lone, key=order.__getitem__))
         hosts: dict[str, Host] = {}
         protected: set[str] = set()
         # Groups ordered as Ansible merges their vars (shallow first, then by name); each host
@@ -221,7 +227,7 @@ class _Builder:
         ranked = sorted(self.groups, key=lambda g: (depth[g], g))
         groups_of: dict[str, list[str]] = {name: [] for name in self.hosts}
         for g in ranked:
-            for host_name in self.hosts if g == "all" else members[g]:
+            for host_name in members[g]:
                 groups_of[host_name].append(g)
         for name, raw in self.hosts.items():
             chain = groups_of[name]

@@ -386,6 +386,7 @@ def resolved(inv: Inventory) -> tuple[dict[str, tuple[object, ...]], dict[str, l
     [
         (COMPAT / "precedence.ini", COMPAT / "precedence.list.json"),
         (COMPAT / "precedence.ini", COMPAT / "precedence.export.json"),
+        (COMPAT / "ungrouped.ini", COMPAT / "ungrouped.list.json"),
         (COMPAT / "nested.yaml", COMPAT / "nested.list.json"),
         (COMPAT / "nested.yaml", COMPAT / "nested.export.json"),
         (FIXTURES / "hosts", COMPAT / "hosts.list.json"),
@@ -545,3 +546,11 @@ def test_a_port_repeated_consistently_is_fine(tmp_path: Path) -> None:
     )
     assert (inv.hosts["w1"].port, inv.hosts["w2"].port) == (2222, 2200)
     assert dict(inv.hosts["w1"].tags) == {"a": "1", "b": "2"}
+
+
+def test_ungrouped_vars_reach_exactly_the_hosts_in_no_other_group() -> None:
+    inv = load_inventory(COMPAT / "ungrouped.ini")
+    assert inv.groups["ungrouped"] == ("w1", "w2", "w3")
+    assert [n for n, h in inv.hosts.items() if h.tags.get("role") == "a b"] == ["w1", "w2", "w3"]
+    assert inv.hosts["w4"].sudo is False and "role" not in inv.hosts["w4"].tags
+    assert inv.hosts["10.0.0.1"].sudo is True
