@@ -259,6 +259,11 @@ def test_a_relative_state_dir_is_refused() -> None:
         fault("{kind: cpu_stress}").plan(HostContext("h", state_dir="state"), "f1", 60)
 
 
+def test_a_trailing_slash_on_the_state_dir_changes_nothing() -> None:
+    with_slash = plan("{kind: cpu_stress}", HostContext("h", state_dir="/run/gd/"))
+    assert with_slash == plan("{kind: cpu_stress}", HostContext("h", state_dir="/run/gd"))
+
+
 def test_state_files_live_under_the_state_dir_named_by_fault_id() -> None:
     p = plan("{kind: cpu_stress}", HostContext("h", state_dir="/run/gd"), "abc-1")
     text = " ".join(all_lines(p))

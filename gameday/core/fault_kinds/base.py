@@ -116,6 +116,7 @@ class Lines:
         check_context(ctx, fault_id)
         self.ctx = ctx
         self.fault_id = fault_id
+        self.state_dir = check_abs_path(ctx.state_dir)
 
     def cmd(self, *argv: str) -> str:
         """One command with no shell syntax, privileged."""
@@ -127,17 +128,17 @@ class Lines:
 
     def state(self, suffix: str) -> str:
         """The path of this fault's state file `<state_dir>/<fault_id>.<suffix>`."""
-        return f"{self.ctx.state_dir}/{self.fault_id}.{suffix}"
+        return f"{self.state_dir.rstrip('/')}/{self.fault_id}.{suffix}"
 
     def make_state_dir(self) -> str:
         """Script fragment: create the state directory (root-only)."""
-        return render(("mkdir", "-p", "-m", "0700", self.ctx.state_dir))
+        return render(("mkdir", "-p", "-m", "0700", self.state_dir))
 
     def state_dir_capability(self) -> str:
         return self.sh(
             either_fail(
-                both(self.make_state_dir(), f"[ -w {render((self.ctx.state_dir,))} ]"),
-                f"cannot create or write the gameday state directory {self.ctx.state_dir}",
+                both(self.make_state_dir(), f"[ -w {render((self.state_dir,))} ]"),
+                f"cannot create or write the gameday state directory {self.state_dir}",
             )
         )
 
