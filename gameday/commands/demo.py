@@ -1,0 +1,52 @@
+"""`gameday demo`: the console on a simulated fleet. Needs no root and contacts nothing.
+
+The real engine, journal and findings run over six in-memory hosts whose metrics react to the
+faults injected on them. Journals go to a per-user demo directory (or `--journal-dir`).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from gameday.exit_codes import ExitCode
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "demo",
+        help="start the console on a built-in simulated fleet (no root, no remote host)",
+        description=(
+            "Start the console on a simulated six-host fleet with four packaged scenarios. "
+            "Faults, probes and reverts are simulated in memory; the engine, the journal and "
+            "the findings document are the real ones."
+        ),
+    )
+    parser.add_argument("--seed", type=int, default=7, help="seed of the simulated metrics")
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=1.0,
+        metavar="FACTOR",
+        help="run the demo's clock this many times faster than real time (default 1)",
+    )
+    parser.add_argument("--journal-dir", metavar="DIR", help="where the demo's journals go")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from gameday.demo.backend import DemoBackend, DemoOptions
+    from gameday.errors import InputError
+    from gameday.ui.app import make_app
+
+    if not 0.1 <= args.speed <= 100:
+        raise InputError("--speed", 0, "", f"{args.speed:g}: expected a factor from 0.1 to 100")
+    options = DemoOptions(
+        seed=args.seed,
+        speed=args.speed,
+        journal_dir=Path(args.journal_dir) if args.journal_dir else None,
+    )
+    code = make_app(DemoBackend(options)).run()
+    return int(code if code is not None else ExitCode.OK)

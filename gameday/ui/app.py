@@ -1,0 +1,130 @@
+"""The console's wiring: the app factory, the App-wide bindings (kill switch, quit), the
+screens, and the one handler that shows worker failures.
+
+    make_app(backend) → GamedayApp → PlanScreen → (confirm) → SessionScreen → FindingsScreen
+
+The kill switch is an App binding with priority, so it fires on every screen, in modals and
+while the note input has focus; it runs `Session.kill_switch` in its own thread worker, never
+on the UI thread. Quitting while a session runs pulls the kill switch first and waits for the
+session to end.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.worker import Worker, WorkerState
+
+from gameday.core.plan import Plan
+from gameday.errors import GamedayError
+from gameday.ui.backend import Backend
+from gameday.ui.messages import ReadyToQuit, SessionFailed, SessionFinished
+from gameday.ui.runner import SessionRunner
+from gameday.ui.screens.confirm import ConfirmScreen
+from gameday.ui.screens.plan import PlanScreen
+from gameday.ui.screens.session import SessionScreen
+from gameday.ui.workers import run_io
+
+QUIT_WAIT = 120.0
+"""Seconds to wait for the reverts before quitting anyway (host timers are the backstop)."""
+
+
+class GamedayApp(App[int]):
+    TITLE = "gameday"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+k", "kill_switch", "KILL SWITCH", priority=True, id="kill-switch"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    def __init__(self, backend: Backend) -> None:
+        super().__init__()
+        self.backend = backend
+        self.runner: SessionRunner | None = None
+        """The session of this console (one at a time); None before the first start."""
+        self.session_screen: SessionScreen | None = None
+        self.quitting = False
+        """True once the facilitator confirmed quitting (the reverts may still be running)."""
+        self.sub_title = backend.label
+
+    def on_mount(self) -> None:
+        self.push_screen(PlanScreen(self.backend))
+
+    def start_session(self, plan: Plan) -> None:
+        """Open and run a session for the plan in a worker; show its screen at once."""
+        runner = SessionRunner(self.backend, plan)
+        screen = SessionScreen(runner, self.backend)
+        runner.on_event = screen.post_event
+        self.runner, self.session_screen = runner, screen
+        self.push_screen(screen)
+
+        def run() -> None:
+            result = runner.run()
+            screen.post_message(SessionFinished(result.verdict, result.reason))
+
+        run_io(self, run, group="session", description=f"session {plan.scenario.id}")
+
+    def action_kill_switch(self) -> None:
+        runner, screen = self.runner, self.session_screen
+        if runner is None or not runner.running:
+            self.notify("No session is running: there is nothing to revert.", title="Kill switch")
+            return
+        if screen is not None:
+            screen.show_kill_pending()
+        run_io(self, runner.kill, group="kill-switch", description="kill switch: revert all")
+
+    async def action_quit(self) -> None:
+        runner = self.runner
+        if runner is None or not runner.running:
+            self.exit()
+            return
+        if self.quitting:
+            self.notify("Reverting every host before quitting…", title="Quit")
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._quit_after_revert(runner)
+
+        await self.push_screen(
+            ConfirmScreen(
+                "A session is running. Pull the kill switch and quit?",
+                "Every fault on every host is reverted first; the console quits when the "
+                "session has ended.",
+                yes="Revert and quit",
+                no="Stay",
+            ),
+            answered,
+        )
+
+    def _quit_after_revert(self, runner: SessionRunner) -> None:
+        self.quitting = True
+        self.action_kill_switch()
+
+        def wait() -> None:
+            self.post_message(ReadyToQuit(runner.wait_ended(QUIT_WAIT)))
+
+        run_io(self, wait, group="quit", description="wait for every revert before quitting")
+
+    def on_ready_to_quit(self, message: ReadyToQuit) -> None:
+        self.exit(0 if message.reverted else 4)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place where a failed worker is shown (as a sentence, not a traceback)."""
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if isinstance(error, GamedayError):
+            title, text = error.title, error.message
+        else:
+            title = "Internal error (a bug in gameday)"
+            text = f"{type(error).__name__}: {error}"
+        self.notify(f"{event.worker.description}: {text}", title=title, severity="error")
+        if event.worker.group == "session" and self.session_screen is not None:
+            self.session_screen.post_message(SessionFailed(f"{title}: {text}"))
+
+
+def make_app(backend: Backend) -> GamedayApp:
+    """The one factory of the console, for the CLI and the tests alike."""
+    return GamedayApp(backend)

@@ -1,0 +1,72 @@
+"""Messages the console's workers post to its screens ("attributes down, messages up").
+
+Workers run in threads and never touch a widget: they post one of these (`post_message` is
+thread-safe) and the screen updates itself on the UI thread. Payloads are immutable (engine
+events are frozen dataclasses, tuples, strings); the message classes themselves cannot be
+frozen because Textual marks a message as handled by setting attributes on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from gameday.core import events as ev
+from gameday.core.plan import Plan
+from gameday.ui.backend import ScenarioChoice
+
+
+@dataclass
+class EngineEvent(Message):
+    """One engine event, already journaled, from an engine thread."""
+
+    event: ev.Event
+
+
+@dataclass
+class SessionFinished(Message):
+    """`Session.run()` returned; the journal is closed."""
+
+    verdict: ev.Verdict | None
+    reason: str
+
+
+@dataclass
+class SessionFailed(Message):
+    """The session worker raised: the session did not run to its end."""
+
+    reason: str
+
+
+@dataclass
+class ScenariosLoaded(Message):
+    choices: tuple[ScenarioChoice, ...]
+
+
+@dataclass
+class PlanReady(Message):
+    """The plan of one scenario, or why there is none."""
+
+    key: str
+    plan: Plan | None
+    problem: str = ""
+
+
+@dataclass
+class FindingsReady(Message):
+    markdown: str
+    verdict: str
+    reason: str
+
+
+@dataclass
+class FindingsExported(Message):
+    path: str
+
+
+@dataclass
+class ReadyToQuit(Message):
+    """Every fault was reverted (or the wait gave up): the console may exit."""
+
+    reverted: bool

@@ -1,0 +1,113 @@
+"""One session's life in the console, driven from worker threads; no Textual here.
+
+`run()` opens the session through the backend (connections, journal), runs it to its verdict
+and releases everything; `kill()` pulls the kill switch, also while the session is still being
+opened (it is pulled the moment the session exists); `add_note()` journals a note, also after
+the verdict (appended to the finished journal, for the retrospective). Every method blocks:
+call them from workers, never from the UI thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from gameday.core import events as ev
+from gameday.core.journal import JournalWriter
+from gameday.core.plan import Plan
+from gameday.engine.session import SessionResult
+from gameday.errors import GamedayError
+from gameday.ui.backend import Backend, OpenedSession
+from gameday.ui.notes import NoteDraft
+
+
+class NotReady(GamedayError):
+    title = "Not yet"
+
+
+class SessionRunner:
+    def __init__(self, backend: Backend, plan: Plan) -> None:
+        self.backend = backend
+        self.plan = plan
+        self.on_event: Callable[[ev.Event], None] = lambda _event: None
+        """Called from engine threads with each journaled event (must be thread-safe)."""
+        self.result: SessionResult | None = None
+        """Set when `run()` returned."""
+        self._opened: OpenedSession | None = None
+        self._lock = threading.Lock()
+        self._started = threading.Event()
+        self._ended = threading.Event()
+        self._kill_requested = threading.Event()
+
+    @property
+    def started(self) -> bool:
+        return self._started.is_set()
+
+    @property
+    def ended(self) -> bool:
+        """True once the session ran to its end (or failed to start) and was closed."""
+        return self._ended.is_set()
+
+    @property
+    def running(self) -> bool:
+        return self.started and not self.ended
+
+    @property
+    def journal_path(self) -> Path | None:
+        with self._lock:
+            return self._opened.journal_path if self._opened else None
+
+    def run(self) -> SessionResult:
+        """Open, run and close the session (blocks for the whole session)."""
+        self._started.set()
+        opened: OpenedSession | None = None
+        try:
+            opened = self.backend.open(self.plan)
+            opened.session.subscribe(self._forward)
+            with self._lock:
+                self._opened = opened
+            if self._kill_requested.is_set():
+                opened.session.kill_switch("keypress", "pulled while the session was opening")
+            self.result = opened.session.run()
+            return self.result
+        finally:
+            with self._lock:
+                if opened is not None:
+                    opened.close()
+                self._ended.set()
+
+    def kill(self) -> None:
+        """Pull the kill switch; returns when every host reported its outcome."""
+        self._kill_requested.set()
+        with self._lock:
+            opened = self._opened
+        if opened is not None:
+            opened.session.kill_switch("keypress")
+
+    def wait_ended(self, timeout: float) -> bool:
+        return self._ended.wait(timeout)
+
+    def add_note(self, author: str, note: NoteDraft) -> None:
+        """Journal a note (raises NotReady before the session exists)."""
+        with self._lock:
+            opened = self._opened
+            if opened is None:
+                raise NotReady("the session is still starting: write the note again in a moment")
+            if not self._ended.is_set():
+                opened.session.add_note(author, note.text, note.tag, note.owner, note.due)
+                return
+            # The session is over and its journal closed: append to it, for the findings.
+            writer = JournalWriter.resume(opened.journal_path, clock=self.backend.now)
+            try:
+                event = writer.append(
+                    ev.NoteAdded(
+                        actor=author, text=note.text, tag=note.tag, owner=note.owner, due=note.due
+                    )
+                )
+            finally:
+                writer.close()
+        self._forward(event)
+
+    def _forward(self, event: ev.Event) -> None:
+        self.on_event(event)

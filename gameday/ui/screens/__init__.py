@@ -1,0 +1,1 @@
+"""The console's screens: plan, session, findings, and the confirmation dialog."""

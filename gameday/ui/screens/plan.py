@@ -1,0 +1,212 @@
+"""The plan screen: pick a scenario, read its blast radius and commands, start it.
+
+Scenario files are read and planned in workers (files are IO); the screen shows what comes
+back, including why a scenario cannot be planned.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from gameday.core.plan import Plan
+from gameday.core.scenario import AbortRule
+from gameday.core.units import format_duration
+from gameday.errors import GamedayError
+from gameday.ui.backend import Backend, ScenarioChoice
+from gameday.ui.messages import PlanReady, ScenariosLoaded
+from gameday.ui.screens.confirm import ConfirmScreen
+from gameday.ui.widgets.gauge import threshold_text
+from gameday.ui.workers import run_io
+
+if TYPE_CHECKING:
+    from gameday.ui.app import GamedayApp
+
+
+class PlanScreen(Screen[None]):
+    CSS_PATH = "plan.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "start", "Start"),
+    ]
+
+    def __init__(self, backend: Backend) -> None:
+        super().__init__()
+        self.backend = backend
+        self.plans: dict[str, PlanReady] = {}
+        """Scenario key → its plan (or problem), once planned."""
+        self.current: str | None = None
+        """The highlighted scenario's key."""
+
+    @property
+    def gameday(self) -> GamedayApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal():
+            yield OptionList(id="scenarios")
+            with VerticalScroll(id="detail"):
+                yield Static("Reading scenarios…", id="plan")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#scenarios", OptionList).border_title = "Scenarios"
+        self.query_one("#detail").border_title = "Plan"
+        backend = self.backend
+        run_io(
+            self,
+            lambda: self.post_message(ScenariosLoaded(tuple(backend.scenarios()))),
+            group="scenarios",
+            description="read the scenario files",
+        )
+
+    def on_scenarios_loaded(self, message: ScenariosLoaded) -> None:
+        options = self.query_one("#scenarios", OptionList)
+        options.clear_options()
+        for choice in message.choices:
+            options.add_option(Option(_choice_label(choice), id=choice.key))
+        if not message.choices:
+            self.query_one("#plan", Static).update("No scenario files were found.")
+            return
+        options.highlighted = 0
+        options.focus()
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        key = event.option.id
+        if key is None:
+            return
+        self.current = key
+        if key in self.plans:
+            self._show(self.plans[key])
+            return
+        self.query_one("#plan", Static).update("Planning…")
+        backend = self.backend
+
+        def make_plan() -> None:
+            try:
+                self.post_message(PlanReady(key, backend.plan(key)))
+            except GamedayError as exc:
+                self.post_message(PlanReady(key, None, f"{exc.title}: {exc.message}"))
+
+        run_io(self, make_plan, group="plan", description=f"plan {key}", exclusive=True)
+
+    def on_option_list_option_selected(self, _event: OptionList.OptionSelected) -> None:
+        self.action_start()
+
+    def on_plan_ready(self, message: PlanReady) -> None:
+        self.plans[message.key] = message
+        if message.key == self.current:
+            self._show(message)
+
+    def action_start(self) -> None:
+        ready = self.plans.get(self.current or "")
+        if ready is None or ready.plan is None:
+            self.notify("Choose a scenario that has a plan first.", severity="warning")
+            return
+        runner = self.gameday.runner
+        if runner is not None and runner.running:
+            self.notify("A session is already running.", severity="warning")
+            return
+        plan = ready.plan
+        count = len(plan.selection.targets)
+        question = f"Start the experiment on {count} host{'s' if count != 1 else ''}?"
+        detail = (
+            f"{plan.scenario.title}\nTargets: {', '.join(plan.selection.targets)}\n"
+            "The kill switch (ctrl+k) reverts every fault on every host at any time."
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.gameday.start_session(plan)
+
+        self.app.push_screen(ConfirmScreen(question, detail, yes="Start"), answered)
+
+    def _show(self, ready: PlanReady) -> None:
+        body: RenderableType
+        if ready.plan is None:
+            body = Text(f"This scenario cannot run:\n\n{ready.problem}", style="bold red")
+        else:
+            body = describe_plan(ready.plan)
+        self.query_one("#plan", Static).update(body)
+        self.query_one("#detail", VerticalScroll).scroll_home(animate=False)
+
+
+def _choice_label(choice: ScenarioChoice) -> Text:
+    label = Text(choice.title, style="bold")
+    label.append(f"\n{choice.scenario_id}", style="dim")
+    if choice.problem:
+        label.append("\ninvalid: " + choice.problem, style="red")
+    return label
+
+
+def describe_plan(plan: Plan) -> Group:
+    """Everything a facilitator reads before saying yes, as Rich renderables."""
+    s = plan.scenario
+    selection = plan.selection
+    parts: list[RenderableType] = [Text(s.title, style="bold"), Text(s.id, style="dim")]
+    if s.hypothesis:
+        parts += [Text("\nHypothesis", style="bold underline"), Text(s.hypothesis)]
+    waves = Text()
+    for number, wave in enumerate(selection.waves, start=1):
+        waves.append(f"  wave {number}: ", style="dim")
+        waves.append(", ".join(wave) + "\n", style="bold magenta")
+    parts += [
+        Text(
+            f"\nBlast radius: {len(selection.targets)} target(s) in {len(selection.waves)} "
+            f"wave(s), seed {selection.seed_used}",
+            style="bold underline",
+        ),
+        waves,
+    ]
+    if selection.spared:
+        spared = Table(title=None, box=None, show_header=True, header_style="bold", expand=True)
+        spared.add_column("spared host", style="green", no_wrap=True)
+        spared.add_column("why")
+        for name, reason in selection.spared.items():
+            spared.add_row(name, reason)
+        parts.append(spared)
+    schedule = s.schedule
+    parts.append(
+        Text(
+            f"\nSchedule: warmup {format_duration(schedule.warmup)}, duration "
+            f"{format_duration(schedule.duration)} per wave, cooldown "
+            f"{format_duration(schedule.cooldown)}; probes every "
+            f"{format_duration(s.steady_state.interval)}"
+        )
+    )
+    probes = Table(box=None, show_header=True, header_style="bold", expand=True)
+    probes.add_column("probe", no_wrap=True)
+    probes.add_column("holds when")
+    for probe in s.steady_state.probes:
+        probes.add_row(probe.name, threshold_text(probe))
+    parts += [Text("\nSteady state", style="bold underline"), probes]
+    if s.abort_when:
+        parts.append(Text("\nAbort when", style="bold underline"))
+        for rule in s.abort_when:
+            parts.append(Text("  " + _rule(rule)))
+    parts.append(Text("\nCommands each target receives", style="bold underline"))
+    for target, host in plan.hosts.items():
+        parts.append(Text(f"\n{target} (wave {host.wave})", style="bold magenta"))
+        commands = Table(box=None, show_header=False, expand=True, padding=(0, 1))
+        commands.add_column("phase", style="dim", no_wrap=True)
+        commands.add_column("command", overflow="fold")
+        for step in host.steps():
+            commands.add_row(f"{step.phase} {step.kind}", step.command)
+        parts.append(commands)
+    return Group(*parts)
+
+
+def _rule(rule: AbortRule) -> str:
+    if rule.no_data is not None:
+        return f"{rule.probe or 'any probe'} has no data for {rule.no_data} polls in a row"
+    bound = f"above {rule.above:g}" if rule.above is not None else f"below {rule.below:g}"
+    return f"{rule.probe} {bound} for {rule.for_samples} sample(s) in a row"

@@ -1,0 +1,1 @@
+"""Widgets of the session screen: probe gauges, the hosts table, the timeline."""

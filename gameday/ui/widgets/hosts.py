@@ -1,0 +1,68 @@
+"""The hosts table: one row per (host, fault), its status as the engine reports it."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from gameday.core import events as ev
+from gameday.core.plan import Plan
+
+STYLES = {
+    "planned": "dim",
+    "armed": "yellow",
+    "injected": "bold magenta",
+    "reverted": "green",
+    "failed": "bold red",
+    "UNCONFIRMED": "bold white on red",
+}
+
+
+class HostsTable(DataTable[str | Text]):
+    """Rows are keyed `host/fault_id`; `status_of` reads a row back (for tests and the banner)."""
+
+    def __init__(self, plan: Plan, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self.plan = plan
+        self.statuses: dict[str, str] = {}
+        """`host/fault_id` → planned | armed | injected | reverted | failed | UNCONFIRMED."""
+
+    def on_mount(self) -> None:
+        self.add_column("host", key="host")
+        self.add_column("wave", key="wave")
+        self.add_column("fault", key="fault")
+        self.add_column("status", key="status", width=11)
+        self.add_column("detail", key="detail")
+        for name, host in self.plan.hosts.items():
+            for fault in host.faults:
+                key = f"{name}/{fault.fault_id}"
+                self.statuses[key] = "planned"
+                self.add_row(name, str(host.wave), fault.kind, _status("planned"), "", key=key)
+
+    def apply(self, event: ev.Event) -> None:
+        """Update the row an event is about (other events are ignored)."""
+        if isinstance(event, ev.FaultArmed):
+            self._set(event.host, event.fault_id, "armed", f"host timer: {event.timer}")
+        elif isinstance(event, ev.FaultInjected):
+            self._set(event.host, event.fault_id, "injected", event.summary)
+        elif isinstance(event, ev.FaultFailed):
+            self._set(event.host, event.fault_id, "failed", f"{event.step}: {event.reason}")
+        elif isinstance(event, ev.FaultReverted):
+            status = "reverted" if event.verified else "UNCONFIRMED"
+            detail = f"by {event.by}" + (f": {event.detail}" if event.detail else "")
+            self._set(event.host, event.fault_id, status, detail)
+
+    def status_of(self, host: str, fault_id: str) -> str:
+        return self.statuses.get(f"{host}/{fault_id}", "")
+
+    def _set(self, host: str, fault_id: str, status: str, detail: str) -> None:
+        key = f"{host}/{fault_id}"
+        if key not in self.statuses:
+            return
+        self.statuses[key] = status
+        self.update_cell(key, "status", _status(status))
+        self.update_cell(key, "detail", detail, update_width=True)
+
+
+def _status(status: str) -> Text:
+    return Text(status, style=STYLES.get(status, ""))
