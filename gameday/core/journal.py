@@ -22,11 +22,11 @@ from gameday.errors import InputError
 _SECRET_PATTERNS = (
     # `Authorization: Bearer x`, `-H 'X-Api-Key: x'`
     re.compile(
-        r"(?i)\b(authorization|x-api-key|api-key|x-auth-token)(\s*[:=]\s*)(bearer\s+|basic\s+)?\S+"
+        r"(?i)\b(authorization|x-api-key|api-key|x-auth-token)(\s*[:=]\s*)(bearer\s+|basic\s+)?[^\s'"]+"
     ),
     # `password=x`, `--token x`, `PGPASSWORD=x`
     re.compile(
-        r"(?i)((?:--?|\b)[a-z_]*(?:password|passwd|token|secret|apikey|api_key))(\s*[=: ]\s*)()\S+"
+        r"(?i)((?:--?|\b)[a-z_]*(?:password|passwd|token|secret|apikey|api_key))(\s*[=: ]\s*)()[^\s'"]+"
     ),
     # credentials in URLs: scheme://user:pass@host
     re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^/\s:@]+)(:)()[^@\s/]+(?=@)"),

@@ -165,3 +165,8 @@ def test_recovery_appends_after_a_torn_tail_and_keeps_numbering(tmp_path: Path) 
     assert not read.torn
     assert [e.seq for e in read.events] == [1, 2, 3, 4, 5]
     assert read.events[:4] == tuple(placed)
+
+
+def test_redaction_keeps_the_quotes_around_a_masked_value() -> None:
+    masked = redact("curl -H 'Authorization: Bearer abc' http://x")
+    assert masked == "curl -H 'Authorization: Bearer ********' http://x"
