@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shlex
 import shutil
 import signal
 import subprocess
@@ -144,6 +145,45 @@ def test_bandwidth_limit_lives_and_leaves_no_qdisc(lab: Lab, interface: str) -> 
     lab.phase(plan.revert)
     _full_life(lab, plan)
     assert lab.run("tc qdisc show dev eth0").stdout == before
+
+
+def _send_seconds(lab: Lab, size: int) -> float:
+    """Seconds to send `size` bytes from the host namespace to a receiver in the peer."""
+    receiver = subprocess.Popen(
+        ["ip", "netns", "exec", lab.peer_ns, sys.executable, "-c",
+         "import socket\n"
+         f"s = socket.socket(); s.bind(('{PEER_IP}', 9555)); s.listen(1)\n"
+         "print('ready', flush=True)\n"
+         "c, _ = s.accept()\n"
+         "while c.recv(65536): pass\n"],
+        stdout=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        assert receiver.stdout is not None and receiver.stdout.readline().strip() == b"ready"
+        sender = (
+            "import socket, time\n"
+            f"c = socket.create_connection(('{PEER_IP}', 9555), timeout=30)\n"
+            f"t = time.monotonic(); c.sendall(b'x' * {size}); c.shutdown(socket.SHUT_WR)\n"
+            "c.recv(1); print(time.monotonic() - t)\n"
+        )
+        out = lab.run(f"{sys.executable} -c {shlex.quote(sender)}", timeout=60)
+        assert out.status == 0, out.stderr
+        return float(out.stdout)
+    finally:
+        receiver.kill()
+        receiver.wait(timeout=10)
+
+
+def test_bandwidth_limit_is_felt_by_traffic(lab: Lab) -> None:
+    size = 1_000_000  # 8 Mbit: 2 s at 4mbit, a blink without the limit
+    assert _send_seconds(lab, size) < 1.0
+    plan = lab.plan("{kind: bandwidth, rate: 4mbit, interface: eth0}")
+    assert lab.phase(plan.inject).status == 0
+    try:
+        assert _send_seconds(lab, size) > 1.5
+    finally:
+        assert lab.phase(plan.revert).status == 0
+    assert _send_seconds(lab, size) < 1.0
 
 
 def test_a_foreign_root_qdisc_is_refused_and_left_alone(lab: Lab) -> None:
@@ -290,7 +330,11 @@ def test_a_half_injected_partition_is_still_reverted(lab: Lab) -> None:
 def test_disk_fill_lives_and_leaves_no_file(lab: Lab, tmp_path: Path) -> None:
     area = tmp_path / "area"
     area.mkdir()
-    plan = lab.plan(f"{{kind: disk_fill, path: {area}, size: 4M, keep_free: 1M}}")
+    plan = lab.plan(f"{{kind: disk_fill, path: {area}, size: 64M, keep_free: 1M}}")
+    before = shutil.disk_usage(area).free
+    assert lab.phase(plan.inject).status == 0
+    assert before - shutil.disk_usage(area).free >= 60 * 1024**2, "the fill takes no space"
+    assert lab.phase(plan.revert).status == 0
     _full_life(lab, plan)
     assert list(area.iterdir()) == []
 
