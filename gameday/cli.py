@@ -17,7 +17,18 @@ from gameday import __version__
 from gameday.errors import GamedayError
 from gameday.exit_codes import ExitCode
 
-COMMANDS = ("validate", "preview", "lab", "sweep", "recover", "run", "abort", "export")
+COMMANDS = (
+    "validate",
+    "preview",
+    "lab",
+    "sweep",
+    "recover",
+    "run",
+    "abort",
+    "export",
+    "console",
+    "demo",
+)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -40,12 +40,20 @@ class OpenedSession:
 
 
 class Backend(Protocol):
-    label: str
-    """Where the console acts, for the title bar: `demo fleet` or the inventory's path."""
-    author: str
-    """The name notes are written under."""
-    export_dir: Path
-    """Where the findings document is exported."""
+    @property
+    def label(self) -> str:
+        """Where the console acts, for the title bar: the demo fleet or the inventory's path."""
+        ...
+
+    @property
+    def author(self) -> str:
+        """The name notes are written under."""
+        ...
+
+    @property
+    def export_dir(self) -> Path:
+        """Where the findings document is exported."""
+        ...
 
     def now(self) -> float:
         """The session clock (UTC epoch seconds): what the time left is measured against."""

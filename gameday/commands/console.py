@@ -1,0 +1,61 @@
+"""`gameday console -i INVENTORY`: the facilitator's console on a real fleet, over SSH.
+
+Scenarios are read from a folder (default ./scenarios); each session is journaled like a
+headless run, and `gameday abort` reaches it too.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from gameday.exit_codes import ExitCode
+
+
+def register(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "console",
+        help="start the console on a real inventory: plan, start, watch, kill switch, findings",
+        description=(
+            "Start the interactive console. Pick a scenario, read its blast radius, start it, "
+            "watch the steady state and take notes; ctrl+k reverts every fault on every host."
+        ),
+    )
+    parser.add_argument("-i", "--inventory", required=True, metavar="INVENTORY")
+    parser.add_argument(
+        "--scenarios", default="scenarios", metavar="DIR", help="folder of scenario files"
+    )
+    parser.add_argument("--journal-dir", metavar="DIR", help="where journals are written")
+    parser.add_argument("--seed", type=int, help="seed of the blast-radius pick")
+    parser.add_argument("--environment", default="", help="e.g. staging (shown in the findings)")
+    parser.add_argument(
+        "--trust-new-hosts",
+        action="store_true",
+        help="record unknown host keys in the inventory's known_hosts instead of refusing",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from gameday.core.inventory import load_inventory
+    from gameday.core.journal import default_journal_dir
+    from gameday.errors import InputError
+    from gameday.ui.app import make_app
+    from gameday.ui.live_backend import LiveBackend
+
+    load_inventory(args.inventory)  # a bad inventory is said here, before the screen opens
+    scenarios = Path(args.scenarios)
+    if not scenarios.is_dir():
+        raise InputError(args.scenarios, 0, "", "no such folder of scenarios (see --scenarios)")
+    backend = LiveBackend(
+        inventory=Path(args.inventory),
+        scenario_dir=scenarios,
+        journal_dir=Path(args.journal_dir) if args.journal_dir else default_journal_dir(),
+        trust_new_hosts=args.trust_new_hosts,
+        seed=args.seed,
+        environment=args.environment,
+    )
+    code = make_app(backend).run()
+    return int(code if code is not None else ExitCode.OK)

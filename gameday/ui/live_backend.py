@@ -1,0 +1,91 @@
+"""The console's backend for real fleets: scenarios from a folder, an inventory, SSH.
+
+A thin adapter over `gameday.live` (the same composition root as `gameday run --headless`):
+`open()` enters `live_session` and hands its `close` to the console, which calls it from the
+same worker thread once the session has ended. Connecting happens in `open()`, in a worker;
+unreachable hosts become preflight failures, as in headless runs.
+"""
+
+from __future__ import annotations
+
+import getpass
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gameday.core.plan import Plan
+from gameday.errors import GamedayError
+from gameday.ui.backend import OpenedSession, ScenarioChoice
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers)
+        return "facilitator"
+
+
+@dataclass
+class LiveBackend:
+    inventory: Path
+    scenario_dir: Path
+    journal_dir: Path
+    trust_new_hosts: bool = False
+    seed: int | None = None
+    environment: str = ""
+    export_dir: Path = field(default_factory=Path.cwd)
+    author: str = field(default_factory=_user)
+
+    @property
+    def label(self) -> str:
+        return f"inventory {self.inventory}"
+
+    def now(self) -> float:
+        return time.time()
+
+    def scenarios(self) -> list[ScenarioChoice]:
+        from gameday.commands.validate import detect_kind
+        from gameday.core.scenario import load_scenario
+
+        if not self.scenario_dir.is_dir():
+            return []
+        files = sorted(
+            p
+            for p in self.scenario_dir.iterdir()
+            if p.suffix.lower() in YAML_SUFFIXES and p.is_file() and not p.name.startswith(".")
+        )
+        choices = []
+        for path in files:
+            if detect_kind(str(path)) != "scenario":
+                continue  # e.g. an example inventory kept next to the scenarios
+            try:
+                scenario = load_scenario(path)
+            except GamedayError as exc:
+                choices.append(ScenarioChoice(str(path), path.stem, path.name, exc.message))
+                continue
+            choices.append(ScenarioChoice(str(path), scenario.id, scenario.title))
+        return choices
+
+    def plan(self, key: str) -> Plan:
+        from gameday.live import load_plan
+
+        return load_plan(key, str(self.inventory), self.seed)
+
+    def open(self, plan: Plan) -> OpenedSession:
+        from gameday.live import LiveOptions, live_session
+
+        options = LiveOptions(
+            journal_dir=self.journal_dir,
+            seed=self.seed,
+            trust_new_hosts=self.trust_new_hosts,
+            environment=self.environment,
+            mode="console",
+            participants=((self.author, "facilitator"),),
+        )
+        stack = ExitStack()
+        session = stack.enter_context(live_session(plan, options))
+        path = self.journal_dir / f"{session.config.session_id}.jsonl"
+        return OpenedSession(session, path, stack.close)
