@@ -508,20 +508,22 @@ def _yaml_group(
     if depth > MAX_GROUP_DEPTH:
         raise node.error(f"groups are nested more than {MAX_GROUP_DEPTH} deep")
     entry = node.as_map()
-    hosts = entry.get("hosts")
-    if hosts is not None:
-        _yaml_hosts(builder, name, hosts)
-    variables = entry.get("vars")
-    if variables is not None:
-        builder.groups[name].vars.update(_yaml_vars(variables))
-    children = entry.get("children")
-    if children is not None:
-        kids = children.as_map()
-        for child, child_node in kids.items():
-            key = kids.key_node(child)
-            builder.add_child(name, child, key.line, key.path)
-            _yaml_group(builder, child, child_node, seen, depth + 1)
-    entry.done()
+    # In the order written, as Ansible reads it: which mention of a host comes first matters.
+    for key, value in entry.items():
+        if key not in ("hosts", "vars", "children"):
+            raise entry.key_node(key).error("unknown key (known keys: children, hosts, vars)")
+        if value.is_null:
+            continue
+        if key == "hosts":
+            _yaml_hosts(builder, name, value)
+        elif key == "vars":
+            builder.groups[name].vars.update(_yaml_vars(value))
+        elif key == "children":
+            kids = value.as_map()
+            for child, child_node in kids.items():
+                child_key = kids.key_node(child)
+                builder.add_child(name, child, child_key.line, child_key.path)
+                _yaml_group(builder, child, child_node, seen, depth + 1)
 
 
 def _yaml_hosts(builder: _Builder, group: str, node: Node) -> None:

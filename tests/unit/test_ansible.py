@@ -387,6 +387,7 @@ def resolved(inv: Inventory) -> tuple[dict[str, tuple[object, ...]], dict[str, l
         (COMPAT / "precedence.ini", COMPAT / "precedence.list.json"),
         (COMPAT / "precedence.ini", COMPAT / "precedence.export.json"),
         (COMPAT / "ungrouped.ini", COMPAT / "ungrouped.list.json"),
+        (COMPAT / "order.yaml", COMPAT / "order.list.json"),
         (COMPAT / "nested.yaml", COMPAT / "nested.list.json"),
         (COMPAT / "nested.yaml", COMPAT / "nested.export.json"),
         (FIXTURES / "hosts", COMPAT / "hosts.list.json"),
@@ -554,3 +555,8 @@ def test_ungrouped_vars_reach_exactly_the_hosts_in_no_other_group() -> None:
     assert [n for n, h in inv.hosts.items() if h.tags.get("role") == "a b"] == ["w1", "w2", "w3"]
     assert inv.hosts["w4"].sudo is False and "role" not in inv.hosts["w4"].tags
     assert inv.hosts["10.0.0.1"].sudo is True
+
+
+def test_yaml_keys_are_read_in_the_order_written() -> None:
+    inv = load_inventory(COMPAT / "order.yaml")
+    assert (inv.hosts["w1"].port, inv.hosts["w1"].tags["zone"]) == (2222, "b")
