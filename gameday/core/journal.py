@@ -22,11 +22,13 @@ from gameday.errors import InputError
 _SECRET_PATTERNS = (
     # `Authorization: Bearer x`, `-H 'X-Api-Key: x'`
     re.compile(
-        r"(?i)\b(authorization|x-api-key|api-key|x-auth-token)(\s*[:=]\s*)(bearer\s+|basic\s+)?[^\s'"]+"
+        r"(?i)\b(authorization|x-api-key|api-key|x-auth-token)(\s*[:=]\s*)(bearer\s+|basic\s+)?"
+        r"""[^\s'"]+"""
     ),
     # `password=x`, `--token x`, `PGPASSWORD=x`
     re.compile(
-        r"(?i)((?:--?|\b)[a-z_]*(?:password|passwd|token|secret|apikey|api_key))(\s*[=: ]\s*)()[^\s'"]+"
+        r"(?i)((?:--?|\b)[a-z_]*(?:password|passwd|token|secret|apikey|api_key))(\s*[=: ]\s*)()"
+        r"""[^\s'"]+"""
     ),
     # credentials in URLs: scheme://user:pass@host
     re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^/\s:@]+)(:)()[^@\s/]+(?=@)"),
@@ -74,6 +76,9 @@ class JournalWriter:
         if read.torn:
             with path.open("r+b") as f:
                 f.truncate(data.rfind(b"\n") + 1)
+        elif data and not data.endswith(b"\n"):
+            with path.open("ab") as f:  # a whole last event whose newline never made it
+                f.write(b"\n")
         writer = cls.__new__(cls)
         writer.path = path
         writer._clock = clock

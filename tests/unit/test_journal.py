@@ -102,9 +102,19 @@ def test_a_crash_at_any_byte_leaves_a_readable_journal(tmp_path_factory, cut: in
     cut = cut % (len(data) + 1)
     path.write_bytes(data[:cut])
     read = read_journal(path)
-    complete = data[:cut].count(b"\n")
+    kept = data[:cut]
+    tail = kept[kept.rfind(b"\n") + 1 :]
+    tail_whole = _parses(tail)  # cut just before a newline: the event itself was written whole
+    complete = kept.count(b"\n") + (1 if tail_whole else 0)
     assert list(read.events) == placed[:complete]
-    assert read.torn == (cut > 0 and not data[:cut].endswith(b"\n"))
+    assert read.torn == (bool(tail) and not tail_whole)
+
+
+def _parses(line: bytes) -> bool:
+    try:
+        return isinstance(json.loads(line), dict)
+    except ValueError:
+        return False
 
 
 def test_a_corrupt_line_in_the_middle_is_an_error_naming_the_line(tmp_path: Path) -> None:
@@ -170,3 +180,13 @@ def test_recovery_appends_after_a_torn_tail_and_keeps_numbering(tmp_path: Path) 
 def test_redaction_keeps_the_quotes_around_a_masked_value() -> None:
     masked = redact("curl -H 'Authorization: Bearer abc' http://x")
     assert masked == "curl -H 'Authorization: Bearer ********' http://x"
+
+
+def test_recovery_after_a_whole_last_line_without_newline(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    _write(path, _session_events()[:3])
+    path.write_bytes(path.read_bytes().rstrip(b"\n"))
+    writer = JournalWriter.resume(path)
+    writer.append(ev.SessionEnded())
+    writer.close()
+    assert [e.seq for e in read_journal(path).events] == [1, 2, 3, 4]
