@@ -165,6 +165,9 @@ def _ensure_host_network(state: dict[str, Any], host: dict[str, Any], say: Say) 
         system.run(
             ["ip", "link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", netns]
         )
+        # A re-made host has a new MAC: forget the old one, or this machine keeps sending
+        # to it until the neighbour entry times out (tens of seconds).
+        system.run(["ip", "neigh", "flush", "to", address], check=False)
     system.run(["ip", "link", "set", veth, "master", state["bridge"], "up"])
     inner = system.run(["ip", "-n", netns, "-4", "-o", "addr", "show", "dev", "eth0"]).stdout
     if f" {address}/24 " not in inner:

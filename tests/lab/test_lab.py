@@ -283,7 +283,7 @@ def netns_and_links() -> tuple[str, str]:
 
 
 def test_up_again_changes_nothing(lab: LabInfo) -> None:
-    before = netns_and_links()
+    before = lab_links(lab.name)
     port = lab.prometheus_url.rsplit(":", 1)[1]
     loadgen_port = lab.loadgen_url.rsplit(":", 1)[1]
     again = gameday_cli(
@@ -294,7 +294,7 @@ def test_up_again_changes_nothing(lab: LabInfo) -> None:
     assert "already exists" in again.stdout
     assert "started" not in again.stdout
     assert gdlab.info(lab.dir) == lab  # same hosts, same init processes
-    assert netns_and_links() == before
+    assert lab_links(lab.name) == before
 
 
 def test_lab_name_and_root_are_checked_with_exit_2() -> None:
