@@ -259,25 +259,21 @@ def load_inventory(path: Path | str) -> Inventory:
 
 
 def _detect(name: str, text: str) -> str:
+    """json, ini or yaml: by the suffix, else by the first meaningful line."""
     suffix = Path(name).suffix.lower()
+    first = next(
+        (s for s in (raw.strip() for raw in text.splitlines()) if s and s[0] not in "#;"), ""
+    )
     if suffix == ".json":
         return "json"
-    if suffix in _INI_SUFFIXES:
+    if suffix in _INI_SUFFIXES or _INI_SECTION.fullmatch(first):
+        # A YAML inventory never starts with `[web]`; an INI one named hosts.yml often does.
         return "ini"
-    if suffix in (".yaml", ".yml"):
+    if suffix in (".yaml", ".yml") or not first:  # nothing but comments: "file is empty"
         return "yaml"
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line.startswith(("#", ";")):
-            continue
-        if line.startswith("{"):
-            return "json"
-        if _INI_SECTION.fullmatch(line):
-            return "ini"
-        if _YAML_KEY_LINE.match(line):
-            return "yaml"
-        return "ini"
-    return "yaml"  # blank or comments only: the YAML reader says "file is empty"
+    if first.startswith("{"):
+        return "json"
+    return "yaml" if _YAML_KEY_LINE.match(first) else "ini"
 
 
 def _looks_like_ansible_yaml(root: Node) -> bool:

@@ -326,3 +326,8 @@ def test_bad_known_hosts_path_is_named_as_a_path(tmp_path: Path) -> None:
     error = error_of(tmp_path, "known_hosts: -oX\nhosts: {a: }\n")
     assert (error.line, error.field) == (1, "known_hosts")
     assert "not a usable path" in error.problem
+
+
+def test_ini_inventory_named_yaml_is_still_read_as_ini(tmp_path: Path) -> None:
+    inv = load_inventory(write(tmp_path, "# fleet\n[web]\nw1 role=web\n", "hosts.yml"))
+    assert inv.format == "ansible-ini" and inv.hosts["w1"].tags["role"] == "web"
