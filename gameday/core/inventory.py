@@ -97,7 +97,8 @@ class Inventory:
 MAX_NAME = 253
 _LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
 _HOSTNAME = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
-_DOTTED_NUMBERS = re.compile(r"[0-9.]+")
+_NUMERIC_PARTS = re.compile(r"(?:[0-9]+|0[xX][0-9A-Fa-f]*)(?:\.(?:[0-9]+|0[xX][0-9A-Fa-f]*))*\.?")
+_SCOPE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 _USER = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,31}")
 _GROUP = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 _TAG_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")
@@ -117,11 +118,15 @@ def check_address(text: str) -> str:
         raise ValueError("an address is required")
     if text.startswith("[") and text.endswith("]"):
         raise ValueError(f"write the IPv6 address without brackets: {text[1:-1]}")
-    if ":" in text or _DOTTED_NUMBERS.fullmatch(text):
+    if ":" in text or _NUMERIC_PARTS.fullmatch(text):
+        # Digits and dots (or 0x…) are an IP address or nothing: resolvers would read
+        # `10.1` or `0x7f.1` as some address nobody meant.
         try:
             ipaddress.ip_address(text)
         except ValueError:
             raise ValueError(f"{text!r} is not a valid IP address") from None
+        if "%" in text and not _SCOPE.fullmatch(text.split("%", 1)[1]):
+            raise ValueError(f"{text!r}: the zone after % must be an interface name")
         return text
     if len(text) > MAX_NAME or not _HOSTNAME.fullmatch(text):
         raise ValueError(

@@ -185,7 +185,26 @@ def test_valid_addresses_are_accepted(address: str) -> None:
 
 @pytest.mark.parametrize(
     "address",
-    ["", "-web", "web-", "a..b", ".a", "a b", "a;b", "a$(x)", "1.2.3", "256.1.1.1", "x" * 64, "é"],
+    [
+        "",
+        "-web",
+        "web-",
+        "a..b",
+        ".a",
+        "a b",
+        "a;b",
+        "a$(x)",
+        "1.2.3",
+        "256.1.1.1",
+        "x" * 64,
+        "é",
+        "10.1",
+        "0x7f.1",
+        "2130706433",
+        "010.0.0.1",
+        "fe80::1%$(x)",
+        "10.0.0.1\n",
+    ],
 )
 def test_invalid_addresses_are_refused(address: str) -> None:
     with pytest.raises(ValueError):
