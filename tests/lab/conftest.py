@@ -51,6 +51,33 @@ def unique_lab_name() -> str:
     return f"gdt{os.getpid() % 100000}"
 
 
+OWNER_FILE = ".test-owner"
+"""In a test lab's directory: `PID START_TIME` of the test process that made it."""
+TEST_PREFIXES = ("session-", "down-", "repair-", "failed-")
+
+
+def _start_time(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
+
+
+def sweep_abandoned_test_labs() -> None:
+    """Take down test labs whose test process died without its teardown (e.g. SIGKILL)."""
+    if not LAB_ROOT.is_dir():
+        return
+    for directory in LAB_ROOT.iterdir():
+        owner = directory / OWNER_FILE
+        if not directory.name.startswith(TEST_PREFIXES) or not owner.is_file():
+            continue
+        pid, _, started = owner.read_text().partition(" ")
+        if pid.isdigit() and _start_time(int(pid)) == started.strip():
+            continue  # its test run is still going
+        gdlab.down(directory)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
 class LabDir:
     """A fresh directory under LAB_ROOT; removes it (and LAB_ROOT, if it made it) afterwards."""
 
@@ -59,6 +86,7 @@ class LabDir:
         LAB_ROOT.mkdir(mode=0o755, parents=True, exist_ok=True)
         self.path = Path(tempfile.mkdtemp(prefix=prefix, dir=LAB_ROOT))
         self.path.chmod(0o755)
+        (self.path / OWNER_FILE).write_text(f"{os.getpid()} {_start_time(os.getpid())}")
 
     def remove(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
@@ -73,6 +101,7 @@ def lab() -> Iterator[LabInfo]:
     reason = lab_unavailable()
     if reason:
         pytest.skip(reason)
+    sweep_abandoned_test_labs()
     directory = LabDir("session-")
     prometheus_port = free_port()
     loadgen_port = free_port()

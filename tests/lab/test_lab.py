@@ -18,7 +18,7 @@ from pathlib import Path
 
 import paramiko
 import pytest
-from conftest import LabDir, free_port, lab_unavailable
+from conftest import OWNER_FILE, LabDir, free_port, lab_unavailable
 from prometheus_api_client import PrometheusConnect
 
 from gameday import lab as gdlab
@@ -356,7 +356,7 @@ def test_down_leaves_no_namespace_link_rule_process_or_file() -> None:
         assert (run(["iptables", "-S"]).stdout, run(["iptables", "-t", "nat", "-S"]).stdout) == (
             rules_before
         )
-        assert list(directory.path.iterdir()) == []
+        assert [p.name for p in directory.path.iterdir()] == [OWNER_FILE]  # the test's own
         assert Path("/var/lib/gameday").exists() == state_dir_existed
         again = gameday_cli("lab", "down", "--dir", str(directory.path))
         assert again.returncode == 0
