@@ -448,7 +448,7 @@ def _wait_ready(lab_dir: Path, state: dict[str, Any]) -> None:
             f"{host['name']} (sshd, node_exporter and shop); see "
             f"{_host_dir(lab_dir, host) / 'logs'}",
         )
-        if _init_died(host, lab_dir):
+        if not _alive(host.get("init")):
             raise LabError(f"{host['name']}'s init exited; see {_host_dir(lab_dir, host) / 'logs'}")
     port = state["prometheus_port"]
     system.wait_until(
@@ -461,10 +461,6 @@ def _wait_ready(lab_dir: Path, state: dict[str, Any]) -> None:
         READY_TIMEOUT,
         f"the load generator; see {lab_dir / 'loadgen' / 'loadgen.log'}",
     )
-
-
-def _init_died(host: dict[str, Any], lab_dir: Path) -> bool:
-    return not _alive(host.get("init"))
 
 
 def _ready_or_dead(ready: Callable[[dict[str, Any]], bool], host: dict[str, Any]) -> bool:
