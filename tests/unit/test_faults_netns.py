@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from gameday.core.fault_kinds.sweep import sweep_plan
 from gameday.core.fault_kinds.tc import NETEM_MISSING
 from gameday.core.faults import FaultPlan, HostContext, parse_fault
 from gameday.core.yamlsrc import load_yaml
@@ -52,10 +53,15 @@ class Lab:
     peer_ns: str
     state_dir: Path
     ctx: HostContext
+    enter: tuple[str, ...] = ()
+    """How to enter the host; by default `ip netns exec <host_ns>`."""
 
     def run(self, line: str, ns: str | None = None, timeout: float = 30) -> Result:
+        enter = (
+            self.enter if ns is None and self.enter else ("ip", "netns", "exec", ns or self.host_ns)
+        )
         out = subprocess.run(
-            ["ip", "netns", "exec", ns or self.host_ns, "sh", "-c", line],
+            [*enter, "sh", "-c", line],
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -493,3 +499,66 @@ def test_service_stop_capability_names_what_is_missing(lab: Lab) -> None:
         assert "systemd is not running on this host: service_stop needs it" in result.stderr
     else:  # a systemd host: the made-up unit is the problem
         assert "nginx" in result.stderr
+
+
+# --- sweep -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def isolated(lab: Lab) -> Iterator[Lab]:
+    """The lab host with its own PID namespace too, so a sweep's look at every process sees
+    only this test's processes; ending its init ends everything started in it."""
+    keeper = subprocess.Popen(
+        ["ip", "netns", "exec", lab.host_ns, "unshare", "--pid", "--fork", "--kill-child",
+         "--mount-proc", "sleep", "600"]
+    )  # fmt: skip
+    init = ""
+    try:
+        deadline = time.monotonic() + 10
+        while not init and time.monotonic() < deadline:
+            found = subprocess.run(["pgrep", "-P", str(keeper.pid)], capture_output=True, text=True)
+            init = found.stdout.strip()
+            time.sleep(0.05)
+        assert init.isdigit(), "the PID namespace did not start"
+        enter = ("nsenter", "-t", init, "-p", "-m", "-n", "--")
+        yield Lab(lab.host_ns, lab.peer_ns, lab.state_dir, lab.ctx, enter)
+    finally:
+        # the namespace's init dies with unshare (--kill-child), and with it all inside
+        keeper.kill()
+        keeper.wait(timeout=10)
+        if init.isdigit() and Path(f"/proc/{init}").exists():
+            os.kill(int(init), signal.SIGKILL)
+
+
+def test_sweep_clears_every_trace_with_no_record(isolated: Lab, tmp_path: Path) -> None:
+    lab = isolated
+    area = tmp_path / "area"
+    area.mkdir()
+    name = "gdw" + secrets.token_hex(4)
+    shutil.copy(shutil.which("sleep") or "/bin/sleep", tmp_path / name)
+    assert lab.run(f"setsid -f {tmp_path / name} 300 </dev/null >/dev/null 2>&1").status == 0
+    plans = [
+        lab.plan("{kind: network_partition, ports: [8080]}"),
+        lab.plan("{kind: bandwidth, rate: 2mbit}"),
+        lab.plan("{kind: cpu_stress, workers: 1, load: 5}"),
+        lab.plan(f"{{kind: io_stress, path: {area}, size: 2M}}"),
+        lab.plan(f"{{kind: disk_fill, path: {area}, size: 1M, keep_free: 0B}}"),
+        lab.plan(f"{{kind: process_pause, process: {name}}}"),
+    ]
+    for plan in plans:
+        result = lab.phase(plan.inject + plan.verify_active)
+        assert result.status == 0, f"{plan.kind}: {result.stderr}"
+    sweep = sweep_plan(lab.ctx, [str(area)])
+    failing = [line for line in sweep.verify if lab.run(line).status != 0]
+    assert len(failing) == len(sweep.verify), "each sort of trace is seen before the sweep"
+    for _ in range(2):  # idempotent
+        for line in sweep.clear:
+            result = lab.run(line)
+            assert result.status == 0, result.stderr
+    for line in sweep.verify:
+        result = lab.run(line)
+        assert result.status == 0, result.stderr
+    for plan in plans:
+        result = lab.phase(plan.verify_reverted)
+        assert result.status == 0, f"{plan.kind} left a trace: {result.stderr}"
+    assert list(area.iterdir()) == []

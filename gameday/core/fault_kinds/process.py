@@ -25,12 +25,15 @@ from gameday.core.shell import render
 from gameday.core.yamlsrc import MapNode
 
 SIGNALS = ("KILL", "TERM", "INT", "HUP", "QUIT", "USR1", "USR2")
+PAUSED = "paused"
+"""process_pause records its PIDs in `<state_dir>/<fault_id>.paused` (a sweep resumes them);
+revert removes the file once none of them is stopped."""
 _STATE_OF_P = "s=$(ps -o stat= -p \"$p\" | tr -d ' ')"
 """Fixed: the state letters of PID $p (`T` = stopped), empty when it is gone."""
 
 
-def _pids(lines: Lines) -> str:
-    return render((lines.state("pids"),))
+def _pids(lines: Lines, suffix: str = "pids") -> str:
+    return render((lines.state(suffix),))
 
 
 def _running_check(lines: Lines, name: str) -> str:
@@ -48,11 +51,11 @@ def _common_capability(lines: Lines) -> tuple[str, ...]:
     )
 
 
-def _record(lines: Lines, name: str) -> str:
+def _record(lines: Lines, name: str, suffix: str = "pids") -> str:
     """Script fragment: record the PIDs of `name` (fails when none runs)."""
     return (
         f"{lines.make_state_dir()} && "
-        f"{render(('pgrep', '-x', process_pattern(name)))} > {_pids(lines)} || "
+        f"{render(('pgrep', '-x', process_pattern(name)))} > {_pids(lines, suffix)} || "
         + fail(f"no process named {name} is running on this host")
     )
 
@@ -130,22 +133,26 @@ class ProcessPause:
 
     def plan(self, ctx: HostContext, fault_id: str, duration: float) -> FaultPlan:
         lines = Lines(ctx, fault_id)
+        paused = _pids(lines, PAUSED)
         pattern = render(("pgrep", "-x", process_pattern(self.process)))
         all_stopped = (
-            f"stopped=1; for p in $(cat {_pids(lines)}); do {_STATE_OF_P}; "
+            f"stopped=1; for p in $(cat {paused}); do {_STATE_OF_P}; "
             'case $s in T*) ;; *) stopped= ;; esac; done; [ -n "$stopped" ]'
         )
-        none_stopped = (
-            f"for p in $(cat {_pids(lines)} 2>/dev/null) $({pattern}); do {_STATE_OF_P}; "
-            "case $s in T*) "
-            + render(("printf", "process %s is still stopped\\n"))
-            + ' "$p" >&2; exit 1 ;; esac; done; true'
+        # `stopped` prints the first recorded or same-named PID still stopped (status 0), if any
+        define_stopped = (
+            f"stopped() {{ for p in $(cat {paused} 2>/dev/null) $({pattern}); do "
+            f'{_STATE_OF_P}; case $s in T*) echo "$p"; return 0 ;; esac; done; return 1; }}; '
+        )
+        still = (
+            render(("printf", "process %s is still stopped\\n")) + ' "$(stopped)" >&2; exit 1; }'
         )
         resume = (
-            f'for p in $(cat {_pids(lines)} 2>/dev/null); do kill -CONT "$p" 2>/dev/null; done; '
+            f'for p in $(cat {paused} 2>/dev/null); do kill -CONT "$p" 2>/dev/null; done; '
             f"for p in $({pattern}); do {_STATE_OF_P}; "
-            'case $s in T*) kill -CONT "$p" ;; esac; done; true'
+            'case $s in T*) kill -CONT "$p" ;; esac; done; '
         )
+        resumed = wait_until("! stopped >/dev/null", 10)
         return FaultPlan(
             kind=self.kind,
             fault_id=fault_id,
@@ -153,21 +160,25 @@ class ProcessPause:
             capability=(*_common_capability(lines), _running_check(lines, self.process)),
             inject=(
                 lines.sh(
-                    f"{_record(lines, self.process)}; "
-                    f'for p in $(cat {_pids(lines)}); do kill -STOP "$p"; done'
+                    f"{_record(lines, self.process, PAUSED)}; "
+                    f'for p in $(cat {paused}); do kill -STOP "$p"; done'
                 ),
             ),
             verify_active=(
                 lines.sh(
-                    f"[ -s {_pids(lines)} ] || exit 1; "
+                    f"[ -s {paused} ] || exit 1; "
                     f"{wait_until(f'{{ {all_stopped}; }}', 20)} || "
                     + fail(f"not every recorded {self.process} process is stopped")
                 ),
             ),
-            revert=(lines.sh(resume),),
-            verify_reverted=(lines.sh(none_stopped),),
+            revert=(
+                lines.sh(
+                    f"{define_stopped}{resume}{resumed} || {{ {still}; "
+                    + render(("rm", "-f", lines.state(PAUSED)))
+                ),
+            ),
+            verify_reverted=(lines.sh(f"{define_stopped}{resumed} || {{ {still}"),),
             summary=f"Pause (SIGSTOP) every process named {self.process}; revert resumes them",
-            cleanup=(lines.cmd("rm", "-f", lines.state("pids")),),
         )
 
 
