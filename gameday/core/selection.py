@@ -178,11 +178,27 @@ class _Rules:
             actual = host.tags.get(key)
             if actual is None:
                 return TAG_MISMATCH, f"has no tag {key}, wanted {wanted}"
-            if actual != wanted:
+            if tag_value(actual) != tag_value(wanted):
                 return TAG_MISMATCH, f"tag {key} is {actual}, wanted {wanted}"
         if name in self.excluded:
             return EXCLUDED, "excluded by the scenario"
         return None
+
+
+_BOOLEAN_WORDS = {
+    "true": "true",
+    "yes": "true",
+    "on": "true",
+    "false": "false",
+    "no": "false",
+    "off": "false",
+}
+
+
+def tag_value(text: str) -> str:
+    """How a tag value compares: exactly as written, except that the YAML/Ansible spellings
+    of a boolean (yes/no, on/off, true/false, any case) compare equal to each other."""
+    return _BOOLEAN_WORDS.get(text.strip().lower(), text)
 
 
 def keep_count(candidates: int, percentage: float | None, count: int | None) -> int:

@@ -396,3 +396,12 @@ def test_worked_example_of_the_inventory_reference_holds() -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "inventory.md").read_text()
     assert "`cut by count 2: 2 of 3 candidates picked (seed 7)`" in doc
     assert "`web-1` and `db-replica-1`" in doc
+
+
+def test_boolean_tags_match_however_they_are_spelled() -> None:
+    inv = inventory({"a": {"critical": "true"}, "b": {"critical": "no"}, "c": {"critical": "Yes"}})
+    sel = select_targets(inv, TargetSpec(tags={"critical": "yes"}), seed=1)
+    assert sel.targets == ("a", "c")
+    assert sel.spared["b"] == "tag critical is no, wanted yes"
+    other = inventory({"a": {"zone": "a"}, "b": {"zone": "A"}})
+    assert select_targets(other, TargetSpec(tags={"zone": "a"}), seed=1).targets == ("a",)
