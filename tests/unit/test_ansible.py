@@ -369,7 +369,8 @@ def test_gameday_protected_as_a_group_var_protects_the_whole_group(tmp_path: Pat
 
 # --- agreement with Ansible itself --------------------------------------------------------
 # Each JSON file under ansible-compat/ was printed by `ansible-inventory -i SOURCE --list`
-# (and `--list --export`) of ansible-core 2.19 from the source next to it: reading the source
+# (and `--list --export`, and `--list --yaml` for the .list.yaml files) of ansible-core 2.19
+# from the source next to it: reading the source
 # must give what Ansible resolved (precedence, ranges, quoting, children, YAML 1.1 scalars).
 
 COMPAT = FIXTURES / "ansible-compat"
@@ -386,6 +387,8 @@ def resolved(inv: Inventory) -> tuple[dict[str, tuple[object, ...]], dict[str, l
     [
         (COMPAT / "precedence.ini", COMPAT / "precedence.list.json"),
         (COMPAT / "precedence.ini", COMPAT / "precedence.export.json"),
+        (COMPAT / "precedence.ini", COMPAT / "precedence.list.yaml"),
+        (COMPAT / "nested.yaml", COMPAT / "nested.list.yaml"),
         (COMPAT / "ungrouped.ini", COMPAT / "ungrouped.list.json"),
         (COMPAT / "order.yaml", COMPAT / "order.list.json"),
         (COMPAT / "nested.yaml", COMPAT / "nested.list.json"),
