@@ -182,3 +182,48 @@ def test_the_docs_sudo_example_is_what_the_code_renders() -> None:
         "sudo -n tc qdisc add dev eth0 root handle 673a: tbf rate 1mbit burst 32768 latency 400ms",
     )
     assert inject[0] in DOC.read_text(encoding="utf-8")
+
+
+SWEEP_AND_EXTRA = [
+    "{kind: network_partition}",
+    "{kind: network_partition, peers: ['2001:db8::/32', 10.0.0.0/8], ports: [53], protocol: all}",
+    "{kind: process_kill, process: nginx}",
+    "{kind: custom, inject: a, revert: b}",
+    "{kind: network_latency, delay: 5ms}",
+]
+
+
+def _all_lines() -> list[str]:
+    from gameday.core.fault_kinds.sweep import sweep_plan
+
+    lines: list[str] = []
+    for text in [*EXAMPLES.values(), *SWEEP_AND_EXTRA]:
+        for ctx in (HOST, HostContext("web-1", sudo=True, ssh_port=2222)):
+            spec = parse_fault(load_yaml("s.yaml", text))
+            for phase in spec.plan(ctx, "f1a2b3c4", 120).phases.values():
+                lines.extend(phase)
+    sweep = sweep_plan(HOST)
+    return [*lines, *sweep.clear, *sweep.verify]
+
+
+@pytest.mark.parametrize("shell", ["dash", "bash"])
+def test_every_line_and_every_script_is_valid_posix_shell(shell: str) -> None:
+    import shutil
+    import subprocess
+
+    if shutil.which(shell) is None:
+        pytest.skip(f"{shell} is not installed")
+    for line in _all_lines():
+        # the line itself, then the script inside a `[sudo -n] sh -c` line
+        checks = [line]
+        words = shlex.split(line)
+        if "-c" in words and words[words.index("-c") - 1] == "sh":
+            checks.append(words[words.index("-c") + 1])
+        for text in checks:
+            argv = (
+                [shell, "--posix", "-n", "-c", text]
+                if shell == "bash"
+                else [shell, "-n", "-c", text]
+            )
+            out = subprocess.run(argv, capture_output=True, text=True, timeout=10)
+            assert out.returncode == 0, f"{shell} rejects: {text}\n{out.stderr}"
