@@ -405,3 +405,17 @@ def test_boolean_tags_match_however_they_are_spelled() -> None:
     assert sel.spared["b"] == "tag critical is no, wanted yes"
     other = inventory({"a": {"zone": "a"}, "b": {"zone": "A"}})
     assert select_targets(other, TargetSpec(tags={"zone": "a"}), seed=1).targets == ("a",)
+
+
+def test_zero_target_message_of_the_reference_holds() -> None:
+    inv = load_inventory(FIXTURES / "gameday.yaml")
+    with pytest.raises(PlanError) as info:
+        select_targets(inv, TargetSpec(tags={"env": "prod"}))
+    assert info.value.message == (
+        "no host is a target: 1 protected by the inventory (db-primary-1); 4 tags do not match "
+        "(web-1: tag env is staging, wanted prod; web-2, web-3 and 1 more)"
+    )
+    doc = " ".join(
+        (Path(__file__).resolve().parents[2] / "docs" / "inventory.md").read_text().split()
+    )
+    assert " ".join(info.value.message.split()) in doc
