@@ -178,12 +178,16 @@ def _disarm_lines(paths: GuardPaths, fault_id: str) -> list[str]:
     folder = paths.fault_dir(fault_id)
     sleeper = render((f"{folder}/timer.sh",))
     unit = render((f"{timer_unit(fault_id)}.timer",))
+    pid_file = render((f"{folder}/timer.pid",))
+    kind_file = render((f"{folder}/timer",))
+    # builtins where possible: the kill switch runs this on every host at once
     return [
-        f"pid=$(cat {render((f'{folder}/timer.pid',))} 2>/dev/null)",
+        f"pid=; {{ read -r pid < {pid_file}; }} 2>/dev/null",
         # the pid is trusted only while it still runs this fault's timer.sh (no pid reuse kills)
         f'if [ -n "$pid" ] && grep -qaF {sleeper} "/proc/$pid/cmdline" 2>/dev/null; then'
         ' kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null; fi',
-        f"if command -v systemctl >/dev/null 2>&1; then systemctl stop {unit} >/dev/null 2>&1; fi",
+        f"timer=; {{ read -r timer < {kind_file}; }} 2>/dev/null",
+        f'if [ "$timer" = systemd ]; then systemctl stop {unit} >/dev/null 2>&1; fi',
     ]
 
 
@@ -198,9 +202,9 @@ def fire_script(paths: GuardPaths, fault_id: str, *, has_verify: bool) -> list[s
     history = render((paths.history,))
     ident = render((fault_id,))
     confirmed = (
-        'sh "$dir/verify_reverted.sh"'
+        '( . "$dir/verify_reverted.sh" )'
         if has_verify
-        else '[ "$revert_rc" -eq 0 ] && sh "$dir/verify_reverted.sh"'
+        else '[ "$revert_rc" -eq 0 ] && ( . "$dir/verify_reverted.sh" )'
     )
     return [
         "#!/bin/sh",
@@ -208,7 +212,8 @@ def fire_script(paths: GuardPaths, fault_id: str, *, has_verify: bool) -> list[s
         f"dir={folder}",
         '[ -d "$dir" ] || exit 0',
         'by="${1:-unknown}"',
-        'sh "$dir/revert.sh" >"$dir/revert.log" 2>&1',
+        # sourced in subshells: a fork, not a new shell (the kill switch runs this everywhere)
+        '( . "$dir/revert.sh" ) >"$dir/revert.log" 2>&1',
         "revert_rc=$?",
         f'if {confirmed} >>"$dir/revert.log" 2>&1; then',
         *("  " + line for line in _disarm_lines(paths, fault_id)),
@@ -353,10 +358,13 @@ state=$1 session=$2 lease=$3
 revert_session() {
   ok='' bad=''
   for d in "$state"/faults/*/; do
-    [ -f "$d/session" ] || continue
-    [ "$(cat "$d/session" 2>/dev/null)" = "$session" ] || continue
+    owner=''; { read -r owner < "$d/session"; } 2>/dev/null
+    [ "$owner" = "$session" ] || continue
     id=${d%/}; id=${id##*/}
-    if sh "$d/fire.sh" "$1" </dev/null >/dev/null 2>&1; then ok="$ok,$id"; else bad="$bad,$id"; fi
+    if ( . "$d/fire.sh" "$1" ) </dev/null >/dev/null 2>&1
+    then ok="$ok,$id"
+    else bad="$bad,$id"
+    fi
   done
 }
 echo "ready $$"

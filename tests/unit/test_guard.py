@@ -120,11 +120,11 @@ def test_arm_refuses_an_unsafe_session_id() -> None:
 def test_fire_script_confirms_before_it_drops_the_record() -> None:
     lines = guard.fire_script(guard.GuardPaths(), "f1", has_verify=True)
     text = "\n".join(lines)
-    assert text.index('sh "$dir/revert.sh"') < text.index('sh "$dir/verify_reverted.sh"')
-    assert text.index('sh "$dir/verify_reverted.sh"') < text.index('rm -rf "$dir"')
+    assert text.index('. "$dir/revert.sh"') < text.index('. "$dir/verify_reverted.sh"')
+    assert text.index('. "$dir/verify_reverted.sh"') < text.index('rm -rf "$dir"')
     assert lines[-1] == f"exit {guard.UNCONFIRMED_STATUS}"
     without = "\n".join(guard.fire_script(guard.GuardPaths(), "f1", has_verify=False))
-    assert '[ "$revert_rc" -eq 0 ] && sh "$dir/verify_reverted.sh"' in without
+    assert '[ "$revert_rc" -eq 0 ] && ( . "$dir/verify_reverted.sh" )' in without
 
 
 def test_revert_script_prefers_the_record_and_falls_back_to_the_plan() -> None:
