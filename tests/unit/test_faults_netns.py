@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from gameday.core.fault_kinds.reference import EXAMPLES
 from gameday.core.fault_kinds.sweep import sweep_plan
 from gameday.core.fault_kinds.tc import NETEM_MISSING
 from gameday.core.faults import FaultPlan, HostContext, parse_fault
@@ -562,3 +563,44 @@ def test_sweep_clears_every_trace_with_no_record(isolated: Lab, tmp_path: Path) 
         result = lab.phase(plan.verify_reverted)
         assert result.status == 0, f"{plan.kind} left a trace: {result.stderr}"
     assert list(area.iterdir()) == []
+
+
+# --- sudo ----------------------------------------------------------------------------------------
+
+
+def _shim(tmp_path: Path, body: str) -> str:
+    """A `sudo` on PATH standing in for the real one: the line as sent is what runs."""
+    folder = tmp_path / "shim"
+    folder.mkdir(exist_ok=True)
+    sudo = folder / "sudo"
+    sudo.write_text("#!/bin/sh\n" + body + "\n")
+    sudo.chmod(0o755)
+    return f"PATH={shlex.quote(str(folder))}:$PATH; export PATH; "
+
+
+def test_sudo_plans_run_whole_through_sudo(lab: Lab, tmp_path: Path) -> None:
+    log = tmp_path / "sudo.log"
+    prefix = _shim(tmp_path, f'[ "$1" = -n ] || exit 9\nshift\necho "$1" >> {log}\nexec "$@"')
+    ctx = HostContext("lab-host", 2222, True, str(lab.state_dir))
+    sudo_lab = Lab(lab.host_ns, lab.peer_ns, lab.state_dir, ctx)
+    for text in ("{kind: network_partition, ports: [8080]}", "{kind: cpu_stress, load: 5}"):
+        plan = sudo_lab.plan(text)
+        for phase in ("capability", "inject", "verify_active", "revert", "verify_reverted"):
+            for line in plan.phases[phase]:
+                assert line.startswith("sudo -n ")
+                result = lab.run(prefix + line)
+                assert result.status == 0, f"{plan.kind} {phase}: {result.stderr}"
+    assert set(log.read_text().split()) == {"true", "iptables", "sh"}
+
+
+def test_a_sudo_that_wants_a_password_never_confirms_a_revert(lab: Lab, tmp_path: Path) -> None:
+    prefix = _shim(tmp_path, 'echo "sudo: a password is required" >&2\nexit 1')
+    ctx = HostContext("lab-host", 2222, True, str(lab.state_dir))
+    for text in EXAMPLES.values():
+        plan = parse_fault(load_yaml("s.yaml", text)).plan(ctx, "f1", 60)
+        first = lab.run(prefix + plan.capability[0])
+        assert first.status == 1 and "password is required" in first.stderr
+        if plan.revert_verified:
+            assert any(lab.run(prefix + line).status != 0 for line in plan.verify_reverted), (
+                f"{plan.kind}: verify_reverted passes although sudo failed"
+            )
