@@ -189,3 +189,36 @@ def test_kill_switch_reverts_every_host_over_open_channels(lab: LabInfo) -> None
         connector.close_all()
         for lab_host in lab.hosts:
             _repair(lab_host, plans[lab_host.name])
+
+
+def test_console_cut_off_from_the_host_the_host_reverts_when_the_lease_runs_out(
+    lab: LabInfo,
+) -> None:
+    host = lab.hosts[2]
+    plan = _plan(FILL, host.name, "f1")
+    console = Console(lab, host, FILL, deadline=600)
+    cut = "iptables -w -I INPUT -p tcp --dport 22 -j DROP"
+    try:
+        assert _fill_present(host)
+        # the network between console and host fails: the host hears nothing any more, while
+        # the console's side of the connection stays open
+        assert _inside(host, cut).returncode == 0
+        waited = _seconds_until(lambda: not _fill_present(host), LEASE + MARGIN + 10)
+        assert not _fill_present(host), "the fault stayed after the console was cut off"
+        assert waited <= LEASE + MARGIN, f"reverted after {waited:.2f}s"
+        assert _history_mentions(host, "f1 reverted by lease")
+    finally:
+        _inside(host, cut.replace(" -I ", " -D "))
+        console.stop()
+        _repair(host, plan)
+    env = {**os.environ, "HOME": str(lab.dir)}
+    swept = subprocess.run(
+        [sys.executable, "-m", "gameday.cli", "sweep", "-i", str(lab.inventory), host.name],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )
+    assert swept.returncode == 0, swept.stdout + swept.stderr
+    assert f"{host.name}: clean" in swept.stdout

@@ -246,3 +246,50 @@ def test_a_record_of_another_session_is_never_overwritten(tmp_path: Path, state:
     assert (state / "faults" / "f1" / "session").read_text().strip() == "old"
     second.close()
     (tmp_path / "effect-f1").unlink(missing_ok=True)
+
+
+def test_sudo_that_wants_a_password_fails_capability_clearly(
+    tmp_path: Path, state: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    sudo = fake / "sudo"
+    sudo.write_text("#!/bin/sh\necho 'sudo: a password is required' >&2\nexit 1\n")
+    sudo.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake}:{os.environ['PATH']}")
+    runner = FaultRunner(LocalTransport(), "s1", sudo=True, state_dir=str(state))
+    plan = file_fault(tmp_path, "f1")
+    checked = runner.check(plan)
+    assert not checked.ok
+    assert "sudo -n needs a password" in checked.detail
+    armed = runner.arm(plan, 60)
+    assert not armed.ok
+    assert not runner.inject(plan).ok
+    assert not (tmp_path / "effect-f1").exists()
+
+
+def test_local_timeout_kills_the_whole_process_group(tmp_path: Path) -> None:
+    from gameday.errors import CommandTimedOut
+
+    marker = tmp_path / "late"
+    started = time.monotonic()
+    with pytest.raises(CommandTimedOut):
+        LocalTransport().run(f"(sleep 2; touch {marker}) & sleep 30", timeout=0.5)
+    assert time.monotonic() - started < 2
+    time.sleep(2.5)
+    assert not marker.exists(), "a child of the timed-out command survived"
+
+
+def test_local_channel_lines_and_deadlines() -> None:
+    from gameday.errors import CommandTimedOut
+
+    channel = LocalTransport().open_channel('while read -r l; do echo "got $l"; done')
+    channel.write_line("a")
+    assert channel.read_line(5) == "got a"
+    with pytest.raises(CommandTimedOut):
+        channel.read_line(0.1)
+    channel.close()
+    started = time.monotonic()
+    while channel.is_open() and time.monotonic() - started < 5:
+        time.sleep(0.01)
+    assert not channel.is_open()
