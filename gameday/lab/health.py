@@ -106,6 +106,7 @@ def status(lab_dir: Path) -> LabStatus:
         dir=lab_dir,
         hosts=hosts,
         prometheus=system.http_status("127.0.0.1", prometheus_port, "/-/ready") == 200,
+        prometheus_url=f"http://127.0.0.1:{prometheus_port}",
         loadgen=system.http_status("127.0.0.1", loadgen_port, "/metrics") == 200,
         problems=tuple(problems),
     )
@@ -125,6 +126,9 @@ def render_status(lab: LabStatus) -> str:
             f"  {h.name:<8} {h.address:<15} {word(h.ssh):<5} {word(h.node_exporter):<9} "
             f"{word(h.shop):<5} {faults}"
         )
-    lines.append(f"  prometheus: {word(lab.prometheus)}   load generator: {word(lab.loadgen)}")
+    lines.append(
+        f"  prometheus: {word(lab.prometheus)} ({lab.prometheus_url})   "
+        f"load generator: {word(lab.loadgen)}"
+    )
     lines.extend(f"  problem: {p}" for p in lab.problems)
     return "\n".join(lines)

@@ -182,6 +182,7 @@ class LabStatus:
     prometheus: bool
     loadgen: bool
     problems: tuple[str, ...] = field(default=())
+    prometheus_url: str = ""
 
     @property
     def healthy(self) -> bool:

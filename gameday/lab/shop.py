@@ -12,8 +12,6 @@ Metrics (prometheus_client, served on the same port at /metrics):
 from __future__ import annotations
 
 import argparse
-import ctypes
-import ctypes.util
 import hashlib
 import json
 import random
@@ -26,6 +24,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType
 
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+
+from gameday.lab.system import set_process_name
 
 ENDPOINTS = ("/health", "/products", "/products/{id}", "/cart", "/checkout", "other")
 
@@ -47,16 +47,6 @@ PRODUCTS = [
 _PRODUCT_PATH = re.compile(r"/products/(\d{1,6})")
 CHECKOUT_FAILURE_RATIO = 0.002
 """A payment provider that fails now and then: a small, realistic baseline of errors."""
-
-
-def set_process_name(name: str) -> None:
-    """Set this process's comm (what `ps -o comm`, `pgrep -x` and `pkill -x` match)."""
-    libc_name = ctypes.util.find_library("c")
-    if not libc_name:
-        return
-    libc = ctypes.CDLL(libc_name, use_errno=True)
-    pr_set_name = 15
-    libc.prctl(pr_set_name, ctypes.c_char_p(name.encode()[:15]), 0, 0, 0)
 
 
 def _work(rounds: int) -> None:

@@ -30,6 +30,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from gameday.lab.system import set_process_name
+
 
 @dataclass
 class Service:
@@ -118,6 +120,7 @@ def main(argv: list[str]) -> int:
 
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, on_term)
+    set_process_name("lab-init")
     prepare(config)
     delay = float(config.get("restart_delay", 1.0))
     services = [Service(s["name"], list(s["argv"])) for s in config["services"]]

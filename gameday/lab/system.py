@@ -124,6 +124,19 @@ def tool(name: str) -> str:
     return path
 
 
+def set_process_name(name: str) -> None:
+    """Set this process's comm (what `ps -o comm`, `pgrep -x` and `pkill -x` match)."""
+    import ctypes
+    import ctypes.util
+
+    libc_name = ctypes.util.find_library("c")
+    if not libc_name:
+        return
+    libc = ctypes.CDLL(libc_name, use_errno=True)
+    pr_set_name = 15
+    libc.prctl(pr_set_name, ctypes.c_char_p(name.encode()[:15]), 0, 0, 0)
+
+
 # --- processes, identified by PID and start time so a reused PID is never signalled ----------
 
 

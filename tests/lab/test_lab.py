@@ -112,6 +112,7 @@ def test_each_host_is_reached_over_ssh_with_its_own_name_and_private_process_tab
             # Its own PID namespace: its init, sshd (+ this session), node_exporter, the shop.
             assert len(processes) < 15, processes
             assert "shop" in processes
+            assert ssh_run(client, "cat /proc/1/comm").strip() == "lab-init"
             assert "stress-ng" not in processes
             private = ssh_run(client, "stat -f -c %T /tmp /var/tmp /var/lib/gameday")
             assert private.split() == ["tmpfs", "tmpfs", "tmpfs"]
