@@ -170,3 +170,15 @@ def test_a_lab_dir_under_a_private_host_directory_is_refused(tmp_path: Path) -> 
     with pytest.raises(LabError, match="private tmpfs"):
         fleet._check_lab_dir(Path("/tmp/somewhere/lab"))
     fleet._check_lab_dir(Path("/var/lib/gameday-lab/x"))  # fine
+
+
+def test_missing_tools_are_named_by_their_debian_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    absent = {"stress-ng", "prometheus-node-exporter", "apt-get"}
+    real_which = system.which
+    monkeypatch.setattr(system, "which", lambda tool: None if tool in absent else real_which(tool))
+    assert system.missing_packages() == ["prometheus-node-exporter", "stress-ng"]
+    said: list[str] = []
+    with pytest.raises(
+        LabError, match="no apt-get to install them: prometheus-node-exporter stress-ng"
+    ):
+        system.ensure_packages(said.append)
