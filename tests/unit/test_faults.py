@@ -137,6 +137,7 @@ def test_a_missing_required_parameter_is_named(text: str, field: str) -> None:
         ("{kind: cpu_stress, workers: -1}", "workers"),
         ("{kind: cpu_stress, workers: many}", "workers"),
         ("{kind: memory_stress, size: 10}", "size"),
+        ("{kind: memory_stress, keep_available: lots}", "keep_available"),
         ("{kind: packet_loss, percent: 0}", "percent"),
         ("{kind: packet_loss, percent: 101}", "percent"),
         ("{kind: network_latency, delay: 100}", "delay"),
@@ -469,6 +470,14 @@ def test_stress_runs_in_its_own_group_recorded_by_fault_id() -> None:
     revert = shlex.split(plan("{kind: memory_stress, size: 64M}").revert[0])[2]
     assert 'kill -TERM "-$pg"' in revert and 'kill -KILL "-$pg"' in revert
     assert "0*|1|*[!0-9]*)" in revert  # never `kill -- -1` or -0 from a bad file
+
+
+def test_memory_stress_keeps_memory_available_at_capability_and_inject() -> None:
+    p = plan("{kind: memory_stress, size: 1G, workers: 2, keep_available: 512M}")
+    need = str((2 * 1024**3 + 512 * 1024**2) // 1024)
+    assert f'[ "$avail" -lt {need} ]' in shlex.split(p.capability[-1])[2]
+    assert shlex.split(p.inject[0])[2].startswith("avail=$(awk '/^MemAvailable:/")
+    assert fault("{kind: memory_stress}").keep_available == 256 * 1024**2  # type: ignore[attr-defined]
 
 
 def test_disk_fill_checks_free_space_at_inject_time_too() -> None:

@@ -355,6 +355,15 @@ def test_disk_fill_refuses_to_leave_less_than_keep_free(lab: Lab, tmp_path: Path
     assert not any(p.name.startswith(".gameday-fill") for p in tmp_path.iterdir())
 
 
+def test_memory_stress_refuses_to_eat_what_must_stay_available(lab: Lab) -> None:
+    plan = lab.plan("{kind: memory_stress, size: 16M, keep_available: 1024T}")
+    for lines in (plan.capability, plan.inject):
+        result = lab.phase(lines)
+        assert result.status == 1
+        assert "refusing to hold 16M of memory" in result.stderr
+    assert not (lab.state_dir / f"{plan.fault_id}.pgid").exists()
+
+
 # --- stress ------------------------------------------------------------------------------------
 
 

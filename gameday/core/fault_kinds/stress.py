@@ -33,6 +33,7 @@ _DEFINE_NONE = f'none() {{ {_IN_GROUP}; [ "$?" -eq 1 ]; }}; '
 """Fixed: `none` is true iff group $pg holds no stress-ng (pgrep exits 1 for "no such process"
 only; 2 and 3 are its own errors, never "none")."""
 _NONE_IN_GROUP = "none"
+DEFAULT_KEEP_AVAILABLE = 256 * 1024 * 1024
 MARKER_VARIABLE = "GAMEDAY_FAULT"
 """Every stress-ng process of a fault carries `GAMEDAY_FAULT=<fault_id>` in its environment:
 verify_reverted looks for it, and a sweep finds gameday's stress-ng processes by it."""
@@ -61,6 +62,10 @@ class _Stress:
     def extra_capability(self, lines: Lines) -> tuple[str, ...]:
         return ()
 
+    def precheck(self) -> str:
+        """A script fragment checked by capability and again at the start of inject."""
+        return ""
+
     def build(self, kind: str, ctx: HostContext, fault_id: str, duration: float) -> FaultPlan:
         lines = Lines(ctx, fault_id)
         seconds = seconds_for_timeout(duration)
@@ -80,8 +85,10 @@ class _Stress:
             f'for f in {marked}; do p=${{f#/proc/}}; kill -KILL "${{p%/environ}}" 2>/dev/null; done'
         )
         read_pg = f"pg=$(cat {pgid_file} 2>/dev/null); "
+        precheck = self.precheck()
         inject = (
-            f"{lines.make_state_dir()} || exit 1; "
+            (f"{precheck}; " if precheck else "")
+            + f"{lines.make_state_dir()} || exit 1; "
             + (f"{render(('mkdir', '-p', scratch))} || exit 1; " if scratch else "")
             + read_pg
             + f'if [ -n "$pg" ] && {_IN_GROUP}; then '
@@ -121,6 +128,7 @@ class _Stress:
                 ),
                 lines.state_dir_capability(),
                 *self.extra_capability(lines),
+                *((lines.sh(precheck),) if precheck else ()),
             ),
             inject=(lines.sh(inject),),
             verify_active=(lines.sh(f'{read_pg}[ -n "$pg" ] && {_IN_GROUP}'),),
@@ -152,7 +160,29 @@ class CpuStress(_Stress):
 class MemoryStress(_Stress):
     size: int = 256 * 1024 * 1024
     workers: int = 1
+    keep_available: int = DEFAULT_KEEP_AVAILABLE
     kind: str = field(default="memory_stress", init=False)
+
+    def precheck(self) -> str:
+        """Refuse when the host would keep less than `keep_available` (MemAvailable, which
+        counts reclaimable cache) once the workers hold their memory."""
+        need_kib = -(-(self.size * self.workers + self.keep_available) // 1024)
+        return (
+            "avail=$(awk '/^MemAvailable:/ {print $2; exit}' /proc/meminfo); "
+            "case $avail in ''|*[!0-9]*) "
+            + fail("cannot read MemAvailable from /proc/meminfo")
+            + ";; esac; "
+            + f'if [ "$avail" -lt {need_kib} ]; then '
+            + render(
+                (
+                    "printf",
+                    f"refusing to hold {format_size(self.size * self.workers)} of memory: "
+                    f"%s KiB available, and {format_size(self.keep_available)} must stay "
+                    "available\\n",
+                )
+            )
+            + ' "$avail" >&2; exit 1; fi'
+        )
 
     def stressor(self, fault_id: str) -> tuple[str, ...]:
         return ("--vm", str(self.workers), "--vm-bytes", str(self.size), "--vm-keep")
@@ -227,11 +257,13 @@ def parse_cpu(m: MapNode) -> CpuStress:
 
 
 def parse_memory(m: MapNode) -> MemoryStress:
+    keep = m.get("keep_available")
     return MemoryStress(
         line=m.line,
         name=label(m),
         size=_size(m, 256 * 1024 * 1024),
         workers=_workers(m, 1),
+        keep_available=DEFAULT_KEEP_AVAILABLE if keep is None else keep.as_size(min=0, max=1024**5),
     )
 
 
