@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from gameday.adapters.local import LocalTransport
+from gameday.core import guard as guard_mod
 from gameday.core.faults import FaultPlan
 from gameday.core.guard import GuardPaths, list_records_script, parse_records
 from gameday.engine.faultrun import FaultRunner, LeaseKeeper, revert_everywhere
@@ -293,3 +294,36 @@ def test_local_channel_lines_and_deadlines() -> None:
     while channel.is_open() and time.monotonic() - started < 5:
         time.sleep(0.01)
     assert not channel.is_open()
+
+
+@pytest.mark.parametrize("runner", ["bash", "python3"])
+def test_both_watchers_speak_the_same_protocol(
+    tmp_path: Path, state: Path, runner: guard_mod.LeaseRunner
+) -> None:
+    paths = GuardPaths(str(state))
+    arm_and_inject = _runner(state, lease=30)
+    plans = [file_fault(tmp_path, f"f{i}") for i in range(2)]
+    transport = LocalTransport()
+    for plan in plans:
+        script = guard_mod.arm_script(plan, "s1", 600, paths)
+        assert transport.run(guard_mod.as_root(script, sudo=False), timeout=10).ok
+        assert transport.run(plan.inject[0], timeout=10).ok
+    channel = transport.open_channel(
+        guard_mod.watcher_command(runner, "s1", 1.0, paths, sudo=False)
+    )
+    ready = channel.read_line(10)
+    assert ready is not None and ready.startswith("ready ")
+    channel.write_line("ping")
+    assert channel.read_line(5) == "pong"
+    channel.write_line("revert")
+    reply = guard_mod.parse_reverted(channel.read_line(10) or "")
+    assert reply == guard_mod.WatcherReply(("f0", "f1"), ())
+    assert not any((tmp_path / f"effect-f{i}").exists() for i in range(2))
+    # a missed lease: re-arm one fault, say nothing, and the watcher reverts it and exits
+    script = guard_mod.arm_script(plans[0], "s1", 600, paths)
+    assert transport.run(guard_mod.as_root(script, sudo=False), timeout=10).ok
+    assert transport.run(plans[0].inject[0], timeout=10).ok
+    assert _wait_gone(tmp_path / "effect-f0", 5) < 1.0 + 0.5
+    assert channel.read_line(5) is None, "the watcher must exit after its lease ran out"
+    channel.close()
+    arm_and_inject.close()
