@@ -267,3 +267,18 @@ def test_traces_script_looks_in_recorded_fill_dirs() -> None:
     assert "for d in /tmp /var/tmp /srv/data; do" in script
     with pytest.raises(ValueError):
         guard.traces_script(["/srv/$(id)"])
+
+
+@given(st.text(max_size=120))
+def test_any_accepted_id_is_a_plain_shell_word_and_path_segment(text: str) -> None:
+    from gameday.core.shell import is_safe_word
+
+    try:
+        accepted = guard.check_id(text)
+    except ValueError:
+        return
+    assert is_safe_word(accepted)
+    assert "/" not in accepted and not accepted.startswith((".", "-"))
+    assert shlex.split(guard.GuardPaths().fault_dir(accepted)) == [
+        f"/var/lib/gameday/faults/{accepted}"
+    ]
