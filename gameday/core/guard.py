@@ -128,7 +128,10 @@ class GuardCapability:
         if self.timer is None:
             found.append("neither systemd-run nor setsid is available: no dead-man timer")
         if not self.state_writable:
-            found.append("cannot write gameday's state directory")
+            found.append(
+                "cannot write gameday's state directory (log in as root, or set `sudo: true`"
+                " for this host in the inventory)"
+            )
         return tuple(found)
 
 
