@@ -38,6 +38,8 @@ from gameday.exit_codes import ExitCode
 
 Listener = Callable[[ev.Event], None]
 
+NOTHING_TO_VERIFY = "the revert ran; this fault has no check that it is gone (unverified)"
+
 _EXIT_CODES: dict[ev.Verdict, ExitCode] = {
     "held": ExitCode.OK,
     "deviated": ExitCode.DEVIATED,
@@ -271,7 +273,11 @@ class Session:
             return False
         self._emit(
             ev.FaultInjected(
-                host=plan.host, fault_id=plan.fault_id, kind=plan.kind, summary=plan.summary
+                host=plan.host,
+                fault_id=plan.fault_id,
+                kind=plan.kind,
+                summary=plan.summary,
+                verified=plan.verified,
             )
         )
         if self._killed.is_set():
@@ -460,13 +466,16 @@ class Session:
 
     def _reverted(self, plan: FaultPlan, outcome: Outcome, by: str) -> None:
         self._record_commands(plan.host, plan.fault_id, outcome)
+        detail = outcome.detail
+        if outcome.ok and not plan.revert_verified:
+            detail = (detail + "; " if detail else "") + NOTHING_TO_VERIFY
         self._emit(
             ev.FaultReverted(
                 host=plan.host,
                 fault_id=plan.fault_id,
                 verified=outcome.ok,
                 duration=outcome.duration,
-                detail=outcome.detail,
+                detail=detail,
                 by=by,
             )
         )

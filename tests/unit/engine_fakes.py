@@ -126,6 +126,8 @@ class FakeFault:
 
     kind: str = "cpu_stress"
     line: int = 0
+    checks: bool = True
+    """False: like a custom fault without verify commands."""
 
     def plan(self, ctx: HostContext, fault_id: str, duration: float) -> FaultPlan:
         return FaultPlan(
@@ -138,4 +140,6 @@ class FakeFault:
             revert=("true",),
             verify_reverted=("true",),
             summary=f"{self.kind} on {ctx.name}",
+            verified=self.checks,
+            revert_verified=self.checks,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 import threading
 from pathlib import Path
@@ -335,3 +336,11 @@ def test_sigterm_takes_the_kill_switch_path(tmp_path: Path) -> None:
     assert result.verdict == "aborted"
     assert rig.of(ev.KillSwitchPulled)[0].source == "signal:SIGTERM"  # type: ignore[attr-defined]
     assert rig.nothing_left_behind()
+
+
+def test_a_fault_without_checks_is_journaled_as_unverified(tmp_path: Path) -> None:
+    scenario = dataclasses.replace(_scenario(), faults=(FakeFault(kind="custom", checks=False),))
+    rig = Rig(tmp_path, [0.1], scenario)
+    rig.session.run()
+    assert all(not e.verified for e in rig.of(ev.FaultInjected))  # type: ignore[attr-defined]
+    assert all("unverified" in e.detail for e in rig.of(ev.FaultReverted))  # type: ignore[attr-defined]
