@@ -86,6 +86,9 @@ class FaultRunner:
         self._clock = clock
         self._capability: guard.GuardCapability | None = None
         self._armed: dict[str, FaultPlan] = {}
+        """Faults that may have a record or an effect on the host: every revert path sees them."""
+        self._guarded: set[str] = set()
+        """Faults whose record and timer were confirmed written: only these may be injected."""
         self._lease: Channel | None = None
         self.watcher_pid: int | None = None
         """The lease watcher's pid on the host, once started (for drills and tests)."""
@@ -171,6 +174,7 @@ class FaultRunner:
             reason = _last_line(result.stderr) or f"exit status {result.status}"
             return self._fail("arm", plan.fault_id, f"cannot write the record: {reason}", started)
         self._armed[plan.fault_id] = plan
+        self._guarded.add(plan.fault_id)
         timer, host_deadline = armed
         return StepResult(
             self.host,
@@ -189,7 +193,7 @@ class FaultRunner:
         detail says whether that revert was confirmed.
         """
         started = self._clock()
-        if plan.fault_id not in self._armed:
+        if plan.fault_id not in self._guarded:
             return self._fail("inject", plan.fault_id, "refused: the fault is not armed", started)
         failure = self._run_all("inject", plan, plan.inject, self.command_timeout, started)
         if failure is None:
@@ -244,6 +248,7 @@ class FaultRunner:
             return self._unconfirmed(plan.fault_id, detail, started, "console")
         if result.ok:
             self._armed.pop(plan.fault_id, None)
+            self._guarded.discard(plan.fault_id)
             return StepResult(
                 self.host,
                 "revert",
@@ -343,9 +348,15 @@ class FaultRunner:
                 reply = guard.parse_reverted(line)
         outcomes: dict[str, StepResult] = {}
         for fault_id, plan in list(self._armed.items()):
-            if reply is not None and fault_id not in reply.unconfirmed:
-                # confirmed by the watcher, or its record was already gone (confirmed earlier)
+            by_watcher = reply is not None and (
+                fault_id in reply.confirmed
+                # a guarded fault the watcher no longer finds: its record was removed, which
+                # only happens after a confirmed revert (by the timer, say)
+                or (fault_id in self._guarded and fault_id not in reply.unconfirmed)
+            )
+            if by_watcher:
                 self._armed.pop(fault_id, None)
+                self._guarded.discard(fault_id)
                 outcomes[fault_id] = StepResult(
                     self.host,
                     "revert",
