@@ -245,6 +245,10 @@ def test_a_record_of_another_session_is_never_overwritten(tmp_path: Path, state:
     assert not armed.ok
     assert "session old" in armed.detail and "sweep" in armed.detail
     assert (state / "faults" / "f1" / "session").read_text().strip() == "old"
+    (tmp_path / "effect-f1").unlink()
+    refused = second.inject(plan)
+    assert not refused.ok and "not armed" in refused.detail
+    assert not (tmp_path / "effect-f1").exists()
     second.close()
     (tmp_path / "effect-f1").unlink(missing_ok=True)
 
