@@ -9,8 +9,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from gameday.exit_codes import ExitCode
-
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
@@ -42,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     from gameday.core.inventory import load_inventory
     from gameday.core.journal import default_journal_dir
     from gameday.errors import InputError
-    from gameday.ui.app import make_app
+    from gameday.ui.launch import run_console
     from gameday.ui.live_backend import LiveBackend
 
     load_inventory(args.inventory)  # a bad inventory is said here, before the screen opens
@@ -57,5 +55,4 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         environment=args.environment,
     )
-    code = make_app(backend).run()
-    return int(code if code is not None else ExitCode.OK)
+    return run_console(backend)

@@ -9,8 +9,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from gameday.exit_codes import ExitCode
-
 
 def register(subparsers: Any) -> None:
     parser: argparse.ArgumentParser = subparsers.add_parser(
@@ -39,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
 
     from gameday.demo.backend import DemoBackend, DemoOptions
     from gameday.errors import InputError
-    from gameday.ui.app import make_app
+    from gameday.ui.launch import run_console
 
     if not 0.1 <= args.speed <= 100:
         raise InputError("--speed", 0, "", f"{args.speed:g}: expected a factor from 0.1 to 100")
@@ -48,5 +46,4 @@ def run(args: argparse.Namespace) -> int:
         speed=args.speed,
         journal_dir=Path(args.journal_dir) if args.journal_dir else None,
     )
-    code = make_app(DemoBackend(options)).run()
-    return int(code if code is not None else ExitCode.OK)
+    return run_console(DemoBackend(options))

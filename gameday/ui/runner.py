@@ -9,6 +9,7 @@ call them from workers, never from the UI thread.
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -39,6 +40,8 @@ class SessionRunner:
         self._started = threading.Event()
         self._ended = threading.Event()
         self._kill_requested = threading.Event()
+        self._notes: queue.Queue[tuple[str, NoteDraft]] = queue.Queue()
+        self._notes_lock = threading.Lock()
 
     @property
     def started(self) -> bool:
@@ -87,6 +90,27 @@ class SessionRunner:
 
     def wait_ended(self, timeout: float) -> bool:
         return self._ended.wait(timeout)
+
+    def queue_note(self, author: str, note: NoteDraft) -> None:
+        """Non-blocking (UI thread): notes are journaled in the order they were queued."""
+        self._notes.put((author, note))
+
+    def write_queued_notes(self) -> None:
+        """Journal every queued note, in order (worker). Raises the first failure at the end,
+        after trying the others."""
+        failures: list[GamedayError] = []
+        with self._notes_lock:
+            while True:
+                try:
+                    author, note = self._notes.get_nowait()
+                except queue.Empty:
+                    break
+                try:
+                    self.add_note(author, note)
+                except GamedayError as exc:
+                    failures.append(exc)
+        if failures:
+            raise failures[0]
 
     def add_note(self, author: str, note: NoteDraft) -> None:
         """Journal a note (raises NotReady before the session exists)."""

@@ -108,7 +108,6 @@ class SessionScreen(Screen[None]):
             self._show_verdict(None, message.reason)
         self.phase = "done"
         self._refresh_status()
-        self.notify("Session over. ctrl+o shows the findings.", title="gameday")
 
     def on_session_failed(self, message: SessionFailed) -> None:
         self._show_verdict(None, f"the session stopped: {message.reason}")
@@ -145,10 +144,10 @@ class SessionScreen(Screen[None]):
             self.notify(str(exc), title="Note not added", severity="warning")
             return
         event.input.clear()
-        runner, author = self.runner, self.backend.author
+        self.runner.queue_note(self.backend.author, note)
         run_io(
             self,
-            lambda: runner.add_note(author, note),
+            self.runner.write_queued_notes,
             group="notes",
             description="write a note to the journal",
         )
@@ -200,6 +199,9 @@ class SessionScreen(Screen[None]):
         if left is not None:
             minutes, seconds = divmod(int(left + 0.999), 60)
             text += f"   time left: {minutes:02}:{seconds:02}"
+        journal = self.runner.journal_path
+        if journal is not None:
+            text += f"   journal: {journal}"
         return text
 
     def _time_left(self) -> float | None:

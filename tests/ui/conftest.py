@@ -1,0 +1,104 @@
+"""Console tests run the real engine over the demo's simulated fleet.
+
+`fast` sessions run on a sped-up clock (a scenario's minute takes a few seconds), so a test can
+act while faults are active; `instant` sessions run on a stepping clock (no real waiting at
+all, and the same timestamps on every run: what snapshots need).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import io
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+from textual.pilot import Pilot
+from textual.widgets import OptionList, Static
+
+from gameday.demo.backend import DemoBackend, DemoOptions
+from gameday.demo.clock import SteppingClock
+from gameday.ui.app import GamedayApp, make_app
+from gameday.ui.screens.plan import PlanScreen
+
+WAIT = 15.0
+"""Upper bound of every wait in these tests, in seconds."""
+
+
+@pytest.fixture
+def fast(tmp_path: Path) -> Callable[..., GamedayApp]:
+    def build(speed: float = 10.0, seed: int = 7, host_delay: float = 0.0) -> GamedayApp:
+        options = DemoOptions(seed=seed, speed=speed, host_delay=host_delay, journal_dir=tmp_path)
+        return make_app(DemoBackend(options))
+
+    return build
+
+
+@pytest.fixture
+def instant(tmp_path: Path) -> Callable[..., GamedayApp]:
+    def build(journal_dir: Path | None = None) -> GamedayApp:
+        options = DemoOptions(
+            seed=7, clock=SteppingClock(), host_delay=0.0, journal_dir=journal_dir or tmp_path
+        )
+        return make_app(DemoBackend(options))
+
+    return build
+
+
+def in_loop(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """Run an async test in its own event loop (no async plugin for pytest is needed)."""
+
+    @functools.wraps(test)
+    def run(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(test(*args, **kwargs))
+
+    return run
+
+
+def demo(app: GamedayApp) -> DemoBackend:
+    assert isinstance(app.backend, DemoBackend)
+    return app.backend
+
+
+async def until(pilot: Pilot[int], condition: Callable[[], object], what: str) -> None:
+    """Let the app run until `condition()` is true; fail after WAIT seconds."""
+    for _ in range(int(WAIT / 0.02)):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def choose(pilot: Pilot[int], scenario: str) -> PlanScreen:
+    """Highlight a scenario (by file stem) on the plan screen and wait for its plan."""
+    app = pilot.app
+    await until(pilot, lambda: isinstance(app.screen, PlanScreen), "the plan screen")
+    screen = app.screen
+    assert isinstance(screen, PlanScreen)
+    options = screen.query_one("#scenarios", OptionList)
+    await until(pilot, lambda: options.option_count > 0, "the scenario list")
+    ids = [options.get_option_at_index(i).id or "" for i in range(options.option_count)]
+    index = next(i for i, key in enumerate(ids) if Path(key).stem == scenario)
+    options.highlighted = index
+    await until(pilot, lambda: ids[index] in screen.plans, f"the plan of {scenario}")
+    await pilot.pause()
+    return screen
+
+
+async def start(pilot: Pilot[int], scenario: str) -> None:
+    """Choose a scenario, press s, confirm."""
+    await choose(pilot, scenario)
+    await pilot.press("s")
+    await pilot.pause()
+    await pilot.press("y")
+    await pilot.pause()
+
+
+def text_of(widget: Static, width: int = 120) -> str:
+    """What a Static shows, as plain text."""
+    console = Console(width=width, file=io.StringIO(), record=True, color_system=None)
+    console.print(widget.content)
+    return console.export_text()

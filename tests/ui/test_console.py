@@ -1,0 +1,260 @@
+"""The console as a facilitator uses it, on the demo fleet with the real engine and journal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from conftest import choose, demo, in_loop, start, text_of, until
+from textual.widgets import Input, Static
+
+from gameday.core import events as ev
+from gameday.core.journal import read_journal
+from gameday.ui.app import GamedayApp
+from gameday.ui.screens.confirm import ConfirmScreen
+from gameday.ui.screens.findings import FindingsScreen
+from gameday.ui.screens.session import SessionScreen
+from gameday.ui.widgets.gauge import ProbeGauge
+from gameday.ui.widgets.hosts import HostsTable
+from gameday.ui.widgets.timeline import Timeline
+
+SIZE = (140, 48)
+
+
+def journal_events(app: GamedayApp) -> tuple[ev.Event, ...]:
+    runner = app.runner
+    assert runner is not None and runner.journal_path is not None
+    return read_journal(runner.journal_path).events
+
+
+@in_loop
+async def test_choosing_a_scenario_shows_spared_hosts_with_their_reasons(
+    instant: Callable[..., GamedayApp],
+) -> None:
+    app = instant()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await choose(pilot, "api-process-kill")
+        shown = text_of(screen.query_one("#plan", Static))
+    assert "Blast radius: 1 target(s)" in shown
+    assert "api-2" in shown
+    assert "api-1" in shown and "cut by count 1: 1 of 2 candidates picked (seed 11)" in shown
+    assert "db-1" in shown and "protected by the inventory" in shown
+    assert "web-1" in shown and "not in group backend" in shown
+    assert "pkill" in shown or "kill" in shown  # the commands api-2 will receive
+
+
+@in_loop
+async def test_starting_asks_for_confirmation_with_the_host_count(
+    instant: Callable[..., GamedayApp],
+) -> None:
+    app = instant()
+    async with app.run_test(size=SIZE) as pilot:
+        await choose(pilot, "web-cpu")
+        await pilot.press("s")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the dialog")
+        assert isinstance(app.screen, ConfirmScreen)
+        assert app.screen.question == "Start the experiment on 2 hosts?"
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.runner is None  # nothing started
+
+
+@in_loop
+async def test_a_session_shows_gauges_hosts_and_timeline_then_the_verdict(
+    fast: Callable[..., GamedayApp],
+) -> None:
+    app = fast(speed=40)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, "web-cpu")
+        screen = app.screen
+        assert isinstance(screen, SessionScreen)
+        gauges = list(screen.query(ProbeGauge))
+        assert [g.probe.name for g in gauges] == ["p95_latency", "error_rate", "throughput"]
+        timeline = screen.query_one(Timeline)
+        await until(pilot, lambda: "phase: monitor" in "\n".join(timeline.entries), "monitor")
+        assert all(g.state in ("ok", "breach") for g in gauges)
+        assert any("injected cpu_stress on" in line for line in timeline.entries)
+        await until(pilot, lambda: screen.verdict is not None, "the verdict")
+        hosts = screen.query_one(HostsTable)
+    assert set(hosts.statuses.values()) == {"reverted"}
+    assert screen.verdict.startswith("VERDICT: HELD")
+    assert demo(app).fleets[-1].active() == {}
+
+
+@in_loop
+async def test_kill_switch_fires_while_the_note_input_has_focus_and_reverts_every_host(
+    fast: Callable[..., GamedayApp],
+) -> None:
+    app = fast(speed=10, host_delay=2.0)  # a revert takes a tenth of a second or two
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, "web-cpu")
+        screen = app.screen
+        assert isinstance(screen, SessionScreen)
+        hosts = screen.query_one(HostsTable)
+        await until(pilot, lambda: "injected" in hosts.statuses.values(), "an injected fault")
+        note = screen.query_one("#note", Input)
+        assert app.focused is note
+        await pilot.press(*"draft", "home")
+        await pilot.press("ctrl+k")  # the Input binds ctrl+k too (delete to the end)
+        assert note.value == "draft", "the note input took the kill switch's key"
+        banner = text_of(screen.query_one("#kill-banner", Static))
+        assert "KILL SWITCH" in banner and "reverting" in banner
+        await until(pilot, lambda: screen.kill_state == "done", "the kill switch's outcome")
+        await until(pilot, lambda: app.runner is not None and app.runner.ended, "the end")
+        await pilot.pause()
+        banner = text_of(screen.query_one("#kill-banner", Static))
+        statuses = set(hosts.statuses.values())
+    assert "clean" in banner
+    assert demo(app).fleets[-1].active() == {}, "a demo host still has an active fault"
+    assert statuses <= {"reverted", "planned"} and "reverted" in statuses
+    assert screen.verdict is not None and "kill switch (keypress)" in screen.verdict
+    pulled = [e for e in journal_events(app) if isinstance(e, ev.KillSwitchPulled)]
+    assert [e.source for e in pulled] == ["keypress"]
+
+
+@in_loop
+async def test_kill_switch_fires_inside_a_modal(fast: Callable[..., GamedayApp]) -> None:
+    app = fast(speed=10)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, "api-process-kill")
+        screen = app.screen
+        assert isinstance(screen, SessionScreen)
+        hosts = screen.query_one(HostsTable)
+        await until(pilot, lambda: "injected" in hosts.statuses.values(), "an injected fault")
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the quit dialog")
+        await pilot.press("ctrl+k")
+        await until(pilot, lambda: app.runner is not None and app.runner.ended, "the end")
+        await pilot.press("n")  # stay
+        await pilot.pause()
+        assert app.screen is screen
+    assert demo(app).fleets[-1].active() == {}
+
+
+@in_loop
+async def test_a_typed_note_lands_in_the_timeline_and_the_journal(
+    fast: Callable[..., GamedayApp],
+) -> None:
+    app = fast(speed=10)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, "web-cpu")
+        screen = app.screen
+        assert isinstance(screen, SessionScreen)
+        runner = app.runner
+        assert runner is not None
+        await until(pilot, lambda: runner.journal_path is not None, "the session to open")
+        note = screen.query_one("#note", Input)
+        await pilot.press(*"!impact ", "enter")  # refused: a tag without text
+        assert note.value == "!impact "
+        note.value = "!impact pages feel slow"
+        await pilot.press("enter")
+        note.value = "!action @bob due:2026-12-04 write the runbook"
+        await pilot.press("enter")
+        timeline = screen.query_one(Timeline)
+        await until(pilot, lambda: any("action item" in x for x in timeline.entries), "the notes")
+        await pilot.press("ctrl+k")
+        await until(pilot, lambda: runner.ended, "the end")
+        entries = timeline.entries
+    assert any(line.endswith("facilitator: impact noticed: pages feel slow") for line in entries)
+    assert any(
+        "action item: write the runbook (owner bob, due 2026-12-04)" in line for line in entries
+    )
+    notes = [e for e in journal_events(app) if isinstance(e, ev.NoteAdded)]
+    assert [(n.tag, n.text, n.owner, n.due) for n in notes] == [
+        ("impact", "pages feel slow", "", ""),
+        ("action", "write the runbook", "bob", "2026-12-04"),
+    ]
+
+
+@in_loop
+async def test_a_bad_note_is_refused_and_kept_for_editing(
+    instant: Callable[..., GamedayApp],
+) -> None:
+    app = instant()
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, "web-cpu")
+        await until(pilot, lambda: app.runner is not None and app.runner.ended, "the end")
+        note = app.screen.query_one("#note", Input)
+        note.value = "!action due:tomorrow call"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert note.value == "!action due:tomorrow call"
+    assert not [e for e in journal_events(app) if isinstance(e, ev.NoteAdded)]
+
+
+@in_loop
+async def test_a_failed_preflight_says_which_host_and_why_and_touches_nothing(
+    instant: Callable[..., GamedayApp],
+) -> None:
+    app = instant()
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, "web-latency")
+        screen = app.screen
+        assert isinstance(screen, SessionScreen)
+        await until(pilot, lambda: screen.verdict is not None, "the outcome")
+        verdict = screen.verdict
+        hosts = screen.query_one(HostsTable)
+    assert verdict.startswith("NOT STARTED — preflight failed: web-3")
+    assert "netem" in verdict
+    assert set(hosts.statuses.values()) == {"planned"}
+    assert not any(isinstance(e, ev.FaultArmed) for e in journal_events(app))
+
+
+@in_loop
+async def test_the_findings_screen_shows_the_verdict_and_exports_the_document(
+    instant: Callable[..., GamedayApp],
+) -> None:
+    app = instant()
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, "api-partition")
+        await until(pilot, lambda: app.runner is not None and app.runner.ended, "the end")
+        await pilot.press("ctrl+o")
+        await until(pilot, lambda: isinstance(app.screen, FindingsScreen), "the findings")
+        findings = app.screen
+        assert isinstance(findings, FindingsScreen)
+        await until(pilot, lambda: findings.markdown is not None, "the document")
+        label = text_of(findings.query_one("#findings-verdict", Static))
+        await pilot.press("e")
+        await until(pilot, findings.export_path.exists, "the exported file")
+        shown = text_of(findings.query_one("#export-path", Static), width=300)
+    assert label.startswith("Verdict: aborted — error_rate above 5 for 2")
+    assert findings.markdown is not None and "**Verdict: aborted**" in findings.markdown
+    assert findings.export_path.read_text(encoding="utf-8") == findings.markdown
+    assert str(findings.export_path) in shown
+
+
+@in_loop
+async def test_quitting_during_a_session_reverts_every_host_first(
+    fast: Callable[..., GamedayApp],
+) -> None:
+    app = fast(speed=10)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, "web-cpu")
+        screen = app.screen
+        assert isinstance(screen, SessionScreen)
+        hosts = screen.query_one(HostsTable)
+        await until(pilot, lambda: "injected" in hosts.statuses.values(), "an injected fault")
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the quit dialog")
+        await pilot.press("y")
+        await until(pilot, lambda: app.return_code is not None, "the app to exit")
+    assert app.return_code == 0
+    assert demo(app).fleets[-1].active() == {}
+    kinds = [type(e) for e in journal_events(app)]
+    assert ev.KillSwitchPulled in kinds and kinds[-1] is ev.SessionEnded
+
+
+@in_loop
+async def test_leaving_a_running_session_is_refused(fast: Callable[..., GamedayApp]) -> None:
+    app = fast(speed=10)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, "web-cpu")
+        screen = app.screen
+        await until(pilot, lambda: app.runner is not None and app.runner.running, "the start")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+        await pilot.press("ctrl+k")
+        await until(pilot, lambda: app.runner is not None and app.runner.ended, "the end")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "PlanScreen"
