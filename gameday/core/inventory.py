@@ -245,22 +245,45 @@ def load_inventory(path: Path | str) -> Inventory:
     otherwise from the first meaningful line. Raises `InputError` for anything wrong, naming
     file, line and field; no other exception escapes, whatever the bytes in the file.
     """
-    from gameday.core import ansible
-
     name = str(path)
-    text = read_text(path)
     try:
-        kind = _detect(name, text)
-        if kind == "json":
-            return ansible.parse_json(name, text)
-        if kind == "ini":
-            return ansible.parse_ini(name, text)
-        root = load_yaml(name, text)
-        if _looks_like_ansible_yaml(root):
-            return ansible.parse_yaml(root)
-        return _parse_gameday(root)
+        return _load(name, read_text(path))
     except RecursionError:
         raise InputError(name, 0, "", "nested too deeply to be an inventory") from None
+    except InputError as exc:
+        # Fields and problems quote what the file says; a key with a tab or a line break in
+        # it must still print as one `FILE:LINE: field: problem` line.
+        field, problem = _one_line_field(exc.field), _one_line(exc.problem)
+        if (field, problem) == (exc.field, exc.problem):
+            raise
+        raise InputError(exc.file, exc.line, field, problem) from None
+
+
+def _load(name: str, text: str) -> Inventory:
+    from gameday.core import ansible
+
+    kind = _detect(name, text)
+    if kind == "json":
+        return ansible.parse_json(name, text)
+    if kind == "ini":
+        return ansible.parse_ini(name, text)
+    root = load_yaml(name, text)
+    if _looks_like_ansible_yaml(root):
+        return ansible.parse_yaml(root)
+    return _parse_gameday(root)
+
+
+def _one_line(text: str) -> str:
+    """Every character a terminal would not print as itself, escaped (`\t`, `\x1c`…)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _one_line_field(field: str) -> str:
+    if field and (not field.isprintable() or field != field.strip()):
+        return repr(field)
+    return field
 
 
 def _detect(name: str, text: str) -> str:

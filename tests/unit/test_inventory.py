@@ -4,6 +4,7 @@ make the loader raise anything but a located InputError."""
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -311,7 +312,8 @@ def _load_or_input_error(data: bytes, suffix: str) -> None:
         except InputError as exc:
             assert exc.file == str(path)
             assert exc.line >= 0
-            assert exc.message
+            assert exc.message.isprintable()  # one line, whatever the bytes
+            assert re.match(rf"{re.escape(str(path))}(:\d+)?: \S", exc.message), exc.message
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -350,3 +352,22 @@ def test_bad_known_hosts_path_is_named_as_a_path(tmp_path: Path) -> None:
 def test_ini_inventory_named_yaml_is_still_read_as_ini(tmp_path: Path) -> None:
     inv = load_inventory(write(tmp_path, "# fleet\n[web]\nw1 role=web\n", "hosts.yml"))
     assert inv.format == "ansible-ini" and inv.hosts["w1"].tags["role"] == "web"
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ('"\t" \x01\n', "hosts"),
+        ("[web]\nw\x1c---- x\n", "hosts"),
+        ('hosts:\n  "a\\x1cb": {}\n', "inv.yaml"),
+        ('hosts:\n  " ": {}\n', "inv.yaml"),
+        ('{"w": {"hosts": ["a"], "k\\u2028---": 1}}', "inv.json"),
+    ],
+)
+def test_errors_print_as_one_line_whatever_the_file_holds(
+    tmp_path: Path, text: str, name: str
+) -> None:
+    error = error_of(tmp_path, text, name)
+    assert error.message.splitlines() == [error.message]
+    assert error.message.isprintable()
+    assert re.match(rf"{re.escape(error.file)}(:\d+)?: \S", error.message), error.message
