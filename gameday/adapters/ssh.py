@@ -580,6 +580,9 @@ def _map_connect_error(label: str, endpoint: Endpoint, exc: Exception) -> Transp
         text = _why(exc)
         if "banner" in text.lower():
             return HostUnreachable(label, f"{where} does not speak SSH (no banner): {text}")
+        if text in ("No existing session", "Negotiation failed."):
+            # paramiko's start_client returns silently at its timeout; this is what follows
+            return HostUnreachable(label, f"{where} did not finish the SSH handshake in time")
         return TransportError(label, f"SSH error with {where}: {text}")
     if isinstance(exc, EOFError | ConnectionError):
         return HostUnreachable(label, f"{where} closed the connection during the handshake")

@@ -212,3 +212,53 @@ def _fingerprint(server: Sshd) -> str:
 
     blob = base64.b64decode(server.host_pub)
     return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode().rstrip("=")
+
+
+def test_a_port_that_never_speaks_ssh_is_unreachable_within_the_deadline(sshd: Sshd) -> None:
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:  # accept and stay silent: no SSH banner ever comes
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                accepted.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        started = time.monotonic()
+        with pytest.raises(HostUnreachable) as caught:
+            _open(_inventory(sshd, port=listener.getsockname()[1]), connect_timeout=1.0)
+        elapsed = time.monotonic() - started
+    finally:
+        stop.set()
+        thread.join(5)
+        for conn in accepted:
+            conn.close()
+        listener.close()
+    assert elapsed < 4, f"gave up after {elapsed:.1f}s"
+    assert caught.value.host == "web-1"
+    assert "in time" in caught.value.message or "banner" in caught.value.message
+
+
+def test_a_listener_that_never_accepts_is_unreachable_within_the_deadline(sshd: Sshd) -> None:
+    import socket
+
+    with socket.socket() as listener:  # the kernel completes the TCP handshake; nobody talks
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(4)
+        started = time.monotonic()
+        with pytest.raises(HostUnreachable) as caught:
+            _open(_inventory(sshd, port=listener.getsockname()[1]), connect_timeout=1.0)
+        elapsed = time.monotonic() - started
+    assert elapsed < 4, f"gave up after {elapsed:.1f}s"
+    assert "in time" in caught.value.message or "banner" in caught.value.message

@@ -65,6 +65,7 @@ def test_fingerprint_matches_ssh_keygen() -> None:
             "does not speak SSH",
         ),
         (paramiko.SSHException("Incompatible ssh peer"), TransportError, "SSH error"),
+        (paramiko.SSHException("No existing session"), HostUnreachable, "handshake in time"),
         (EOFError(), HostUnreachable, "closed the connection"),
         (
             ConnectionResetError(104, "Connection reset by peer"),
