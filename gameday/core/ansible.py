@@ -201,42 +201,15 @@ class _Builder:
             raise self.error(1 if self.format != "ansible-json" else 0, "", "defines no hosts")
         parents = self._parents()
         self._check_cycles()
-        members = self._members()
-        depth = self._depths(parents)
-        members["all"] = set(self.hosts)
-        # As Ansible reconciles it: `ungrouped` holds exactly the hosts in no other group
-        # (wherever they were written), and its vars apply to them.
-        in_a_group = {
-            h for name, hs in members.items() if name not in ("all", "ungrouped") for h in hs
-        }
-        lone = {h for h in self.hosts if h not in in_a_group}
-        if "ungrouped" in self.groups:
-            for child in self.groups["ungrouped"].children:
-                lone |= members[child]
-        members["ungrouped"] = lone
+        members = self._membership()
         order = {name: i for i, name in enumerate(self.hosts)}
-        groups: dict[str, tuple[str, ...]] = {}
-        for name in self.groups:
-            groups[name] = tuple(sorted(members[name], key=order.__getitem__))
-        if lone and "ungrouped" not in groups:
-            groups["ungrouped"] = tuple(sorted(lone, key=order.__getitem__))
+        groups = {g: tuple(sorted(members[g], key=order.__getitem__)) for g in self.groups}
+        if members["ungrouped"] and "ungrouped" not in groups:
+            groups["ungrouped"] = tuple(sorted(members["ungrouped"], key=order.__getitem__))
         hosts: dict[str, Host] = {}
         protected: set[str] = set()
-        # Groups ordered as Ansible merges their vars (shallow first, then by name); each host
-        # walks only the groups it is in.
-        ranked = sorted(self.groups, key=lambda g: (depth[g], g))
-        groups_of: dict[str, list[str]] = {name: [] for name in self.hosts}
-        for g in ranked:
-            for host_name in members[g]:
-                groups_of[host_name].append(g)
-        for name, raw in self.hosts.items():
-            chain = groups_of[name]
-            merged: dict[str, Var] = {}
-            for g in chain:
-                merged.update(self.groups[g].vars)
-            merged.update(raw.vars)
-            host, is_protected = self._host(raw, merged)
-            hosts[name] = host
+        for name, merged in self._merged_vars(members, self._depths(parents)).items():
+            hosts[name], is_protected = self._host(self.hosts[name], merged)
             if is_protected:
                 protected.add(name)
         return Inventory(
@@ -246,6 +219,40 @@ class _Builder:
             protected=frozenset(protected),
             format=self.format,
         )
+
+    def _membership(self) -> dict[str, set[str]]:
+        """Every group's hosts, children's included, with `all` and `ungrouped` as Ansible
+        reconciles them: `ungrouped` is exactly the hosts in no other group, wherever they
+        were written."""
+        members = self._members()
+        members["all"] = set(self.hosts)
+        in_a_group = {
+            h for name, hs in members.items() if name not in ("all", "ungrouped") for h in hs
+        }
+        lone = {h for h in self.hosts if h not in in_a_group}
+        if "ungrouped" in self.groups:
+            for child in self.groups["ungrouped"].children:
+                lone |= members[child]
+        members["ungrouped"] = lone
+        return members
+
+    def _merged_vars(
+        self, members: dict[str, set[str]], depth: dict[str, int]
+    ) -> dict[str, dict[str, Var]]:
+        """Each host's variables in Ansible's order: groups shallow to deep (then by name),
+        then the host's own; each host walks only the groups it is in."""
+        chains: dict[str, list[str]] = {name: [] for name in self.hosts}
+        for g in sorted(self.groups, key=lambda g: (depth[g], g)):
+            for host in members[g]:
+                chains[host].append(g)
+        merged: dict[str, dict[str, Var]] = {}
+        for name, chain in chains.items():
+            result: dict[str, Var] = {}
+            for g in chain:
+                result.update(self.groups[g].vars)
+            result.update(self.hosts[name].vars)
+            merged[name] = result
+        return merged
 
     def _parents(self) -> dict[str, set[str]]:
         parents: dict[str, set[str]] = {name: set() for name in self.groups}
