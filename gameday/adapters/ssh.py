@@ -580,6 +580,12 @@ def _map_connect_error(label: str, endpoint: Endpoint, exc: Exception) -> Transp
         text = _why(exc)
         if "banner" in text.lower():
             return HostUnreachable(label, f"{where} does not speak SSH (no banner): {text}")
+        if text == "No authentication methods available":
+            return AuthFailed(
+                label,
+                f"no key to offer {endpoint.user}@{where}: set identity_file for this host in "
+                "the inventory, or load a key into ssh-agent",
+            )
         if text in ("No existing session", "Negotiation failed."):
             # paramiko's start_client returns silently at its timeout; this is what follows
             return HostUnreachable(label, f"{where} did not finish the SSH handshake in time")

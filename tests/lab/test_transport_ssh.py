@@ -262,3 +262,40 @@ def test_a_listener_that_never_accepts_is_unreachable_within_the_deadline(sshd: 
         elapsed = time.monotonic() - started
     assert elapsed < 4, f"gave up after {elapsed:.1f}s"
     assert "in time" in caught.value.message or "banner" in caught.value.message
+
+
+def test_ssh_agent_keys_are_offered(
+    sshd: Sshd, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import signal
+    import subprocess
+
+    sock = tmp_path / "agent.sock"
+    agent = subprocess.run(
+        ["ssh-agent", "-a", str(sock)], capture_output=True, text=True, timeout=10, check=True
+    )
+    pid = int(agent.stdout.split("SSH_AGENT_PID=")[1].split(";")[0])
+    try:
+        env = {**os.environ, "SSH_AUTH_SOCK": str(sock)}
+        subprocess.run(
+            ["ssh-add", str(sshd.client_key)], env=env, capture_output=True, timeout=10, check=True
+        )
+        monkeypatch.setenv("SSH_AUTH_SOCK", str(sock))
+        inventory = _inventory(sshd)
+        keyless = Host(name="web-1", address="127.0.0.1", port=sshd.port)  # no identity file
+        inventory = Inventory(
+            file=inventory.file,
+            hosts=MappingProxyType({"web-1": keyless}),
+            groups=inventory.groups,
+            known_hosts=inventory.known_hosts,
+        )
+        transport = _open(inventory, use_agent=True)
+        try:
+            assert transport.run("echo via-agent", timeout=10).stdout == "via-agent\n"
+        finally:
+            transport.close()
+        with pytest.raises(AuthFailed):  # and without the agent the same host refuses us
+            _open(inventory, use_agent=False)
+    finally:
+        os.kill(pid, signal.SIGTERM)

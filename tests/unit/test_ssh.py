@@ -66,6 +66,7 @@ def test_fingerprint_matches_ssh_keygen() -> None:
         ),
         (paramiko.SSHException("Incompatible ssh peer"), TransportError, "SSH error"),
         (paramiko.SSHException("No existing session"), HostUnreachable, "handshake in time"),
+        (paramiko.SSHException("No authentication methods available"), AuthFailed, "no key"),
         (EOFError(), HostUnreachable, "closed the connection"),
         (
             ConnectionResetError(104, "Connection reset by peer"),
