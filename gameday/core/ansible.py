@@ -32,6 +32,7 @@ from gameday.core.inventory import (
     check_host_name,
     check_identity_file,
     check_port,
+    check_tag_value,
     check_user,
     parse_bool,
 )
@@ -348,7 +349,8 @@ class _Builder:
             elif name in SECRET_VARS and var.value is not None:
                 secrets[name] = Secret(var.value)
             elif var.value is not None and not name.startswith(("ansible_", "gameday_")):
-                tags[name] = var.value
+                if _is_tag_value(var.value):  # a certificate or a script is not a tag
+                    tags[name] = var.value
         host = Host(
             name=raw.name,
             address=address,
@@ -452,6 +454,14 @@ def _range_items(body: str) -> list[str]:
             raise ValueError(f"[{body}]: the start is after the end")
         return list(letters[first : last + 1 : step])
     raise ValueError(f"[{body}] is not a host range: use numbers ([01:20]) or letters ([a:f])")
+
+
+def _is_tag_value(text: str) -> bool:
+    try:
+        check_tag_value(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _check_var_name(name: str) -> str:

@@ -563,3 +563,12 @@ def test_ungrouped_vars_reach_exactly_the_hosts_in_no_other_group() -> None:
 def test_yaml_keys_are_read_in_the_order_written() -> None:
     inv = load_inventory(COMPAT / "order.yaml")
     assert (inv.hosts["w1"].port, inv.hosts["w1"].tags["zone"]) == (2222, "b")
+
+
+def test_multiline_values_are_not_tags(tmp_path: Path) -> None:
+    inv = load(
+        tmp_path,
+        "all:\n  hosts:\n    w1:\n      role: web\n      motd: |\n        hello\n        there\n",
+        "i.yml",
+    )
+    assert dict(inv.hosts["w1"].tags) == {"role": "web"}
