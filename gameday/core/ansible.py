@@ -348,9 +348,12 @@ class _Builder:
                 secrets[name] = var.value
             elif name in SECRET_VARS and var.value is not None:
                 secrets[name] = Secret(var.value)
-            elif var.value is not None and not name.startswith(("ansible_", "gameday_")):
-                if _is_tag_value(var.value):  # a certificate or a script is not a tag
-                    tags[name] = var.value
+            elif (
+                var.value is not None
+                and not name.startswith(("ansible_", "gameday_"))
+                and _is_tag_value(var.value)  # a certificate or a script is not a tag
+            ):
+                tags[name] = var.value
         host = Host(
             name=raw.name,
             address=address,
