@@ -419,3 +419,21 @@ def test_zero_target_message_of_the_reference_holds() -> None:
         (Path(__file__).resolve().parents[2] / "docs" / "inventory.md").read_text().split()
     )
     assert " ".join(info.value.message.split()) in doc
+
+
+SHIPPED = Path(__file__).resolve().parents[2] / "scenarios"
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    sorted(p for p in SHIPPED.glob("*.yaml") if not p.name.startswith("inventory")),
+    ids=lambda p: p.stem,
+)
+def test_every_shipped_scenario_picks_targets_in_the_example_inventory(scenario: Path) -> None:
+    from gameday.core.scenario import load_scenario
+
+    inv = load_inventory(SHIPPED / "inventory.example.yaml")
+    sel = select_targets(inv, load_scenario(scenario).targets)
+    assert sel.targets
+    assert not set(sel.targets) & inv.protected
+    assert set(sel.targets) | set(sel.spared) == set(inv.hosts)
