@@ -331,3 +331,46 @@ def test_both_watchers_speak_the_same_protocol(
     assert channel.read_line(5) is None, "the watcher must exit after its lease ran out"
     channel.close()
     arm_and_inject.close()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root for a private mount namespace")
+@pytest.mark.parametrize("systemd_run_works", [True, False])
+def test_where_systemd_runs_the_timer_is_a_transient_unit(
+    tmp_path: Path, state: Path, systemd_run_works: bool
+) -> None:
+    """systemd is faked inside a private mount namespace (a tmpfs over /run with
+    /run/systemd/system, and systemd-run/systemctl stand-ins that log their arguments)."""
+    import subprocess
+
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    calls = tmp_path / "calls"
+    for tool, status in (("systemd-run", 0 if systemd_run_works else 1), ("systemctl", 0)):
+        script = fake / tool
+        script.write_text(f'#!/bin/sh\necho "{tool} $*" >> {calls}\nexit {status}\n')
+        script.chmod(0o755)
+    plan = file_fault(tmp_path, "f1")
+    paths = guard_mod.GuardPaths(str(state))
+    steps = (
+        guard_mod.arm_script(plan, "s1", 90, paths) + "\n" + guard_mod.disarm_script("f1", paths)
+    )
+    inner = (
+        "mount -t tmpfs gameday-test /run && mkdir -p /run/systemd/system && "
+        f'PATH={fake}:$PATH sh -c "$1" && cat {state}/faults/f1/timer 2>/dev/null; true'
+    )
+    result = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c", inner, "_", steps],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
+    log = calls.read_text() if calls.exists() else ""
+    assert "systemd-run --quiet --collect --unit=gameday-fault-f1 --on-active=90s" in log
+    assert f"/bin/sh {state}/faults/f1/fire.sh timer" in log
+    if systemd_run_works:
+        assert "armed systemd" in result.stdout
+        assert "systemctl stop gameday-fault-f1.timer" in log
+    else:  # systemd-run refused: the setsid sleeper guards the fault instead
+        assert "armed setsid" in result.stdout
+        assert "systemctl" not in log
