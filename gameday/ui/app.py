@@ -11,6 +11,9 @@ session to end.
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import signal
 from typing import ClassVar
 
 from textual.app import App
@@ -27,6 +30,7 @@ from gameday.ui.screens.plan import PlanScreen
 from gameday.ui.screens.session import SessionScreen
 from gameday.ui.workers import run_io
 
+SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 QUIT_WAIT = 120.0
 """Seconds to wait for the reverts before quitting anyway (host timers are the backstop)."""
 
@@ -49,7 +53,13 @@ class GamedayApp(App[int]):
         self.sub_title = backend.label
 
     def on_mount(self) -> None:
+        self._catch_signals()
         self.push_screen(PlanScreen(self.backend))
+
+    def on_unmount(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in SIGNALS:
+            loop.remove_signal_handler(sig)
 
     def start_session(self, plan: Plan) -> None:
         """Open and run a session for the plan in a worker; show its screen at once."""
@@ -65,14 +75,40 @@ class GamedayApp(App[int]):
 
         run_io(self, run, group="session", description=f"session {plan.scenario.id}")
 
-    def action_kill_switch(self) -> None:
+    def action_kill_switch(self, source: str = "keypress") -> None:
         runner, screen = self.runner, self.session_screen
         if runner is None or not runner.running:
             self.notify("No session is running: there is nothing to revert.", title="Kill switch")
             return
         if screen is not None:
-            screen.show_kill_pending()
-        run_io(self, runner.kill, group="kill-switch", description="kill switch: revert all")
+            screen.show_kill_pending(source)
+        run_io(
+            self,
+            functools.partial(runner.kill, source),
+            group="kill-switch",
+            description="kill switch: revert all",
+        )
+
+    def _catch_signals(self) -> None:
+        """SIGTERM (`gameday abort`, a service manager) pulls the kill switch; SIGHUP (the
+        terminal is gone) pulls it and quits once every host is reverted."""
+        loop = asyncio.get_running_loop()
+        for sig in SIGNALS:
+            try:
+                loop.add_signal_handler(sig, self._on_signal, sig)
+            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
+                continue
+
+    def _on_signal(self, sig: signal.Signals) -> None:
+        runner = self.runner
+        if runner is None or not runner.running:
+            self.exit()
+            return
+        source = f"signal:{sig.name}"
+        if sig == signal.SIGHUP:
+            self._quit_after_revert(runner, source)
+        else:
+            self.action_kill_switch(source)
 
     async def action_quit(self) -> None:
         runner = self.runner
@@ -98,9 +134,9 @@ class GamedayApp(App[int]):
             answered,
         )
 
-    def _quit_after_revert(self, runner: SessionRunner) -> None:
+    def _quit_after_revert(self, runner: SessionRunner, source: str = "keypress") -> None:
         self.quitting = True
-        self.action_kill_switch()
+        self.action_kill_switch(source)
 
         def wait() -> None:
             self.post_message(ReadyToQuit(runner.wait_ended(QUIT_WAIT)))

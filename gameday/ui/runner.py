@@ -80,13 +80,13 @@ class SessionRunner:
                     opened.close()
                 self._ended.set()
 
-    def kill(self) -> None:
+    def kill(self, source: str = "keypress") -> None:
         """Pull the kill switch; returns when every host reported its outcome."""
         self._kill_requested.set()
         with self._lock:
             opened = self._opened
         if opened is not None:
-            opened.session.kill_switch("keypress")
+            opened.session.kill_switch(source)
 
     def wait_ended(self, timeout: float) -> bool:
         return self._ended.wait(timeout)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 from collections.abc import Callable
 
 from conftest import choose, demo, in_loop, start, text_of, until
@@ -258,3 +260,22 @@ async def test_leaving_a_running_session_is_refused(fast: Callable[..., GamedayA
         await pilot.press("escape")
         await pilot.pause()
         assert type(app.screen).__name__ == "PlanScreen"
+
+
+@in_loop
+async def test_sigterm_pulls_the_kill_switch_as_gameday_abort_expects(
+    fast: Callable[..., GamedayApp],
+) -> None:
+    app = fast(speed=10)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, "web-cpu")
+        screen = app.screen
+        assert isinstance(screen, SessionScreen)
+        hosts = screen.query_one(HostsTable)
+        await until(pilot, lambda: "injected" in hosts.statuses.values(), "an injected fault")
+        os.kill(os.getpid(), signal.SIGTERM)  # the console catches it: this process survives
+        await until(pilot, lambda: app.runner is not None and app.runner.ended, "the end")
+        assert app.return_code is None, "SIGTERM must not quit the console"
+    assert demo(app).fleets[-1].active() == {}
+    pulled = [e for e in journal_events(app) if isinstance(e, ev.KillSwitchPulled)]
+    assert [e.source for e in pulled] == ["signal:SIGTERM"]
