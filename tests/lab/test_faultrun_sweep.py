@@ -59,8 +59,15 @@ def _abandon(lab: LabInfo, host: LabHost, plan: FaultPlan) -> None:
         transport.abort_connection()  # type: ignore[attr-defined]
 
 
-def _log_sizes(lab: LabInfo) -> dict[str, int]:
-    return {h.name: h.sshd_log.stat().st_size if h.sshd_log.exists() else 0 for h in lab.hosts}
+def _logins(lab: LabInfo) -> dict[str, int]:
+    """Accepted SSH logins per host so far, from each host's sshd log (late lines about old
+    connections closing do not count: only a new login means a host was contacted)."""
+    return {
+        h.name: h.sshd_log.read_text(errors="replace").count("Accepted publickey")
+        if h.sshd_log.exists()
+        else 0
+        for h in lab.hosts
+    }
 
 
 def test_sweep_reverts_abandoned_faults_and_traces_on_named_hosts_only(lab: LabInfo) -> None:
@@ -74,7 +81,7 @@ def test_sweep_reverts_abandoned_faults_and_traces_on_named_hosts_only(lab: LabI
             " && touch /var/tmp/.gameday-fill-orphan",
         )
         assert _inside(host, "ls -A /var/tmp").stdout.count(".gameday-fill-") == 2
-        before = _log_sizes(lab)
+        before = _logins(lab)
 
         result = _sweep(lab, host.name)
 
@@ -87,7 +94,7 @@ def test_sweep_reverts_abandoned_faults_and_traces_on_named_hosts_only(lab: LabI
         assert _inside(host, "ls -A /var/lib/gameday/faults").stdout.strip() == ""
         timers = _inside(host, "grep -l 'timer[.]sh' /proc/[0-9]*/cmdline 2>/dev/null").stdout
         assert "left1" not in timers and timers.strip() == "", "the dead-man timer was not stopped"
-        after = _log_sizes(lab)
+        after = _logins(lab)
         for other in lab.hosts:
             if other.name != host.name:
                 assert after[other.name] == before[other.name], f"{other.name} was contacted"
