@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 from collections.abc import Callable
+from typing import Any
 
-from conftest import choose, demo, in_loop, start, text_of, until
+from conftest import WAIT, choose, demo, in_loop, start, text_of, until
 from textual.widgets import Input, Static
 
 from gameday.core import events as ev
@@ -279,3 +281,35 @@ async def test_sigterm_pulls_the_kill_switch_as_gameday_abort_expects(
     assert demo(app).fleets[-1].active() == {}
     pulled = [e for e in journal_events(app) if isinstance(e, ev.KillSwitchPulled)]
     assert [e.source for e in pulled] == ["signal:SIGTERM"]
+
+
+@in_loop
+async def test_the_screen_answers_keys_while_the_kill_switch_waits_for_slow_hosts(
+    fast: Callable[..., GamedayApp],
+) -> None:
+    app = fast(speed=10)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, "web-cpu")
+        screen = app.screen
+        assert isinstance(screen, SessionScreen)
+        hosts = screen.query_one(HostsTable)
+        await until(pilot, lambda: "injected" in hosts.statuses.values(), "an injected fault")
+        answer = threading.Event()  # the hosts answer the revert only when this is set
+        for host in demo(app).hosts[-1].values():
+            host.revert_all = slow_down(host.revert_all, answer)  # type: ignore[method-assign]
+        await pilot.press("ctrl+k")
+        await pilot.press(*"still typing")
+        assert screen.kill_state == "reverting"
+        assert screen.query_one("#note", Input).value == "still typing"
+        answer.set()
+        await until(pilot, lambda: screen.kill_state == "done", "the kill switch's outcome")
+        await until(pilot, lambda: app.runner is not None and app.runner.ended, "the end")
+    assert demo(app).fleets[-1].active() == {}
+
+
+def slow_down(revert_all: Callable[[Any], Any], answer: threading.Event) -> Callable[[Any], Any]:
+    def slow(plans: Any) -> Any:
+        answer.wait(WAIT)
+        return revert_all(plans)
+
+    return slow
