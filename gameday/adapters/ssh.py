@@ -212,6 +212,11 @@ class SshTransport:
     def _open_session(self, timeout: float) -> paramiko.Channel:
         try:
             return self._transport().open_session(timeout=timeout)
+        except paramiko.ChannelException as exc:
+            # the connection is fine; sshd refused one more channel (MaxSessions, default 10)
+            raise TransportError(
+                self.host, f"sshd refused a new channel ({_why(exc)}): too many at once?"
+            ) from None
         except (paramiko.SSHException, EOFError, OSError) as exc:
             raise HostUnreachable(self.host, f"cannot open a channel: {_why(exc)}") from None
 
