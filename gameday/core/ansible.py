@@ -80,6 +80,8 @@ class Var:
     value: str | Secret | None
     line: int
     field: str
+    null: bool = False
+    """Written as null (`~`, `None`): for a connection variable, the same as not set."""
 
 
 @dataclass
@@ -331,7 +333,7 @@ class _Builder:
             # The first name listed is the modern one; it wins over its legacy alias.
             for name in names:
                 var = merged.get(name)
-                if var is not None:
+                if var is not None and not var.null:
                     return self._connection_value(name, var, check)
             return None
 
@@ -377,6 +379,8 @@ class _Builder:
                 "(only values gameday does not need may stay encrypted)",
             )
         if var.value is None:
+            if var.null:
+                return None
             raise self.error(var.line, var.field, f"{name} must be a single value")
         if "{{" in var.value or "{%" in var.value:
             raise self.error(
@@ -499,7 +503,7 @@ def _ini_text(value: str, line: int, fld: str) -> Var:
             return Var(json.dumps(literal), line, fld)
         except ValueError:  # beyond Python's int-to-text limit
             return Var(value, line, fld)
-    return Var(None, line, fld)  # None, lists, mappings…: not a tag
+    return Var(None, line, fld, null=literal is None)  # None, lists, mappings: not tags
 
 
 # --- static YAML --------------------------------------------------------------------------
@@ -571,7 +575,7 @@ def _yaml_vars(node: Node) -> dict[str, Var]:
 def _yaml_var(node: Node) -> Var:
     raw = node.raw
     if not isinstance(raw, yaml.ScalarNode) or node.is_null:
-        return Var(None, node.line, node.path)  # lists and mappings are not tags
+        return Var(None, node.line, node.path, null=node.is_null)  # not tags
     if raw.tag == "!vault":
         return Var(Secret(str(raw.value)), node.line, node.path)
     if raw.tag.startswith("!") and raw.tag != "!unsafe":
@@ -814,4 +818,4 @@ class _JsonReader:
             return Var(Secret(value["__ansible_vault"]), line, fld)
         if isinstance(value, dict) and isinstance(value.get("__ansible_unsafe"), str):
             return _text_var(value["__ansible_unsafe"], line, fld)
-        return Var(None, line, fld)
+        return Var(None, line, fld, null=value is None)

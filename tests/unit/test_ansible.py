@@ -573,3 +573,15 @@ def test_multiline_values_are_not_tags(tmp_path: Path) -> None:
         "i.yml",
     )
     assert dict(inv.hosts["w1"].tags) == {"role": "web"}
+
+
+def test_a_null_connection_variable_means_not_set(tmp_path: Path) -> None:
+    inv = load(
+        tmp_path,
+        "all:\n  vars: {ansible_user: deploy}\n"
+        "  hosts:\n    w1: {ansible_user: ~, ansible_port: null}\n",
+        "i.yml",
+    )
+    assert (inv.hosts["w1"].user, inv.hosts["w1"].port) == ("root", 22)
+    inv = load(tmp_path, "[web]\nw1 ansible_user=None ansible_host=10.0.0.2\n", "i.ini")
+    assert (inv.hosts["w1"].user, inv.hosts["w1"].address) == ("root", "10.0.0.2")
