@@ -2,10 +2,16 @@
 into gameday's `Inventory`.
 
 The three readers only collect groups, hosts and variables (with the line each came from);
-one builder then does what Ansible does: flattens children, merges variables (`all` first,
-then groups by depth and name, then the host's own), and turns the connection variables into
-a validated `Host`. Every other variable becomes a tag; encrypted (`!vault`) values become
-opaque `Secret`s unless gameday needs them to connect, which is an error.
+one builder then does what Ansible does: flattens children, reconciles `all`/`ungrouped`,
+merges variables (`all` first, then groups by depth and name, then the host's own), and turns
+the connection variables into a validated `Host`. Every other one-line variable becomes a tag,
+spelled as `ansible-inventory --list` prints it; encrypted (`!vault`) values become opaque
+`Secret`s unless gameday needs them to connect, which is an error.
+
+Where Ansible would quietly pick one of two values gameday connects with (two addresses for
+one host, a `host:port` written after the host was already known), gameday refuses instead:
+a guess there could send a fault to the wrong machine. The fixtures under
+tests/fixtures/inventories/ansible-compat hold real `ansible-inventory` output to agree with.
 """
 
 from __future__ import annotations
