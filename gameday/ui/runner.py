@@ -27,6 +27,10 @@ class NotReady(GamedayError):
     title = "Not yet"
 
 
+class CannotOpen(GamedayError):
+    title = "Cannot open the session"
+
+
 class SessionRunner:
     def __init__(self, backend: Backend, plan: Plan) -> None:
         self.backend = backend
@@ -66,7 +70,11 @@ class SessionRunner:
         self._started.set()
         opened: OpenedSession | None = None
         try:
-            opened = self.backend.open(self.plan)
+            try:
+                opened = self.backend.open(self.plan)
+            except OSError as exc:  # a journal folder that cannot be written, a full disk
+                where = f"{exc.filename}: " if exc.filename else ""
+                raise CannotOpen(f"{where}{exc.strerror or exc}") from None
             opened.session.subscribe(self._forward)
             with self._lock:
                 self._opened = opened

@@ -1,0 +1,151 @@
+"""What the console says when things go wrong: bad files, unwritable folders, failed reverts,
+probes without data. Always a sentence on the screen, never a traceback, never a hang."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from conftest import choose, demo, in_loop, start, text_of, until
+from textual.widgets import OptionList, Static
+
+from gameday.core import events as ev
+from gameday.demo.backend import DemoBackend, DemoOptions
+from gameday.demo.clock import SteppingClock
+from gameday.engine.hosts import Outcome
+from gameday.ui.app import GamedayApp, make_app
+from gameday.ui.live_backend import LiveBackend
+from gameday.ui.screens.plan import PlanScreen
+from gameday.ui.screens.session import SessionScreen
+from gameday.ui.widgets.gauge import ProbeGauge
+from gameday.ui.widgets.hosts import HostsTable
+
+SIZE = (140, 48)
+INVENTORY = """
+hosts:
+  web-1: {address: 127.0.0.1, tags: {role: web}}
+  db-1: {address: 127.0.0.2, tags: {role: db}}
+protected: [db-1]
+"""
+GOOD = """
+id: web-cpu
+title: Web CPU
+targets: {select: {tags: {role: web}}}
+steady_state: {probes: [{name: load, system: load, max: 100}]}
+faults: [{kind: cpu_stress}]
+schedule: {duration: 10s}
+"""
+NO_TARGET = GOOD.replace("id: web-cpu", "id: db-only").replace("role: web", "role: db")
+BROKEN = "id: broken\ntargets: {select: all}\nfaults: [{kind: cpu_stres}]\n"
+
+
+def live(tmp_path: Path) -> LiveBackend:
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    (tmp_path / "inventory.yaml").write_text(INVENTORY, encoding="utf-8")
+    (folder / "inventory.yaml").write_text(INVENTORY, encoding="utf-8")
+    (folder / "a-good.yaml").write_text(GOOD, encoding="utf-8")
+    (folder / "b-no-target.yaml").write_text(NO_TARGET, encoding="utf-8")
+    (folder / "c-broken.yaml").write_text(BROKEN, encoding="utf-8")
+    return LiveBackend(
+        inventory=tmp_path / "inventory.yaml", scenario_dir=folder, journal_dir=tmp_path / "j"
+    )
+
+
+def test_the_live_backend_lists_scenarios_skips_inventories_and_says_what_is_broken(
+    tmp_path: Path,
+) -> None:
+    choices = live(tmp_path).scenarios()
+    assert [c.scenario_id for c in choices] == ["web-cpu", "db-only", "c-broken"]
+    assert "cpu_stres" in choices[2].problem and not choices[0].problem
+
+
+@in_loop
+async def test_a_scenario_that_cannot_be_planned_says_why_and_cannot_start(
+    tmp_path: Path,
+) -> None:
+    app = make_app(live(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await choose(pilot, "b-no-target")
+        shown = text_of(screen.query_one("#plan", Static))
+        await pilot.press("s")
+        await pilot.pause()
+        assert isinstance(app.screen, PlanScreen), "no dialog for a plan that does not exist"
+        await choose(pilot, "c-broken")
+        broken = text_of(screen.query_one("#plan", Static))
+        options = screen.query_one("#scenarios", OptionList)
+        listed = str(options.get_option_at_index(2).prompt)
+    assert "This scenario cannot run" in shown and "no host" in shown
+    assert "cpu_stres" in broken and "did you mean cpu_stress" in broken
+    assert "invalid:" in listed
+
+
+@in_loop
+async def test_an_unwritable_journal_folder_stops_the_session_with_a_sentence(
+    tmp_path: Path,
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("", encoding="utf-8")
+    options = DemoOptions(clock=SteppingClock(), host_delay=0.0, journal_dir=blocker / "j")
+    app = make_app(DemoBackend(options))
+    notes: list[tuple[str, str]] = []
+    app.notify = lambda message, **kw: notes.append((kw.get("title", ""), message))  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, "web-cpu")
+        screen = app.screen
+        assert isinstance(screen, SessionScreen)
+        await until(pilot, lambda: screen.verdict is not None, "the session to stop")
+        verdict = screen.verdict
+    assert verdict.startswith("NOT STARTED — the session stopped: Cannot open the session")
+    assert "not-a-folder" in verdict
+    assert any(title == "Cannot open the session" for title, _ in notes)
+    assert not demo(app).fleets, "nothing was opened, so nothing was touched"
+
+
+@in_loop
+async def test_a_revert_that_cannot_be_verified_is_shown_as_unconfirmed(
+    instant: Callable[..., GamedayApp],
+) -> None:
+    app = instant()
+    backend = demo(app)
+    opened = backend.open
+
+    def open_with_a_stuck_host(plan: Any) -> Any:
+        session = opened(plan)
+        host = backend.hosts[-1]["api-2"]
+        host.revert = lambda _plan: Outcome(False, "rule still present after revert")  # type: ignore[method-assign]
+        return session
+
+    backend.open = open_with_a_stuck_host  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, "api-partition")
+        screen = app.screen
+        assert isinstance(screen, SessionScreen)
+        await until(pilot, lambda: screen.verdict is not None, "the verdict")
+        hosts = screen.query_one(HostsTable)
+        statuses = {key.split("/")[0]: status for key, status in hosts.statuses.items()}
+        verdict = screen.verdict
+    assert statuses == {"api-1": "reverted", "api-2": "UNCONFIRMED"}
+    assert verdict.startswith("VERDICT: REVERT UNCONFIRMED — revert not confirmed on api-2")
+
+
+@in_loop
+async def test_a_probe_without_data_says_no_data_and_why(
+    instant: Callable[..., GamedayApp],
+) -> None:
+    app = instant()
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, "api-process-kill")
+        screen = app.screen
+        assert isinstance(screen, SessionScreen)
+        await until(pilot, lambda: screen.verdict is not None, "the verdict")
+        screen.post_event(
+            ev.ProbeSampled(probe="queue_depth", value=None, ok=None, detail="scrape timed out")
+        )
+        await pilot.pause()
+        gauge = screen.query_one("#gauge-queue_depth", ProbeGauge)
+        line = text_of(gauge.query_one(".gauge--line", Static))
+    assert gauge.state == "nodata" and gauge.has_class("-nodata")
+    assert "no data: scrape timed out" in line
+    assert "jobs" not in line.split("limit")[0], "no stale number is shown"
