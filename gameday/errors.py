@@ -27,6 +27,14 @@ class GamedayError(Exception):
         self.message = message
 
 
+def one_line(text: str) -> str:
+    """Escape what would break a one-line message: line breaks, tabs, other control characters
+    and the Unicode line and paragraph separators (a file name or key may contain any)."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+
+
 class InputError(GamedayError):
     """Bad input, located: `FILE:LINE: field.path: what is wrong`."""
 
@@ -37,8 +45,9 @@ class InputError(GamedayError):
         self.line = line
         self.field = field
         self.problem = problem
-        where = f"{file}:{line}" if line > 0 else file
-        super().__init__(f"{where}: {field}: {problem}" if field else f"{where}: {problem}")
+        where = f"{one_line(file)}:{line}" if line > 0 else one_line(file)
+        text = f"{where}: {one_line(field)}: " if field else f"{where}: "
+        super().__init__(text + one_line(problem))
 
 
 class InputErrors(GamedayError):
