@@ -222,6 +222,17 @@ def test_any_path_is_refused_or_absolute_without_dotdot(path: str) -> None:
     kept = spec.path  # type: ignore[attr-defined]
     assert kept.startswith("/") and ".." not in kept.split("/")
     assert not re.search(r"[\x00-\x1f\x7f]", kept)
+    assert re.fullmatch(r"[A-Za-z0-9._/@+=,:%~-]+", kept)
+
+
+@pytest.mark.parametrize(
+    "path", ["/tmp/$(reboot)", "/var/tmp/a;b", "/data/`id`", "/srv/my dir", "/tmp/'x'", "/a|b"]
+)
+def test_a_path_with_shell_characters_is_refused_naming_the_field(path: str) -> None:
+    with pytest.raises(InputError) as caught:
+        fault(f"kind: disk_fill\nsize: 1M\npath: {_yaml_str(path)}\n")
+    assert caught.value.field == "path"
+    assert "shell characters" in caught.value.problem
 
 
 def _yaml_str(text: str) -> str:

@@ -188,12 +188,21 @@ def check_context(ctx: HostContext, fault_id: str) -> None:
     check_abs_path(ctx.state_dir)
 
 
+_PATH_UNSAFE = re.compile(r"[^A-Za-z0-9._/@+=,:%~-]")
+
+
 def check_abs_path(text: str) -> str:
     """An absolute path with no `..`, no control characters; returned without trailing `/`."""
     if not text.startswith("/"):
         raise ValueError(f"{text!r} must be an absolute path (starting with /)")
     if _CONTROL.search(text):
         raise ValueError("a path must not contain control characters or newlines")
+    unsafe = sorted(set(_PATH_UNSAFE.findall(text)))
+    if unsafe:
+        # Quoting would keep them harmless, but a path with `$(`, `;` or quotes in a fault
+        # parameter is far more likely an injection attempt or a templating slip than a path.
+        shown = " ".join(repr(ch) for ch in unsafe)
+        raise ValueError(f"{text!r}: a path may not contain shell characters or spaces ({shown})")
     if ".." in text.split("/"):
         raise ValueError(f"{text!r} must not contain '..'")
     if len(text) > 1024:
