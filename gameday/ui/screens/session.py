@@ -86,6 +86,8 @@ class SessionScreen(Screen[None]):
     # --- engine events ------------------------------------------------------------------------
     def on_engine_event(self, message: EngineEvent) -> None:
         event = message.event
+        if isinstance(event, ev.SessionStarted):
+            self.query_one(Timeline).border_subtitle = f"journal: {self.runner.journal_path}"
         if isinstance(event, ev.PhaseChanged):
             self.phase, self.phase_started = event.phase, event.ts
             if event.phase == "inject":
@@ -199,9 +201,6 @@ class SessionScreen(Screen[None]):
         if left is not None:
             minutes, seconds = divmod(int(left + 0.999), 60)
             text += f"   time left: {minutes:02}:{seconds:02}"
-        journal = self.runner.journal_path
-        if journal is not None:
-            text += f"   journal: {journal}"
         return text
 
     def _time_left(self) -> float | None:

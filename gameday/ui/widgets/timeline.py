@@ -22,8 +22,15 @@ ALARMS = ("FAILED", "ABORT", "KILL SWITCH", "UNCONFIRMED")
 class Timeline(RichLog):
     """Append-only; `entries` keeps the plain lines shown (what tests and copy-paste read)."""
 
+    DEFAULT_CSS = """
+    Timeline { scrollbar-gutter: stable; }
+    """
+
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, wrap=True, markup=False, highlight=False, auto_scroll=True)
+        # min_width 1: lines wrap at the widget's own width (the default, 78, would crop them).
+        super().__init__(
+            id=id, wrap=True, markup=False, highlight=False, auto_scroll=True, min_width=1
+        )
         self.entries: list[str] = []
         """Every line shown, as plain text, in order."""
         self._started: float | None = None
