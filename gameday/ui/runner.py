@@ -79,7 +79,14 @@ class SessionRunner:
             with self._lock:
                 self._opened = opened
             if self._kill_requested.is_set():
-                opened.session.kill_switch("keypress", "pulled while the session was opening")
+                session = opened.session
+
+                def pull_at_start(event: ev.Event) -> None:
+                    # Right after the session's first event, so the journal reads in order.
+                    if isinstance(event, ev.SessionStarted):
+                        session.kill_switch("keypress", "pulled while the session was opening")
+
+                session.subscribe(pull_at_start)
             self.result = opened.session.run()
             return self.result
         finally:
