@@ -19,6 +19,11 @@ a missed lease, or a `revert` line — the kill switch), and the console itself 
 `gameday sweep`). A confirmed revert removes the record and appends a line to
 `<state_dir>/history`; an unconfirmed one leaves the record for `gameday sweep`.
 
+A record is only ever removed after its revert was confirmed (or by `disarm_script`, which is
+only for a fault confirmed reverted by other means); so every caller reads "the record is gone"
+as "confirmed". `fire.sh` runs under `flock` on `<state_dir>/faults/.lock` where flock exists,
+so the timer, the watcher and the console never revert the same host at the same instant.
+
 Every value placed into these scripts is either validated against a strict pattern here
 (ids, kinds, paths) or quoted by `gameday.core.shell.render`; a plan's lines are shell written by
 the fault catalog and are placed verbatim, each on its own lines, never inside quotes.
@@ -204,26 +209,37 @@ def fire_script(paths: GuardPaths, fault_id: str, *, has_verify: bool) -> list[s
     folder = render((paths.fault_dir(fault_id),))
     history = render((paths.history,))
     ident = render((fault_id,))
-    confirmed = (
-        '( . "$dir/verify_reverted.sh" )'
-        if has_verify
-        else '[ "$revert_rc" -eq 0 ] && ( . "$dir/verify_reverted.sh" )'
-    )
+    lock = render((f"{paths.faults_dir}/.lock",))
+    # Redirections sit inside the subshells: if a racing revert removed the record meanwhile,
+    # a failed redirection ends only the subshell, never fire.sh itself.
+    verify = '( . "$dir/verify_reverted.sh" >>"$dir/revert.log" 2>&1 )'
+    confirmed = verify if has_verify else f'[ "$revert_rc" -eq 0 ] && {verify}'
     return [
         "#!/bin/sh",
         f"# gameday: revert fault {fault_id}, confirm, disarm its timer, drop the record",
         f"dir={folder}",
         '[ -d "$dir" ] || exit 0',
         'by="${1:-unknown}"',
+        # one revert at a time per host: the timer, the watcher and the console may race
+        'if [ -z "${GAMEDAY_FIRE_LOCKED:-}" ] && command -v flock >/dev/null 2>&1; then',
+        f"  GAMEDAY_FIRE_LOCKED=1 flock -w 120 {lock} sh -c"
+        ' \'[ -d "$1" ] || exit 0; exec sh "$1/fire.sh" "$2"\' gameday-fire "$dir" "$by"',
+        "  locked_rc=$?",
+        f'  case $locked_rc in 0|{UNCONFIRMED_STATUS}) exit "$locked_rc" ;; esac',
+        "  # no lock within 2 minutes, or no lock file possible: a revert unlocked beats none",
+        "fi",
+        '[ -d "$dir" ] || exit 0',
         # sourced in subshells: a fork, not a new shell (the kill switch runs this everywhere)
-        '( . "$dir/revert.sh" ) >"$dir/revert.log" 2>&1',
+        '( . "$dir/revert.sh" >"$dir/revert.log" 2>&1 )',
         "revert_rc=$?",
-        f'if {confirmed} >>"$dir/revert.log" 2>&1; then',
+        f"if {confirmed}; then",
         *("  " + line for line in _disarm_lines(paths, fault_id)),
         '  rm -rf "$dir"',
         f'  echo "$(date +%s) {fault_id} reverted by $by" >> {history}',
         "  exit 0",
         "fi",
+        # the record vanished meanwhile: another revert (timer, lease) confirmed and removed it
+        '[ -d "$dir" ] || exit 0',
         'echo "$(date +%s) unconfirmed by $by" > "$dir/outcome"',
         f'echo "$(date +%s) {fault_id} UNCONFIRMED by $by" >> {history}',
         'cat "$dir/revert.log" >&2',
@@ -341,7 +357,9 @@ def revert_script(plan: FaultPlan, paths: GuardPaths, requester: Requester = "co
     fallback.append("exit 0")
     return "\n".join(
         [
-            f"if [ -f {fire} ]; then exec sh {fire} {render((requester,))}; fi",
+            # a record is only ever removed after a confirmed revert: gone means confirmed
+            f"if [ -f {fire} ]; then sh {fire} {render((requester,))}; rc=$?;"
+            f" [ $rc -eq 0 ] || [ -d {render((folder,))} ] || rc=0; exit $rc; fi",
             *fallback,
         ]
     )
@@ -364,7 +382,7 @@ revert_session() {
     owner=''; { read -r owner < "$d/session"; } 2>/dev/null
     [ "$owner" = "$session" ] || continue
     id=${d%/}; id=${id##*/}
-    if ( . "$d/fire.sh" "$1" ) </dev/null >/dev/null 2>&1
+    if ( . "$d/fire.sh" "$1" ) </dev/null >/dev/null 2>&1 || [ ! -d "$d" ]
     then ok="$ok,$id"
     else bad="$bad,$id"
     fi
@@ -401,7 +419,7 @@ def revert_session(by):
         rc = subprocess.call(["sh", os.path.join(folder, "fire.sh"), by],
                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
-        (ok if rc == 0 else bad).append(ident)
+        (ok if rc == 0 or not os.path.isdir(folder) else bad).append(ident)
     return ok, bad
 def say(text):
     try:

@@ -127,7 +127,7 @@ def test_fire_script_confirms_before_it_drops_the_record() -> None:
     assert text.index('. "$dir/verify_reverted.sh"') < text.index('rm -rf "$dir"')
     assert lines[-1] == f"exit {guard.UNCONFIRMED_STATUS}"
     without = "\n".join(guard.fire_script(guard.GuardPaths(), "f1", has_verify=False))
-    assert '[ "$revert_rc" -eq 0 ] && ( . "$dir/verify_reverted.sh" )' in without
+    assert 'if [ "$revert_rc" -eq 0 ] && ( . "$dir/verify_reverted.sh"' in without
 
 
 def test_revert_script_prefers_the_record_and_falls_back_to_the_plan() -> None:
@@ -135,7 +135,8 @@ def test_revert_script_prefers_the_record_and_falls_back_to_the_plan() -> None:
     first, *rest = script.splitlines()
     assert first == (
         "if [ -f /var/lib/gameday/faults/web-1.disk_fill-0/fire.sh ]; then"
-        " exec sh /var/lib/gameday/faults/web-1.disk_fill-0/fire.sh sweep; fi"
+        " sh /var/lib/gameday/faults/web-1.disk_fill-0/fire.sh sweep; rc=$?;"
+        " [ $rc -eq 0 ] || [ -d /var/lib/gameday/faults/web-1.disk_fill-0 ] || rc=0; exit $rc; fi"
     )
     assert "rm -f /var/tmp/.gameday-fill-x" in "\n".join(rest)
     assert rest[-1] == "exit 0"

@@ -374,3 +374,29 @@ def test_where_systemd_runs_the_timer_is_a_transient_unit(
     else:  # systemd-run refused: the setsid sleeper guards the fault instead
         assert "armed setsid" in result.stdout
         assert "systemctl" not in log
+
+
+def test_two_reverts_racing_both_report_confirmed(tmp_path: Path, state: Path) -> None:
+    """The timer and the watcher may fire at the same instant: neither may cry unconfirmed."""
+    import subprocess
+
+    paths = guard_mod.GuardPaths(str(state))
+    plan = file_fault(tmp_path, "f1")
+    fire = str(state / "faults" / "f1" / "fire.sh")
+    for _ in range(10):
+        script = guard_mod.arm_script(plan, "s1", 600, paths)
+        subprocess.run(["sh", "-c", script], check=True, capture_output=True, timeout=10)
+        (tmp_path / "effect-f1").touch()
+        racers = [
+            subprocess.Popen(["sh", fire, who], stderr=subprocess.DEVNULL)
+            for who in ("timer", "lease")
+        ]
+        statuses = [r.wait(timeout=10) for r in racers]
+        record = state / "faults" / "f1"
+        # a racer that starts after the other removed the record cannot even open fire.sh:
+        # callers read a missing record as confirmed, as the record is removed only then
+        assert all(status == 0 for status in statuses) or not record.exists(), statuses
+        assert not record.exists(), "a racing revert left part of the record behind"
+        assert not (tmp_path / "effect-f1").exists()
+    assert "UNCONFIRMED" not in (state / "history").read_text()
+    assert _sleepers(state) == []
