@@ -303,8 +303,14 @@ class FaultRunner:
     def heartbeat(self) -> bool:
         """Renew the lease. False when no watcher is listening any more (it has reverted the
         session's faults on this host, or is doing so): the engine must treat them as reverted
-        by the host and confirm with `revert`."""
-        with self._lease_lock:
+        by the host and confirm with `revert`.
+
+        Never blocks for long: while a kill switch holds the channel (waiting for the host's
+        answer) the beat is skipped, so one slow host cannot starve the others' leases.
+        """
+        if not self._lease_lock.acquire(timeout=0.2):
+            return True  # a revert is in progress on this channel: the watcher is busy with it
+        try:
             channel = self._lease
             if channel is None:
                 return False
@@ -313,6 +319,8 @@ class FaultRunner:
             except TransportError:
                 return False
             return channel.is_open()
+        finally:
+            self._lease_lock.release()
 
     def send_revert(self) -> bool:
         """The first half of the kill switch: ask the watcher to revert everything now.
