@@ -156,14 +156,18 @@ class Connector:
         return {outcome.host: outcome for outcome in outcomes}
 
     def forget(self, host: str) -> None:
-        """Close and drop a host's transport (e.g. after it broke), so `get` reconnects."""
+        """Close and drop a host's transport (e.g. after it broke), so `get` reconnects.
+
+        Closing a transport closes its channels: a lease watcher on it sees end of input and
+        reverts that session's faults on the host. Only forget a host whose faults may go.
+        """
         with self._lock:
             transport = self._open.pop(host, None)
         if transport is not None:
             transport.close()
 
     def close_all(self) -> None:
-        """Close every transport. Idempotent."""
+        """Close every transport (ending every lease: hosts revert what is left). Idempotent."""
         with self._lock:
             transports = list(self._open.values())
             self._open.clear()
