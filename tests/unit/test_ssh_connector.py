@@ -1,0 +1,54 @@
+"""The session's connection pool: parallel but bounded, one transport per host, errors kept
+per host."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from gameday.adapters.local import LocalTransport
+from gameday.engine.ports import Connector
+from gameday.errors import AuthFailed
+
+
+def test_hosts_open_in_parallel_within_the_bound_and_are_reused() -> None:
+    lock = threading.Lock()
+    in_flight = peak = opened = 0
+
+    def open_one(name: str) -> LocalTransport:
+        nonlocal in_flight, peak, opened
+        with lock:
+            in_flight += 1
+            opened += 1
+            peak = max(peak, in_flight)
+        time.sleep(0.05)
+        with lock:
+            in_flight -= 1
+        return LocalTransport(name)
+
+    connector = Connector(open_one, max_parallel=4)
+    started = time.monotonic()
+    outcomes = connector.connect_all([f"h{i}" for i in range(12)])
+    elapsed = time.monotonic() - started
+    assert peak == 4
+    assert elapsed < 12 * 0.05, "hosts were opened one after another"
+    assert all(o.transport is not None and o.error is None for o in outcomes.values())
+    assert connector.get("h3") is outcomes["h3"].transport
+    assert opened == 12, "a host already open must not be connected again"
+    connector.close_all()
+
+
+def test_one_host_failing_does_not_hide_the_others() -> None:
+    def open_one(name: str) -> LocalTransport:
+        if name == "bad":
+            raise AuthFailed(name, "refused every key")
+        if name == "buggy":
+            raise RuntimeError("adapter bug")
+        return LocalTransport(name)
+
+    outcomes = Connector(open_one).connect_all(["ok", "bad", "buggy"])
+    assert outcomes["ok"].transport is not None
+    assert isinstance(outcomes["bad"].error, AuthFailed)
+    assert (
+        outcomes["buggy"].error is not None and "internal error" in outcomes["buggy"].error.message
+    )
