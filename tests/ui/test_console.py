@@ -66,7 +66,7 @@ async def test_starting_asks_for_confirmation_with_the_host_count(
 async def test_a_session_shows_gauges_hosts_and_timeline_then_the_verdict(
     fast: Callable[..., GamedayApp],
 ) -> None:
-    app = fast(speed=40)
+    app = fast(speed=20)
     async with app.run_test(size=SIZE) as pilot:
         await start(pilot, "web-cpu")
         screen = app.screen
@@ -74,7 +74,10 @@ async def test_a_session_shows_gauges_hosts_and_timeline_then_the_verdict(
         gauges = list(screen.query(ProbeGauge))
         assert [g.probe.name for g in gauges] == ["p95_latency", "error_rate", "throughput"]
         timeline = screen.query_one(Timeline)
-        await until(pilot, lambda: "phase: monitor" in "\n".join(timeline.entries), "monitor")
+        await until(pilot, lambda: screen.phase == "monitor", "the monitor phase")
+        status = text_of(screen.query_one("#status", Static), width=300)
+        assert "phase: monitor (wave 1/2)" in status and "time left: 00:" in status
+        assert "steady state holding" in status
         assert all(g.state in ("ok", "breach") for g in gauges)
         assert any("injected cpu_stress on" in line for line in timeline.entries)
         await until(pilot, lambda: screen.verdict is not None, "the verdict")

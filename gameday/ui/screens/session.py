@@ -55,6 +55,10 @@ class SessionScreen(Screen[None]):
         """The verdict line once known (also "not started: …" after a failed preflight)."""
         self.kill_state = ""
         """Empty, "reverting" (pulled, waiting for the hosts) or "done"."""
+        self.left_steady_state: list[str] = []
+        """Probes that crossed a threshold while faults were on (the hypothesis is in doubt)."""
+        self.watched = False
+        """True once a monitor phase began: from then on the status says whether it holds."""
 
     def post_event(self, event: ev.Event) -> None:
         """Thread-safe: the runner calls this from engine threads."""
@@ -92,7 +96,13 @@ class SessionScreen(Screen[None]):
             self.phase, self.phase_started = event.phase, event.ts
             if event.phase == "inject":
                 self.wave += 1
+            self.watched = self.watched or event.phase == "monitor"
             self._refresh_status()
+        elif isinstance(event, ev.ThresholdCrossed):
+            if self.phase == "monitor" and not event.recovered:
+                if event.probe not in self.left_steady_state:
+                    self.left_steady_state.append(event.probe)
+                self._refresh_status()
         elif isinstance(event, ev.ProbeSampled):
             gauge = self.query_one(f"#gauge-{event.probe}", ProbeGauge)
             gauge.add(event.value, event.ok, event.detail)
@@ -197,6 +207,10 @@ class SessionScreen(Screen[None]):
         text = f"{scenario.title}   phase: {phase}"
         if self.wave and phase in ("inject", "monitor", "revert"):
             text += f" (wave {self.wave}/{waves})"
+        if self.left_steady_state:
+            text += "   steady state LEFT: " + ", ".join(self.left_steady_state)
+        elif self.watched:
+            text += "   steady state holding"
         left = self._time_left()
         if left is not None:
             minutes, seconds = divmod(int(left + 0.999), 60)
