@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from conftest import choose, demo, in_loop, start, text_of, until
+from textual.app import App
 from textual.widgets import OptionList, Static
 
 from gameday.core import events as ev
@@ -16,6 +17,7 @@ from gameday.demo.clock import SteppingClock
 from gameday.engine.hosts import Outcome
 from gameday.ui.app import GamedayApp, make_app
 from gameday.ui.live_backend import LiveBackend
+from gameday.ui.screens.findings import FindingsScreen
 from gameday.ui.screens.plan import PlanScreen
 from gameday.ui.screens.session import SessionScreen
 from gameday.ui.widgets.gauge import ProbeGauge
@@ -149,3 +151,25 @@ async def test_a_probe_without_data_says_no_data_and_why(
     assert gauge.state == "nodata" and gauge.has_class("-nodata")
     assert "no data: scrape timed out" in line
     assert "jobs" not in line.split("limit")[0], "no stale number is shown"
+
+
+@in_loop
+async def test_an_unreadable_journal_is_said_on_the_findings_screen(tmp_path: Path) -> None:
+    journal = tmp_path / "broken.jsonl"
+    journal.write_text('{"type": "session_started"\nnot json\n{}\n', encoding="utf-8")
+
+    class Only(App[None]):
+        def on_mount(self) -> None:
+            self.push_screen(FindingsScreen(journal, tmp_path))
+
+    app = Only()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, FindingsScreen)
+        label = screen.query_one("#findings-verdict", Static)
+        await until(pilot, lambda: "unknown" in text_of(label), "the error")
+        await pilot.press("e")
+        await pilot.pause()
+        shown = text_of(label)
+    assert "broken.jsonl" in shown
+    assert not (tmp_path / "broken.findings.md").exists(), "nothing to export"

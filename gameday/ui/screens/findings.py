@@ -15,6 +15,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Markdown, Static
 
+from gameday.errors import GamedayError
 from gameday.ui.messages import FindingsExported, FindingsReady
 from gameday.ui.workers import run_io
 
@@ -49,7 +50,11 @@ class FindingsScreen(Screen[None]):
         def build() -> None:
             from gameday.core.findings import findings_from_file, render_markdown
 
-            findings = findings_from_file(journal)
+            try:
+                findings = findings_from_file(journal)
+            except GamedayError as exc:  # an unreadable journal: say so where the verdict goes
+                self.post_message(FindingsReady("", "unknown", f"{exc.title}: {exc.message}"))
+                return
             self.post_message(
                 FindingsReady(render_markdown(findings), findings.verdict, findings.verdict_reason)
             )
@@ -57,7 +62,7 @@ class FindingsScreen(Screen[None]):
         run_io(self, build, group="findings", description="build the findings document")
 
     async def on_findings_ready(self, message: FindingsReady) -> None:
-        self.markdown = message.markdown
+        self.markdown = message.markdown or None
         self.verdict = message.verdict
         label = self.query_one("#findings-verdict", Static)
         label.update(f"Verdict: {message.verdict.replace('_', ' ')} — {message.reason}")
