@@ -227,9 +227,10 @@ class DemoHost:
     def revert_all(self, plans: Sequence[FaultPlan]) -> dict[str, Outcome]:
         return {plan.fault_id: self.revert(plan) for plan in plans}
 
-    def heartbeat(self) -> None:
+    def heartbeat(self) -> bool:
         with self._lock:
             self.heartbeats += 1
+        return True
 
     def run(self, command: str, timeout: float) -> Outcome:
         with self._lock:

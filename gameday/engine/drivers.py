@@ -82,8 +82,9 @@ class RunnerDriver:
                 outcomes[plan.fault_id] = self.revert(plan)
         return outcomes
 
-    def heartbeat(self) -> None:
-        self.runner.heartbeat()
+    def heartbeat(self) -> bool:
+        # No armed fault, no lease to keep: nothing can have been lost.
+        return self.runner.heartbeat() if self.runner.armed else True
 
     def run(self, command: str, timeout: float) -> Outcome:
         result = self.runner.run(command, timeout)  # journaled by the engine as RollbackRan

@@ -59,8 +59,12 @@ class HostDriver(Protocol):
         """The kill switch's path: revert every listed fault now, fastest way first."""
         ...
 
-    def heartbeat(self) -> None:
-        """Renew the host's lease; the host reverts by itself when renewals stop."""
+    def heartbeat(self) -> bool:
+        """Renew the host's lease; the host reverts by itself when renewals stop.
+
+        False when the host is no longer listening: it has reverted this session's faults by
+        itself (its lease ran out, e.g. the network to it was cut) or is doing so.
+        """
         ...
 
     def run(self, command: str, timeout: float) -> Outcome:

@@ -97,6 +97,8 @@ class Session:
         self._killed = threading.Event()
         self._stop = threading.Event()
         self._heartbeat_stop = threading.Event()
+        self._heartbeat_thread: threading.Thread | None = None
+        self._leases_lost: set[str] = set()
         self._listeners: list[Listener] = []
         self._tracker = AbortTracker(plan.scenario.abort_when)
         self._breaching: dict[str, tuple[Literal["above", "below"], float]] = {}
@@ -482,16 +484,31 @@ class Session:
 
     # --- plumbing ---------------------------------------------------------------------------
     def _start_heartbeats(self) -> None:
-        if getattr(self, "_heartbeat_thread", None) is not None:
+        if self._heartbeat_thread is not None:
             return
 
         def beat() -> None:
             while not self._heartbeat_stop.wait(self.config.heartbeat_interval):
-                for driver in list(self._drivers.values()):
-                    driver.heartbeat()
+                for host, driver in list(self._drivers.items()):
+                    if not driver.heartbeat():
+                        self._lease_lost(host)
 
         self._heartbeat_thread = threading.Thread(target=beat, name="lease-heartbeat", daemon=True)
         self._heartbeat_thread.start()
+
+    def _lease_lost(self, host: str) -> None:
+        """The host reverted this session's faults by itself: the console lost control of it.
+
+        That ends the experiment (an abort); the session's revert phase confirms each fault.
+        """
+        if host in self._leases_lost:
+            return
+        self._leases_lost.add(host)
+        if any(f.host == host for f in self.state.open_faults()):
+            self._abort(
+                "lease lost",
+                f"{host} stopped answering the lease and reverted its faults by itself",
+            )
 
     def _finish_without_faults(self) -> SessionResult:
         reason = "preflight failed: " + "; ".join(self.state.preflight_failures)

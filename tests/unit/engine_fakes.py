@@ -50,6 +50,8 @@ class FakeHost:
     calls: list[tuple[str, str]] = field(default_factory=list)
     on_inject: Callable[[FaultPlan], None] | None = None
     heartbeats: int = 0
+    lease_lost: bool = False
+    """True: the host stops answering heartbeats and reverts its faults by itself."""
     ran: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -91,8 +93,13 @@ class FakeHost:
     def revert_all(self, plans: Sequence[FaultPlan]) -> dict[str, Outcome]:
         return {p.fault_id: self.revert(p) for p in plans}
 
-    def heartbeat(self) -> None:
+    def heartbeat(self) -> bool:
         self.heartbeats += 1
+        if self.lease_lost and self.active:
+            self.active.clear()  # the host reverted by itself, as a lease watcher does
+            self.armed.clear()
+            return False
+        return True
 
     def run(self, command: str, timeout: float) -> Outcome:
         self.ran.append(command)

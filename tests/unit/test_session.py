@@ -344,3 +344,20 @@ def test_a_fault_without_checks_is_journaled_as_unverified(tmp_path: Path) -> No
     rig.session.run()
     assert all(not e.verified for e in rig.of(ev.FaultInjected))  # type: ignore[attr-defined]
     assert all("unverified" in e.detail for e in rig.of(ev.FaultReverted))  # type: ignore[attr-defined]
+
+
+def test_a_host_that_reverted_by_itself_aborts_the_session(tmp_path: Path) -> None:
+    rig = Rig(tmp_path, [0.1], _scenario(duration=3600.0))
+    rig.session.config = dataclasses.replace(rig.session.config, heartbeat_interval=0.01)
+
+    def slow_wait(seconds: float, cancel: threading.Event) -> bool:
+        rig.clock.advance(min(seconds, 1.0))
+        return cancel.wait(0.01)
+
+    rig.clock.wait = slow_wait  # type: ignore[method-assign]
+    rig.hosts["web-2"].lease_lost = True
+    result = rig.session.run()
+    assert result.verdict == "aborted"
+    assert "web-2" in rig.of(ev.AbortTriggered)[0].reason  # type: ignore[attr-defined]
+    assert rig.nothing_left_behind()
+    assert all(e.verified for e in rig.of(ev.FaultReverted))  # type: ignore[attr-defined]
