@@ -42,6 +42,8 @@ class SessionFailed(Message):
 @dataclass
 class ScenariosLoaded(Message):
     choices: tuple[ScenarioChoice, ...]
+    problem: str = ""
+    """Why the scenarios could not be read (then `choices` is empty)."""
 
 
 @dataclass

@@ -62,12 +62,14 @@ class PlanScreen(Screen[None]):
         self.query_one("#scenarios", OptionList).border_title = "Scenarios"
         self.query_one("#detail").border_title = "Plan"
         backend = self.backend
-        run_io(
-            self,
-            lambda: self.post_message(ScenariosLoaded(tuple(backend.scenarios()))),
-            group="scenarios",
-            description="read the scenario files",
-        )
+
+        def load() -> None:
+            try:
+                self.post_message(ScenariosLoaded(tuple(backend.scenarios())))
+            except (GamedayError, OSError) as exc:
+                self.post_message(ScenariosLoaded((), f"cannot read the scenarios: {exc}"))
+
+        run_io(self, load, group="scenarios", description="read the scenario files")
 
     def on_scenarios_loaded(self, message: ScenariosLoaded) -> None:
         options = self.query_one("#scenarios", OptionList)
@@ -75,7 +77,8 @@ class PlanScreen(Screen[None]):
         for choice in message.choices:
             options.add_option(Option(_choice_label(choice), id=choice.key))
         if not message.choices:
-            self.query_one("#plan", Static).update("No scenario files were found.")
+            why = message.problem or "No scenario files were found."
+            self.query_one("#plan", Static).update(Text(why, style="bold red"))
             return
         options.highlighted = 0
         options.focus()
