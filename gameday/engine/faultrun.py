@@ -142,7 +142,8 @@ class FaultRunner:
                 return self._fail("capability", plan.fault_id, exc.problem, started)
             if not result.ok:
                 reason = _last_line(result.stderr) or _last_line(result.stdout)
-                detail = f"{reason or 'exit status ' + str(result.status)} (from: {line})"
+                # Our checks say what is missing; only a silent failure needs its command shown.
+                detail = reason or f"exit status {result.status} (from: {line})"
                 return self._fail("capability", plan.fault_id, detail, started)
         return self._ok("capability", plan.fault_id, started)
 
