@@ -50,3 +50,15 @@ def test_console_without_a_scenario_folder_says_so(tmp_path: Path) -> None:
 def test_demo_refuses_an_absurd_speed() -> None:
     result = run("demo", "--speed", "0")
     assert result.returncode == 2 and "--speed" in result.stderr
+
+
+def test_the_demo_never_loads_the_ssh_or_metrics_clients() -> None:
+    probe = (
+        "import sys; import gameday.commands.demo, gameday.demo.backend, gameday.ui.launch; "
+        "print(sorted(m for m in ('paramiko', 'prometheus_api_client', 'requests') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert out.stdout.strip() == "[]"

@@ -26,6 +26,8 @@ class HostsTable(DataTable[str | Text]):
         self.plan = plan
         self.statuses: dict[str, str] = {}
         """`host/fault_id` → planned | armed | injected | reverted | failed | UNCONFIRMED."""
+        self.details: dict[str, str] = {}
+        """`host/fault_id` → the last detail shown (timer, summary, failure, revert)."""
 
     def on_mount(self) -> None:
         self.add_column("host", key="host")
@@ -41,7 +43,11 @@ class HostsTable(DataTable[str | Text]):
 
     def apply(self, event: ev.Event) -> None:
         """Update the row an event is about (other events are ignored)."""
-        if isinstance(event, ev.FaultArmed):
+        if isinstance(event, ev.PreflightChecked) and not event.ok:
+            for key in [k for k in self.statuses if k.split("/", 1)[0] == event.host]:
+                self.details[key] = f"preflight: {event.check}: {event.detail}"
+                self.update_cell(key, "detail", self.details[key], update_width=True)
+        elif isinstance(event, ev.FaultArmed):
             self._set(event.host, event.fault_id, "armed", f"host timer: {event.timer}")
         elif isinstance(event, ev.FaultInjected):
             self._set(event.host, event.fault_id, "injected", event.summary)
@@ -60,6 +66,7 @@ class HostsTable(DataTable[str | Text]):
         if key not in self.statuses:
             return
         self.statuses[key] = status
+        self.details[key] = detail
         self.update_cell(key, "status", _status(status))
         self.update_cell(key, "detail", detail, update_width=True)
 
