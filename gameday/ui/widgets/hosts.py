@@ -43,10 +43,8 @@ class HostsTable(DataTable[str | Text]):
 
     def apply(self, event: ev.Event) -> None:
         """Update the row an event is about (other events are ignored)."""
-        if isinstance(event, ev.PreflightChecked) and not event.ok:
-            for key in [k for k in self.statuses if k.split("/", 1)[0] == event.host]:
-                self.details[key] = f"preflight: {event.check}: {event.detail}"
-                self.update_cell(key, "detail", self.details[key], update_width=True)
+        if isinstance(event, ev.PreflightChecked):
+            self._preflight(event)
         elif isinstance(event, ev.FaultArmed):
             self._set(event.host, event.fault_id, "armed", f"host timer: {event.timer}")
         elif isinstance(event, ev.FaultInjected):
@@ -57,6 +55,16 @@ class HostsTable(DataTable[str | Text]):
             status = "reverted" if event.verified else "UNCONFIRMED"
             detail = f"by {event.by}" + (f": {event.detail}" if event.detail else "")
             self._set(event.host, event.fault_id, status, detail)
+
+    def _preflight(self, event: ev.PreflightChecked) -> None:
+        """A refusal is shown on every row of the host; a pass only where nothing is shown."""
+        for key in [k for k in self.statuses if k.split("/", 1)[0] == event.host]:
+            previous = self.details.get(key, "")
+            if event.ok and previous:
+                continue
+            text = "preflight passed" if event.ok else f"preflight: {event.check}: {event.detail}"
+            self.details[key] = text
+            self.update_cell(key, "detail", text, update_width=True)
 
     def status_of(self, host: str, fault_id: str) -> str:
         return self.statuses.get(f"{host}/{fault_id}", "")
