@@ -22,6 +22,7 @@ from textual.worker import Worker, WorkerState
 
 from gameday.core.plan import Plan
 from gameday.errors import GamedayError
+from gameday.exit_codes import ExitCode
 from gameday.ui.backend import Backend
 from gameday.ui.messages import ReadyToQuit, SessionFailed, SessionFinished
 from gameday.ui.runner import SessionRunner
@@ -144,7 +145,7 @@ class GamedayApp(App[int]):
         run_io(self, wait, group="quit", description="wait for every revert before quitting")
 
     def on_ready_to_quit(self, message: ReadyToQuit) -> None:
-        self.exit(0 if message.reverted else 4)
+        self.exit(ExitCode.OK if message.reverted else ExitCode.REVERT_UNCONFIRMED)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place where a failed worker is shown (as a sentence, not a traceback)."""
