@@ -29,7 +29,11 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("scenario", metavar="SCENARIO", help="scenario file (YAML)")
     parser.add_argument("-i", "--inventory", required=True, metavar="INVENTORY")
-    parser.add_argument("--headless", action="store_true", help="no console: print the timeline")
+    parser.add_argument(
+        "--headless",
+        action="store_true",
+        help="no console: print the timeline (without it, the console opens on the folder)",
+    )
     parser.add_argument("--yes", action="store_true", help="start without asking to confirm")
     parser.add_argument("--json", action="store_true", help="print events as JSON lines")
     parser.add_argument("--seed", type=int, help="seed of the blast-radius pick")
@@ -63,14 +67,9 @@ def run(args: argparse.Namespace) -> int:
     from gameday.headless import TimelinePrinter, confirm, run_in_thread, signals_pull_kill_switch
     from gameday.live import LiveOptions, live_session, load_plan
 
-    if not args.headless:
-        print(
-            "gameday: the console is not built yet; run with --headless for a session "
-            "that prints its timeline",
-            file=sys.stderr,
-        )
-        return ExitCode.BAD_INPUT
     plan = load_plan(args.scenario, args.inventory, args.seed)
+    if not args.headless:
+        return _console(args)
     out = sys.stderr if args.json else sys.stdout
     print(describe_plan(plan), file=out)
     if not args.yes:
@@ -96,6 +95,27 @@ def run(args: argparse.Namespace) -> int:
     print(f"verdict: {result.verdict or 'not started'} — {result.reason}", file=out)
     print(f"journal: {options.journal_dir / (journal + '.jsonl')}", file=out)
     return int(result.exit_code)
+
+
+def _console(args: argparse.Namespace) -> int:
+    """The console, on the scenario's folder (the scenario is in its list)."""
+    from pathlib import Path
+
+    from gameday.ui.launch import run_console
+    from gameday.ui.live_backend import LiveBackend
+
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        print("gameday: no terminal for the console; add --headless", file=sys.stderr)
+        return ExitCode.BAD_INPUT
+    backend = LiveBackend(
+        inventory=Path(args.inventory),
+        scenario_dir=Path(args.scenario).resolve().parent,
+        journal_dir=Path(args.journal_dir) if args.journal_dir else default_journal_dir(),
+        trust_new_hosts=args.trust_new_hosts,
+        seed=args.seed,
+        environment=args.environment,
+    )
+    return run_console(backend)
 
 
 def describe_plan(plan: Plan) -> str:
