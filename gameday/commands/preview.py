@@ -170,6 +170,10 @@ def _rule_text(rule: AbortRule) -> str:
 
 
 def _write_commands(plan: Plan, w: Callable[[str], object]) -> None:
+    """Every line each target receives; `sh -c` scripts shown unquoted (`sh> …`) to be read,
+    exactly as sent in `--json`."""
+    from gameday.core.fault_kinds.reference import display
+
     w("\nCommands per target, in the order they are sent\n")
     w("(the engine also arms a dead-man timer and a lease on each host around them)\n")
     for name, hp in plan.hosts.items():
@@ -180,7 +184,7 @@ def _write_commands(plan: Plan, w: Callable[[str], object]) -> None:
             w(f"  fault {fault.fault_id} {fault.kind}{extra}{summary}\n")
         for step in hp.steps():
             tag = step.fault_id or step.name
-            w(f"  {step.phase:<15} [{tag}] {step.command}\n")
+            w(f"  {step.phase:<15} [{tag}] {display(step.command)}\n")
     if plan.rollback_elsewhere:
         w("\nRollback on other hosts, after the faults are reverted\n")
         for rollback in plan.rollback_elsewhere:

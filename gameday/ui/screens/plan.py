@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
+from gameday.core.fault_kinds.reference import display
 from gameday.core.plan import Plan
 from gameday.core.scenario import AbortRule
 from gameday.core.units import format_duration
@@ -203,7 +204,7 @@ def describe_plan(plan: Plan) -> Group:
         commands.add_column("phase", style="dim", no_wrap=True)
         commands.add_column("command", overflow="fold")
         for step in host.steps():
-            commands.add_row(f"{step.phase} {step.kind}", step.command)
+            commands.add_row(f"{step.phase} {step.kind}", display(step.command))
         parts.append(commands)
     return Group(*parts)
 
