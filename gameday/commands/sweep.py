@@ -3,8 +3,9 @@
 Needs no journal. On each host (the named ones, or every host of the inventory) it reverts each
 fault recorded under gameday's state directory through the record's own `fire.sh` (revert, then
 verify reverted), then looks for gameday's traces beyond the records — iptables chains named
-GAMEDAY*, root qdiscs with gameday's handles, `.gameday-fill-*` files, stress-ng processes
-marked by gameday — removes them and looks again.
+GAMEDAY*, root qdiscs with gameday's handles, `.gameday-fill-*` files and `.gameday-io-*`
+directories, stress-ng processes marked by gameday, processes process_pause recorded in
+`<state_dir>/*.paused` that are still stopped — removes (or resumes) them and looks again.
 
 Exit status: 0 when every host was reached and is confirmed clean; 4 when a host could not be
 reached or something could not be confirmed gone (a human must look: the report says where);
@@ -35,8 +36,9 @@ def register(subparsers: Any) -> None:
         description=(
             "Connect to hosts, revert every fault recorded in gameday's state directory and "
             "verify it is gone, then look for gameday traces beyond the records (iptables "
-            "chains GAMEDAY*, gameday qdiscs, .gameday-fill-* files, marked stress-ng "
-            "processes), remove them and look again. Needs no journal. Exit status: 0 when "
+            "chains GAMEDAY*, gameday qdiscs, .gameday-fill-* files, .gameday-io-* "
+            "directories, marked stress-ng processes, processes paused by process_pause), "
+            "remove or resume them and look again. Needs no journal. Exit status: 0 when "
             "every host is confirmed clean, 4 when something could not be confirmed or a host "
             "could not be reached, 2 for bad input."
         ),
@@ -135,10 +137,10 @@ def sweep_host(transport: Transport, *, sudo: bool, paths: guard.GuardPaths) -> 
                 where = paths.fault_dir(record.fault_id)
                 why = _reason(outcome.stderr) or f"exit status {outcome.status}"
                 result.unconfirmed[label] = f"{why} (record kept in {where})"
-        traces = _traces(transport, fill_dirs, sudo)
+        traces = _traces(transport, paths, fill_dirs, sudo)
         if traces:
-            _root(transport, guard.clear_traces_script(traces), sudo)
-            left = {(t.kind, t.detail) for t in _traces(transport, fill_dirs, sudo)}
+            _root(transport, guard.clear_traces_script(traces, paths), sudo)
+            left = {(t.kind, t.detail) for t in _traces(transport, paths, fill_dirs, sudo)}
             for trace in traces:
                 name = f"{trace.kind} {trace.detail}"
                 if (trace.kind, trace.detail) in left:
@@ -150,8 +152,10 @@ def sweep_host(transport: Transport, *, sudo: bool, paths: guard.GuardPaths) -> 
     return result
 
 
-def _traces(transport: Transport, fill_dirs: Sequence[str], sudo: bool) -> list[guard.Trace]:
-    found = _root(transport, guard.traces_script(fill_dirs), sudo)
+def _traces(
+    transport: Transport, paths: guard.GuardPaths, fill_dirs: Sequence[str], sudo: bool
+) -> list[guard.Trace]:
+    found = _root(transport, guard.traces_script(paths, fill_dirs), sudo)
     # stress-ng workers that exit between the scan and the kill are not traces
     return list(guard.parse_traces(found.stdout))
 

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from gameday.core.fault_kinds.network import chain_prefix
 from gameday.core.fault_kinds.reference import EXAMPLES
-from gameday.core.fault_kinds.sweep import sweep_plan
 from gameday.core.fault_kinds.tc import NETEM_MISSING, format_rate, parse_rate, tc_time
 from gameday.core.faults import KINDS, FaultPlan, FaultSpec, HostContext, parse_fault
 from gameday.core.shell import render
@@ -528,25 +527,3 @@ def test_custom_commands_are_sent_as_written_and_unverified_phases_say_so() -> N
     )
     assert checked.verified and checked.revert_verified
     assert checked.capability == ("sh -c e",)
-
-
-# --- sweep -------------------------------------------------------------------------------------
-
-
-def test_sweep_lines_touch_only_names_gameday_gives() -> None:
-    sweep = sweep_plan(HostContext("h", sudo=True), ["/data", "/tmp"])
-    assert all(line.startswith("sudo -n sh -c ") for line in sweep.clear + sweep.verify)
-    bodies = [shlex.split(line)[4] for line in sweep.clear]
-    kill, resume, qdiscs, chains, files = bodies
-    assert "'^GAMEDAY_FAULT='" in kill
-    assert "/var/lib/gameday/*.paused" in resume and 'case $s in T*) kill -CONT "$p"' in resume
-    assert "$3 ~ /^67[0-9a-f][0-9a-f]:$/" in qdiscs and '($2 == "netem" || $2 == "tbf")' in qdiscs
-    assert "$2 ~ /^GAMEDAY-[A-Za-z0-9-]+$/" in chains
-    assert "for d in /data /tmp;" in files
-    assert '"$d"/.gameday-fill-* "$d"/.gameday-io-*' in files
-
-
-def test_sweep_refuses_unclean_directories() -> None:
-    for bad in ("tmp", "/tmp/../etc", "/tmp/x\ny"):
-        with pytest.raises(ValueError):
-            sweep_plan(HOST, [bad])

@@ -195,7 +195,7 @@ SWEEP_AND_EXTRA = [
 
 
 def _all_lines() -> list[str]:
-    from gameday.core.fault_kinds.sweep import sweep_plan
+    from gameday.core import guard
 
     lines: list[str] = []
     for text in [*EXAMPLES.values(), *SWEEP_AND_EXTRA]:
@@ -203,8 +203,17 @@ def _all_lines() -> list[str]:
             spec = parse_fault(load_yaml("s.yaml", text))
             for phase in spec.plan(ctx, "f1a2b3c4", 120).phases.values():
                 lines.extend(phase)
-    sweep = sweep_plan(HOST)
-    return [*lines, *sweep.clear, *sweep.verify]
+    traces = guard.parse_traces(
+        "trace chain iptables:GAMEDAY-f1a2b3c4-in\ntrace fill /tmp/.gameday-fill-f1a2b3c4\n"
+        "trace iodir /tmp/.gameday-io-f1a2b3c4\ntrace qdisc eth0 673a: tbf\n"
+        "trace stress 42 stress-ng --cpu 1\n"
+        "trace paused 43 /var/lib/gameday/f1a2b3c4.paused\n"
+    )
+    sweep = (
+        guard.traces_script(guard.GuardPaths(), ["/srv/data"]),
+        guard.clear_traces_script(traces, guard.GuardPaths()),
+    )
+    return [*lines, *sweep]
 
 
 @pytest.mark.parametrize("shell", ["dash", "bash"])

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 
+from gameday.core import guard
 from gameday.core.fault_kinds.reference import EXAMPLES
-from gameday.core.fault_kinds.sweep import sweep_plan
 from gameday.core.fault_kinds.tc import NETEM_MISSING
 from gameday.core.faults import FaultPlan, HostContext, parse_fault
 from gameday.core.yamlsrc import load_yaml
@@ -558,16 +558,28 @@ def test_sweep_clears_every_trace_with_no_record(isolated: Lab, tmp_path: Path) 
     for plan in plans:
         result = lab.phase(plan.inject + plan.verify_active)
         assert result.status == 0, f"{plan.kind}: {result.stderr}"
-    sweep = sweep_plan(lab.ctx, [str(area)])
-    failing = [line for line in sweep.verify if lab.run(line).status != 0]
-    assert len(failing) == len(sweep.verify), "each sort of trace is seen before the sweep"
+    paths = guard.GuardPaths(str(lab.state_dir))
+
+    def traces() -> list[guard.Trace]:
+        """This test's traces: the namespace's chains, qdiscs and processes; files only in
+        `area` (/tmp and /var/tmp are shared with the machine: other tests' files stay)."""
+        scan = lab.run(guard.traces_script(paths, [str(area)]))
+        assert scan.status == 0, scan.stderr
+        return [
+            t
+            for t in guard.parse_traces(scan.stdout)
+            if t.kind not in ("fill", "iodir") or t.detail.startswith(f"{area}/")
+        ]
+
+    found = traces()
+    assert {t.kind for t in found} == {"chain", "qdisc", "stress", "iodir", "fill", "paused"}
+    paused = [t for t in found if t.kind == "paused"]
+    assert len(paused) == 1 and paused[0].detail.endswith(f"{plans[-1].fault_id}.paused")
     for _ in range(2):  # idempotent
-        for line in sweep.clear:
-            result = lab.run(line)
-            assert result.status == 0, result.stderr
-    for line in sweep.verify:
-        result = lab.run(line)
+        result = lab.run(guard.clear_traces_script(found, paths))
         assert result.status == 0, result.stderr
+    assert traces() == [], "the re-scan still sees traces"
+    assert not list(lab.state_dir.glob("*.paused")), "the paused record is removed once resumed"
     for plan in plans:
         result = lab.phase(plan.verify_reverted)
         assert result.status == 0, f"{plan.kind} left a trace: {result.stderr}"

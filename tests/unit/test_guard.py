@@ -206,13 +206,30 @@ def test_clear_traces_only_touches_what_is_gamedays_by_name() -> None:
         "trace fill /var/tmp/.gameday-fill-f1\n"
         "trace fill /etc/passwd\n"
         "trace stress 4242 stress-ng --cpu 1 gameday\n"
+        "trace stress 0 stress-ng --cpu 1 gameday\n"
+        "trace iodir /srv/data/.gameday-io-f1\n"
+        "trace iodir /srv/data/../etc/.gameday-io-f1\n"
+        "trace iodir /etc\n"
+        "trace paused 4343 /var/lib/gameday/f1.paused\n"
+        "trace paused 4444 /etc/f1.paused\n"
+        "trace paused 1 /var/lib/gameday/f1.paused\n"
+        "trace paused 4545 /var/lib/gameday/.paused\n"
     )
-    script = guard.clear_traces_script(traces)
+    script = guard.clear_traces_script(traces, guard.GuardPaths())
     assert "-X GAMEDAY-f1" in script
     assert "INPUT" not in script.replace("GAMEDAY", "")
     assert "rm -f -- /var/tmp/.gameday-fill-f1" in script
     assert "/etc/passwd" not in script
-    assert "4242" in script
+    assert "kill -KILL 4242" in script and "kill -KILL 0" not in script
+    assert "rm -rf -- /srv/data/.gameday-io-f1" in script
+    assert "/etc" not in script and ".." not in script.replace("[!0-9]*", "")
+    assert 'if [ "$(gameday_state 4343)" = T ]; then kill -CONT 4343; fi' in script
+    assert "gameday_stopped /var/lib/gameday/f1.paused || rm -f -- /var/lib/gameday/f1.paused" in (
+        script
+    )
+    assert "4444" not in script and "4545" not in script and "kill -CONT 1;" not in script
+    order = [script.index(word) for word in ("kill -KILL", "kill -CONT", "-X GAMEDAY", "rm -rf")]
+    assert order == sorted(order), "stress-ng ends, paused processes resume, then files go"
 
 
 def test_fill_dirs_come_from_recorded_reverts_only_when_plain() -> None:
@@ -220,7 +237,7 @@ def test_fill_dirs_come_from_recorded_reverts_only_when_plain() -> None:
     assert guard.parse_fill_dirs(out) == ("/srv/data",)
 
 
-def test_list_records_names_where_a_recorded_fill_writes(tmp_path: Path) -> None:
+def test_list_records_names_where_a_recorded_fill_or_io_stress_writes(tmp_path: Path) -> None:
     paths = guard.GuardPaths(str(tmp_path / "state"))
     plan = FaultPlan(
         kind="disk_fill",
@@ -229,7 +246,10 @@ def test_list_records_names_where_a_recorded_fill_writes(tmp_path: Path) -> None
         capability=(),
         inject=(),
         verify_active=(),
-        revert=("rm -f /srv/data/.gameday-fill-f1",),
+        revert=(
+            "rm -f /srv/data/.gameday-fill-f1",
+            "sh -c 'kill -KILL 1234; rm -rf /srv/io/.gameday-io-f1; rm -f /var/lib/gd/f1.pgid'",
+        ),
         verify_reverted=("true",),
     )
     arm = guard.arm_script(plan, "S1", 600, paths)
@@ -243,7 +263,7 @@ def test_list_records_names_where_a_recorded_fill_writes(tmp_path: Path) -> None
         ).stdout
     finally:
         subprocess.run(["sh", "-c", guard.disarm_script("f1", paths)], timeout=10)
-    assert guard.parse_fill_dirs(out) == ("/srv/data",)
+    assert guard.parse_fill_dirs(out) == ("/srv/data", "/srv/io")
     assert [r.fault_id for r in guard.parse_records(out)] == ["f1"]
 
 
@@ -261,16 +281,70 @@ def test_sweep_of_a_half_written_record_is_unconfirmed(tmp_path: Path) -> None:
 
 def test_gameday_qdiscs_are_recognised_and_removed_by_handle_only() -> None:
     traces = guard.parse_traces("trace qdisc eth0 6712: tbf\ntrace qdisc eth0 1: htb\n")
-    script = guard.clear_traces_script(traces)
+    script = guard.clear_traces_script(traces, guard.GuardPaths())
     assert "tc qdisc del dev eth0 root handle 6712:" in script
     assert "handle 1:" not in script
 
 
 def test_traces_script_looks_in_recorded_fill_dirs() -> None:
-    script = guard.traces_script(["/srv/data"])
+    script = guard.traces_script(guard.GuardPaths("/srv/gd"), ["/srv/data"])
     assert "for d in /tmp /var/tmp /srv/data; do" in script
+    assert '"$d"/.gameday-fill-*' in script and '"$d"/.gameday-io-*' in script
+    assert "for f in /srv/gd/*.paused; do" in script
+
+
+@pytest.mark.parametrize("bad", ["tmp", "/tmp/../etc", "/tmp/x\ny", "/srv/$(id)", "/a b", "/"])
+def test_traces_script_refuses_unclean_directories(bad: str) -> None:
     with pytest.raises(ValueError):
-        guard.traces_script(["/srv/$(id)"])
+        guard.traces_script(guard.GuardPaths(), [bad])
+
+
+def test_traces_and_clear_scripts_are_valid_posix_shell() -> None:
+    traces = guard.parse_traces(
+        "trace chain iptables:GAMEDAY-f1-in\ntrace fill /tmp/.gameday-fill-f1\n"
+        "trace iodir /tmp/.gameday-io-f1\ntrace qdisc eth0 6712: tbf\n"
+        "trace stress 42 stress-ng\ntrace paused 43 /var/lib/gameday/f1.paused\n"
+    )
+    scripts = [
+        guard.traces_script(guard.GuardPaths(), ["/srv/data"]),
+        guard.clear_traces_script(traces, guard.GuardPaths()),
+    ]
+    for script in scripts:
+        out = subprocess.run(["sh", "-n", "-c", script], capture_output=True, text=True, timeout=10)
+        assert out.returncode == 0, out.stderr
+
+
+def test_parse_traces_keeps_each_trace_once() -> None:
+    text = "trace paused 43 /x/f1.paused\ntrace paused 43 /x/f1.paused\nnoise\ntrace fill\n"
+    assert guard.parse_traces(text) == (guard.Trace("paused", "43 /x/f1.paused"),)
+
+
+_PATHISH = st.text(alphabet="/.-_ab$;'\" \n*", max_size=40)
+
+
+@given(
+    kind=st.sampled_from(["fill", "iodir", "paused"]),
+    detail=st.one_of(
+        _PATHISH,
+        _PATHISH.map(lambda t: "/srv" + t + "/.gameday-io-" + t),
+        _PATHISH.map(lambda t: "12 /var/lib/gameday/" + t + ".paused"),
+    ),
+)
+@settings(max_examples=300)
+def test_clear_acts_only_on_plain_gameday_names(kind: str, detail: str) -> None:
+    script = guard.clear_traces_script([guard.Trace(kind, detail)], guard.GuardPaths())
+    acted = [line for line in script.splitlines() if line.startswith(("rm ", "gameday_stopped "))]
+    for line in acted:
+        words = shlex.split(line.split("||")[-1])  # the `rm` of a line; quoting survives split
+        target = words[-1]
+        assert words[:2] in (["rm", "-f"], ["rm", "-rf"]) and words[2] == "--"
+        assert target.startswith("/") and ".." not in target.split("/")
+        name = target.rsplit("/", 1)[1]
+        assert name.startswith((".gameday-fill-", ".gameday-io-")) or (
+            target.startswith("/var/lib/gameday/") and name.endswith(".paused")
+        )
+    if kind == "iodir" and acted:
+        assert acted == [shlex.join(["rm", "-rf", "--", detail])]
 
 
 @given(st.text(max_size=120))

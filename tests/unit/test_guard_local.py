@@ -400,3 +400,138 @@ def test_two_reverts_racing_both_report_confirmed(tmp_path: Path, state: Path) -
         assert not (tmp_path / "effect-f1").exists()
     assert "UNCONFIRMED" not in (state / "history").read_text()
     assert _sleepers(state) == []
+
+
+# --- cleanup: the plan's leftover files go once the revert is confirmed --------------------
+
+
+def _with_cleanup(plan: FaultPlan, *lines: str) -> FaultPlan:
+    from dataclasses import replace
+
+    return replace(plan, cleanup=lines)
+
+
+def test_a_confirmed_revert_runs_the_cleanup_lines(tmp_path: Path, state: Path) -> None:
+    state.mkdir()
+    log = state / "f1.log"
+    log.write_text("stress-ng said things\n")
+    plan = _with_cleanup(file_fault(tmp_path, "f1"), f"rm -f {log}")
+    runner = _runner(state, lease=30)
+    assert runner.arm(plan, 600).ok and runner.inject(plan).ok
+    assert log.exists(), "cleanup must wait for the revert"
+    assert runner.revert(plan).ok
+    assert not log.exists() and _records(state) == []
+    runner.close()
+
+
+def test_a_failing_cleanup_never_unconfirms_a_revert(tmp_path: Path, state: Path) -> None:
+    plan = _with_cleanup(file_fault(tmp_path, "f1"), "echo cannot >&2; exit 7", "false")
+    runner = _runner(state, lease=30)
+    assert runner.arm(plan, 600).ok and runner.inject(plan).ok
+    result = runner.revert(plan)
+    assert result.ok and not result.unconfirmed, result.detail
+    assert _records(state) == [] and "f1 reverted by console" in (state / "history").read_text()
+    runner.close()
+
+
+def test_an_unconfirmed_revert_keeps_the_files_cleanup_would_remove(
+    tmp_path: Path, state: Path
+) -> None:
+    state.mkdir()
+    log = state / "f1.log"
+    log.write_text("x\n")
+    plan = _with_cleanup(file_fault(tmp_path, "f1", stuck=True), f"rm -f {log}")
+    runner = _runner(state, lease=30)
+    assert runner.arm(plan, 600).ok and runner.inject(plan).ok
+    assert runner.revert(plan).unconfirmed
+    assert log.exists(), "revert and verify_reverted may still need the fault's files"
+    (tmp_path / "effect-f1").unlink()
+    assert runner.revert(plan).ok and not log.exists()
+    runner.close()
+
+
+def test_the_dead_man_timer_cleans_up_too(tmp_path: Path, state: Path) -> None:
+    state.mkdir()
+    log = state / "f1.log"
+    log.write_text("x\n")
+    plan = _with_cleanup(file_fault(tmp_path, "f1"), f"rm -f {log}")
+    runner = _runner(state, lease=60)
+    assert runner.arm(plan, 1).ok and runner.inject(plan).ok
+    assert runner.watcher_pid is not None
+    os.kill(runner.watcher_pid, signal.SIGKILL)  # only the timer is left
+    assert "reverted by timer" in _history(state, "reverted by timer", limit=6)
+    assert _wait_gone(log, 2) < 2 and not log.exists()
+
+
+def test_a_revert_without_record_cleans_up_only_when_confirmed(tmp_path: Path) -> None:
+    """An arm cut short leaves no fire.sh: revert_script runs the plan's own lines."""
+    paths = GuardPaths(str(tmp_path / "state"))
+    log = tmp_path / "f1.log"
+    effect = tmp_path / "effect-f1"
+    plan = _with_cleanup(file_fault(tmp_path, "f1"), f"rm -f {log}", "exit 9")
+    for stuck, status, log_left in ((True, guard_mod.UNCONFIRMED_STATUS, True), (False, 0, False)):
+        log.write_text("x\n")
+        effect.touch()
+        body = replace_revert(plan, "true") if stuck else plan
+        result = LocalTransport().run(guard_mod.revert_script(body, paths), timeout=10)
+        assert result.status == status, result.stderr
+        assert log.exists() is log_left
+        effect.unlink(missing_ok=True)
+
+
+def replace_revert(plan: FaultPlan, *lines: str) -> FaultPlan:
+    from dataclasses import replace
+
+    return replace(plan, revert=lines)
+
+
+# --- traces beyond the records: a paused process and an io directory, for real ------------
+
+
+def test_sweep_traces_resume_a_paused_process_and_remove_an_io_dir(tmp_path: Path) -> None:
+    """Only this test's traces are cleared: the scan sees the whole machine, so what it found
+    elsewhere (other tests' fill files in /tmp, say) is filtered out before clearing."""
+    import subprocess
+
+    paths = GuardPaths(str(tmp_path / "state"))
+    area = tmp_path / "area"
+    io = area / ".gameday-io-f1"
+    (io / "sub").mkdir(parents=True)
+    (io / "sub" / "data").write_bytes(b"x" * 4096)
+    (tmp_path / "state").mkdir()
+    record = tmp_path / "state" / "f1.paused"
+    sleeper = subprocess.Popen(["sleep", "300"])
+    try:
+        os.kill(sleeper.pid, signal.SIGSTOP)
+        record.write_text(f"{sleeper.pid}\n999999999\n")
+
+        def mine() -> list[guard_mod.Trace]:
+            script = guard_mod.traces_script(paths, [str(area)])
+            out = LocalTransport().run(script, timeout=30).stdout
+            return [t for t in guard_mod.parse_traces(out) if str(tmp_path) in t.detail]
+
+        _wait_state(sleeper.pid, "T")
+        found = mine()
+        assert found == [
+            guard_mod.Trace("iodir", str(io)),
+            guard_mod.Trace("paused", f"{sleeper.pid} {record}"),
+        ]
+        for _ in range(2):  # clearing is idempotent
+            cleared = LocalTransport().run(guard_mod.clear_traces_script(found, paths), timeout=30)
+            assert cleared.status == 0, cleared.stderr
+        assert mine() == []
+        assert _state(sleeper.pid) != "T" and not record.exists() and not io.exists()
+        assert sleeper.poll() is None, "resumed, not killed"
+    finally:
+        sleeper.kill()
+        sleeper.wait(timeout=10)
+
+
+def _state(pid: int) -> str:
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1][:1]
+
+
+def _wait_state(pid: int, letter: str) -> None:
+    started = time.monotonic()
+    while _state(pid) != letter and time.monotonic() - started < 3:
+        time.sleep(0.01)
