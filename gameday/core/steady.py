@@ -39,15 +39,16 @@ def evaluate(probe: Probe, value: float | None) -> bool | None:
 
 
 def describe_bounds(probe: Probe) -> str:
-    """The probe's bounds in words, e.g. `<= 300 ms`, `>= 99 %`, `between 1 and 5`, `any`."""
+    """The probe's bounds as a facilitator reads them: `≤ 300 ms`, `≥ 99.5 %`,
+    `between 1 and 5`, or `no threshold`."""
     unit = f" {probe.unit}" if probe.unit else ""
     if probe.min is not None and probe.max is not None:
         return f"between {_num(probe.min)} and {_num(probe.max)}{unit}"
     if probe.max is not None:
-        return f"<= {_num(probe.max)}{unit}"
+        return f"≤ {_num(probe.max)}{unit}"
     if probe.min is not None:
-        return f">= {_num(probe.min)}{unit}"
-    return "any"
+        return f"≥ {_num(probe.min)}{unit}"
+    return "no threshold"
 
 
 def breaches(rule: AbortRule, value: float) -> bool:

@@ -21,12 +21,12 @@ from textual.widgets.option_list import Option
 from gameday.core.fault_kinds.reference import display
 from gameday.core.plan import Plan
 from gameday.core.scenario import AbortRule
+from gameday.core.steady import describe_bounds
 from gameday.core.units import format_duration
 from gameday.errors import GamedayError
 from gameday.ui.backend import Backend, ScenarioChoice
 from gameday.ui.messages import PlanReady, ScenariosLoaded
 from gameday.ui.screens.confirm import ConfirmScreen
-from gameday.ui.widgets.gauge import threshold_text
 from gameday.ui.workers import run_io
 
 if TYPE_CHECKING:
@@ -191,7 +191,7 @@ def describe_plan(plan: Plan) -> Group:
     probes.add_column("probe", no_wrap=True)
     probes.add_column("holds when")
     for probe in s.steady_state.probes:
-        probes.add_row(probe.name, threshold_text(probe))
+        probes.add_row(probe.name, describe_bounds(probe))
     parts += [Text("\nSteady state", style="bold underline"), probes]
     if s.abort_when:
         parts.append(Text("\nAbort when", style="bold underline"))

@@ -9,20 +9,9 @@ from textual.containers import Vertical
 from textual.widgets import Sparkline, Static
 
 from gameday.core.scenario import Probe
+from gameday.core.steady import describe_bounds
 
 HISTORY = 40
-
-
-def threshold_text(probe: Probe) -> str:
-    """`≤ 1 %`, `≥ 400 req/s`, `100 – 200 ms`, or `no threshold`."""
-    unit = f" {probe.unit}" if probe.unit else ""
-    if probe.min is not None and probe.max is not None:
-        return f"{probe.min:g} – {probe.max:g}{unit}"
-    if probe.max is not None:
-        return f"≤ {probe.max:g}{unit}"
-    if probe.min is not None:
-        return f"≥ {probe.min:g}{unit}"
-    return "no threshold"
 
 
 class ProbeGauge(Vertical):
@@ -68,4 +57,4 @@ class ProbeGauge(Vertical):
     def _line(self, value: float | None, state: str) -> str:
         unit = f" {self.probe.unit}" if self.probe.unit else ""
         shown = "—" if value is None else f"{value:.4g}{unit}"
-        return f"{shown:>14}   limit {threshold_text(self.probe)}   {state}"
+        return f"{shown:>14}   limit {describe_bounds(self.probe)}   {state}"
