@@ -73,13 +73,25 @@ def _logins(lab: LabInfo) -> dict[str, int]:
 def test_sweep_reverts_abandoned_faults_and_traces_on_named_hosts_only(lab: LabInfo) -> None:
     host = lab.hosts[1]
     plan = parse_fault(load_yaml("f.yaml", FILL)).plan(HostContext(name=host.name), "left1", 900)
+    paused = ""
     try:
         _abandon(lab, host, plan)
         _inside(
             host,
             "iptables -w -N GAMEDAY-sweeptest-in && iptables -w -A INPUT -j GAMEDAY-sweeptest-in"
-            " && touch /var/tmp/.gameday-fill-orphan",
+            " && touch /var/tmp/.gameday-fill-orphan"
+            " && mkdir -p /var/tmp/.gameday-io-orphan/d && touch /var/tmp/.gameday-io-orphan/d/f",
         )
+        # a process left stopped by a process_pause whose revert never ran (no record left)
+        paused = _inside(
+            host,
+            # started by a shell that never held our pipes: a child stopped before its exec
+            # would keep them open (and this command would never end)
+            "mkdir -p /var/lib/gameday && sh -c 'sleep 300 & p=$!; kill -STOP $p;"
+            " echo $p > /var/lib/gameday/orphan.paused' </dev/null >/dev/null 2>&1"
+            " && cat /var/lib/gameday/orphan.paused",
+        ).stdout.strip()
+        assert paused.isdigit() and _state(host, paused) == "T"
         assert _inside(host, "ls -A /var/tmp").stdout.count(".gameday-fill-") == 2
         before = _logins(lab)
 
@@ -89,7 +101,11 @@ def test_sweep_reverts_abandoned_faults_and_traces_on_named_hosts_only(lab: LabI
         assert "reverted left1 (disk_fill" in result.stdout
         assert "chain iptables:GAMEDAY-sweeptest-in" in result.stdout
         assert "fill /var/tmp/.gameday-fill-orphan" in result.stdout
-        assert ".gameday-fill-" not in _inside(host, "ls -A /var/tmp").stdout
+        assert "iodir /var/tmp/.gameday-io-orphan" in result.stdout
+        assert f"paused {paused} /var/lib/gameday/orphan.paused" in result.stdout
+        assert ".gameday-" not in _inside(host, "ls -A /var/tmp").stdout
+        assert _state(host, paused) == "S", "the paused process must be resumed, not killed"
+        assert _inside(host, "test -e /var/lib/gameday/orphan.paused").returncode == 1
         assert "GAMEDAY" not in _inside(host, "iptables -w -S").stdout
         assert _inside(host, "ls /var/lib/gameday/faults").stdout.strip() == ""
         timers = _inside(host, "grep -l 'timer[.]sh' /proc/[0-9]*/cmdline 2>/dev/null").stdout
@@ -106,8 +122,17 @@ def test_sweep_reverts_abandoned_faults_and_traces_on_named_hosts_only(lab: LabI
         _inside(
             host,
             "iptables -w -D INPUT -j GAMEDAY-sweeptest-in; iptables -w -F GAMEDAY-sweeptest-in;"
-            " iptables -w -X GAMEDAY-sweeptest-in; rm -f /var/tmp/.gameday-fill-orphan",
+            " iptables -w -X GAMEDAY-sweeptest-in; rm -f /var/tmp/.gameday-fill-orphan;"
+            " rm -rf /var/tmp/.gameday-io-orphan; rm -f /var/lib/gameday/orphan.paused",
         )
+        if paused.isdigit():
+            _inside(host, f"kill -KILL {paused}")
+
+
+def _state(host: LabHost, pid: str) -> str:
+    """The state letter of a process on the host (`T` stopped, `S` sleeping)."""
+    stat = _inside(host, f"cat /proc/{pid}/stat").stdout
+    return stat.rsplit(") ", 1)[-1][:1]
 
 
 def test_sweep_exits_4_when_a_revert_cannot_be_confirmed(lab: LabInfo) -> None:
