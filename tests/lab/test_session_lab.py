@@ -116,10 +116,15 @@ abort_when:
   - {{probe: error_rate, above: 10, for: 2}}
 """,
     )
+    spared_logs = {h.name: h.sshd_log.stat().st_size for h in lab.hosts if h.name != "lab-1"}
     started = time.monotonic()
     result = _run(lab, scenario, tmp_path / "journals")
     elapsed = time.monotonic() - started
     assert result.returncode == 3, result.stdout + result.stderr
+    for name, size in spared_logs.items():  # spared hosts were never even connected to
+        with lab.host(name).sshd_log.open("rb") as log:
+            log.seek(size)
+            assert b"Connection from" not in log.read(), f"{name} was contacted"
     events = _journal(tmp_path / "journals")
     aborts = [e for e in events if isinstance(e, ev.AbortTriggered)]
     assert aborts and "error_rate above 10" in aborts[0].rule
@@ -253,3 +258,78 @@ def _in_netns(pid: int, netns: str) -> bool:
     except OSError:
         return False
     return mine == f"net:[{theirs}]"
+
+
+def test_a_host_cut_off_from_the_console_reverts_by_itself_and_recover_confirms(
+    lab: LabInfo, tmp_path: Path
+) -> None:
+    scenario = _scenario(
+        tmp_path,
+        "fill",
+        f"""
+id: lab-fill-cut
+title: The console loses its network to the host mid-fault
+hypothesis: n/a
+targets: {{select: {{hosts: [lab-2]}}}}
+steady_state:
+  interval: 1s
+  probes:
+    - {{name: error_rate, prometheus: "{ERROR_RATE}", unit: "%", max: 100}}
+faults:
+  - {{kind: disk_fill, path: /var/tmp, size: 8M, keep_free: 1M}}
+schedule: {{duration: 5m}}
+""",
+    )
+    journals = tmp_path / "journals"
+    host = lab.host("lab-2")
+    console = subprocess.Popen(
+        [
+            *GAMEDAY,
+            "run",
+            str(scenario),
+            "-i",
+            str(lab.inventory),
+            "--headless",
+            "--yes",
+            "--journal-dir",
+            str(journals),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    cut = ["iptables", "-I", "INPUT", "-p", "tcp", "--dport", "22", "-j", "DROP"]
+    try:
+        _wait_for(lambda: any(isinstance(e, ev.FaultInjected) for e in _journal_or_empty(journals)))
+        assert _fill_files(host)
+        subprocess.run(host.enter(*cut), check=True, timeout=10)
+        started = time.monotonic()
+        _wait_for(lambda: not _fill_files(host), limit=30)
+        reverted_in = time.monotonic() - started
+    finally:
+        subprocess.run(host.enter(*["iptables", "-D", *cut[2:]]), check=False, timeout=10)
+        console.kill()  # the console never got its answer; a crash is the harshest ending
+        console.wait(10)
+    assert reverted_in < 3.0 + 5.0, f"lease is 3 s; the host took {reverted_in:.1f} s"
+    (journal,) = journals.glob("*.jsonl")
+    recover = subprocess.run(
+        [*GAMEDAY, "recover", str(journal)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert recover.returncode == 0, recover.stdout + recover.stderr
+    assert "reverted, verified" in recover.stdout
+    last = read_journal(journal).events[-1]
+    assert isinstance(last, ev.FaultReverted) and last.by == "recover" and last.verified
+
+
+def _fill_files(host: object) -> list[str]:
+    listing = subprocess.run(
+        host.enter("sh", "-c", "ls -a /var/tmp"),  # type: ignore[attr-defined]
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=True,
+    )
+    return [name for name in listing.stdout.split() if name.startswith(".gameday-fill-")]
