@@ -219,6 +219,8 @@ def _write_host_files(lab_dir: Path, state: dict[str, Any], host: dict[str, Any]
         "hide_files": ["/root/.bashrc", "/root/.bash_profile"],
         "log_dir": str(directory / "logs"),
         "restart_delay": 1.0,
+        "keep": _code_dirs(),
+        "hold_dir": str(directory / "hold"),
         "services": [
             {
                 "name": "sshd",
@@ -254,6 +256,14 @@ def _write_host_files(lab_dir: Path, state: dict[str, Any], host: dict[str, Any]
     path = directory / "init.json"
     path.write_text(json.dumps(init_config, indent=2) + "\n", encoding="utf-8")
     return path
+
+
+def _code_dirs() -> list[str]:
+    """Where gameday and its Python environment live: the shop runs from there inside each
+    host, so a checkout under /tmp must stay visible through the host's private /tmp."""
+    package_root = Path(__file__).resolve().parents[2]
+    dirs = {os.path.realpath(p) for p in (package_root, sys.prefix)}
+    return sorted(d for d in dirs if not any(d != o and d.startswith(o + "/") for o in dirs))
 
 
 def _host_plans(state: dict[str, Any]) -> list[render.HostPlan]:

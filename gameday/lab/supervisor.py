@@ -13,7 +13,8 @@ when it exits the kernel kills everything left in the host's PID namespace.
 CONFIG is JSON:
 `{"hostname": str, "tmpfs": [{"path": str, "size": str, "mode": str}],
   "blank_file": str, "hide_files": [str], "make_dirs": [str], "log_dir": str,
-  "restart_delay": float, "services": [{"name": str, "argv": [str]}]}`
+  "restart_delay": float, "services": [{"name": str, "argv": [str]}],
+  "keep": [str], "hold_dir": str}` (`keep`: directories that must stay visible under a tmpfs)
 """
 
 from __future__ import annotations
@@ -60,13 +61,32 @@ def prepare(config: dict[str, Any]) -> None:
     for entry in config["tmpfs"]:
         path = entry["path"]
         os.makedirs(path, exist_ok=True)
+        kept = keep_under(path, config.get("keep", []), Path(config["hold_dir"]))
         options = f"size={entry['size']},mode={entry['mode']},nosuid,nodev"
         mount(["-t", "tmpfs", "-o", options, "tmpfs", path])
+        for original, held in kept:
+            os.makedirs(original, exist_ok=True)
+            mount(["--bind", str(held), original])
     for path in config["make_dirs"]:
         os.makedirs(path, mode=0o755, exist_ok=True)
     for path in config["hide_files"]:
         if os.path.isfile(path):
             mount(["--bind", config["blank_file"], path])
+
+
+def keep_under(path: str, keep: list[str], hold_dir: Path) -> list[tuple[str, Path]]:
+    """Hold on to directories under `path` that the host's services need (gameday's own
+    checkout and virtualenv, when they live under /tmp): each is bound to a holding place
+    before the private tmpfs hides it, to be bound back on top of the tmpfs afterwards."""
+    held: list[tuple[str, Path]] = []
+    for index, original in enumerate(keep):
+        if os.path.commonpath([path, original]) != path or not os.path.isdir(original):
+            continue
+        place = hold_dir / str(index)
+        place.mkdir(parents=True, exist_ok=True)
+        mount(["--bind", original, str(place)])
+        held.append((original, place))
+    return held
 
 
 def start(service: Service, log_dir: Path) -> None:
