@@ -86,7 +86,13 @@ class ProcessKill:
             back: tuple[str, ...] = ("true",)
             note = "; nothing restarts it (no restart: given), so revert has nothing to do"
         else:
-            running = f"{render(('pgrep', '-x', pattern))} >/dev/null"
+            # A killed process its parent has not reaped yet is a zombie of the same name: it
+            # must not count as running, or revert skips the restart and verify_reverted passes
+            # on the corpse.
+            running = (
+                f"{{ up=; for p in $({render(('pgrep', '-x', pattern))}); do {_STATE_OF_P}; "
+                'case $s in ""|Z*) ;; *) up=1 ;; esac; done; [ -n "$up" ]; }'
+            )
             starter = render(("setsid", "-f", "sh", "-c", self.restart))
             revert = (
                 lines.sh(
