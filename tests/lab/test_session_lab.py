@@ -49,22 +49,19 @@ def _scenario(tmp_path: Path, name: str, body: str) -> Path:
     return path
 
 
+def _argv(lab: LabInfo, scenario: Path, journals: Path, *extra: str) -> list[str]:
+    """`gameday run` as a pipeline would call it."""
+    return [
+        *GAMEDAY, "run", str(scenario), "-i", str(lab.inventory), "--headless", "--yes",
+        "--journal-dir", str(journals), *extra,
+    ]  # fmt: skip
+
+
 def _run(
     lab: LabInfo, scenario: Path, journals: Path, *extra: str
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [
-            *GAMEDAY,
-            "run",
-            str(scenario),
-            "-i",
-            str(lab.inventory),
-            "--headless",
-            "--yes",
-            "--journal-dir",
-            str(journals),
-            *extra,
-        ],
+        _argv(lab, scenario, journals, *extra),
         capture_output=True,
         text=True,
         timeout=240,
@@ -197,17 +194,7 @@ schedule: {{duration: 5m}}
     )
     journals = tmp_path / "journals"
     console = subprocess.Popen(
-        [
-            *GAMEDAY,
-            "run",
-            str(scenario),
-            "-i",
-            str(lab.inventory),
-            "--headless",
-            "--yes",
-            "--journal-dir",
-            str(journals),
-        ],
+        _argv(lab, scenario, journals),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -283,17 +270,7 @@ schedule: {{duration: 5m}}
     journals = tmp_path / "journals"
     host = lab.host("lab-2")
     console = subprocess.Popen(
-        [
-            *GAMEDAY,
-            "run",
-            str(scenario),
-            "-i",
-            str(lab.inventory),
-            "--headless",
-            "--yes",
-            "--journal-dir",
-            str(journals),
-        ],
+        _argv(lab, scenario, journals),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

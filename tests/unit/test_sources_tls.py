@@ -6,7 +6,6 @@ import datetime
 import ipaddress
 import json
 import ssl
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -16,7 +15,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from quiet_http import QuietHTTPServer
+from quiet_http import serving
 
 from gameday.adapters.http_probe import HttpSource
 from gameday.adapters.prometheus import PrometheusSource
@@ -73,17 +72,8 @@ def https_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     cert_file, key_file = _self_signed(tmp_path_factory.mktemp("tls"))
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_file, key_file)
-    httpd = QuietHTTPServer(("127.0.0.1", 0), _Handler)
-    httpd.daemon_threads = True
-    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"https://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(5)
+    with serving(_Handler, tls=context) as url:
+        yield url
 
 
 def _prometheus(url: str, verify_tls: bool) -> PrometheusSource:
