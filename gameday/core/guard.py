@@ -194,8 +194,9 @@ def _disarm_lines(paths: GuardPaths, fault_id: str) -> list[str]:
     return [
         f"pid=; {{ read -r pid < {pid_file}; }} 2>/dev/null || true",
         # the pid is trusted only while it still runs this fault's timer.sh (no pid reuse kills)
+        # the whole process group (the sleeper and its `sleep`); dash's kill takes no `--`
         f'if [ -n "$pid" ] && grep -qaF {sleeper} "/proc/$pid/cmdline" 2>/dev/null; then'
-        ' kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null; fi',
+        ' kill -TERM "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null; fi',
         f"timer=; {{ read -r timer < {kind_file}; }} 2>/dev/null || true",
         f'if [ "$timer" = systemd ]; then systemctl stop {unit} >/dev/null 2>&1; fi',
     ]

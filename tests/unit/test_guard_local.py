@@ -49,6 +49,21 @@ def _sleepers(state: Path) -> list[int]:
     return found
 
 
+def _process_group(pgid: int) -> list[int]:
+    """Live (not zombie) processes of a process group."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            members.append(int(entry.name))
+    return members
+
+
 @pytest.fixture
 def state(tmp_path: Path) -> Iterator[Path]:
     folder = tmp_path / "state"
@@ -95,6 +110,7 @@ def test_full_life_leaves_nothing_behind(tmp_path: Path, state: Path) -> None:
     assert armed.ok, armed.detail
     assert armed.timer == "setsid" and armed.deadline is not None
     assert _records(state) == ["f1"] and len(_sleepers(state)) == 1
+    (timer,) = _sleepers(state)
     assert runner.inject(plan).ok
     assert runner.verify_active(plan).ok
     reverted = runner.revert(plan)
@@ -102,6 +118,7 @@ def test_full_life_leaves_nothing_behind(tmp_path: Path, state: Path) -> None:
     assert not (tmp_path / "effect-f1").exists()
     assert _records(state) == []
     assert _sleepers(state) == [], "disarm must stop the dead-man timer"
+    assert _process_group(timer) == [], "disarm must stop the timer's `sleep` too"
     assert "f1 reverted by console" in (state / "history").read_text()
     runner.close()
 
