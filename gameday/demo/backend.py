@@ -22,8 +22,7 @@ from gameday.engine.clock import Clock
 from gameday.engine.hosts import HostDriver
 from gameday.engine.probing import MetricSource
 from gameday.engine.session import Session, SessionConfig
-from gameday.errors import GamedayError
-from gameday.ui.backend import OpenedSession, ScenarioChoice
+from gameday.ui.backend import OpenedSession, ScenarioChoice, scenario_choice
 
 MISSING = {"web-3": frozenset({"netem"})}
 """web-3 runs a kernel without netem: latency scenarios fail its preflight, as in real life."""
@@ -83,15 +82,7 @@ class DemoBackend:
         return self._inventory
 
     def scenarios(self) -> list[ScenarioChoice]:
-        choices = []
-        for path in sorted((demo_dir() / "scenarios").glob("*.yaml")):
-            try:
-                scenario = load_scenario(path)
-            except GamedayError as exc:
-                choices.append(ScenarioChoice(str(path), path.stem, path.name, exc.message))
-                continue
-            choices.append(ScenarioChoice(str(path), scenario.id, scenario.title))
-        return choices
+        return [scenario_choice(p) for p in sorted((demo_dir() / "scenarios").glob("*.yaml"))]
 
     def plan(self, key: str) -> Plan:
         return build_plan(load_scenario(key), self.inventory)

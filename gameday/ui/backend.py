@@ -29,6 +29,18 @@ class ScenarioChoice:
     """Why this file cannot be used (it did not validate); empty when it is fine."""
 
 
+def scenario_choice(path: Path) -> ScenarioChoice:
+    """The list entry for one scenario file: its id and title, or why it cannot be used."""
+    from gameday.core.scenario import load_scenario
+    from gameday.errors import GamedayError
+
+    try:
+        scenario = load_scenario(path)
+    except GamedayError as exc:
+        return ScenarioChoice(str(path), path.stem, path.name, exc.message)
+    return ScenarioChoice(str(path), scenario.id, scenario.title)
+
+
 @dataclass(frozen=True)
 class OpenedSession:
     """A session ready to `run()`, with what the console must release afterwards."""

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gameday.core.plan import Plan
-from gameday.errors import GamedayError
-from gameday.ui.backend import OpenedSession, ScenarioChoice
+from gameday.ui.backend import OpenedSession, ScenarioChoice, scenario_choice
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -48,7 +47,6 @@ class LiveBackend:
 
     def scenarios(self) -> list[ScenarioChoice]:
         from gameday.commands.validate import detect_kind
-        from gameday.core.scenario import load_scenario
 
         if not self.scenario_dir.is_dir():
             return []
@@ -57,17 +55,8 @@ class LiveBackend:
             for p in self.scenario_dir.iterdir()
             if p.suffix.lower() in YAML_SUFFIXES and p.is_file() and not p.name.startswith(".")
         )
-        choices = []
-        for path in files:
-            if detect_kind(str(path)) != "scenario":
-                continue  # e.g. an example inventory kept next to the scenarios
-            try:
-                scenario = load_scenario(path)
-            except GamedayError as exc:
-                choices.append(ScenarioChoice(str(path), path.stem, path.name, exc.message))
-                continue
-            choices.append(ScenarioChoice(str(path), scenario.id, scenario.title))
-        return choices
+        # an example inventory kept next to the scenarios is not one of them
+        return [scenario_choice(p) for p in files if detect_kind(str(p)) == "scenario"]
 
     def plan(self, key: str) -> Plan:
         from gameday.live import load_plan
