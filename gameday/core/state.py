@@ -152,7 +152,7 @@ def _crossed(s: SessionState, e: ev.ThresholdCrossed) -> None:
 
 
 def _abort(s: SessionState, e: ev.AbortTriggered) -> None:
-    s.aborted = s.aborted or f"{e.rule}: {e.reason}"
+    s.aborted = s.aborted or f"{e.rule} ({e.reason})"
 
 
 def _kill(s: SessionState, e: ev.KillSwitchPulled) -> None:

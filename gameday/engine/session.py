@@ -27,10 +27,11 @@ from gameday.core import events as ev
 from gameday.core.faults import FaultPlan
 from gameday.core.journal import JournalWriter, redact
 from gameday.core.plan import Plan
-from gameday.core.scenario import AbortRule, Probe
+from gameday.core.scenario import Probe
 from gameday.core.snapshot import scenario_snapshot
 from gameday.core.state import SessionState
-from gameday.core.steady import AbortTracker, evaluate
+from gameday.core.steady import AbortTracker, abort_reason, evaluate
+from gameday.core.wording import rule_text
 from gameday.engine.clock import Clock, SystemClock
 from gameday.engine.hosts import HostDriver, Outcome
 from gameday.engine.probing import MetricSource, Reading
@@ -289,7 +290,11 @@ class Session:
         return True
 
     def _fault_failed(self, plan: FaultPlan, step: ev.Step, reason: str) -> None:
-        self._emit(ev.FaultFailed(host=plan.host, fault_id=plan.fault_id, step=step, reason=reason))
+        self._emit(
+            ev.FaultFailed(
+                host=plan.host, fault_id=plan.fault_id, step=step, reason=reason, kind=plan.kind
+            )
+        )
         self._abort("fault failed", f"{plan.kind} on {plan.host}: {step} failed: {reason}")
 
     def _revert_everything_open(self) -> None:
@@ -398,7 +403,9 @@ class Session:
             limit = float(bound if bound is not None else 0.0)
             self._breaching[probe.name] = (direction, limit)
             self._emit(
-                ev.ThresholdCrossed(probe=probe.name, value=value, bound=limit, direction=direction)
+                ev.ThresholdCrossed(
+                    probe=probe.name, value=value, bound=limit, direction=direction, unit=probe.unit
+                )
             )
         elif ok and breach is not None:
             del self._breaching[probe.name]
@@ -409,6 +416,7 @@ class Session:
                     bound=breach[1],
                     direction=breach[0],
                     recovered=True,
+                    unit=probe.unit,
                 )
             )
 
@@ -419,7 +427,8 @@ class Session:
         )
         if fired is None:
             return False
-        self._abort(_rule_text(fired.rule), fired.reason)
+        unit = self._probes[fired.rule.probe].unit if fired.rule.probe in self._probes else ""
+        self._abort(rule_text(fired.rule, unit), abort_reason(fired, unit))
         return True
 
     # --- reverting --------------------------------------------------------------------------
@@ -475,6 +484,7 @@ class Session:
             ev.FaultReverted(
                 host=plan.host,
                 fault_id=plan.fault_id,
+                kind=plan.kind,
                 verified=outcome.ok,
                 duration=outcome.duration,
                 detail=detail,
@@ -582,10 +592,3 @@ class Session:
         with ThreadPoolExecutor(max_workers=min(32, len(names)), thread_name_prefix="host") as pool:
             for future in [pool.submit(fn, name) for name in names]:
                 future.result()
-
-
-def _rule_text(rule: AbortRule) -> str:
-    if rule.no_data is not None:
-        return f"no_data: {rule.no_data}" + (f" ({rule.probe})" if rule.probe else "")
-    bound = f"above {rule.above:g}" if rule.above is not None else f"below {rule.below:g}"
-    return f"{rule.probe} {bound} for {rule.for_samples}"
