@@ -31,6 +31,14 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="record unknown host keys in the inventory's known_hosts instead of refusing",
     )
+    parser.add_argument(
+        "--confirm-over",
+        type=int,
+        default=10,
+        metavar="N",
+        help="starting on more than N hosts needs the scenario id typed (default 10; "
+        "production-tagged targets always do)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -55,4 +63,4 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         environment=args.environment,
     )
-    return run_console(backend)
+    return run_console(backend, confirm_over=args.confirm_over)

@@ -20,6 +20,7 @@ from gameday.demo.clock import ScaledClock
 from gameday.demo.simulation import DemoHost, DemoSource, Fleet
 from gameday.engine.clock import Clock
 from gameday.engine.hosts import HostDriver
+from gameday.engine.preflight import PreflightReport, check_only
 from gameday.engine.probing import MetricSource
 from gameday.engine.session import Session, SessionConfig
 from gameday.ui.backend import OpenedSession, ScenarioChoice, scenario_choice
@@ -86,6 +87,20 @@ class DemoBackend:
 
     def plan(self, key: str) -> Plan:
         return build_plan(load_scenario(key), self.inventory)
+
+    def preflight(self, plan: Plan) -> PreflightReport:
+        """Preflight only on a fresh simulated fleet (nothing is armed, nothing journaled)."""
+        seed, delay = self.options.seed, self.options.host_delay
+        fleet = Fleet(self.inventory, MISSING)
+        drivers: dict[str, HostDriver] = {
+            name: DemoHost(name, fleet, seed=seed, delay=delay) for name in plan.selection.targets
+        }
+        sources: dict[str, MetricSource] = {
+            probe.name: DemoSource(probe, fleet, seed=seed, delay=delay)
+            for probe in plan.scenario.steady_state.probes
+        }
+        self.fleets.append(fleet)
+        return check_only(plan, drivers, sources)
 
     def open(self, plan: Plan) -> OpenedSession:
         seed, delay = self.options.seed, self.options.host_delay

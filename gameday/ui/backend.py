@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from gameday.core.plan import Plan
+from gameday.engine.preflight import PreflightReport
 from gameday.engine.session import Session
 
 
@@ -77,6 +78,11 @@ class Backend(Protocol):
 
     def plan(self, key: str) -> Plan:
         """The plan of one scenario (raises GamedayError with a sentence). Blocks."""
+        ...
+
+    def preflight(self, plan: Plan) -> PreflightReport:
+        """Preflight only: connect, check every capability, sample each probe once; journal,
+        arm and inject nothing. Blocks (may take seconds)."""
         ...
 
     def open(self, plan: Plan) -> OpenedSession:

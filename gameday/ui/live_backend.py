@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gameday.core.plan import Plan
+from gameday.engine.preflight import PreflightReport
 from gameday.ui.backend import OpenedSession, ScenarioChoice, scenario_choice
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -62,6 +63,11 @@ class LiveBackend:
         from gameday.live import load_plan
 
         return load_plan(key, str(self.inventory), self.seed)
+
+    def preflight(self, plan: Plan) -> PreflightReport:
+        from gameday.live import LiveOptions, live_check
+
+        return live_check(plan, LiveOptions(self.journal_dir, trust_new_hosts=self.trust_new_hosts))
 
     def open(self, plan: Plan) -> OpenedSession:
         from gameday.live import LiveOptions, live_session

@@ -14,6 +14,7 @@ from textual.message import Message
 
 from gameday.core import events as ev
 from gameday.core.plan import Plan
+from gameday.engine.preflight import PreflightReport
 from gameday.ui.backend import ScenarioChoice
 
 
@@ -58,8 +59,11 @@ class PlanReady(Message):
 @dataclass
 class FindingsReady(Message):
     markdown: str
+    """The whole document, as exported."""
     verdict: str
     reason: str
+    shown: str = ""
+    """What the screen renders (the document without its Mermaid charts)."""
 
 
 @dataclass
@@ -72,3 +76,11 @@ class ReadyToQuit(Message):
     """Every fault was reverted (or the wait gave up): the console may exit."""
 
     reverted: bool
+
+
+@dataclass
+class PreflightDone(Message):
+    """Preflight only answered: the report, or why it could not run."""
+
+    report: PreflightReport | None
+    problem: str = ""
