@@ -22,11 +22,10 @@ from gameday.core.formats.inventory_loader import load_inventory
 from gameday.core.formats.scenario import Scenario, load_scenario
 from gameday.core.journal import JournalWriter
 from gameday.core.plan import Plan, build_plan
+from gameday.engine.connector import Connector
 from gameday.engine.drivers import RunnerDriver
 from gameday.engine.faultrun import DEFAULT_LEASE_SECONDS, FaultRunner
-from gameday.engine.hosts import HostDriver
-from gameday.engine.ports import Connector, Transport
-from gameday.engine.probing import MetricSource
+from gameday.engine.ports import HostDriver, MetricSource, Transport
 from gameday.engine.session import Session, SessionConfig
 
 

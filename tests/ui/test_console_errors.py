@@ -15,7 +15,7 @@ from gameday.app.demo import DemoBackend, DemoOptions
 from gameday.app.live_backend import LiveBackend
 from gameday.core import events as ev
 from gameday.demo.clock import SteppingClock
-from gameday.engine.hosts import Outcome
+from gameday.engine.ports import Outcome
 from gameday.ui.app import GamedayApp, make_app
 from gameday.ui.screens.findings import FindingsScreen
 from gameday.ui.screens.plan import PlanScreen
