@@ -281,7 +281,8 @@ def test_inline_text_never_starts_a_block(text: str) -> None:
 
 
 def _mermaid_blocks(md: str) -> list[list[str]]:
-    blocks, current = [], None
+    blocks: list[list[str]] = []
+    current: list[str] | None = None
     for line in md.splitlines():
         if line == "```mermaid":
             current = []

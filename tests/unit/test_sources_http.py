@@ -11,10 +11,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from quiet_http import serving
 
 from gameday.adapters.http_probe import HttpSource, Outcome, percentile, summarize
 from gameday.core.formats.probes import Probe
+from tests.unit.quiet_http import serving
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -13,11 +13,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from quiet_http import serving
 
 from gameday.adapters.prometheus import PrometheusSource, interpret_result, redact_url, scrub
 from gameday.core.formats.inventory import PrometheusConfig, Secret
 from gameday.core.formats.probes import Probe
+from tests.unit.quiet_http import serving
 
 TOKEN = "tok-9f8e7d6c5b4a"
 

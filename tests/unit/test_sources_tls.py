@@ -15,12 +15,12 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from quiet_http import serving
 
 from gameday.adapters.http_probe import HttpSource
 from gameday.adapters.prometheus import PrometheusSource
 from gameday.core.formats.inventory import PrometheusConfig
 from gameday.core.formats.probes import Probe
+from tests.unit.quiet_http import serving
 
 
 def _self_signed(directory: Path) -> tuple[Path, Path]:
