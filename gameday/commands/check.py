@@ -39,9 +39,9 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from gameday.app.live import LiveOptions, live_check, load_plan
     from gameday.core.journal import default_journal_dir
     from gameday.engine.preflight import result_line, summary_line
-    from gameday.live import LiveOptions, live_check, load_plan
 
     plan = load_plan(args.scenario, args.inventory, args.seed)
     options = LiveOptions(journal_dir=default_journal_dir(), trust_new_hosts=args.trust_new_hosts)

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 from gameday.core import events as ev
-from gameday.core.findings_text import seconds_text
 from gameday.core.wording import (
     fault_name,
     host_timer_text,
@@ -15,6 +14,7 @@ from gameday.core.wording import (
     outcomes_text,
     quantity,
     reverted_by_text,
+    seconds_text,
     verdict_word,
 )
 

@@ -9,11 +9,13 @@ findings say them (`21:09:07 UTC`), each fact said once.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Literal
 
-from gameday.core.findings_text import number, utc_time
-from gameday.core.scenario import AbortRule, Probe
+from gameday.core.formats.probes import Probe
+from gameday.core.formats.scenario import AbortRule
 
 SteadyWord = Literal["HOLDING", "BREACHED", "NO DATA", "WAITING"]
 
@@ -168,3 +170,86 @@ def joined_text(name: str, role: str) -> str:
     if not role or role == name:
         return f"{name} joined"
     return f"{name} joined as {role}"
+
+
+# --- times -------------------------------------------------------------------------------
+
+
+def _utc(ts: float, fmt: str) -> str:
+    try:
+        return datetime.fromtimestamp(ts, UTC).strftime(fmt)
+    except (ValueError, OverflowError, OSError):
+        return "(invalid time)"  # a hand-edited journal; say so rather than fail
+
+
+def utc_iso(ts: float) -> str:
+    """`2026-11-27T09:00:05Z` (whole seconds; the journal keeps the fractions)."""
+    return _utc(ts, "%Y-%m-%dT%H:%M:%SZ")
+
+
+def utc_time(ts: float) -> str:
+    return _utc(ts, "%H:%M:%S")
+
+
+def utc_date(ts: float) -> str:
+    return _utc(ts, "%Y-%m-%d")
+
+
+def offset(seconds: float) -> str:
+    """`T+mm:ss` from the session's start; minutes grow past 59 (`T+75:02`)."""
+    if not math.isfinite(seconds):
+        return "T+??:??"
+    sign = "-" if seconds < 0 else "+"
+    whole = round(abs(seconds))
+    return f"T{sign}{whole // 60:02d}:{whole % 60:02d}"
+
+
+def seconds_text(seconds: float) -> str:
+    """A duration for people: `34 ms`, `1.2 s`, `45 s`, `3 min 05 s`, `1 h 02 min`."""
+    if not math.isfinite(seconds):
+        return "—"
+    if seconds < 0:
+        return f"-{seconds_text(-seconds)}"
+    if seconds < 1:
+        return f"{round(seconds * 1000)} ms"
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    if whole < 3600:
+        return f"{whole // 60} min {whole % 60:02d} s"
+    return f"{whole // 3600} h {(whole % 3600) // 60:02d} min"
+
+
+def count(n: int, one: str, many: str = "") -> str:
+    """`1 host`, `2 hosts`; `many` for irregular plurals (`breaches`)."""
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+# --- numbers -----------------------------------------------------------------------------
+
+
+def number(value: float | None, unit: str = "") -> str:
+    """A value as people read it: at most 4 significant digits, no exponent, unit appended."""
+    if value is None or not math.isfinite(value):
+        return "—"
+    tiny_or_huge = value != 0 and not 1e-6 <= abs(value) < 1e15
+    text = f"{value:.4g}" if tiny_or_huge else plain_number(value)
+    if not unit:
+        return text
+    return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
+
+
+def plain_number(value: float) -> str:
+    """Decimal without exponent (Mermaid's grammar has none): 0.0012, 1234.5, 1200000."""
+    if not math.isfinite(value):
+        return "0"
+    if value == 0:
+        return "0"
+    magnitude = math.floor(math.log10(abs(value)))
+    decimals = max(0, 3 - magnitude)
+    text = f"{value:.{min(decimals, 12)}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text

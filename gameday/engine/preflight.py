@@ -17,8 +17,7 @@ from typing import TypeVar
 from gameday.core.plan import Plan
 from gameday.core.steady import evaluate
 from gameday.core.wording import probe_bounds, quantity
-from gameday.engine.hosts import HostDriver
-from gameday.engine.probing import MetricSource
+from gameday.engine.ports import HostDriver, MetricSource
 
 MAX_WORKERS = 32
 T = TypeVar("T")

@@ -8,21 +8,36 @@ does not apply where the facilitator is says why instead of doing nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.screen import Screen
 
-if TYPE_CHECKING:
-    from gameday.ui.app import GamedayApp
+from gameday.ui.screens.session import SessionScreen
+
+
+class Console(Protocol):
+    """What the palette needs of the app (the app imports the palette, not the reverse)."""
+
+    session_screen: SessionScreen | None
+
+    @property
+    def screen(self) -> Screen[Any]: ...
+
+    def action_kill_switch(self, source: str = "keypress") -> None: ...
+
+    def action_help(self) -> None: ...
+
+    def notify(self, message: str, *, severity: Any = "information") -> None: ...
+
 
 Command = tuple[str, str, Callable[[], object]]
 """(name, help, what it does)."""
 
 
-def commands(app: GamedayApp) -> list[Command]:
+def commands(app: Console) -> list[Command]:
     from gameday.ui.screens.findings import FindingsScreen
     from gameday.ui.screens.plan import PlanScreen
-    from gameday.ui.screens.session import SessionScreen
     from gameday.ui.widgets.hosts import HostsTable
 
     def on_screen(kind: type, action: str, where: str) -> Callable[[], object]:
@@ -81,7 +96,7 @@ def commands(app: GamedayApp) -> list[Command]:
     return found
 
 
-def _export(app: GamedayApp, findings: type, session: type) -> Callable[[], object]:
+def _export(app: Console, findings: type, session: type) -> Callable[[], object]:
     def run() -> object:
         screen = app.screen
         if isinstance(screen, findings):

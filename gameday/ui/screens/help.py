@@ -24,9 +24,8 @@ WIDGET_KEYS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def binding_rows() -> list[tuple[str, str, str]]:
+def binding_rows(app_bindings: list[BindingType]) -> list[tuple[str, str, str]]:
     """(where, key, what) for every binding of the app and its screens."""
-    from gameday.ui.app import GamedayApp
     from gameday.ui.screens.confirm import ConfirmScreen, TypedConfirmScreen
     from gameday.ui.screens.findings import FindingsScreen
     from gameday.ui.screens.plan import PlanScreen
@@ -34,7 +33,7 @@ def binding_rows() -> list[tuple[str, str, str]]:
     from gameday.ui.screens.session import SessionScreen
 
     places: list[tuple[str, list[BindingType]]] = [
-        ("everywhere", GamedayApp.BINDINGS),
+        ("everywhere", app_bindings),
         ("plan", PlanScreen.BINDINGS),
         ("preflight only", PreflightScreen.BINDINGS),
         ("session", SessionScreen.BINDINGS),
@@ -72,7 +71,7 @@ class HelpScreen(ModalScreen[None]):
         table.add_column("where", style="dim", no_wrap=True)
         table.add_column("key", style="bold", no_wrap=True)
         table.add_column("what it does")
-        for where, key, what in binding_rows():
+        for where, key, what in binding_rows(type(self.app).BINDINGS):
             table.add_row(where, key, what)
         with VerticalScroll(id="help"):
             yield Static(Text("Keys — esc closes this help", style="bold"))

@@ -9,7 +9,7 @@ that plan is still being computed, start is refused with a word. A single click 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar, Protocol
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -23,18 +23,26 @@ from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from gameday.core.confirmation import typed_confirmation_reason
-from gameday.core.fault_kinds.reference import display
+from gameday.core.faults.reference import display
 from gameday.core.plan import Plan
 from gameday.core.units import format_duration
 from gameday.core.wording import probe_bounds, rule_texts
 from gameday.errors import GamedayError
 from gameday.ui.backend import Backend, ScenarioChoice
 from gameday.ui.messages import PlanReady, ScenariosLoaded
+from gameday.ui.runner import SessionRunner
 from gameday.ui.screens.confirm import ConfirmScreen, TypedConfirmScreen
 from gameday.ui.workers import run_io
 
-if TYPE_CHECKING:
-    from gameday.ui.app import GamedayApp
+
+class Console(Protocol):
+    """What this screen needs of the app (the app module imports the screens, not the reverse)."""
+
+    runner: SessionRunner | None
+    confirm_over: int
+    """More targets than this need the scenario id typed to start."""
+
+    def start_session(self, plan: Plan) -> None: ...
 
 
 class ScenarioList(OptionList):
@@ -68,7 +76,7 @@ class PlanScreen(Screen[None]):
         """The key whose plan is on screen now (None while "Planning…" is shown)."""
 
     @property
-    def gameday(self) -> GamedayApp:
+    def gameday(self) -> Console:
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.widget import Widget
 
+from gameday.core.formats.probes import Probe
 from gameday.core.gauge import GaugeState, Scale, baseline_of, scale_for, state_of
-from gameday.core.scenario import Probe
 from gameday.core.state import Sample
 from gameday.core.wording import probe_bounds, probe_state_word, quantity
 
