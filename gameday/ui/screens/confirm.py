@@ -34,7 +34,7 @@ class ConfirmScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Static(escape(self.question), id="question")
-            yield Static(escape(self.detail), id="detail")
+            yield Static(escape(self.detail), id="dialog-detail")
             with Horizontal(id="buttons"):
                 yield Button(escape(f"{self._yes} [y]"), variant="error", id="yes")
                 yield Button(escape(f"{self._no} [n]"), variant="primary", id="no")
@@ -43,15 +43,15 @@ class ConfirmScreen(ModalScreen[bool]):
             )
 
     def on_mount(self) -> None:
-        self.query_one("#detail").display = bool(self.detail)
+        self.query_one("#dialog-detail").display = bool(self.detail)
         self.query_one("#no", Button).focus()
 
     def set_question(self, question: str, detail: str = "", *, yes: str | None = None) -> None:
         """Change what the open dialog asks (the state it was about has changed)."""
         self.question, self.detail = question, detail
         self.query_one("#question", Static).update(escape(question))
-        self.query_one("#detail", Static).update(escape(detail))
-        self.query_one("#detail").display = bool(detail)
+        self.query_one("#dialog-detail", Static).update(escape(detail))
+        self.query_one("#dialog-detail").display = bool(detail)
         if yes is not None:
             self._yes = yes
             self.query_one("#yes", Button).label = escape(f"{yes} [y]")
@@ -82,7 +82,7 @@ class TypedConfirmScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Static(escape(self.question), id="question")
-            yield Static(escape(self.detail), id="detail")
+            yield Static(escape(self.detail), id="dialog-detail")
             yield Static(escape(f"Type {self.word} and press enter to start:"), id="prompt")
             yield Input(placeholder=self.word, id="word")
             yield Static("enter: start (once the id matches)   esc: cancel", id="keys")

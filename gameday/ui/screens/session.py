@@ -128,6 +128,7 @@ class SessionScreen(Screen[None]):
         if message.verdict is None:
             self._show_verdict(None, message.reason)
         self.query_one(HostsTable).show(self.state)
+        self.query_one(AlarmBanner).show(self.state)
         self._refresh_status()
 
     def on_session_failed(self, message: SessionFailed) -> None:
@@ -141,13 +142,7 @@ class SessionScreen(Screen[None]):
         if self.kill_state:
             return
         self.kill_state = "reverting"
-        banner = self.query_one(AlarmBanner)
-        banner.update(
-            f"KILL SWITCH: pulled ({source}); reverting every fault on every host…\n"
-            "Next: nothing more is injected; each host's outcome follows."
-        )
-        banner.set_class(False, "-calm")
-        banner.add_class("-visible")
+        self.query_one(AlarmBanner).pending_kill(source)
 
     def action_escape(self) -> None:
         """Acknowledge the alarm on screen; with none, go back to the scenarios."""

@@ -111,23 +111,21 @@ class ProbeGauge(Widget):
         return line
 
     def _compact(self, width: int) -> Text:
-        name = self.probe.name[:14]
-        value = self._value_text()
-        word = probe_state_word(
-            self.samples[-1].ok if self.samples else None, sampled=bool(self.samples)
-        )
+        """`error_rate 0.3% (base 0.2%) ok ▕██┃░░░▏`: the words first, the bar takes the rest."""
+        latest = self.samples[-1] if self.samples else None
+        word = probe_state_word(latest.ok if latest else None, sampled=latest is not None)
         baseline = self.baseline
-        base = f" base {quantity(baseline, self.probe.unit)}" if baseline is not None else ""
-        fixed = len(name) + 1 + len(value) + 2 + len(word) + 1 + len(base)
-        bar_width = max(6, width - fixed - 1)
-        line = Text(name, style="bold")
+        line = Text(self.probe.name[:16], style="bold")
         line.append(" ")
-        line.append(value, style=STYLES[self.state])
-        line.append(" ")
-        line.append_text(self._bar(bar_width + 2, with_labels=False))
+        line.append(self._value_text(), style=STYLES[self.state])
+        if baseline is not None:
+            line.append(f" (base {quantity(baseline, self.probe.unit)})", style="dim")
         line.append(" ")
         line.append(word, style=STYLES[self.state])
-        line.append(base, style="dim")
+        room = width - line.cell_len - 1
+        if room >= 6:
+            line.append(" ")
+            line.append_text(self._bar(room, with_labels=False))
         line.truncate(width)
         return line
 

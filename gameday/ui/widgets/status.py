@@ -115,10 +115,19 @@ class AlarmBanner(Static):
         more = len(waiting) - 1
         text = Text(f"{self.alarm.title}: ", style="bold")
         text.append(self.alarm.text)
-        text.append(f"\nNext: {self.alarm.next_step}.", style="")
+        text.append(f"\n{_next(self.alarm, state)}.", style="")
         hint = f"   [{ACK_HINT}" + (f"; {more} more]" if more else "]")
         text.append(hint, style="italic")
         self.update(text)
+
+    def pending_kill(self, source: str) -> None:
+        """The kill switch was pressed: say so before its first event arrives."""
+        self.update(
+            f"KILL SWITCH: pulled ({source}); reverting every fault on every host…\n"
+            "Next: nothing more is injected; each host's outcome follows."
+        )
+        self.set_class(False, "-calm")
+        self.add_class("-visible")
 
     def acknowledge(self, state: SessionState) -> bool:
         """Acknowledge the alarm shown (the next one waiting shows); False when none was."""
@@ -127,3 +136,12 @@ class AlarmBanner(Static):
         self.acknowledged.add((self.alarm.key, self.alarm.seq))
         self.show(state)
         return True
+
+
+def _next(alarm: Alarm, state: SessionState) -> str:
+    """What happens next; once the session is over, what came of it (never a stale promise)."""
+    over = state.verdict is not None or state.ended_at is not None
+    if not over or alarm.kind == "unconfirmed" or (alarm.kind == "kill_switch" and alarm.severe):
+        return f"Next: {alarm.next_step}"
+    verdict = verdict_word(state.verdict) if state.verdict else "NOT STARTED"
+    return f"Then: the session ended, verdict {verdict}"
