@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 NOTE_HELP = "note… (!impact !went_well !went_wrong !lucky, or !action @owner due:YYYY-MM-DD …)"
 COMPACT_HEIGHT = 34
 """Below this many rows, gauges are drawn on one line each."""
+WIDE_WIDTH = 140
+"""From this many columns the gauges and hosts get three fifths of the width."""
 
 
 class SessionScreen(Screen[None]):
@@ -97,6 +99,7 @@ class SessionScreen(Screen[None]):
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.height < COMPACT_HEIGHT, "-compact")
+        self.set_class(event.size.width >= WIDE_WIDTH, "-wide")
         self._refresh_status()
 
     # --- engine events ------------------------------------------------------------------------

@@ -111,17 +111,18 @@ class ProbeGauge(Widget):
         return line
 
     def _compact(self, width: int) -> Text:
-        """`error_rate 0.3% (base 0.2%) ok ▕██┃░░░▏`: the words first, the bar takes the rest."""
+        """`error_rate 0.3% ok (base 0.2%) ▕██┃░░▏`: what a room must read comes first, so a
+        narrow gauge loses its bar, then its baseline, never its state."""
         latest = self.samples[-1] if self.samples else None
         word = probe_state_word(latest.ok if latest else None, sampled=latest is not None)
         baseline = self.baseline
         line = Text(self.probe.name[:16], style="bold")
         line.append(" ")
         line.append(self._value_text(), style=STYLES[self.state])
-        if baseline is not None:
-            line.append(f" (base {quantity(baseline, self.probe.unit)})", style="dim")
         line.append(" ")
         line.append(word, style=STYLES[self.state])
+        if baseline is not None:
+            line.append(f" (base {quantity(baseline, self.probe.unit)})", style="dim")
         room = width - line.cell_len - 1
         if room >= 6:
             line.append(" ")
