@@ -64,7 +64,7 @@ def commands(app: Console) -> list[Command]:
         ("Kill switch", "ctrl+k: revert every fault on every host now", app.action_kill_switch),
         (
             "Start the highlighted scenario",
-            "s: asks to confirm",
+            "s, enter or a double-click on the plan screen: asks to confirm",
             on_screen(PlanScreen, "start", "plan"),
         ),
         (

@@ -47,7 +47,6 @@ class SessionScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+o", "findings", "Findings"),
         Binding("escape", "escape", "Acknowledge / back"),
-        Binding("ctrl+e", "export", "Export findings"),
     ]
 
     def __init__(self, runner: SessionRunner, backend: Backend) -> None:
@@ -183,7 +182,7 @@ class SessionScreen(Screen[None]):
         self.app.push_screen(screen)
 
     def action_export(self) -> None:
-        """Open the findings and export them at once."""
+        """Open the findings and export them at once (the palette's "Export findings")."""
         self.action_findings()
         screen = self.app.screen
         if screen is not self and hasattr(screen, "export_when_ready"):
