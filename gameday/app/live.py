@@ -113,7 +113,8 @@ def live_check(plan: Plan, options: LiveOptions) -> PreflightReport:
     No journal, no session, nothing armed or injected; every connection is closed on return.
     """
     from gameday.adapters.sources import build_sources, close_sources
-    from gameday.adapters.ssh import SshOptions, make_connector
+    from gameday.adapters.ssh import make_connector
+    from gameday.adapters.ssh_config import SshOptions
 
     session_id = new_session_id(plan.scenario.id)
     connector = make_connector(plan.inventory, SshOptions(trust_new_hosts=options.trust_new_hosts))
