@@ -21,7 +21,12 @@ from tests.lab.test_fault_kinds_lab import _inside, snapshot
 pytestmark = pytest.mark.lab
 
 GAMEDAY = [sys.executable, "-m", "gameday.cli"]
-ERROR_RATE = "100 * sum(rate(loadgen_errors_total[5s])) / clamp_min(sum(rate(loadgen_requests_total[5s])), 1)"
+ERROR_RATE = " / ".join(
+    (
+        "100 * sum(rate(loadgen_errors_total[5s]))",
+        "clamp_min(sum(rate(loadgen_requests_total[5s])), 1)",
+    )
+)
 
 
 @pytest.fixture(scope="module", autouse=True)
