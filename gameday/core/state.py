@@ -45,6 +45,8 @@ class Sample:
     value: float | None
     ok: bool | None
     phase: ev.Phase
+    detail: str = ""
+    """Why there was no value (or a note about it), as the source said."""
 
 
 @dataclass
@@ -186,7 +188,7 @@ def _reverted(s: SessionState, e: ev.FaultReverted) -> None:
 
 
 def _sampled(s: SessionState, e: ev.ProbeSampled) -> None:
-    s.samples.setdefault(e.probe, []).append(Sample(e.ts, e.value, e.ok, e.phase))
+    s.samples.setdefault(e.probe, []).append(Sample(e.ts, e.value, e.ok, e.phase, e.detail))
 
 
 def _crossed(s: SessionState, e: ev.ThresholdCrossed) -> None:

@@ -62,7 +62,6 @@ class SessionScreen(Screen[None]):
         """The verdict line once known (also "NOT STARTED — …" after a failed preflight)."""
         self.kill_state = ""
         """Empty, "reverting" (pulled, waiting for the hosts) or "done"."""
-        self._no_data: dict[str, str] = {}
 
     @property
     def phase(self) -> ev.Phase | None:
@@ -108,7 +107,6 @@ class SessionScreen(Screen[None]):
         if isinstance(event, ev.SessionStarted):
             self.query_one(Timeline).border_subtitle = f"journal: {self.runner.journal_path}"
         elif isinstance(event, ev.ProbeSampled):
-            self._no_data[event.probe] = event.detail if event.value is None else ""
             self._show_gauge(event.probe)
         elif isinstance(event, ev.KillSwitchPulled):
             self.kill_state = self.kill_state or "reverting"
@@ -123,7 +121,7 @@ class SessionScreen(Screen[None]):
 
     def _show_gauge(self, probe: str) -> None:
         gauge = self.query_one(f"#gauge-{probe}", ProbeGauge)
-        gauge.show(self.state.samples.get(probe, []), self._no_data.get(probe, ""))
+        gauge.show(self.state.samples.get(probe, []))
 
     def on_session_finished(self, message: SessionFinished) -> None:
         self.ended = True

@@ -55,12 +55,10 @@ class ProbeGauge(Widget):
         self.samples: Sequence[Sample] = ()
         """The probe's samples, from the session's state (newest last)."""
         self.state: GaugeState = "waiting"
-        self.detail = ""
-        """Why the latest poll had no data."""
 
-    def show(self, samples: Sequence[Sample], detail: str = "") -> None:
+    def show(self, samples: Sequence[Sample]) -> None:
         """Render the probe's samples (the session state's list; not copied, not changed)."""
-        self.samples, self.detail = samples, detail
+        self.samples = samples
         latest = samples[-1] if samples else None
         value = latest.value if latest else None
         self.state = (
@@ -102,8 +100,9 @@ class ProbeGauge(Widget):
         line.append(
             f"  {WORDS[self.state]}", style=STYLES[self.state] if self.state != "ok" else ""
         )
-        if self.state == "nodata" and self.detail:
-            line.append(f" ({self.detail})", style="yellow")
+        detail = self.samples[-1].detail if self.samples else ""
+        if self.state == "nodata" and detail:
+            line.append(f" ({detail})", style="yellow")
         baseline = self.baseline
         if baseline is not None:
             line.append(f"   baseline {quantity(baseline, self.probe.unit)}", style="dim")
