@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from gameday.core import events as ev
-from gameday.core.wording import fault_name, host_timer_text, outcomes_text
+from gameday.core.wording import fault_name, host_timer_text, outcomes_text, utc_time
 
 AlarmKind = Literal["abort", "lease_lost", "kill_switch", "unconfirmed"]
 
@@ -116,6 +116,18 @@ def _unconfirmed_timer(alarm: Alarm, deadline: float | None) -> Alarm:
     return Alarm(alarm.kind, alarm.seq, alarm.title, alarm.text, step, alarm.severe)
 
 
+def _host_lost(e: Any) -> Alarm:
+    """A host that stopped answering its lease (`HostLost`: host, silent_for, reverted_by)."""
+    return Alarm(
+        "lease_lost",
+        e.seq,
+        "HOST LOST",
+        f"{e.host} has not answered its lease for {e.silent_for:.0f} s",
+        f"its own lease reverts this session's faults by {utc_time(e.reverted_by)} UTC; "
+        "not confirmed until the host is reached again",
+    )
+
+
 ALARM_RULES: dict[type[ev.Event], Callable[[Any], Alarm | None]] = {
     ev.AbortTriggered: _abort,
     ev.KillSwitchPulled: _kill_pulled,
@@ -123,6 +135,12 @@ ALARM_RULES: dict[type[ev.Event], Callable[[Any], Alarm | None]] = {
     ev.FaultReverted: _reverted,
 }
 """Event type → the alarm it raises (or None). The one place to plug a new alarm in."""
+
+# The host-lost event is being added to the journal alongside this banner; it raises its alarm
+# from the moment `events.HostLost` exists, with no change here.
+_HOST_LOST: type[ev.Event] | None = getattr(ev, "HostLost", None)
+if _HOST_LOST is not None:
+    ALARM_RULES[_HOST_LOST] = _host_lost
 
 
 def alarm_for(event: ev.Event, deadline: float | None = None) -> Alarm | None:

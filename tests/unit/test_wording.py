@@ -156,3 +156,25 @@ def test_production_targets_or_many_hosts_need_the_scenario_id_typed(tmp_path: P
     plan = build_plan(load_scenario(str(scenario)), load_inventory(str(inventory)))
     assert production_targets(plan) == ["web-1"]
     assert "production (web-1)" in typed_confirmation_reason(plan, typed_over=10)
+
+
+def test_a_new_alarm_event_plugs_in_with_one_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    """How the host-lost event raises its alarm: one entry in ALARM_RULES, nothing else."""
+    from dataclasses import dataclass
+    from typing import ClassVar
+
+    from gameday.core import alarms
+
+    @dataclass(frozen=True, kw_only=True)
+    class HostLost(ev.Event):
+        type: ClassVar[str] = "host_lost"
+        host: str
+        silent_for: float
+        reverted_by: float
+
+    monkeypatch.setitem(alarms.ALARM_RULES, HostLost, alarms._host_lost)
+    state = replay([HostLost(seq=7, host="web-2", silent_for=3.2, reverted_by=0.0)])
+    (alarm,) = state.alarms.values()
+    assert alarm.title == "HOST LOST" and alarm.kind == "lease_lost"
+    assert "web-2 has not answered its lease for 3 s" in alarm.text
+    assert "by 00:00:00 UTC" in alarm.next_step
