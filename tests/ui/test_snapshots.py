@@ -7,17 +7,34 @@ Update after an intended change: `pytest tests/ui/test_snapshots.py --snapshot-u
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Markdown
 
+from gameday.demo.simulation import DemoHost
+from gameday.engine.ports import Outcome
 from gameday.ui.app import GamedayApp
 from gameday.ui.screens.findings import FindingsScreen
 from gameday.ui.screens.session import SessionScreen
 from tests.ui.conftest import choose, start, until
+
+
+@pytest.fixture(autouse=True)
+def hosts_answer_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hosts are armed, injected and reverted in parallel, so their lines come in any order;
+    here host -1 always answers before host -2, so the timeline is the same on every run."""
+    commands = DemoHost._commands
+
+    def in_order(self: DemoHost, *args: Any, **kwargs: Any) -> Outcome:
+        time.sleep(0.2 * (int(self.host.rsplit("-", 1)[-1]) - 1))
+        return commands(self, *args, **kwargs)
+
+    monkeypatch.setattr(DemoHost, "_commands", in_order)
 
 
 @pytest.fixture
