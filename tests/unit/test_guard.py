@@ -156,7 +156,7 @@ def test_watcher_lease_keeps_fractions() -> None:
 
 
 def test_python_watcher_compiles() -> None:
-    compile(guard._PYTHON_WATCHER, "watcher", "exec")
+    compile(guard.watcher_source("python3"), "watcher", "exec")
 
 
 @pytest.mark.parametrize(
