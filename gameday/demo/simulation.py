@@ -22,11 +22,11 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from gameday.core.events import Step
+from gameday.core.events import RevertBy, Step
 from gameday.core.faults import FaultPlan
 from gameday.core.inventory import Inventory
 from gameday.core.scenario import Probe
-from gameday.engine.hosts import CommandRecord, Outcome
+from gameday.engine.hosts import CommandRecord, Outcome, PendingRevert, RevertLater
 from gameday.engine.probing import Reading
 
 NETEM_KINDS = frozenset({"network_latency", "packet_loss"})
@@ -224,8 +224,8 @@ class DemoHost:
         verified = self._commands("verify_reverted", plan.verify_reverted)
         return _joined(reverted, verified)
 
-    def revert_all(self, plans: Sequence[FaultPlan]) -> dict[str, Outcome]:
-        return {plan.fault_id: self.revert(plan) for plan in plans}
+    def send_revert(self, plans: Sequence[FaultPlan], by: RevertBy) -> PendingRevert:
+        return RevertLater(lambda _deadline: {p.fault_id: self.revert(p) for p in plans})
 
     def heartbeat(self) -> bool:
         with self._lock:

@@ -16,6 +16,7 @@ every open watcher channel, then each host's acknowledgement.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -56,6 +57,8 @@ class StepResult:
     """arm only: when the host's timer fires, in epoch seconds of the host's clock."""
     via: str = ""
     """revert only: `console`, `watcher` (kill switch over the lease channel) or `fallback`."""
+    answered: bool = True
+    """revert only: False when the host gave no answer (connection lost, timed out)."""
 
 
 class FaultRunner:
@@ -234,19 +237,29 @@ class FaultRunner:
 
     # --- revert ------------------------------------------------------------------------------
 
-    def revert(self, plan: FaultPlan) -> StepResult:
+    def revert(
+        self,
+        plan: FaultPlan,
+        timeout: float | None = None,
+        requester: guard.Requester = "console",
+    ) -> StepResult:
         """Revert now, verify it is gone, disarm its timer and drop its record — one round trip.
 
         Idempotent: safe when the fault is already gone or was never injected. `ok` only when
         confirmed; otherwise `unconfirmed=True` and the host keeps its record for sweep.
+        `timeout` (default: the command timeout) bounds the wait for the host's answer.
         """
         started = self._clock()
-        script = guard.revert_script(plan, self.paths, "console")
+        script = guard.revert_script(plan, self.paths, requester)
+        limit = self.command_timeout if timeout is None else timeout
         try:
-            result = self._run(guard.as_root(script, sudo=self.sudo), self.command_timeout)
+            if limit <= 0:
+                raise CommandTimedOut(self.host, "no time left to wait for its answer")
+            result = self._run(guard.as_root(script, sudo=self.sudo), limit)
         except TransportError as exc:
             detail = f"{exc.problem} (the host's lease watcher and timer still guard it)"
-            return self._unconfirmed(plan.fault_id, detail, started, "console")
+            failed = self._unconfirmed(plan.fault_id, detail, started, "console")
+            return dataclasses.replace(failed, answered=False)
         if result.ok:
             self._armed.pop(plan.fault_id, None)
             self._guarded.discard(plan.fault_id)
@@ -323,15 +336,17 @@ class FaultRunner:
         finally:
             self._lease_lock.release()
 
-    def send_revert(self) -> bool:
-        """The first half of the kill switch: ask the watcher to revert everything now.
-        False when there is no open watcher (then `revert_all_now` falls back to commands)."""
+    def send_revert(self, requester: guard.Requester = "kill-switch") -> bool:
+        """The first half of the kill switch: ask the watcher to revert everything now (the host's
+        history names `requester`). False when there is no open watcher (then `collect_revert`
+        falls back to commands)."""
+        line = "revert" if requester == "kill-switch" else f"revert {requester}"
         with self._lease_lock:
             channel = self._lease
             if channel is None:
                 return False
             try:
-                channel.write_line("revert")
+                channel.write_line(line)
             except TransportError:
                 return False
             return True
@@ -375,7 +390,7 @@ class FaultRunner:
                     via="watcher",
                 )
             else:
-                result = self.revert(plan)
+                result = self.revert(plan, max(0.0, deadline - self._clock()))
                 outcomes[fault_id] = _with_via(result, "fallback", self._clock() - started)
         return outcomes
 
@@ -433,18 +448,7 @@ class FaultRunner:
 
 
 def _with_via(result: StepResult, via: str, duration: float) -> StepResult:
-    return StepResult(
-        result.host,
-        result.step,
-        result.fault_id,
-        result.ok,
-        result.detail,
-        duration,
-        result.unconfirmed,
-        result.timer,
-        result.deadline,
-        via,
-    )
+    return dataclasses.replace(result, duration=duration, via=via)
 
 
 def _last_line(text: str) -> str:

@@ -18,7 +18,7 @@ KIND_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}")
 UNCONFIRMED_STATUS = 3
 """`fire.sh` exit status when the revert ran but `verify_reverted` did not pass."""
 
-Requester = Literal["timer", "lease", "kill-switch", "console", "sweep"]
+Requester = Literal["timer", "lease", "kill-switch", "console", "sweep", "recover"]
 LeaseRunner = Literal["bash", "python3"]
 TimerKind = Literal["systemd", "setsid"]
 

@@ -29,7 +29,9 @@ def watcher_command(
 
     Protocol on the channel: the watcher prints `ready <pid>`; every line it reads renews the
     lease; `ping` is answered `pong`; `revert` reverts every fault of the session on the host
-    and is answered `reverted ok=<ids> unconfirmed=<ids>` (comma-separated). At end of input
+    and is answered `reverted ok=<ids> unconfirmed=<ids>` (comma-separated); `revert WHO`
+    (console, sweep, recover, timer, lease) does the same and names WHO in the host's history
+    (plain `revert` is the kill switch). At end of input
     or when no line arrives for `lease_seconds`, it reverts them all and exits.
     """
     check_id(session_id, "session id")

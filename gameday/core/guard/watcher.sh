@@ -15,7 +15,10 @@ revert_session() {
 echo "ready $$"
 while IFS= read -r -t "$lease" line; do
   case $line in
-    revert) revert_session kill-switch; echo "reverted ok=${ok#,} unconfirmed=${bad#,}" ;;
+    revert|'revert '*)
+      by=${line#revert}; by=${by# }
+      case $by in console|sweep|recover|timer|lease) ;; *) by=kill-switch ;; esac
+      revert_session "$by"; echo "reverted ok=${ok#,} unconfirmed=${bad#,}" ;;
     ping) echo pong ;;
   esac
 done
