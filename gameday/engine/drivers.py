@@ -9,8 +9,7 @@ from gameday.core.events import RevertBy, Step
 from gameday.core.faults import FaultPlan
 from gameday.core.guard import Requester
 from gameday.engine.faultrun import FaultRunner, StepResult
-from gameday.engine.hosts import CommandRecord, Outcome, PendingRevert, RevertLater
-from gameday.engine.ports import Transport
+from gameday.engine.ports import CommandRecord, Outcome, PendingRevert, RevertLater, Transport
 from gameday.errors import GamedayError
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from gameday.core.events import RevertBy, RevertOutcome
 from gameday.core.faults import FaultPlan
-from gameday.engine.hosts import HostDriver, Outcome, PendingRevert
+from gameday.engine.ports import HostDriver, Outcome, PendingRevert
 
 FaultKey = tuple[str, str]
 """(host, fault id)."""

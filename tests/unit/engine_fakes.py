@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 
 from gameday.core.events import RevertBy
 from gameday.core.faults import FaultPlan, HostContext
-from gameday.engine.hosts import CommandRecord, Outcome, PendingRevert, RevertLater
-from gameday.engine.probing import Reading
+from gameday.engine.ports import CommandRecord, Outcome, PendingRevert, Reading, RevertLater
 
 
 class FakeClock:

@@ -13,7 +13,7 @@ from gameday.core import events as ev
 from gameday.core.events import RevertBy, RevertOutcome
 from gameday.core.faults import FaultPlan
 from gameday.core.journal import JournalWriter, read_journal
-from gameday.engine.hosts import HostDriver, Outcome, PendingRevert, RevertLater
+from gameday.engine.ports import HostDriver, Outcome, PendingRevert, RevertLater
 from gameday.engine.revert import HostReverted, Reverter
 
 
