@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from gameday.core import guard
+from gameday.core.faults import FaultPlan
 
 GUARD = resources.files("gameday.core.guard")
 
@@ -42,7 +43,18 @@ def test_watcher_command_carries_the_packaged_program(runner: guard.LeaseRunner)
 
 def test_fire_script_parses_with_sh_n(tmp_path: Path) -> None:
     script = tmp_path / "fire.sh"
-    lines = guard.fire_script(guard.GuardPaths("/var/lib/gameday"), "f1", has_verify=True)
+    plan = FaultPlan(
+        kind="custom",
+        fault_id="f1",
+        host="h",
+        capability=(),
+        inject=("touch /tmp/x",),
+        verify_active=(),
+        revert=("rm -f /tmp/x", "exit 3"),
+        verify_reverted=("test ! -e /tmp/x",),
+        cleanup=("rm -f /tmp/y",),
+    )
+    lines = guard.fire_script(plan, guard.GuardPaths("/var/lib/gameday"))
     script.write_text("\n".join(lines) + "\n")
     done = subprocess.run(["sh", "-n", str(script)], capture_output=True, text=True, timeout=10)
     assert done.returncode == 0, done.stderr

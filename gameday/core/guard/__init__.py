@@ -16,7 +16,10 @@ injected:
     verify_reverted.sh exits 0 iff no trace of the fault is left
     cleanup.sh         the plan's cleanup lines (its small files in the state directory)
     fire.sh            revert, verify, then clean up, disarm and remove the record; exit 0 iff
-                       confirmed (a failed cleanup does not change that)
+                       confirmed (a failed cleanup does not change that). The plan's revert and
+                       verify lines are written into it; `fire.sh WHO answer` stops once
+                       confirmed (leaving `confirmed`), `fire.sh WHO tidy` finishes after that
+    confirmed          the revert was confirmed and the tidy-up has not finished yet
     timer.sh           setsid only: sleeps until the deadline, then runs `fire.sh timer`
     outcome            written when a revert could not be confirmed; the record then stays
 

@@ -4,7 +4,7 @@ drop the record), the setsid `timer.sh`, and the console's own revert and disarm
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from gameday.core.faults import FaultPlan
 from gameday.core.guard.base import (
@@ -27,86 +27,126 @@ def write_file_command(path: str, lines: Iterable[str]) -> str:
 
 def _disarm_lines(paths: GuardPaths, fault_id: str) -> list[str]:
     """Stop the fault's timer, whichever kind; harmless when it already fired or never ran."""
-    folder = paths.fault_dir(fault_id)
-    sleeper = render((f"{folder}/timer.sh",))
+    folder = render((paths.fault_dir(fault_id),))
     unit = render((f"{timer_unit(fault_id)}.timer",))
-    pid_file = render((f"{folder}/timer.pid",))
-    kind_file = render((f"{folder}/timer",))
-    # builtins where possible: the kill switch runs this on every host at once
+    pid_file = render((f"{paths.fault_dir(fault_id)}/timer.pid",))
+    kind_file = render((f"{paths.fault_dir(fault_id)}/timer",))
+    # builtins only (no grep, no cat): the kill switch runs this on every host at once
     return [
         f"pid=; {{ read -r pid < {pid_file}; }} 2>/dev/null || true",
-        # the pid is trusted only while it still runs this fault's timer.sh (no pid reuse kills)
-        # the whole process group (the sleeper and its `sleep`); dash's kill takes no `--`
-        f'if [ -n "$pid" ] && grep -qaF {sleeper} "/proc/$pid/cmdline" 2>/dev/null; then'
+        # the pid is trusted only while its working directory is this fault's record (the
+        # sleeper starts there), so a reused pid is never killed; the whole process group
+        # goes (the sleeper and its `sleep`); dash's kill takes no `--`
+        f'if [ -n "$pid" ] && [ "/proc/$pid/cwd" -ef {folder} ]; then'
         ' kill -TERM "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null; fi',
         f"timer=; {{ read -r timer < {kind_file}; }} 2>/dev/null || true",
         f'if [ "$timer" = systemd ]; then systemctl stop {unit} >/dev/null 2>&1; fi',
     ]
 
 
-def fire_script(paths: GuardPaths, fault_id: str, *, has_verify: bool) -> list[str]:
-    """Lines of `fire.sh`: revert, confirm, disarm, remove. `$1` names who asked.
+def _take_lock(paths: GuardPaths, seconds: int) -> str:
+    """Hold the host's guard lock on descriptor 9 until the script ends (flock, no re-exec);
+    carry on unlocked when there is no flock or no lock within `seconds`."""
+    lock = render((f"{paths.faults_dir}/.lock",))
+    return (
+        f"if command -v flock >/dev/null 2>&1 && command exec 9>>{lock}; then"
+        f" flock -w {seconds} 9 || true; fi 2>/dev/null"
+    )
+
+
+def _grouped(lines: Sequence[str], tail: str) -> list[str]:
+    """The plan's lines in ONE subshell (a fork, no new program), each run even after a
+    failure (the subshell exits 1 if any failed; an `exit` in a line ends only the subshell),
+    then `tail` (its redirections and what its status does) on the closing line."""
+    body = [f"{{ {line}\n}} || gameday_rc=1" for line in lines]
+    return ["(", "gameday_rc=0", *body, "exit $gameday_rc", f") {tail}"]
+
+
+def _verified(lines: Sequence[str], tail: str) -> list[str]:
+    """The verify lines in ONE subshell, stopping at the first that fails, then `tail`."""
+    body = [f"{{ {line}\n}} || exit $?" for line in lines]
+    return ["(", *body, f") {tail}"]
+
+
+def fire_script(plan: FaultPlan, paths: GuardPaths) -> list[str]:
+    """Lines of `fire.sh`: revert, confirm, then tidy up (timer, cleanup, record, history).
+
+    `$1` names who asked; `$2` is the mode. `full` (the default: the timer, sweep, the
+    console) does it all. `answer` stops as soon as the fault is confirmed gone, leaving the
+    `confirmed` mark, so the lease watcher can answer the kill switch first; it then runs
+    `tidy`, which acts only on a record marked confirmed. The plan's lines are written into
+    this script at arm time: nothing is sourced, the lock is taken on a descriptor (no
+    re-exec), and before the answer only the lock, the plan's own lines and two forks run.
 
     Exit 0 iff the fault is confirmed gone (or its record is already gone: someone else
     confirmed it); UNCONFIRMED_STATUS otherwise, keeping the record and writing `outcome`.
     Without verify_reverted lines, only a fully successful revert counts as confirmed.
     """
+    fault_id = check_id(plan.fault_id, "fault id")
     folder = render((paths.fault_dir(fault_id),))
     history = render((paths.history,))
-    ident = render((fault_id,))
-    lock = render((f"{paths.faults_dir}/.lock",))
-    # Redirections sit inside the subshells: if a racing revert removed the record meanwhile,
-    # a failed redirection ends only the subshell, never fire.sh itself.
-    verify = '( . "$dir/verify_reverted.sh" >>"$dir/revert.log" 2>&1 )'
-    confirmed = verify if has_verify else f'[ "$revert_rc" -eq 0 ] && {verify}'
+    # the lock's descriptor is closed for the plan's lines: a daemon a revert starts must
+    # not hold the host's revert lock for its whole life
+    log = '9>&- >>"$dir/revert.log" 2>&1'
+    if plan.verify_reverted:
+        confirmed = ["  ok=1", *_verified(plan.verify_reverted, f"{log} || ok=0")]
+    else:
+        confirmed = ['  ok=1; [ "$revert_rc" -eq 0 ] || ok=0']
     return [
         "#!/bin/sh",
-        f"# gameday: revert fault {fault_id}, confirm, disarm its timer, drop the record",
+        f"# gameday: revert fault {fault_id}, confirm it is gone, then tidy up",
+        "# usage: fire.sh WHO [full|answer|tidy]",
         f"dir={folder}",
         '[ -d "$dir" ] || exit 0',
         'by="${1:-unknown}"',
-        # one revert at a time per host: the timer, the watcher and the console may race
-        'if [ -z "${GAMEDAY_FIRE_LOCKED:-}" ] && command -v flock >/dev/null 2>&1; then',
-        f"  GAMEDAY_FIRE_LOCKED=1 flock -w 120 {lock} sh -c"
-        ' \'[ -d "$1" ] || exit 0; exec sh "$1/fire.sh" "$2"\' gameday-fire "$dir" "$by"',
-        "  locked_rc=$?",
-        f'  case $locked_rc in 0|{UNCONFIRMED_STATUS}) exit "$locked_rc" ;; esac',
-        "  # no lock within 2 minutes, or no lock file possible: a revert unlocked beats none",
-        "fi",
+        'mode="${2:-full}"',
+        # one revert (or arm, or tidy) at a time per host: the timer, the watcher and the
+        # console may race; no lock within 2 minutes, or no flock: a revert unlocked beats none
+        _take_lock(paths, 120),
         '[ -d "$dir" ] || exit 0',
-        # sourced in subshells: a fork, not a new shell (the kill switch runs this everywhere)
-        '( . "$dir/revert.sh" >"$dir/revert.log" 2>&1 )',
-        "revert_rc=$?",
-        f"if {confirmed}; then",
-        # best-effort: the fault is confirmed gone; its leftover files must not undo that
-        '  [ ! -f "$dir/cleanup.sh" ] || ( . "$dir/cleanup.sh" >>"$dir/revert.log" 2>&1 ) || true',
-        *("  " + line for line in _disarm_lines(paths, fault_id)),
-        '  rm -rf "$dir"',
-        f'  echo "$(date +%s) {fault_id} reverted by $by" >> {history}',
-        "  exit 0",
-        "fi",
+        'if [ "$mode" = tidy ]; then',
+        f'  [ -f "$dir/confirmed" ] || exit {UNCONFIRMED_STATUS}  # only after a confirmed answer',
+        "else",
+        "  revert_rc=0",
+        *_grouped(plan.revert, '9>&- >"$dir/revert.log" 2>&1 || revert_rc=1'),
+        *confirmed,
+        '  if [ "$ok" -eq 0 ]; then',
         # the record vanished meanwhile: another revert (timer, lease) confirmed and removed it
-        '[ -d "$dir" ] || exit 0',
-        'echo "$(date +%s) unconfirmed by $by" > "$dir/outcome"',
-        f'echo "$(date +%s) {fault_id} UNCONFIRMED by $by" >> {history}',
-        'cat "$dir/revert.log" >&2',
-        f"# {ident} stays recorded: gameday sweep will try again",
-        f"exit {UNCONFIRMED_STATUS}",
+        '    [ -d "$dir" ] || exit 0',
+        '    rm -f "$dir/confirmed"',
+        '    echo "$(date +%s) unconfirmed by $by" > "$dir/outcome"',
+        f'    echo "$(date +%s) {fault_id} UNCONFIRMED by $by" >> {history}',
+        '    cat "$dir/revert.log" >&2',
+        f"    exit {UNCONFIRMED_STATUS}  # the record stays: gameday sweep will try again",
+        "  fi",
+        '  : > "$dir/confirmed"',
+        '  [ "$mode" = full ] || exit 0',
+        "fi",
+        # best-effort from here: the fault is confirmed gone; leftovers must not undo that
+        *(_grouped(plan.cleanup, f"{log} || true") if plan.cleanup else []),
+        *_disarm_lines(paths, fault_id),
+        'rm -rf "$dir"',
+        f'echo "${{EPOCHSECONDS:-$(date +%s)}} {fault_id} reverted by $by" >> {history}',
+        "exit 0",
     ]
 
 
 def timer_script(paths: GuardPaths, fault_id: str) -> list[str]:
-    """Lines of `timer.sh`, the setsid sleeper: wait until the deadline, then `fire.sh timer`."""
+    """Lines of `timer.sh`, the setsid sleeper: wait until the deadline, then `fire.sh timer`.
+
+    It runs with the record as its working directory (that is how disarm knows its pid is
+    still this timer); its pid is the one `arm_script` took from `$!`.
+    """
     folder = render((paths.fault_dir(fault_id),))
     return [
         "#!/bin/sh",
         f"# gameday: dead-man timer of fault {fault_id}: reverts at the deadline, whoever is gone",
         f"dir={folder}",
-        'echo $$ > "$dir/timer.pid"',
         'deadline=$(cat "$dir/deadline")',
         "now=$(date +%s)",
         'if [ "$deadline" -gt "$now" ]; then sleep $((deadline - now)); fi',
-        '[ -f "$dir/fire.sh" ] && exec sh "$dir/fire.sh" timer',
+        # out of the record first: once it fires it is no longer the timer disarm would stop
+        '[ -f "$dir/fire.sh" ] && cd / && exec sh "$dir/fire.sh" timer',
         "exit 0",
     ]
 
@@ -133,6 +173,9 @@ def arm_script(plan: FaultPlan, session_id: str, seconds: float, paths: GuardPat
             "set -e",
             "umask 077",
             f"dir={q_folder}",
+            f"mkdir -p {render((paths.faults_dir,))}",
+            # under the lock: a watcher still tidying this fault's last revert finishes first
+            _take_lock(paths, 30),
             # a record left by another session (say, an unconfirmed revert) is not overwritten:
             # its fault may still be active, and only sweep may decide it is gone
             f'if [ -f "$dir/session" ] && [ "$(cat "$dir/session")" != {render((session_id,))} ];'
@@ -145,30 +188,27 @@ def arm_script(plan: FaultPlan, session_id: str, seconds: float, paths: GuardPat
             f"( set +e; {'; '.join(_disarm_lines(paths, fault_id))}; "
             'rm -f "$dir/timer.pid" ) || true',
             f"mkdir -p {q_folder}",
+            # a fresh arm is not confirmed: a late tidy of the last revert must leave it be
+            'rm -f "$dir/confirmed"',
             write_file_command(f"{folder}/revert.sh", ["#!/bin/sh", each_attempted(plan.revert)]),
             write_file_command(
                 f"{folder}/verify_reverted.sh", ["#!/bin/sh", all_succeed(plan.verify_reverted)]
             ),
             write_file_command(f"{folder}/cleanup.sh", ["#!/bin/sh", each_attempted(plan.cleanup)]),
-            write_file_command(
-                f"{folder}/fire.sh",
-                fire_script(paths, fault_id, has_verify=bool(plan.verify_reverted)),
-            ),
+            write_file_command(f"{folder}/fire.sh", fire_script(plan, paths)),
             write_file_command(f"{folder}/timer.sh", timer_script(paths, fault_id)),
             write_file_command(f"{folder}/session", [session_id]),
             write_file_command(f"{folder}/kind", [plan.kind]),
             f'echo $(( $(date +%s) + {whole} )) > "$dir/deadline"',
             "if [ -d /run/systemd/system ] && command -v systemd-run >/dev/null 2>&1"
             f" && systemd-run --quiet --collect {unit} --on-active={whole}s"
-            f" --timer-property=AccuracySec=1s /bin/sh {fire} timer >/dev/null 2>&1; then",
+            f" --timer-property=AccuracySec=1s /bin/sh {fire} timer >/dev/null 2>&1 9>&-; then",
             '  echo systemd > "$dir/timer"',
             "else",
-            '  setsid sh "$dir/timer.sh" </dev/null >/dev/null 2>&1 &',
-            # the sleeper writes its own pid; wait for it (bounded) so disarm can find it
-            "  i=0",
-            '  while [ ! -s "$dir/timer.pid" ] && [ $i -lt 100 ]; do',
-            "    sleep 0.01; i=$((i + 1))",
-            "  done",
+            # started in the record (disarm checks the pid by its working directory); a
+            # background job is no group leader, so setsid execs in place and `$!` is its pid
+            '  ( cd "$dir" && exec setsid sh "$dir/timer.sh" ) </dev/null >/dev/null 2>&1 9>&- &',
+            '  echo $! > "$dir/timer.pid"',
             '  echo setsid > "$dir/timer"',
             "fi",
             'echo "armed $(cat "$dir/timer") $(cat "$dir/deadline")"',
