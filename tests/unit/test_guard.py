@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import shlex
 import subprocess
-from pathlib import Path
-
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
