@@ -100,6 +100,7 @@ def live_session(plan: Plan, options: LiveOptions) -> Iterator[Session]:
             mode=options.mode,
             environment=options.environment,
             participants=options.participants,
+            lease_seconds=options.lease_seconds,
         )
         yield Session(plan, drivers, sources, journal, config, unreachable=unreachable)
 

@@ -23,17 +23,22 @@ tidy_session() {
   done
 }
 echo "ready $$"
+tidy=''
 while IFS= read -r -t "$lease" line; do
+  # the tidy-up of the last revert waits for the next line (a heartbeat, a second later): while
+  # the kill switch runs, every other host's revert has the machine to itself
+  if [ -n "$tidy" ]; then tidy_session "$tidy"; tidy=''; fi
   case $line in
     revert|'revert '*)
       by=${line#revert}; by=${by# }
       case $by in console|sweep|recover|timer|lease) ;; *) by=kill-switch ;; esac
       revert_session "$by" answer
       echo "reverted ok=${ok#,} unconfirmed=${bad#,}"
-      tidy_session "$by" ;;
+      tidy=$by ;;
     ping) echo pong ;;
   esac
 done
 trap '' TERM INT
 exec </dev/null >/dev/null 2>&1
+if [ -n "$tidy" ]; then tidy_session "$tidy"; fi
 revert_session lease full
