@@ -364,3 +364,16 @@ def test_any_accepted_id_is_a_plain_shell_word_and_path_segment(text: str) -> No
     assert shlex.split(guard.GuardPaths().fault_dir(accepted)) == [
         f"/var/lib/gameday/faults/{accepted}"
     ]
+
+
+def test_the_catalogs_own_programs_run_in_fire_without_a_subshell_around_them() -> None:
+    standalone = replace(
+        PLAN,
+        revert=(shlex.join(("sh", "-c", "rm -f /var/tmp/.gameday-fill-x; exit 0")),),
+        verify_reverted=(shlex.join(("sh", "-c", "test ! -e /var/tmp/.gameday-fill-x")),),
+    )
+    lines = guard.fire_script(standalone, guard.GuardPaths())
+    assert "(" not in lines, "a `sh -c` line is a program of its own: no fork around it"
+    # a line that only looks like one (an operator after the quotes) gets its subshell
+    sneaky = replace(PLAN, revert=("sh -c 'true'&&exit 0",))
+    assert "(" in guard.fire_script(sneaky, guard.GuardPaths())

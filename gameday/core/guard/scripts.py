@@ -4,6 +4,7 @@ drop the record), the setsid `timer.sh`, and the console's own revert and disarm
 from __future__ import annotations
 
 import math
+import shlex
 from collections.abc import Iterable, Sequence
 
 from gameday.core.faults import FaultPlan
@@ -54,18 +55,34 @@ def _take_lock(paths: GuardPaths, seconds: int) -> str:
     )
 
 
-def _grouped(lines: Sequence[str], tail: str) -> list[str]:
-    """The plan's lines in ONE subshell (a fork, no new program), each run even after a
-    failure (the subshell exits 1 if any failed; an `exit` in a line ends only the subshell),
-    then `tail` (its redirections and what its status does) on the closing line."""
+def _standalone(line: str) -> bool:
+    """True for a line that is exactly `sh -c BODY` as gameday renders it: a program of its
+    own, so an `exit` in it cannot end fire.sh, and it needs no subshell around it."""
+    try:
+        argv = shlex.split(line)
+    except ValueError:
+        return False
+    return len(argv) == 3 and argv[:2] == ["sh", "-c"] and render(tuple(argv)) == line
+
+
+def _grouped(lines: Sequence[str], log: str, on_failure: str) -> list[str]:
+    """Run every line even after a failure; `on_failure` runs if any failed. Lines that are
+    programs of their own (the catalog's `sh -c …`) run as they are; otherwise the group runs
+    in ONE subshell (a fork, no new program), so an `exit` in a line ends only that."""
+    if all(_standalone(line) for line in lines):
+        return [f"{{ {line}\n}} {log} || {on_failure}" for line in lines]
     body = [f"{{ {line}\n}} || gameday_rc=1" for line in lines]
-    return ["(", "gameday_rc=0", *body, "exit $gameday_rc", f") {tail}"]
+    return ["(", "gameday_rc=0", *body, "exit $gameday_rc", f") {log} || {on_failure}"]
 
 
-def _verified(lines: Sequence[str], tail: str) -> list[str]:
-    """The verify lines in ONE subshell, stopping at the first that fails, then `tail`."""
+def _verified(lines: Sequence[str], log: str) -> list[str]:
+    """`ok=0` unless every verify line exits 0 (stopping at the first that fails), each a
+    program of its own or all in ONE subshell, as for `_grouped`."""
+    if all(_standalone(line) for line in lines):
+        chain = " &&\n".join(f"{{ {line}\n}} {log}" for line in lines)
+        return [f"{chain} || ok=0"]
     body = [f"{{ {line}\n}} || exit $?" for line in lines]
-    return ["(", *body, f") {tail}"]
+    return ["(", *body, f") {log} || ok=0"]
 
 
 def fire_script(plan: FaultPlan, paths: GuardPaths) -> list[str]:
@@ -89,7 +106,7 @@ def fire_script(plan: FaultPlan, paths: GuardPaths) -> list[str]:
     # not hold the host's revert lock for its whole life
     log = '9>&- >>"$dir/revert.log" 2>&1'
     if plan.verify_reverted:
-        confirmed = ["  ok=1", *_verified(plan.verify_reverted, f"{log} || ok=0")]
+        confirmed = ["  ok=1", *_verified(plan.verify_reverted, log)]
     else:
         confirmed = ['  ok=1; [ "$revert_rc" -eq 0 ] || ok=0']
     return [
@@ -108,7 +125,8 @@ def fire_script(plan: FaultPlan, paths: GuardPaths) -> list[str]:
         f'  [ -f "$dir/confirmed" ] || exit {UNCONFIRMED_STATUS}  # only after a confirmed answer',
         "else",
         "  revert_rc=0",
-        *_grouped(plan.revert, '9>&- >"$dir/revert.log" 2>&1 || revert_rc=1'),
+        '  : > "$dir/revert.log"',
+        *_grouped(plan.revert, log, "revert_rc=1"),
         *confirmed,
         '  if [ "$ok" -eq 0 ]; then',
         # the record vanished meanwhile: another revert (timer, lease) confirmed and removed it
@@ -123,7 +141,7 @@ def fire_script(plan: FaultPlan, paths: GuardPaths) -> list[str]:
         '  [ "$mode" = full ] || exit 0',
         "fi",
         # best-effort from here: the fault is confirmed gone; leftovers must not undo that
-        *(_grouped(plan.cleanup, f"{log} || true") if plan.cleanup else []),
+        *(_grouped(plan.cleanup, log, "true") if plan.cleanup else []),
         *_disarm_lines(paths, fault_id),
         'rm -rf "$dir"',
         f'echo "${{EPOCHSECONDS:-$(date +%s)}} {fault_id} reverted by $by" >> {history}',
