@@ -180,7 +180,7 @@ def _gameday(
 ) -> None:
     """One session through `gameday run`'s wiring: the launch timed until every fault is
     injected and verified, then the kill switch timed until every host's outcome is in."""
-    plan = load_plan(str(scenario), str(info.inventory), seed=1)
+    plan = load_plan(str(scenario), str(info.inventory), seed=1)  # validating, not launching
     monitoring = threading.Event()
     done: list[ev.KillSwitchDone] = []
 

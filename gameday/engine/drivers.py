@@ -9,6 +9,7 @@ from gameday.core.events import RevertBy, Step
 from gameday.core.faults import FaultPlan
 from gameday.core.guard import Requester
 from gameday.engine.faultrun import FaultRunner, StepResult
+from gameday.engine.launching import Launched, launch_fault
 from gameday.engine.ports import CommandRecord, Outcome, PendingRevert, RevertLater, Transport
 from gameday.errors import GamedayError
 
@@ -27,22 +28,33 @@ class RunnerDriver:
         self._clock = clock
         self._reconnect = reconnect
         """Opens a fresh connection to the host, for a revert whose connection broke."""
+        self._launched: dict[str, Launched] = {}
+        """Faults armed, injected and verified in one round trip, until `inject` reports them."""
 
     def check(self, plan: FaultPlan) -> Outcome:
         return _outcome(self.runner.check(plan), "capability", plan.capability)
 
     def arm(self, plan: FaultPlan, deadline: float) -> Outcome:
+        """Arm, and in the same round trip inject and verify (their outcomes are kept for
+        `inject`); the first fault on the host also starts its lease watcher there."""
         # The host's timer counts from the host's own clock: hand it seconds, not a timestamp.
         seconds = max(1.0, deadline - self._clock())
-        result = self.runner.arm(plan, seconds)
-        return _outcome(result, "arm", (f"arm {plan.fault_id}: timer in {seconds:.0f}s",))
+        launched = launch_fault(self.runner, plan, seconds)
+        if launched.inject is not None:
+            self._launched[plan.fault_id] = launched
+        return _outcome(launched.arm, "arm", (f"arm {plan.fault_id}: timer in {seconds:.0f}s",))
 
     def inject(self, plan: FaultPlan) -> Outcome:
-        injected = self.runner.inject(plan)
+        launched = self._launched.pop(plan.fault_id, None)
+        if launched is not None and launched.inject is not None:
+            injected, verified = launched.inject, launched.verify_active
+        else:
+            injected, verified = self.runner.inject(plan), None
         first = _outcome(injected, "inject", plan.inject)
         if not injected.ok:
             return first
-        verified = self.runner.verify_active(plan)
+        if verified is None:
+            verified = self.runner.verify_active(plan)
         second = _outcome(verified, "verify_active", plan.verify_active)
         if verified.ok:
             return Outcome(

@@ -214,11 +214,17 @@ class Session:
         driver = self._drivers[host]
         for plan in self.plan.host_plans.get(host, ()):
             outcome = driver.check(plan)
-            self._record_commands(host, plan.fault_id, outcome)
-            self._emit(
-                ev.PreflightChecked(
-                    host=host, check=f"{plan.kind} capability", ok=outcome.ok, detail=outcome.detail
-                )
+            # one fsync for the step's commands and its fact: every host's step journals at once
+            self._emit_batch(
+                [
+                    *self._command_events(host, plan.fault_id, outcome),
+                    ev.PreflightChecked(
+                        host=host,
+                        check=f"{plan.kind} capability",
+                        ok=outcome.ok,
+                        detail=outcome.detail,
+                    ),
+                ]
             )
 
     def _baseline(self) -> bool:
@@ -269,38 +275,46 @@ class Session:
             if self._stop.is_set():
                 return
             outcome = driver.arm(plan, deadline)
-            self._record_commands(host, plan.fault_id, outcome)
+            commands = self._command_events(host, plan.fault_id, outcome)
             if not outcome.ok:
+                self._emit_batch(commands)
                 self._fault_failed(plan, "arm", outcome.detail)
                 return
-            self._emit(
-                ev.FaultArmed(
-                    host=host,
-                    fault_id=plan.fault_id,
-                    kind=plan.kind,
-                    deadline=deadline,
-                    revert=tuple(redact(c) for c in plan.revert),
-                    verify_reverted=tuple(redact(c) for c in plan.verify_reverted),
-                    timer=outcome.timer,
-                )
+            self._emit_batch(
+                [
+                    *commands,
+                    ev.FaultArmed(
+                        host=host,
+                        fault_id=plan.fault_id,
+                        kind=plan.kind,
+                        deadline=deadline,
+                        revert=tuple(redact(c) for c in plan.revert),
+                        verify_reverted=tuple(redact(c) for c in plan.verify_reverted),
+                        timer=outcome.timer,
+                    ),
+                ]
             )
             if not self._inject_one(driver, plan):
                 return
 
     def _inject_one(self, driver: HostDriver, plan: FaultPlan) -> bool:
         outcome = driver.inject(plan)
-        self._record_commands(plan.host, plan.fault_id, outcome)
+        commands = self._command_events(plan.host, plan.fault_id, outcome)
         if not outcome.ok:
+            self._emit_batch(commands)
             self._fault_failed(plan, "inject", outcome.detail)
             return False
-        self._emit(
-            ev.FaultInjected(
-                host=plan.host,
-                fault_id=plan.fault_id,
-                kind=plan.kind,
-                summary=plan.summary,
-                verified=plan.verified,
-            )
+        self._emit_batch(
+            [
+                *commands,
+                ev.FaultInjected(
+                    host=plan.host,
+                    fault_id=plan.fault_id,
+                    kind=plan.kind,
+                    summary=plan.summary,
+                    verified=plan.verified,
+                ),
+            ]
         )
         if self._killed.is_set():
             # The kill switch may have swept the hosts before this injection landed.
@@ -540,10 +554,6 @@ class Session:
     def _phase(self, phase: ev.Phase) -> None:
         if self.state.phase != phase:
             self._emit(ev.PhaseChanged(phase=phase))
-
-    def _record_commands(self, host: str, fault_id: str, outcome: Outcome) -> None:
-        for event in self._command_events(host, fault_id, outcome):
-            self._emit(event)
 
     @staticmethod
     def _command_events(host: str, fault_id: str, outcome: Outcome) -> list[ev.Event]:
