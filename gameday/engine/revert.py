@@ -136,8 +136,11 @@ class Reverter:
             return self._claims.wait_for(lambda: not self._in_flight, timeout)
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+        """Let the pool's threads go (a later revert makes a new pool)."""
+        with self._claims:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False)
 
     # --- the path ------------------------------------------------------------------------
 

@@ -112,6 +112,7 @@ class Session:
         self._tracker = AbortTracker(plan.scenario.abort_when)
         self._breaching: dict[str, tuple[Literal["above", "below"], float]] = {}
         self._deviated = False
+        self._pool: ThreadPoolExecutor | None = None
 
     # --- what the UI, the CLI and signal handlers call ------------------------------------
     def subscribe(self, listener: Listener) -> None:
@@ -170,6 +171,9 @@ class Session:
             return self._finish()
         finally:
             self._heartbeat_stop.set()
+            if self._pool is not None:
+                self._pool.shutdown(wait=False)
+            self._reverter.close()
 
     # --- phases -----------------------------------------------------------------------------
     def _start(self) -> None:
@@ -406,25 +410,33 @@ class Session:
         names = list(self._sources)
         if not names:
             return {}
-        with ThreadPoolExecutor(max_workers=len(names), thread_name_prefix="probe") as pool:
-            readings = dict(
-                zip(names, pool.map(lambda n: self._sources[n].sample(), names), strict=True)
-            )
+        pool = self._probe_pool(len(names))
+        readings = dict(
+            zip(names, pool.map(lambda n: self._sources[n].sample(), names), strict=True)
+        )
+        events: list[ev.Event] = []
         for name, reading in readings.items():
             probe = self._probes[name]
             ok = evaluate(probe, reading.value)
-            self._emit(
+            events.append(
                 ev.ProbeSampled(
                     probe=name, value=reading.value, ok=ok, phase=phase, detail=reading.detail
                 )
             )
-            self._note_crossing(probe, reading.value, ok)
+            events.extend(self._crossing(probe, reading.value, ok))
+        self._emit_batch(events)  # one fsync per poll, not one per probe
         return readings
 
-    def _note_crossing(self, probe: Probe, value: float | None, ok: bool | None) -> None:
-        """Journal the moment a probe leaves its thresholds and the moment it comes back."""
+    def _probe_pool(self, size: int) -> ThreadPoolExecutor:
+        """One pool for every poll of the session (threads are not made anew each second)."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="probe")
+        return self._pool
+
+    def _crossing(self, probe: Probe, value: float | None, ok: bool | None) -> list[ev.Event]:
+        """The moment a probe leaves its thresholds and the moment it comes back."""
         if ok is None or value is None:
-            return
+            return []
         breach = self._breaching.get(probe.name)
         if not ok and breach is None:
             above = probe.max is not None and value > probe.max
@@ -432,12 +444,12 @@ class Session:
             direction: Literal["above", "below"] = "above" if above else "below"
             limit = float(bound if bound is not None else 0.0)
             self._breaching[probe.name] = (direction, limit)
-            self._emit(
+            return [
                 ev.ThresholdCrossed(probe=probe.name, value=value, bound=limit, direction=direction)
-            )
-        elif ok and breach is not None:
+            ]
+        if ok and breach is not None:
             del self._breaching[probe.name]
-            self._emit(
+            return [
                 ev.ThresholdCrossed(
                     probe=probe.name,
                     value=value,
@@ -445,7 +457,8 @@ class Session:
                     direction=breach[0],
                     recovered=True,
                 )
-            )
+            ]
+        return []
 
     def _check_abort_rules(self, readings: Mapping[str, Reading]) -> bool:
         fired = self._tracker.observe(
