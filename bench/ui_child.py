@@ -1,10 +1,10 @@
 """One console measurement in a fresh process (run by bench.ui); prints one JSON object.
 
-    python -m bench.ui_child first_frame T0   seconds from T0 (the parent's wall clock before
-                                              it started this process) to the first frame
-    python -m bench.ui_child idle             CPU of the console on its plan screen
-    python -m bench.ui_child busy             key-to-screen and CPU with 32 hosts faulted and
-                                              20 probes sampled every second
+python -m bench.ui_child first_frame T0   seconds from T0 (the parent's wall clock before
+                                          it started this process) to the first frame
+python -m bench.ui_child idle             CPU of the console on its plan screen
+python -m bench.ui_child busy             key-to-screen and CPU with 32 hosts faulted and
+                                          20 probes sampled every second
 """
 
 from __future__ import annotations
