@@ -13,9 +13,11 @@ Each figure comes from a fresh process, so one does not warm the next.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -70,8 +72,28 @@ def _one_start() -> tuple[float, float]:
             time.sleep(0.005)
         raise TimeoutError("the console did not show its scenarios within 30 s")
     finally:
+        pane = subprocess.run(
+            ["tmux", "display-message", "-p", "-t", name, "#{pane_pid}"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
         subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True, check=False)
+        if pane.isdigit():
+            _end(int(pane))
         shutil.rmtree(journals, ignore_errors=True)
+
+
+def _end(pid: int, grace: float = 3.0) -> None:
+    """Make sure the console we started is gone: closing its terminal should end it, but a
+    console on its plan screen has been seen to hang on exit once its terminal is gone."""
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        if not Path(f"/proc/{pid}").exists():
+            return
+        time.sleep(0.05)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
 
 
 def _child(*args: str) -> dict[str, Any]:
