@@ -71,7 +71,8 @@ def run(args: argparse.Namespace) -> int:
         render_markdown,
     )
 
-    findings = findings_from_file(resolve_journal(args.journal))
+    journal = resolve_journal(args.journal)
+    findings = findings_from_file(journal)
     fmt = args.format or ("json" if args.output and args.output.endswith(".json") else "md")
     if fmt == "json":
         text = json.dumps(render_json(findings), indent=2, ensure_ascii=False) + "\n"
@@ -80,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
     if args.output:
         _write(Path(args.output), text)
         print(f"gameday: findings written to {args.output}", file=sys.stderr)
+        record_export(journal, Path(args.output), fmt)
     else:
         sys.stdout.write(text)
     if args.grafana:
@@ -87,6 +89,28 @@ def run(args: argparse.Namespace) -> int:
         _write(Path(args.grafana), json.dumps(annotations, indent=2, ensure_ascii=False) + "\n")
         print(f"gameday: Grafana annotations written to {args.grafana}", file=sys.stderr)
     return ExitCode.OK
+
+
+def record_export(journal: Path, output: Path, fmt: str) -> None:
+    """Journal where the findings went, so `gameday sessions` can list it.
+
+    Only for a session that no process is writing any more: a running session's journal has one
+    writer, the session. A journal that cannot be appended to is left as it is (said on stderr).
+    """
+    from gameday.core import events as ev
+    from gameday.core.journal import JournalWriter
+    from gameday.headless import journal_is_running
+
+    if journal_is_running(journal):
+        return
+    try:
+        writer = JournalWriter.resume(journal)
+        try:
+            writer.append(ev.FindingsExported(path=str(output.resolve()), format=fmt))
+        finally:
+            writer.close()
+    except OSError as exc:
+        print(f"gameday: the journal does not record this export: {exc.strerror}", file=sys.stderr)
 
 
 def _write(path: Path, text: str) -> None:

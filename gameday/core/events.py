@@ -236,6 +236,14 @@ class SessionEnded(Event):
     type: ClassVar[str] = "session_ended"
 
 
+@dataclass(frozen=True, kw_only=True)
+class FindingsExported(Event):
+    type: ClassVar[str] = "findings_exported"
+    path: str
+    """Absolute path of the findings document written from this journal."""
+    format: str = "md"
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -258,6 +266,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         NoteAdded,
         VerdictReached,
         SessionEnded,
+        FindingsExported,
     )
 }
 

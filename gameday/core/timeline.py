@@ -108,4 +108,5 @@ _RENDERERS: dict[type[ev.Event], Callable[[Any], str | None]] = {
     ev.NoteAdded: _note,
     ev.VerdictReached: lambda e: f"verdict: {e.verdict.replace('_', ' ')} — {e.reason}",
     ev.SessionEnded: lambda e: "session ended",
+    ev.FindingsExported: lambda e: f"findings exported to {e.path}",
 }
