@@ -79,14 +79,14 @@ def run(args: argparse.Namespace) -> int:
     else:
         text = render_markdown(findings)
     if args.output:
-        _write(Path(args.output), text)
+        write_text(Path(args.output), text)
         print(f"gameday: findings written to {args.output}", file=sys.stderr)
         record_export(journal, Path(args.output), fmt)
     else:
         sys.stdout.write(text)
     if args.grafana:
         annotations = render_grafana_annotations(findings)
-        _write(Path(args.grafana), json.dumps(annotations, indent=2, ensure_ascii=False) + "\n")
+        write_text(Path(args.grafana), json.dumps(annotations, indent=2, ensure_ascii=False) + "\n")
         print(f"gameday: Grafana annotations written to {args.grafana}", file=sys.stderr)
     return ExitCode.OK
 
@@ -113,7 +113,7 @@ def record_export(journal: Path, output: Path, fmt: str) -> None:
         print(f"gameday: the journal does not record this export: {exc.strerror}", file=sys.stderr)
 
 
-def _write(path: Path, text: str) -> None:
+def write_text(path: Path, text: str) -> None:
     """Write through a temporary file so a reader never sees half a document."""
     temporary = path.with_name(f".{path.name}.tmp")
     try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from gameday.core.journal import default_journal_dir
@@ -36,6 +37,11 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--yes", action="store_true", help="start without asking to confirm")
     parser.add_argument("--json", action="store_true", help="print events as JSON lines")
+    parser.add_argument(
+        "--junit",
+        metavar="FILE",
+        help="also write a JUnit XML report of the session (headless), for CI test reports",
+    )
     parser.add_argument("--seed", type=int, help="seed of the blast-radius pick")
     parser.add_argument("--journal-dir", metavar="DIR", help="where the journal is written")
     parser.add_argument("--environment", default="", help="e.g. staging (shown in the findings)")
@@ -62,14 +68,18 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from gameday.headless import TimelinePrinter, confirm, run_in_thread, signals_pull_kill_switch
     from gameday.live import LiveOptions, live_session, load_plan
 
     plan = load_plan(args.scenario, args.inventory, args.seed)
     if not args.headless:
+        if args.junit:
+            raise InputError(
+                "--junit", 0, "", "a JUnit report is written by headless runs: add --headless"
+            )
         return _console(args)
+    if args.junit and not Path(args.junit).parent.is_dir():
+        raise InputError(args.junit, 0, "--junit", "no such directory for the JUnit report")
     out = sys.stderr if args.json else sys.stdout
     print(describe_plan(plan), file=out)
     if not args.yes:
@@ -91,16 +101,26 @@ def run(args: argparse.Namespace) -> int:
         session.subscribe(TimelinePrinter(sys.stdout, as_json=args.json))
         with signals_pull_kill_switch(session):
             result = run_in_thread(session)
-        journal = session.config.session_id
+        journal = options.journal_dir / f"{session.config.session_id}.jsonl"
     print(f"verdict: {result.verdict or 'not started'} — {result.reason}", file=out)
-    print(f"journal: {options.journal_dir / (journal + '.jsonl')}", file=out)
+    print(f"journal: {journal}", file=out)
+    if args.junit:
+        write_junit(journal, Path(args.junit))
+        print(f"junit: {args.junit}", file=out)
     return int(result.exit_code)
+
+
+def write_junit(journal: Path, output: Path) -> None:
+    """The JUnit report of the finished session, from its journal (as the findings are)."""
+    from gameday.commands.export import write_text
+    from gameday.core.findings import findings_from_file
+    from gameday.core.junit import render_junit
+
+    write_text(output, render_junit(findings_from_file(journal)))
 
 
 def _console(args: argparse.Namespace) -> int:
     """The console, on the scenario's folder (the scenario is in its list)."""
-    from pathlib import Path
-
     from gameday.ui.launch import run_console
     from gameday.ui.live_backend import LiveBackend
 
