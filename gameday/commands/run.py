@@ -13,6 +13,7 @@ from typing import Any
 
 from gameday.core.journal import default_journal_dir
 from gameday.core.plan import Plan
+from gameday.core.roles import ROLES, check_team, parse_participant
 from gameday.errors import InputError
 from gameday.exit_codes import ExitCode
 
@@ -50,7 +51,9 @@ def register(subparsers: Any) -> None:
         action="append",
         default=[],
         metavar="NAME[:ROLE]",
-        help="who takes part (repeatable), e.g. alice:facilitator",
+        help="who takes part (repeatable), e.g. alice:owner; roles: "
+        + ", ".join(ROLES)
+        + " (default observer)",
     )
     parser.add_argument(
         "--trust-new-hosts",
@@ -71,6 +74,8 @@ def run(args: argparse.Namespace) -> int:
     from gameday.headless import TimelinePrinter, confirm, run_in_thread, signals_pull_kill_switch
     from gameday.live import LiveOptions, live_session, load_plan
 
+    participants = tuple(parse_participant(p) for p in args.participant)
+    check_team(participants)
     plan = load_plan(args.scenario, args.inventory, args.seed)
     if not args.headless:
         if args.junit:
@@ -94,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         trust_new_hosts=args.trust_new_hosts,
         environment=args.environment,
-        participants=tuple(_participant(p) for p in args.participant),
+        participants=participants,
         **({"lease_seconds": args.lease} if args.lease else {}),
     )
     with live_session(plan, options) as session:
@@ -156,10 +161,3 @@ def describe_plan(plan: Plan) -> str:
         f"per wave, cooldown {schedule.cooldown:g}s; seed {plan.selection.seed_used}"
     )
     return "\n".join(lines)
-
-
-def _participant(text: str) -> tuple[str, str]:
-    name, _, role = text.partition(":")
-    if not name.strip():
-        raise InputError("--participant", 0, "", f"{text!r}: expected NAME or NAME:ROLE")
-    return name.strip(), role.strip()
