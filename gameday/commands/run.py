@@ -43,6 +43,14 @@ def register(subparsers: Any) -> None:
         metavar="FILE",
         help="also write a JUnit XML report of the session (headless), for CI test reports",
     )
+    parser.add_argument(
+        "--notify",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="also POST each notification as JSON to this webhook (repeatable; see the "
+        "inventory's notify: for Slack, command hooks and event choices)",
+    )
     parser.add_argument("--seed", type=int, help="seed of the blast-radius pick")
     parser.add_argument("--journal-dir", metavar="DIR", help="where the journal is written")
     parser.add_argument("--environment", default="", help="e.g. staging (shown in the findings)")
@@ -72,11 +80,12 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from gameday.headless import TimelinePrinter, confirm, run_in_thread, signals_pull_kill_switch
-    from gameday.live import LiveOptions, live_session, load_plan
+    from gameday.live import LiveOptions, live_session, load_plan, notify_targets
 
     participants = tuple(parse_participant(p) for p in args.participant)
     check_team(participants)
     plan = load_plan(args.scenario, args.inventory, args.seed)
+    notify = notify_targets(plan.inventory, args.notify)
     if not args.headless:
         if args.junit:
             raise InputError(
@@ -100,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
         trust_new_hosts=args.trust_new_hosts,
         environment=args.environment,
         participants=participants,
+        notify=notify,
         **({"lease_seconds": args.lease} if args.lease else {}),
     )
     with live_session(plan, options) as session:
@@ -139,6 +149,7 @@ def _console(args: argparse.Namespace) -> int:
         trust_new_hosts=args.trust_new_hosts,
         seed=args.seed,
         environment=args.environment,
+        notify_urls=tuple(args.notify),
     )
     return run_console(backend)
 

@@ -244,6 +244,17 @@ class FindingsExported(Event):
     format: str = "md"
 
 
+@dataclass(frozen=True, kw_only=True)
+class NotificationFailed(Event):
+    type: ClassVar[str] = "notification_failed"
+    target: str
+    """The target's name (never its URL)."""
+    event: str
+    """The notification: session_started, abort_fired, lease_lost, kill_switch, …"""
+    reason: str
+    attempts: int = 0
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -267,6 +278,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         VerdictReached,
         SessionEnded,
         FindingsExported,
+        NotificationFailed,
     )
 }
 
