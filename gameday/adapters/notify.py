@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from gameday.core import events as ev
-from gameday.core.inventory import NotifyTarget
+from gameday.core.formats.inventory import NotifyTarget
 from gameday.core.notify import (
     Notice,
     NoticeMaker,

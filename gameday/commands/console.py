@@ -44,12 +44,12 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from gameday.core.inventory import load_inventory
+    from gameday.app.live import notify_targets
+    from gameday.app.live_backend import LiveBackend
+    from gameday.core.formats.inventory_loader import load_inventory
     from gameday.core.journal import default_journal_dir
     from gameday.errors import InputError
-    from gameday.live import notify_targets
     from gameday.ui.launch import run_console
-    from gameday.ui.live_backend import LiveBackend
 
     # A bad inventory or --notify URL is said here, before the screen opens.
     notify_targets(load_inventory(args.inventory), args.notify)

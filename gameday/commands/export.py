@@ -64,7 +64,7 @@ def resolve_journal(name: str) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gameday.core.findings import (
+    from gameday.core.findings.build import (
         findings_from_file,
         render_grafana_annotations,
         render_json,
@@ -97,9 +97,9 @@ def record_export(journal: Path, output: Path, fmt: str) -> None:
     Only for a session that no process is writing any more: a running session's journal has one
     writer, the session. A journal that cannot be appended to is left as it is (said on stderr).
     """
+    from gameday.app.headless import journal_is_running
     from gameday.core import events as ev
     from gameday.core.journal import JournalWriter
-    from gameday.headless import journal_is_running
 
     if journal_is_running(journal):
         return

@@ -79,8 +79,13 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gameday.headless import TimelinePrinter, confirm, run_in_thread, signals_pull_kill_switch
-    from gameday.live import LiveOptions, live_session, load_plan, notify_targets
+    from gameday.app.headless import (
+        TimelinePrinter,
+        confirm,
+        run_in_thread,
+        signals_pull_kill_switch,
+    )
+    from gameday.app.live import LiveOptions, live_session, load_plan, notify_targets
 
     participants = tuple(parse_participant(p) for p in args.participant)
     check_team(participants)
@@ -128,16 +133,16 @@ def run(args: argparse.Namespace) -> int:
 def write_junit(journal: Path, output: Path) -> None:
     """The JUnit report of the finished session, from its journal (as the findings are)."""
     from gameday.commands.export import write_text
-    from gameday.core.findings import findings_from_file
-    from gameday.core.junit import render_junit
+    from gameday.core.findings.build import findings_from_file
+    from gameday.core.findings.junit import render_junit
 
     write_text(output, render_junit(findings_from_file(journal)))
 
 
 def _console(args: argparse.Namespace) -> int:
     """The console, on the scenario's folder (the scenario is in its list)."""
+    from gameday.app.live_backend import LiveBackend
     from gameday.ui.launch import run_console
-    from gameday.ui.live_backend import LiveBackend
 
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         print("gameday: no terminal for the console; add --headless", file=sys.stderr)

@@ -35,9 +35,9 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from gameday.app.headless import journal_is_running
     from gameday.core.history import list_sessions, summary_json
     from gameday.core.journal import default_journal_dir
-    from gameday.headless import journal_is_running
 
     directory = Path(args.journal_dir) if args.journal_dir else default_journal_dir()
     summaries = list_sessions(directory, journal_is_running)
@@ -69,7 +69,7 @@ def render_table(summaries: list[SessionSummary]) -> str:
 
 
 def _row(summary: SessionSummary) -> tuple[str, ...]:
-    from gameday.core.findings_text import utc_iso
+    from gameday.core.findings.text import utc_iso
     from gameday.core.history import duration_text, outcome_text
 
     started = utc_iso(summary.started)[:16].replace("T", " ") if summary.started else "-"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gameday.core.events import JSON
-from gameday.core.findings_text import utc_iso
+from gameday.core.findings.text import utc_iso
 from gameday.core.journal import iter_journals, read_journal
 from gameday.core.state import SessionState, replay
 from gameday.errors import GamedayError

@@ -24,8 +24,8 @@ from typing import Any
 
 from gameday.core import events as ev
 from gameday.core.events import JSON
-from gameday.core.findings_text import redact_prose, utc_iso
-from gameday.core.inventory import NotifyTarget
+from gameday.core.findings.text import redact_prose, utc_iso
+from gameday.core.formats.inventory import NotifyTarget
 from gameday.core.state import SessionState
 
 MASK = "********"

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from gameday.app.headless import ControlFile, journal_is_running
 from gameday.core import events as ev
 from gameday.core.history import list_sessions
 from gameday.core.journal import JournalWriter
-from gameday.headless import ControlFile, journal_is_running
 
 
 def _started(session_id: str, scenario_id: str = "web-cpu") -> ev.SessionStarted:

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from gameday.core.findings import build_findings
+from gameday.core.findings.build import build_findings
+from gameday.core.findings.junit import REVERTED_CASE, render_junit
 from gameday.core.journal import read_journal
-from gameday.core.junit import REVERTED_CASE, render_junit
 
 FINDINGS = Path(__file__).parent.parent / "golden" / "findings"
 GOLDEN = Path(__file__).parent.parent / "golden" / "junit"

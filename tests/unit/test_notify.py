@@ -19,11 +19,11 @@ from test_session import _inventory, _scenario
 
 from gameday.adapters.notify import Notifier
 from gameday.core import events as ev
-from gameday.core.inventory import NOTIFY_EVENTS, NotifyTarget, Secret
+from gameday.core.formats.inventory import NOTIFY_EVENTS, NotifyTarget, Secret
+from gameday.core.formats.scenario import AbortRule
 from gameday.core.journal import JournalWriter, read_journal
 from gameday.core.notify import NoticeMaker, slack_body, slack_problems, webhook_body
 from gameday.core.plan import build_plan
-from gameday.core.scenario import AbortRule
 from gameday.engine.session import Session, SessionConfig
 
 TOKEN = "tok-9f8e7d6c5b4a"

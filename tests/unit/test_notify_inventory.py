@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from gameday.core.inventory import NOTIFY_EVENTS, load_inventory
+from gameday.app.live import notify_targets
+from gameday.core.formats.inventory import NOTIFY_EVENTS
+from gameday.core.formats.inventory_loader import load_inventory
 from gameday.errors import InputError
-from gameday.live import notify_targets
 
 HOSTS = "hosts:\n  web-1: {address: 10.0.0.1}\n"
 
