@@ -17,6 +17,7 @@ from gameday.core.formats.inventory_loader import load_inventory
 from gameday.core.formats.scenario import load_scenario
 from gameday.core.journal import JournalWriter, default_journal_dir
 from gameday.core.plan import Plan, build_plan
+from gameday.core.roles import Team
 from gameday.demo.clock import ScaledClock
 from gameday.demo.simulation import DemoHost, DemoSource, Fleet
 from gameday.engine.ports import Clock, HostDriver, MetricSource
@@ -26,7 +27,7 @@ from gameday.ui.backend import OpenedSession, ScenarioChoice, scenario_choice
 MISSING = {"web-3": frozenset({"netem"})}
 """web-3 runs a kernel without netem: latency scenarios fail its preflight, as in real life."""
 
-AUTHOR = "facilitator"
+AUTHOR = "coordinator"
 
 
 def demo_dir() -> Path:
@@ -60,6 +61,8 @@ class DemoBackend:
     options: DemoOptions = field(default_factory=DemoOptions)
     label: str = "demo fleet (simulated, nothing is contacted)"
     author: str = AUTHOR
+    team: Team = field(default_factory=Team)
+    team_file: Path | None = None
     fleets: list[Fleet] = field(default_factory=list)
     """The fleet of every session opened, newest last (tests look at what is still active)."""
     hosts: list[dict[str, DemoHost]] = field(default_factory=list)
@@ -103,7 +106,8 @@ class DemoBackend:
             session_id=session_id,
             mode="demo",
             environment="demo",
-            participants=((AUTHOR, "facilitator"),),
+            participants=self.team.participants(self.author),
+            gameday_name=self.team.name,
         )
         session = Session(plan, drivers, sources, journal, config, clock=self.clock)
         self.fleets.append(fleet)

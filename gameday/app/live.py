@@ -38,6 +38,7 @@ class LiveOptions:
     environment: str = ""
     mode: str = "headless"
     participants: tuple[tuple[str, str], ...] = ()
+    gameday_name: str = ""
     notify: tuple[NotifyTarget, ...] = ()
     """The inventory's notification targets plus any `--notify URL`."""
     notify_wait: float = 5.0
@@ -104,6 +105,7 @@ def live_session(plan: Plan, options: LiveOptions) -> Iterator[Session]:
             mode=options.mode,
             environment=options.environment,
             participants=options.participants,
+            gameday_name=options.gameday_name,
         )
         session = Session(plan, drivers, sources, journal, config, unreachable=unreachable)
         if options.notify:

@@ -36,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from gameday.app.demo import DemoBackend, DemoOptions
+    from gameday.core.roles import default_team_file
     from gameday.errors import InputError
     from gameday.ui.launch import run_console
 
@@ -46,4 +47,4 @@ def run(args: argparse.Namespace) -> int:
         speed=args.speed,
         journal_dir=Path(args.journal_dir) if args.journal_dir else None,
     )
-    return run_console(DemoBackend(options))
+    return run_console(DemoBackend(options, team_file=default_team_file()))

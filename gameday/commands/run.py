@@ -142,6 +142,7 @@ def write_junit(journal: Path, output: Path) -> None:
 def _console(args: argparse.Namespace) -> int:
     """The console, on the scenario's folder (the scenario is in its list)."""
     from gameday.app.live_backend import LiveBackend
+    from gameday.core.roles import default_team_file
     from gameday.ui.launch import run_console
 
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
@@ -155,6 +156,7 @@ def _console(args: argparse.Namespace) -> int:
         seed=args.seed,
         environment=args.environment,
         notify_urls=tuple(args.notify),
+        team_file=default_team_file(),
     )
     return run_console(backend)
 

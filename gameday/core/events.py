@@ -57,6 +57,8 @@ class SessionStarted(Event):
     inventory_file: str
     environment: str = ""
     mode: str = "headless"
+    gameday_name: str = ""
+    """The GameDay this session belongs to, as named in the console's setup step."""
     gameday_version: str = ""
     scenario: Mapping[str, JSON] = field(default_factory=dict)
     """A JSON snapshot of the scenario: faults with parameters, probes, abort rules, schedule."""

@@ -60,6 +60,7 @@ class SessionConfig:
     """Polls allowed for the steady state to hold before the experiment."""
     participants: tuple[tuple[str, str], ...] = ()
     """(name, role) pairs announced at the start."""
+    gameday_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,7 @@ class Session:
                 inventory_file=os.path.abspath(self.plan.inventory.file),
                 environment=self.config.environment,
                 mode=self.config.mode,
+                gameday_name=self.config.gameday_name,
                 gameday_version=__version__,
                 scenario=scenario_snapshot(scenario),
             )

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from gameday.core.plan import Plan
+from gameday.core.roles import Team
 from gameday.engine.session import Session
 
 
@@ -56,6 +57,11 @@ class Backend(Protocol):
     def label(self) -> str:
         """Where the console acts, for the title bar: the demo fleet or the inventory's path."""
         ...
+
+    team: Team
+    """The GameDay's name and people (the console's setup step sets it before a start)."""
+    team_file: Path | None
+    """Where the team is remembered between consoles; None: not remembered."""
 
     @property
     def author(self) -> str:

@@ -161,7 +161,7 @@ async def test_a_typed_note_lands_in_the_timeline_and_the_journal(
         await pilot.press("ctrl+k")
         await until(pilot, lambda: runner.ended, "the end")
         entries = timeline.entries
-    assert any(line.endswith("facilitator: impact noticed: pages feel slow") for line in entries)
+    assert any(line.endswith("coordinator: impact noticed: pages feel slow") for line in entries)
     assert any(
         "action item: write the runbook (owner bob, due 2026-12-04)" in line for line in entries
     )
