@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import choose, demo, in_loop, text_of, until
 from textual.widgets import Input, Static
 
 from gameday.app.demo import DemoBackend, DemoOptions
@@ -17,6 +16,7 @@ from gameday.ui.screens.confirm import ConfirmScreen
 from gameday.ui.screens.session import SessionScreen
 from gameday.ui.screens.team import TeamScreen
 from gameday.ui.widgets.timeline import Timeline
+from tests.ui.conftest import choose, demo, in_loop, text_of, until
 
 SIZE = (140, 48)
 
@@ -71,6 +71,7 @@ async def test_the_team_is_set_journaled_and_notes_carry_their_author(tmp_path: 
         await pilot.press("ctrl+k")
         await until(pilot, lambda: runner.ended, "the end")
         path = runner.journal_path
+    assert path is not None
     events = read_journal(path).events
     started = next(e for e in events if isinstance(e, ev.SessionStarted))
     assert started.gameday_name == "Q4 checkout"
