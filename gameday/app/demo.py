@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from gameday.core.formats.inventory import Inventory
+from gameday.app.live import start_notifier
+from gameday.core.formats.inventory import Inventory, NotifyTarget
 from gameday.core.formats.inventory_loader import load_inventory
 from gameday.core.formats.scenario import load_scenario
 from gameday.core.journal import JournalWriter, default_journal_dir
@@ -28,6 +29,7 @@ MISSING = {"web-3": frozenset({"netem"})}
 """web-3 runs a kernel without netem: latency scenarios fail its preflight, as in real life."""
 
 AUTHOR = "coordinator"
+NOTIFY_WAIT = 5.0
 
 
 def demo_dir() -> Path:
@@ -63,6 +65,8 @@ class DemoBackend:
     author: str = AUTHOR
     team: Team = field(default_factory=Team)
     team_file: Path | None = None
+    notify: tuple[NotifyTarget, ...] = ()
+    """`gameday demo --notify URL`: the demo's sessions are told like real ones."""
     fleets: list[Fleet] = field(default_factory=list)
     """The fleet of every session opened, newest last (tests look at what is still active)."""
     hosts: list[dict[str, DemoHost]] = field(default_factory=list)
@@ -112,7 +116,15 @@ class DemoBackend:
         session = Session(plan, drivers, sources, journal, config, clock=self.clock)
         self.fleets.append(fleet)
         self.hosts.append(hosts)
-        return OpenedSession(session, path, journal.close)
+        if not self.notify:
+            return OpenedSession(session, path, journal.close)
+        close_notifier = start_notifier(session, self.notify, path, self.inventory)
+
+        def close() -> None:
+            close_notifier(NOTIFY_WAIT)  # first: what it journals still reaches the journal
+            journal.close()
+
+        return OpenedSession(session, path, close)
 
     def _journal_path(self, scenario_id: str) -> tuple[str, Path]:
         stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(self.clock.now()))

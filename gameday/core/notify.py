@@ -25,7 +25,7 @@ from typing import Any
 from gameday.core import events as ev
 from gameday.core.events import JSON
 from gameday.core.findings.text import redact_prose, utc_iso
-from gameday.core.formats.inventory import NotifyTarget
+from gameday.core.formats.inventory import Inventory, NotifyTarget
 from gameday.core.state import SessionState
 
 MASK = "********"
@@ -191,6 +191,19 @@ def target_secrets(target: NotifyTarget) -> tuple[str, ...]:
     if target.url is not None:
         values.append(target.url.reveal())
     return tuple(v for v in values if len(v) >= 4)
+
+
+def inventory_secrets(inventory: Inventory) -> tuple[str, ...]:
+    """Every secret value the inventory holds (Prometheus headers, host secrets, every notify
+    target's URL and headers): none may reach any payload, whichever target it goes to."""
+    values: list[str] = []
+    if inventory.prometheus is not None:
+        values += [h.reveal() for h in inventory.prometheus.headers.values()]
+    for host in inventory.hosts.values():
+        values += [s.reveal() for s in host.secrets.values()]
+    for target in inventory.notify:
+        values += target_secrets(target)
+    return tuple(v for v in dict.fromkeys(values) if len(v) >= 4)
 
 
 def mask(text: str, secrets: Iterable[str] = ()) -> str:

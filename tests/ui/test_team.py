@@ -9,6 +9,7 @@ from textual.widgets import Input, Static
 
 from gameday.app.demo import DemoBackend, DemoOptions
 from gameday.core import events as ev
+from gameday.core.formats.inventory import NotifyTarget, Secret
 from gameday.core.journal import read_journal
 from gameday.core.roles import Team, load_team
 from gameday.ui.app import GamedayApp, make_app
@@ -16,7 +17,8 @@ from gameday.ui.screens.confirm import ConfirmScreen
 from gameday.ui.screens.session import SessionScreen
 from gameday.ui.screens.team import TeamScreen
 from gameday.ui.widgets.timeline import Timeline
-from tests.ui.conftest import choose, demo, in_loop, text_of, until
+from tests.ui.conftest import choose, demo, in_loop, start, text_of, until
+from tests.unit.quiet_http import QuietHandler, serving
 
 SIZE = (140, 48)
 
@@ -99,3 +101,36 @@ async def test_the_next_console_remembers_the_team(tmp_path: Path) -> None:
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(app.screen, TeamScreen), "the plan screen")
     assert demo(app).team.people == (("erin", "owner"),)
+
+
+@in_loop
+async def test_a_notification_that_fails_is_shown_and_journaled(tmp_path: Path) -> None:
+    hits: list[str] = []
+
+    class Failing(QuietHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            hits.append(self.path)
+            self.reply(500, b"down")
+
+    with serving(Failing) as url:
+        target = NotifyTarget(
+            kind="webhook", name="team-hook", url=Secret(url), events=("session_started",),
+            attempts=1,
+        )  # fmt: skip
+        options = DemoOptions(seed=7, speed=10.0, host_delay=0.0, journal_dir=tmp_path)
+        app = make_app(DemoBackend(options, notify=(target,)))
+        async with app.run_test(size=SIZE) as pilot:
+            await start(pilot, "web-cpu")
+            screen = app.screen
+            timeline = screen.query_one(Timeline)
+            await until(
+                pilot, lambda: any("NOTIFICATION FAILED" in x for x in timeline.entries), "it"
+            )
+            shown = [n.message for n in app._notifications]
+            await pilot.press("ctrl+k")
+            runner = app.runner
+            assert runner is not None
+            await until(pilot, lambda: runner.ended, "the end")
+    assert hits == ["/"]
+    assert any("session_started to team-hook: HTTP 500" in text for text in shown)

@@ -415,3 +415,33 @@ def test_the_kill_switch_is_as_fast_with_a_hanging_receiver(
     assert loud_took[0] < quiet_took[0] + 0.05
     assert all(not h.active and not h.armed for h in hosts.values())
     assert got.events()[0] == "session_started"
+
+
+def test_every_inventory_secret_is_masked_whichever_target_it_goes_to(
+    receiver: tuple[str, Received],
+) -> None:
+    from gameday.core.formats.inventory import Host, Inventory, PrometheusConfig
+    from gameday.core.notify import inventory_secrets
+
+    prom_secret = "prom-header-31337"
+    inventory = Inventory(
+        file="i.yaml",
+        hosts={"web-1": Host(name="web-1", address="10.0.0.1")},
+        groups={},
+        prometheus=PrometheusConfig(
+            url="http://127.0.0.1:9", headers=MappingProxyType({"X-Token": Secret(prom_secret)})
+        ),
+    )
+    url, got = receiver
+    notifier = Notifier(
+        [NotifyTarget(kind="webhook", name="plain", url=Secret(url), events=("abort_fired",))],
+        record=lambda _e: None,
+        extra_secrets=inventory_secrets(inventory),
+    )
+    for event in _placed(_events()[:3]):
+        notifier(event)
+    notifier(ev.AbortTriggered(rule="no_data: 3", reason=f"query failed: token {prom_secret}"))
+    got.wait_for(1)
+    notifier.close(WAIT)
+    assert prom_secret not in got.raw[0].decode()
+    assert got.bodies[0]["detail"] == "query failed: token ********"

@@ -116,6 +116,12 @@ class SessionScreen(Screen[None]):
             self._kill_done(event)
         elif isinstance(event, ev.VerdictReached):
             self._show_verdict(event.verdict, event.reason)
+        elif isinstance(event, ev.NotificationFailed):
+            self.notify(
+                f"{event.event} to {event.target}: {event.reason}",
+                title="Notification not delivered",
+                severity="warning",
+            )
         self.query_one(HostsTable).apply(event)
         self.query_one(Timeline).add(event)
 
