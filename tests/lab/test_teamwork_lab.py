@@ -185,3 +185,100 @@ def test_an_aborted_session_is_told_reported_and_listed(
         outputs += [body.decode() for _p, _h, body in got.posts]
     for secret in (HEADER_SECRET, SLACK_SECRET, PROM_SECRET):
         assert not [o for o in outputs if secret in o], f"{secret} leaked"
+
+
+LONG_SCENARIO = f"""
+id: lab-team-kill
+title: A long partition that the owner halts
+hypothesis: n/a
+targets: {{select: {{hosts: [lab-1, lab-3]}}}}
+steady_state:
+  interval: 1s
+  probes:
+    - name: error_rate
+      prometheus: "{ERROR_RATE}"
+      unit: "%"
+      max: 100
+faults:
+  - kind: network_partition
+    direction: ingress
+    ports: [8080]
+schedule: {{duration: 5m}}
+"""
+
+
+def _events(journals: Path) -> list[dict[str, object]]:
+    found = list(journals.glob("*.jsonl")) if journals.exists() else []
+    if not found:
+        return []
+    lines = found[0].read_text().splitlines()
+    return [json.loads(line) for line in lines if line.endswith("}")]
+
+
+def _kill_switch_latency(lab: LabInfo, tmp_path: Path, name: str, *extra: str) -> float:
+    """Run the long scenario, pull the kill switch (SIGTERM) once both faults are in, and
+    return the kill switch's own latency as journaled (pull → every host verified)."""
+    scenario = tmp_path / f"{name}.yaml"
+    scenario.write_text(LONG_SCENARIO)
+    journals = tmp_path / name
+    argv = [
+        *GAMEDAY, "run", str(scenario), "-i", str(lab.inventory), "--headless", "--yes",
+        "--journal-dir", str(journals), *extra,
+    ]  # fmt: skip
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait(lambda: sum(e["type"] == "fault_injected" for e in _events(journals)) == 2, 60)
+        process.terminate()
+        assert process.wait(60) == 3
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+    (done,) = [e for e in _events(journals) if e["type"] == "kill_switch_done"]
+    assert set(done["hosts"].values()) == {"clean"}  # type: ignore[attr-defined]
+    return float(done["latency"])  # type: ignore[arg-type]
+
+
+def test_receivers_that_hang_or_fail_do_not_slow_the_kill_switch(
+    lab: LabInfo, tmp_path: Path
+) -> None:
+    release = threading.Event()
+
+    class Hanging(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            release.wait(60)
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    class Failing(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            self.send_response(500)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    servers = [ThreadingHTTPServer(("127.0.0.1", 0), h) for h in (Hanging, Failing)]
+    for server in servers:
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        urls = [f"http://127.0.0.1:{s.server_address[1]}/hook" for s in servers]
+        quiet = _kill_switch_latency(lab, tmp_path, "quiet")
+        loud = _kill_switch_latency(lab, tmp_path, "loud", "--notify", urls[0], "--notify", urls[1])
+    finally:
+        release.set()
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+    print(
+        f"kill switch on 2 lab hosts: {loud * 1000:.0f} ms with a hanging and a failing "
+        f"receiver, {quiet * 1000:.0f} ms without"
+    )
+    assert loud < quiet + 0.25
+    failed = [e for e in _events(tmp_path / "loud") if e["type"] == "notification_failed"]
+    assert {e["target"] for e in failed} == {"--notify #1", "--notify #2"}
