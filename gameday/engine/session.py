@@ -129,6 +129,8 @@ class Session:
         self._killed.set()
         self._stop.set()
         with self._kill_lock:
+            if self.state.ended_at is not None:
+                return  # the session is over (its journal may be closed): recover's job now
             if first:
                 self._emit(ev.KillSwitchPulled(source=source, reason=reason))
             open_plans = self._open_plans()
