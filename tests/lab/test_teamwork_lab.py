@@ -20,7 +20,7 @@ import yaml
 from gameday.core.notify import slack_problems
 from gameday.lab import LabInfo
 
-pytestmark = pytest.mark.lab
+pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
 GAMEDAY = [sys.executable, "-m", "gameday.cli"]
 HEADER_SECRET = "hdr-7a1c0ffee9d2b4"
