@@ -56,6 +56,7 @@ class NoticeMaker:
         self.journal_path = journal_path
         self.state = SessionState()
         self.environment = ""
+        self.gameday_name = ""
         self.verdict_reason = ""
         self._leases: set[str] = set()
 
@@ -64,7 +65,7 @@ class NoticeMaker:
         if isinstance(event, ev.VerdictReached):
             self.verdict_reason = event.reason
         if isinstance(event, ev.SessionStarted):
-            self.environment = event.environment
+            self.environment, self.gameday_name = event.environment, event.gameday_name
         build = _BUILDERS.get(event.type)
         return [] if build is None else build(self, event)
 
@@ -100,7 +101,8 @@ class NoticeMaker:
 def _started(m: NoticeMaker, e: ev.Event) -> list[Notice]:
     s = m.state
     people = ", ".join(f"{n} ({r})" if r else n for n, r in s.participants.items())
-    facts = [("targets", ", ".join(s.targets) or "none")]
+    facts = [("gameday", m.gameday_name)] if m.gameday_name else []
+    facts.append(("targets", ", ".join(s.targets) or "none"))
     if people:
         facts.append(("participants", people))
     facts.append(("session", s.session_id))
