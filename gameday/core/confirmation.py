@@ -7,7 +7,10 @@ scenario's id, so that a reflex `y` cannot launch it.
 
 from __future__ import annotations
 
-from gameday.core.plan import Plan
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gameday.core.plan import Plan
 
 PRODUCTION_VALUES = frozenset({"production", "prod"})
 DEFAULT_TYPED_OVER = 10

@@ -39,7 +39,7 @@ class FaultState:
         return self.status in ("armed", "injected", "failed", "unconfirmed")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Sample:
     ts: float
     value: float | None
@@ -69,7 +69,13 @@ class SessionState:
     preflight_failures: list[str] = field(default_factory=list)
     preflight: dict[str, str] = field(default_factory=dict)
     """Host → "" when every check passed so far, else the first failed check and why."""
+    participants: dict[str, str] = field(default_factory=dict)
+    """Name → role, in the order they joined (a later line for a name changes its role)."""
+    findings_file: str = ""
+    """The last findings document exported from this journal."""
+    mode: str = ""
     last_seq: int = 0
+    last_ts: float | None = None
     waves: int = 0
     """How many waves the plan has."""
     wave: int = 0
@@ -102,6 +108,7 @@ class SessionState:
 
     def apply(self, event: ev.Event) -> None:
         self.last_seq = event.seq
+        self.last_ts = event.ts
         handler = _HANDLERS.get(type(event))
         if handler is not None:
             handler(self, event)
@@ -136,6 +143,15 @@ def _started(s: SessionState, e: ev.SessionStarted) -> None:
         e.scenario_title,
         e.ts,
     )
+    s.mode = e.mode
+
+
+def _joined(s: SessionState, e: ev.ParticipantJoined) -> None:
+    s.participants[e.name] = e.role
+
+
+def _exported(s: SessionState, e: ev.FindingsExported) -> None:
+    s.findings_file = e.path
 
 
 def _plan(s: SessionState, e: ev.PlanMade) -> None:
@@ -237,4 +253,6 @@ _HANDLERS: dict[type[ev.Event], Callable[[SessionState, Any], None]] = {
     ev.NoteAdded: _note,
     ev.VerdictReached: _verdict,
     ev.SessionEnded: _ended,
+    ev.ParticipantJoined: _joined,
+    ev.FindingsExported: _exported,
 }

@@ -12,10 +12,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from gameday.core.formats.probes import Probe
-from gameday.core.formats.scenario import AbortRule
+if TYPE_CHECKING:  # types only: the console's first frame does not load the formats
+    from gameday.core.formats.probes import Probe
+    from gameday.core.formats.scenario import AbortRule
 
 SteadyWord = Literal["HOLDING", "BREACHED", "NO DATA", "WAITING"]
 

@@ -9,14 +9,17 @@ line (the console at 80x24) it draws a compact bar. "No data" is said, never dra
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.widget import Widget
 
-from gameday.core.formats.probes import Probe
 from gameday.core.gauge import GaugeState, Scale, baseline_of, scale_for, state_of
-from gameday.core.state import Sample
 from gameday.core.wording import probe_bounds, probe_state_word, quantity
+
+if TYPE_CHECKING:  # types only
+    from gameday.core.formats.probes import Probe
+    from gameday.core.state import Sample
 
 STYLES: dict[GaugeState, str] = {
     "waiting": "dim",
@@ -94,19 +97,20 @@ class ProbeGauge(Widget):
         return quantity(latest.value, self.probe.unit)
 
     def _headline(self) -> Text:
+        """`error_rate  1.38%  BREACHED  baseline 0.29%  holds when ≤ 1%`, cut to one line."""
+        state = self.state
         line = Text(self.probe.name, style="bold")
         line.append("  ")
-        line.append(f" {self._value_text()} ", style=STYLES[self.state])
-        line.append(
-            f"  {WORDS[self.state]}", style=STYLES[self.state] if self.state != "ok" else ""
-        )
+        line.append(f" {self._value_text()} ", style=STYLES[state])
+        line.append(f"  {WORDS[state]}", style=STYLES[state] if state != "ok" else "")
         detail = self.samples[-1].detail if self.samples else ""
-        if self.state == "nodata" and detail:
+        if state == "nodata" and detail:
             line.append(f" ({detail})", style="yellow")
         baseline = self.baseline
         if baseline is not None:
-            line.append(f"   baseline {quantity(baseline, self.probe.unit)}", style="dim")
-        line.append(f"   holds when {probe_bounds(self.probe)}", style="dim")
+            line.append(f"  baseline {quantity(baseline, self.probe.unit)}", style="dim")
+        line.append(f"  holds when {probe_bounds(self.probe)}", style="dim")
+        line.truncate(max(10, self.size.width), overflow="ellipsis")
         return line
 
     def _compact(self, width: int) -> Text:

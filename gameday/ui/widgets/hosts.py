@@ -7,12 +7,16 @@ nothing more reads `not run`, never `planned`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.widgets import DataTable
 
-from gameday.core.plan import Plan
 from gameday.core.state import FaultState, SessionState
 from gameday.core.wording import FAULT_STATUS_WORDS, host_timer_text, reverted_by_text
+
+if TYPE_CHECKING:
+    from gameday.core.plan import Plan
 
 STYLES = {
     "planned": "dim",
