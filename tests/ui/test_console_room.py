@@ -285,6 +285,7 @@ async def test_the_help_screen_lists_every_binding_of_every_screen(
     instant: Callable[..., GamedayApp],
 ) -> None:
     from gameday.ui.screens.findings import FindingsScreen
+    from gameday.ui.screens.team import TeamScreen
 
     app = instant()
     async with app.run_test(size=SIZE) as pilot:
@@ -295,7 +296,7 @@ async def test_the_help_screen_lists_every_binding_of_every_screen(
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, PlanScreen)
-    classes = (GamedayApp, PlanScreen, SessionScreen, FindingsScreen, PreflightScreen)
+    classes = (GamedayApp, PlanScreen, SessionScreen, FindingsScreen, PreflightScreen, TeamScreen)
     for cls in classes:
         for binding in cls.BINDINGS:
             assert binding.description in shown, binding  # type: ignore[union-attr]

@@ -31,11 +31,13 @@ def binding_rows(app_bindings: list[BindingType]) -> list[tuple[str, str, str]]:
     from gameday.ui.screens.plan import PlanScreen
     from gameday.ui.screens.preflight import PreflightScreen
     from gameday.ui.screens.session import SessionScreen
+    from gameday.ui.screens.team import TeamScreen
 
     places: list[tuple[str, list[BindingType]]] = [
         ("everywhere", app_bindings),
         ("plan", PlanScreen.BINDINGS),
         ("preflight only", PreflightScreen.BINDINGS),
+        ("team", TeamScreen.BINDINGS),
         ("session", SessionScreen.BINDINGS),
         ("findings", FindingsScreen.BINDINGS),
         ("yes/no dialogs", ConfirmScreen.BINDINGS),
