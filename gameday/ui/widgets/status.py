@@ -8,13 +8,17 @@ revert unconfirmed), with what happens next, until the facilitator acknowledges 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.widgets import Static
 
-from gameday.core.alarms import Alarm
-from gameday.core.plan import Plan
-from gameday.core.state import SessionState
 from gameday.core.wording import steady_word, time_left_text, verdict_word
+
+if TYPE_CHECKING:  # types only: the plan's modules load when a session opens
+    from gameday.core.alarms import Alarm
+    from gameday.core.plan import Plan
+    from gameday.core.state import SessionState
 
 WIDE = 120
 """Below this many columns the status line wraps after the steady state."""
