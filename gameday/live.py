@@ -23,6 +23,7 @@ from gameday.core.scenario import Scenario, load_scenario
 from gameday.engine.drivers import RunnerDriver
 from gameday.engine.faultrun import DEFAULT_LEASE_SECONDS, FaultRunner
 from gameday.engine.hosts import HostDriver
+from gameday.engine.ladder import LadderPolicy, PolicyGate
 from gameday.engine.ports import Connector, Transport
 from gameday.engine.probing import MetricSource
 from gameday.engine.session import Session, SessionConfig
@@ -38,6 +39,8 @@ class LiveOptions:
     environment: str = ""
     mode: str = "headless"
     participants: tuple[tuple[str, str], ...] = ()
+    ladder: LadderPolicy = "auto"
+    """Headless: who steps up a ladder (the console asks its owner instead)."""
 
 
 def load_plan(scenario_path: str, inventory_path: str, seed: int | None) -> Plan:
@@ -101,7 +104,15 @@ def live_session(plan: Plan, options: LiveOptions) -> Iterator[Session]:
             environment=options.environment,
             participants=options.participants,
         )
-        yield Session(plan, drivers, sources, journal, config, unreachable=unreachable)
+        yield Session(
+            plan,
+            drivers,
+            sources,
+            journal,
+            config,
+            unreachable=unreachable,
+            ladder_gate=PolicyGate(options.ladder),
+        )
 
 
 def _drivers(
