@@ -60,7 +60,8 @@ class LadderStory:
     stop: Stop
     """Why the ladder ended before its top ("" when every stage held)."""
     stopped_by: str
-    """no_go: who decided (a name, or the policy)."""
+    """no_go: who decided (a name, or the policy); `the kill switch` when it was pulled
+    between stages."""
 
     @property
     def of(self) -> int:
@@ -182,6 +183,8 @@ def _why_stopped(
     nxt = records[held_up_to]
     if nxt.status in ("broke", "aborted", "unconfirmed"):
         return nxt.status, ""
+    if any(isinstance(e, ev.KillSwitchPulled) for e in events):
+        return "aborted", "the kill switch"
     if nxt.status == "running" or not any(isinstance(e, ev.SessionEnded) for e in events):
         return "unfinished", ""
     return ("not_started", "") if held_up_to == 0 else ("aborted", "")
@@ -199,7 +202,8 @@ def ladder_sentence(story: LadderStory) -> str:
     if story.stop == "not_started":
         return f"The ladder did not start: no stage of {n} ran."
     if story.stop == "unfinished":
-        where = f"stage {nxt}" if story.stages[k].status == "running" else f"after stage {k}"
+        running = story.stages[k].status == "running"
+        where = f"during stage {nxt}" if running else f"after stage {k}"
         return f"{held if k else f'No stage of {n} finished'}; the journal ends {where}."
     event = {
         "broke": "it broke at",
@@ -208,7 +212,8 @@ def ladder_sentence(story: LadderStory) -> str:
     }[story.stop]
     at = f"stage {nxt} ({_hosts(story.hosts_at(nxt))})"
     if story.stages[k].status == "not_run":
-        return f"{held}; the ladder was aborted before stage {nxt}."
+        by = f" by {story.stopped_by}" if story.stopped_by else ""
+        return f"{held}; the ladder was stopped{by} before stage {nxt}."
     if k == 0:
         word = {
             "broke": "did not hold",
@@ -217,6 +222,13 @@ def ladder_sentence(story: LadderStory) -> str:
         }[story.stop]
         return f"The hypothesis {word} at stage 1 of {n} ({_hosts(story.hosts_at(1))})."
     return f"{held}; {event} {at}."
+
+
+def ladder_headline(events: Sequence[ev.Event]) -> str | None:
+    """The ladder's sentence for a session's events (None without a ladder): what a list of
+    sessions shows next to each verdict."""
+    story = ladder_story(events)
+    return ladder_sentence(story) if story is not None else None
 
 
 def verdict_reason(held_up_to: int, of: int, broke_at: int, why: str) -> str:

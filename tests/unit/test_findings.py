@@ -557,7 +557,8 @@ def test_rendered_markdown_has_only_our_structure(name: str) -> None:
     ]
     probes = [("h3", p.name) for p in findings.probes]
     observations = [("h3", t) for t in ("Went well", "Went wrong", "Where we got lucky")]
-    expected = [("h1", findings.title)] + [("h2", s) for s in SECTIONS]
+    sections = SECTIONS if findings.ladder is None else ["Summary", "Ladder", *SECTIONS[1:]]
+    expected = [("h1", findings.title)] + [("h2", s) for s in sections]
     # Headings come from us only: the sections, one per probe, the observation kinds.
     assert [h for h in headings if h[0] != "h3"] == expected
     assert [h for h in headings if h[0] == "h3"] == probes + observations
