@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Literal, TypeVar
 
 from gameday.core import events as ev
+from gameday.core.formats.stages import StageSize
 from gameday.core.selection import Selection
-from gameday.core.stages import StageSize
 
 StageStatus = Literal["held", "broke", "aborted", "unconfirmed", "running", "not_run"]
 Stop = Literal["", "broke", "aborted", "unconfirmed", "no_go", "not_started", "unfinished"]

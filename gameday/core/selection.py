@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from types import MappingProxyType
 
-from gameday.core.inventory import Host, Inventory
-from gameday.core.scenario import TargetSpec
-from gameday.core.stages import stage_sizes
+from gameday.core.formats.inventory import Host, Inventory
+from gameday.core.formats.scenario import TargetSpec
+from gameday.core.formats.stages import stage_sizes
 from gameday.errors import PlanError
 
 PROTECTED = "protected"

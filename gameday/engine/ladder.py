@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from gameday.core import events as ev
+from gameday.core.formats.probes import Probe
 from gameday.core.ladder import badness, verdict_reason
 from gameday.core.plan import Plan
-from gameday.core.scenario import Probe
 from gameday.core.state import SessionState
 from gameday.core.steady import describe_bounds
 

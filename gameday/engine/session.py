@@ -25,14 +25,14 @@ from typing import Literal
 from gameday import __version__
 from gameday.core import events as ev
 from gameday.core.faults import FaultPlan
+from gameday.core.formats.probes import Probe
+from gameday.core.formats.scenario import AbortRule
+from gameday.core.formats.snapshot import scenario_snapshot
 from gameday.core.journal import JournalWriter, redact
 from gameday.core.plan import Plan
-from gameday.core.scenario import AbortRule, Probe
-from gameday.core.snapshot import scenario_snapshot
 from gameday.core.state import SessionState
 from gameday.core.steady import AbortTracker, evaluate
-from gameday.engine.clock import Clock, SystemClock
-from gameday.engine.hosts import HostDriver, Outcome
+from gameday.engine.clock import SystemClock
 from gameday.engine.ladder import (
     LadderGate,
     LadderHooks,
@@ -41,7 +41,7 @@ from gameday.engine.ladder import (
     PolicyGate,
     owner_of,
 )
-from gameday.engine.probing import MetricSource, Reading
+from gameday.engine.ports import Clock, HostDriver, MetricSource, Outcome, Reading
 from gameday.exit_codes import ExitCode
 
 Listener = Callable[[ev.Event], None]

@@ -11,7 +11,7 @@ from types import MappingProxyType
 import pytest
 from sshd_server import SSHD, Sshd, free_port, sshd_running
 
-from gameday.core.inventory import Host, Inventory
+from gameday.core.formats.inventory import Host, Inventory
 from gameday.errors import AuthFailed, CommandTimedOut, HostKeyRejected, HostUnreachable
 
 pytestmark = [
@@ -192,7 +192,7 @@ def test_channel_round_trips_lines_and_sees_the_end(sshd: Sshd) -> None:
 
 def test_connector_opens_hosts_in_parallel_and_reuses_them(sshd: Sshd) -> None:
     from gameday.adapters.ssh import SshConnector
-    from gameday.engine.ports import Connector
+    from gameday.engine.connector import Connector
 
     ssh = SshConnector(_inventory(sshd), _options())
     connector = Connector(ssh.open, max_parallel=4)

@@ -11,8 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from gameday.core.faults import FaultPlan, HostContext
-from gameday.engine.hosts import CommandRecord, Outcome
-from gameday.engine.probing import Reading
+from gameday.engine.ports import CommandRecord, Outcome, Reading
 
 
 class FakeClock:

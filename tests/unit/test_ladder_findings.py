@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gameday.core import events as ev
-from gameday.core.findings import findings_from_file
+from gameday.core.findings.build import findings_from_file
 from gameday.core.journal import read_journal
 from gameday.core.ladder import ladder_headline, ladder_sentence, ladder_story
 

@@ -13,11 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gameday.cli import main
-from gameday.core.inventory import Host, Inventory
+from gameday.core.formats.inventory import Host, Inventory
+from gameday.core.formats.scenario import TargetSpec, load_scenario
+from gameday.core.formats.stages import StageSize, stage_sizes
 from gameday.core.plan import build_plan
-from gameday.core.scenario import TargetSpec, load_scenario
 from gameday.core.selection import CUT, select_targets
-from gameday.core.stages import StageSize, stage_sizes
 from gameday.errors import InputError, InputErrors, PlanError
 
 
@@ -287,7 +287,7 @@ def test_preview_shows_which_hosts_join_at_which_stage(
 
 
 def _inventory(path: Path) -> Inventory:
-    from gameday.core.inventory import load_inventory
+    from gameday.core.formats.inventory_loader import load_inventory
 
     return load_inventory(path)
 

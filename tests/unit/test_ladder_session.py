@@ -12,22 +12,22 @@ import pytest
 from engine_fakes import FakeClock, FakeFault, FakeHost
 
 from gameday.core import events as ev
-from gameday.core.inventory import Host, Inventory
-from gameday.core.journal import JournalWriter, read_journal
-from gameday.core.plan import build_plan
-from gameday.core.scenario import (
+from gameday.core.formats.inventory import Host, Inventory
+from gameday.core.formats.probes import Probe
+from gameday.core.formats.scenario import (
     AbortRule,
-    Probe,
     RollbackStep,
     Scenario,
     Schedule,
     SteadyState,
     TargetSpec,
 )
-from gameday.core.stages import StageSize
+from gameday.core.formats.stages import StageSize
+from gameday.core.journal import JournalWriter, read_journal
+from gameday.core.plan import build_plan
 from gameday.core.state import replay
 from gameday.engine.ladder import Decision, LadderGate, PolicyGate, StageReport
-from gameday.engine.probing import Reading
+from gameday.engine.ports import Reading
 from gameday.engine.session import Session, SessionConfig
 from gameday.exit_codes import ExitCode
 
