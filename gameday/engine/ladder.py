@@ -10,9 +10,10 @@ on; anything else stops the ladder there (`broke`, or `aborted` by an abort rule
 switch or a failed fault, or `unconfirmed` when a revert could not be verified). Hosts of the
 stages never reached are never sent a fault.
 
-`LadderGate` is the port through which the owner decides each step up: the console asks a
-person (`gameday.ui.ladder_gate`), headless runs apply a policy (`PolicyGate`: `auto` steps up
-while the hypothesis holds, `stop` stops after the first stage that held). The session calls
+`LadderGate` (in gameday.engine.ports) is the port through which the owner decides each step
+up: the console asks a person (`gameday.ui.ladder_gate`), headless runs apply a policy
+(`PolicyGate`: `auto` steps up while the hypothesis holds, `stop` stops after the first stage
+that held). The session calls
 `LadderRun.run` with a few hooks into itself, so this loop stays apart from the session's
 other phases.
 """
@@ -22,7 +23,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Literal
 
 from gameday.core import events as ev
 from gameday.core.formats.probes import Probe
@@ -30,46 +31,13 @@ from gameday.core.ladder import badness, verdict_reason
 from gameday.core.plan import Plan
 from gameday.core.state import SessionState
 from gameday.core.steady import describe_bounds
+from gameday.engine.ports import Decision, LadderGate, StageReport
 
 LadderPolicy = Literal["auto", "stop"]
 LADDER_POLICIES: tuple[LadderPolicy, ...] = ("auto", "stop")
 DECISION_TIMEOUT = 15 * 60.0
 """How long the console waits for the owner's go/no-go; no answer is a no-go (nothing is
 active while it waits: the stage's faults are already reverted)."""
-
-
-@dataclass(frozen=True)
-class StageReport:
-    """What the owner sees before deciding: how the stage went and who joins next."""
-
-    stage: int
-    of: int
-    hosts: tuple[str, ...]
-    next_hosts: tuple[str, ...]
-    joining: tuple[str, ...]
-    """The hosts the next stage adds."""
-    summary: str
-    """One line per probe: its worst value during the stage."""
-    owner: str
-    """Who decides: the session's owner participant, else its facilitator; may be empty."""
-    owner_role: str = ""
-
-
-@dataclass(frozen=True)
-class Decision:
-    go: bool
-    by: str
-    """Who decided (a person's name), or empty for a policy."""
-    role: str = ""
-    how: str = "console"
-    """console | --ladder auto | --ladder stop | no answer."""
-
-
-class LadderGate(Protocol):
-    def decide(self, report: StageReport, cancel: threading.Event) -> Decision | None:
-        """Go or no-go to the next stage. Blocks until decided, bounded in time; returns None
-        when `cancel` is set first (the kill switch or an abort ended the session)."""
-        ...
 
 
 @dataclass(frozen=True)

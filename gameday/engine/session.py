@@ -34,14 +34,13 @@ from gameday.core.state import SessionState
 from gameday.core.steady import AbortTracker, evaluate
 from gameday.engine.clock import SystemClock
 from gameday.engine.ladder import (
-    LadderGate,
     LadderHooks,
     LadderResult,
     LadderRun,
     PolicyGate,
     owner_of,
 )
-from gameday.engine.ports import Clock, HostDriver, MetricSource, Outcome, Reading
+from gameday.engine.ports import Clock, HostDriver, LadderGate, MetricSource, Outcome, Reading
 from gameday.exit_codes import ExitCode
 
 Listener = Callable[[ev.Event], None]

@@ -26,8 +26,8 @@ from gameday.core.formats.stages import StageSize
 from gameday.core.journal import JournalWriter, read_journal
 from gameday.core.plan import build_plan
 from gameday.core.state import replay
-from gameday.engine.ladder import Decision, LadderGate, PolicyGate, StageReport
-from gameday.engine.ports import Reading
+from gameday.engine.ladder import PolicyGate
+from gameday.engine.ports import Decision, LadderGate, Reading, StageReport
 from gameday.engine.session import Session, SessionConfig
 from gameday.exit_codes import ExitCode
 
