@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from gameday.core import events as ev
+from gameday.core.findings.text import number as number_text
 from gameday.core.formats.probes import Probe
 from gameday.core.ladder import badness, verdict_reason
 from gameday.core.plan import Plan
@@ -35,6 +36,8 @@ from gameday.engine.ports import Decision, LadderGate, StageReport
 
 LadderPolicy = Literal["auto", "stop"]
 LADDER_POLICIES: tuple[LadderPolicy, ...] = ("auto", "stop")
+NO_ANSWER = "no answer"
+"""`Decision.how` when the wait for the owner ran out (a no-go)."""
 DECISION_TIMEOUT = 15 * 60.0
 """How long the console waits for the owner's go/no-go; no answer is a no-go (nothing is
 active while it waits: the stage's faults are already reverted)."""
@@ -116,8 +119,7 @@ class LadderRun:
             if decision is None:  # the kill switch or an abort came while waiting
                 return LadderResult(of, number, "aborted", "stopped", _reached(stages, number))
             if not decision.go:
-                who = decision.by or decision.how
-                return LadderResult(of, number, "no_go", f"no-go by {who}", stages[number - 1])
+                return LadderResult(of, number, "no_go", _no_go(decision), stages[number - 1])
         return LadderResult(of, of, "top", "", stages[-1] if stages else ())
 
     def _run_stage(self, number: int, hosts: tuple[str, ...]) -> tuple[ev.StageOutcome, str]:
@@ -217,7 +219,13 @@ class _Sample:
 
 
 def _value(value: float, probe: Probe) -> str:
-    return f"{value:g}{probe.unit}"
+    return number_text(value, probe.unit)
+
+
+def _no_go(decision: Decision) -> str:
+    if decision.how == NO_ANSWER:
+        return "no answer to the go/no-go in time"
+    return f"no-go by {decision.by or decision.how}"
 
 
 def _reached(stages: Sequence[tuple[str, ...]], number: int) -> tuple[str, ...]:

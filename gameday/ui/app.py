@@ -67,6 +67,7 @@ class GamedayApp(App[int]):
         runner = SessionRunner(self.backend, plan)
         screen = SessionScreen(runner, self.backend)
         runner.on_event = screen.post_event
+        runner.on_ladder_question = screen.post_ladder_question
         self.runner, self.session_screen = runner, screen
         self.push_screen(screen)
 

@@ -14,6 +14,7 @@ from textual.message import Message
 
 from gameday.core import events as ev
 from gameday.core.plan import Plan
+from gameday.engine.ports import StageReport
 from gameday.ui.backend import ScenarioChoice
 
 
@@ -22,6 +23,13 @@ class EngineEvent(Message):
     """One engine event, already journaled, from an engine thread."""
 
     event: ev.Event
+
+
+@dataclass
+class LadderQuestion(Message):
+    """A stage held: the owner says go or no-go to the next one (from the session thread)."""
+
+    report: StageReport
 
 
 @dataclass
