@@ -200,6 +200,8 @@ def ladder_sentence(story: LadderStory) -> str:
     if story.stop == "no_go":
         if story.stopped_by == "no answer":
             return f"{held}; the ladder was stopped there (no answer to the go/no-go in time)."
+        if story.stopped_by == "console closed":
+            return f"{held}; the ladder was stopped there (the console closed: no-go)."
         return f"{held}; the ladder was stopped there (no-go by {story.stopped_by})."
     if story.stop == "not_started":
         return f"The ladder did not start: no stage of {n} ran."

@@ -58,6 +58,8 @@ class GamedayApp(App[int]):
         self.push_screen(PlanScreen(self.backend))
 
     def on_unmount(self) -> None:
+        if self.runner is not None:
+            self.runner.gate.close()  # nobody is left to say go: the ladder stops
         loop = asyncio.get_running_loop()
         for sig in SIGNALS:
             loop.remove_signal_handler(sig)

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from gameday.engine.ladder import DECISION_TIMEOUT, NO_ANSWER
 from gameday.engine.ports import Decision, StageReport
 
+CONSOLE_CLOSED = "console closed"
+"""`Decision.how` when the console closed while the question was open (a no-go)."""
 POLL = 0.1
 """How often the wait looks at the kill switch (seconds)."""
 
@@ -35,6 +37,7 @@ class ConsoleGate:
         self._answered = threading.Event()
         self._pending: int | None = None
         self._go = False
+        self._closed = threading.Event()
 
     @property
     def pending(self) -> int | None:
@@ -53,8 +56,16 @@ class ConsoleGate:
             self._answered.set()
             return True
 
+    def close(self) -> None:
+        """The console is going away: an open question, and any later one, is a no-go."""
+        with self._lock:
+            self._closed.set()
+            self._answered.set()
+
     def decide(self, report: StageReport, cancel: threading.Event) -> Decision | None:
         with self._lock:
+            if self._closed.is_set():
+                return Decision(False, "", how=CONSOLE_CLOSED)
             self._pending, self._go = report.stage, False
             self._answered.clear()
         self._ask(report)
@@ -69,6 +80,9 @@ class ConsoleGate:
                 self._withdraw()
                 return Decision(False, "", how=NO_ANSWER)
         with self._lock:
+            self._pending = None
+            if self._closed.is_set():
+                return Decision(False, "", how=CONSOLE_CLOSED)
             return Decision(self._go, by, role, how="console")
 
     def _withdraw(self) -> None:

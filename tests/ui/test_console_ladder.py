@@ -144,3 +144,18 @@ def test_cancel_ends_the_wait_without_a_decision(tmp_path: Path) -> None:
     cancel.set()
     report = StageReport(1, 2, ("a",), ("a", "b"), ("b",), "x", owner="alice", owner_role="owner")
     assert gate.decide(report, cancel) is None
+
+
+def test_go_no_go_prompt_snapshot(snap_compare, instant, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)  # paths on screen are relative: the same on every machine
+    app = instant(journal_dir=Path("journals"))
+
+    async def ready(pilot) -> None:  # type: ignore[no-untyped-def]
+        await start(pilot, LADDER)
+        await asked(pilot, app, 1)
+        screen = app.screen_stack[-2]
+        assert isinstance(screen, SessionScreen)
+        screen.query_one("#note").cursor_blink = False  # type: ignore[attr-defined]
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=ready)
