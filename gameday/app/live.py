@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gameday.app.headless import ControlFile
+from gameday.core.events import SessionMode
 from gameday.core.formats.inventory import Inventory
 from gameday.core.formats.inventory_loader import load_inventory
 from gameday.core.formats.scenario import Scenario, load_scenario
@@ -37,7 +38,7 @@ class LiveOptions:
     trust_new_hosts: bool = False
     lease_seconds: float = DEFAULT_LEASE_SECONDS
     environment: str = ""
-    mode: str = "headless"
+    mode: SessionMode = "headless"
     participants: tuple[tuple[str, str], ...] = ()
     ladder: LadderPolicy = "auto"
     """Headless: who steps up a ladder (the console asks its owner instead)."""
@@ -72,7 +73,8 @@ def live_session(plan: Plan, options: LiveOptions) -> Iterator[Session]:
     session stops before touching any host and says which one could not be reached.
     """
     from gameday.adapters.sources import build_sources, close_sources
-    from gameday.adapters.ssh import SshOptions, make_connector
+    from gameday.adapters.ssh import make_connector
+    from gameday.adapters.ssh_config import SshOptions
 
     session_id = new_session_id(plan.scenario.id)
     ssh = SshOptions(trust_new_hosts=options.trust_new_hosts)

@@ -58,7 +58,7 @@ _EXIT_CODES: dict[ev.Verdict, ExitCode] = {
 @dataclass(frozen=True)
 class SessionConfig:
     session_id: str
-    mode: str = "headless"
+    mode: ev.SessionMode = "headless"
     environment: str = ""
     revert_grace: float = 60.0
     """Host timers fire at inject + duration + grace: the console reverts first when alive."""

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import paramiko
 import pytest
-from conftest import OWNER_FILE, LabDir, free_port, lab_unavailable
 from prometheus_api_client import PrometheusConnect
 
 from gameday import lab as gdlab
@@ -27,8 +26,9 @@ from gameday.core.formats.inventory_loader import load_inventory
 from gameday.core.formats.scenario import load_scenario
 from gameday.errors import LabError
 from gameday.lab import LabConfig, LabHost, LabInfo
+from tests.lab.conftest import OWNER_FILE, LabDir, free_port, lab_unavailable
 
-pytestmark = pytest.mark.lab
+pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
 
 def run(argv: list[str], timeout: float = 20.0) -> subprocess.CompletedProcess[str]:

@@ -9,10 +9,10 @@ from pathlib import Path
 from types import MappingProxyType
 
 import pytest
-from sshd_server import SSHD, Sshd, free_port, sshd_running
 
 from gameday.core.formats.inventory import Host, Inventory
 from gameday.errors import AuthFailed, CommandTimedOut, HostKeyRejected, HostUnreachable
+from tests.lab.sshd_server import SSHD, Sshd, free_port, sshd_running
 
 pytestmark = [
     pytest.mark.lab,
@@ -44,7 +44,7 @@ def _inventory(
 
 
 def _options(**overrides: object):  # type: ignore[no-untyped-def]
-    from gameday.adapters.ssh import SshOptions
+    from gameday.adapters.ssh_config import SshOptions
 
     settings: dict[str, object] = {
         "ssh_config": None,
@@ -140,7 +140,7 @@ def test_trust_new_hosts_records_the_key_then_connects(sshd: Sshd, tmp_path: Pat
 def test_changed_host_key_is_refused_even_when_trusting_new_hosts(
     sshd: Sshd, tmp_path: Path
 ) -> None:
-    from sshd_server import _keygen
+    from tests.lab.sshd_server import _keygen
 
     other = tmp_path / "other"
     _keygen(other)

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from conftest import choose, demo, in_loop, start, text_of, until
 from textual.app import App
 from textual.widgets import OptionList, Static
 
@@ -22,6 +21,7 @@ from gameday.ui.screens.plan import PlanScreen
 from gameday.ui.screens.session import SessionScreen
 from gameday.ui.widgets.gauge import ProbeGauge
 from gameday.ui.widgets.hosts import HostsTable
+from tests.ui.conftest import choose, demo, in_loop, start, text_of, until
 
 SIZE = (140, 48)
 INVENTORY = """

@@ -134,6 +134,7 @@ class FakeFault:
     line: int = 0
     checks: bool = True
     """False: like a custom fault without verify commands."""
+    name: str | None = None
 
     def plan(self, ctx: HostContext, fault_id: str, duration: float) -> FaultPlan:
         return FaultPlan(
