@@ -225,9 +225,9 @@ def _value(value: float, probe: Probe) -> str:
 def _no_go(decision: Decision) -> str:
     if decision.how == NO_ANSWER:
         return "no answer to the go/no-go in time"
-    if decision.by:
-        return f"no-go by {decision.by}"
-    return f"no-go: {decision.how}"
+    if decision.how == "console closed":
+        return "no-go: the console closed"
+    return f"no-go by {decision.by or decision.how}"
 
 
 def _reached(stages: Sequence[tuple[str, ...]], number: int) -> tuple[str, ...]:

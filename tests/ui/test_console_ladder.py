@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from conftest import choose, demo, in_loop, start, text_of, until
 from textual.widgets import Static
 
 from gameday.core import events as ev
@@ -16,6 +15,7 @@ from gameday.ui.app import GamedayApp
 from gameday.ui.ladder_gate import ConsoleGate
 from gameday.ui.screens.confirm import ConfirmScreen
 from gameday.ui.screens.session import SessionScreen
+from tests.ui.conftest import choose, demo, in_loop, start, text_of, until
 
 SIZE = (160, 48)
 LADDER = "web-partition-ladder"

@@ -9,7 +9,6 @@ from pathlib import Path
 from types import MappingProxyType
 
 import pytest
-from engine_fakes import FakeClock, FakeFault, FakeHost
 
 from gameday.core import events as ev
 from gameday.core.formats.inventory import Host, Inventory
@@ -30,6 +29,7 @@ from gameday.engine.ladder import PolicyGate
 from gameday.engine.ports import Decision, LadderGate, Reading, StageReport
 from gameday.engine.session import Session, SessionConfig
 from gameday.exit_codes import ExitCode
+from tests.unit.engine_fakes import FakeClock, FakeFault, FakeHost
 
 HOSTS = ("web-1", "web-2", "web-3", "web-4")
 
