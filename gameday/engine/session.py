@@ -190,7 +190,8 @@ class Session:
             ev.PlanMade(
                 targets=selection.targets,
                 spared=dict(selection.spared),
-                waves=selection.waves,
+                # A ladder's waves are per stage (in its stage events), not the plan's.
+                waves=() if selection.stages else selection.waves,
                 seed=selection.seed_used,
                 faults={h: tuple(p.fault_id for p in ps) for h, ps in self.plan.host_plans.items()},
             )

@@ -549,7 +549,7 @@ def _ladder_start(s: Session) -> None:
         ev.PlanMade(
             targets=LADDER[-1],
             spared={"db-1": "protected by the inventory"},
-            waves=(LADDER[-1],),
+            waves=(),
             seed=7,
             faults={h: (f,) for h, f in LADDER_FAULTS.items()},
         ),
