@@ -235,10 +235,11 @@ def _reached(stages: Sequence[tuple[str, ...]], number: int) -> tuple[str, ...]:
 
 
 def owner_of(participants: Sequence[tuple[str, str]]) -> tuple[str, str]:
-    """Who decides each step up: the owner participant, else the facilitator, else the first
-    participant; ("", "") when nobody joined."""
+    """Who decides each step up: the participant with the role `owner`, else the one with the
+    role `facilitator`; ("", "") when there is neither (the console then names the person at
+    it, a policy names itself)."""
     for wanted in ("owner", "facilitator"):
         for name, role in participants:
             if role.strip().lower() == wanted:
                 return name, role
-    return participants[0] if participants else ("", "")
+    return "", ""

@@ -25,7 +25,7 @@ from gameday.core.formats.stages import StageSize
 from gameday.core.journal import JournalWriter, read_journal
 from gameday.core.plan import build_plan
 from gameday.core.state import replay
-from gameday.engine.ladder import PolicyGate
+from gameday.engine.ladder import PolicyGate, owner_of
 from gameday.engine.ports import Decision, LadderGate, Reading, StageReport
 from gameday.engine.session import Session, SessionConfig
 from gameday.exit_codes import ExitCode
@@ -306,3 +306,18 @@ def test_a_ladder_broken_at_stage_1_says_no_stage_held(tmp_path: Path, most: flo
     assert result.verdict == "deviated"
     assert result.reason.startswith("held up to stage 0 of 3; broke at stage 1")
     assert rig.injected_on() == set(rig.stages[0])
+
+
+@pytest.mark.parametrize(
+    ("participants", "owner"),
+    [
+        ((("bob", "facilitator"), ("alice", "owner")), ("alice", "owner")),
+        ((("carol", "observer"), ("bob", "facilitator")), ("bob", "facilitator")),
+        ((("carol", "observer"),), ("", "")),
+        ((), ("", "")),
+    ],
+)
+def test_the_owner_decides_else_the_facilitator_never_an_observer(
+    participants: tuple[tuple[str, str], ...], owner: tuple[str, str]
+) -> None:
+    assert owner_of(participants) == owner
