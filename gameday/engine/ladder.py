@@ -21,7 +21,7 @@ other phases.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -35,7 +35,6 @@ from gameday.core.steady import describe_bounds
 from gameday.engine.ports import Decision, LadderGate, StageReport
 
 LadderPolicy = Literal["auto", "stop"]
-LADDER_POLICIES: tuple[LadderPolicy, ...] = ("auto", "stop")
 NO_ANSWER = "no answer"
 """`Decision.how` when the wait for the owner ran out (a no-go)."""
 DECISION_TIMEOUT = 15 * 60.0
@@ -128,16 +127,15 @@ class LadderRun:
         self.hooks.emit(
             ev.StageStarted(stage=number, of=of, hosts=hosts, joining=selection.joining(number))
         )
-        marks = {name: len(self.hooks.state.samples.get(name, [])) for name in self._probes}
-        self._marks = marks
+        self._marks = {name: len(self.hooks.state.samples.get(name, [])) for name in self._probes}
         for wave in selection.stage_waves(number):
-            if not self.hooks.run_wave(wave) or self._why_broken(marks):
+            if not self.hooks.run_wave(wave) or self._why_broken():
                 break
-        status, why = self._judge(marks)
+        status, why = self._judge()
         self.hooks.emit(ev.StageEnded(stage=number, of=of, outcome=status, reason=why))
         return status, why
 
-    def _judge(self, marks: Mapping[str, int]) -> tuple[ev.StageOutcome, str]:
+    def _judge(self) -> tuple[ev.StageOutcome, str]:
         state = self.hooks.state
         if self.hooks.stopped.is_set():
             if state.kill_switch:
@@ -146,20 +144,20 @@ class LadderRun:
         unconfirmed = [f"{f.host}/{f.fault_id}" for f in state.open_faults()]
         if unconfirmed:
             return "unconfirmed", "revert not confirmed on " + ", ".join(unconfirmed)
-        broken = self._why_broken(marks)
+        broken = self._why_broken()
         if broken:
             return "broke", broken
         return "held", "every probe stayed within its bounds on every poll"
 
-    def _why_broken(self, marks: Mapping[str, int]) -> str:
+    def _why_broken(self) -> str:
         """Why the steady state did not hold during the stage so far ("" when it held)."""
         problems = []
         for name, probe in self._probes.items():
-            taken = self._stage_samples(name, marks)
+            taken = self._stage_samples(name)
             out = [s.value for s in taken if s.ok is False and s.value is not None]
             gaps = sum(1 for s in taken if s.value is None)
             if out:
-                worst = max(out) if probe.max is not None else min(out)
+                worst = max(out, key=lambda v: badness(v, probe.min, probe.max))
                 problems.append(
                     f"{name} out of bounds ({_value(worst, probe)}; holds when "
                     f"{describe_bounds(probe)})"
@@ -168,8 +166,9 @@ class LadderRun:
                 problems.append(f"{name} had no data on {gaps} poll{'s' if gaps != 1 else ''}")
         return "; ".join(problems)
 
-    def _stage_samples(self, name: str, marks: Mapping[str, int]) -> list[_Sample]:
-        taken = self.hooks.state.samples.get(name, [])[marks.get(name, 0) :]
+    def _stage_samples(self, name: str) -> list[_Sample]:
+        """The probe's samples while the current stage's faults were on."""
+        taken = self.hooks.state.samples.get(name, [])[self._marks.get(name, 0) :]
         return [_Sample(s.value, s.ok) for s in taken if s.phase == "monitor"]
 
     def _ask(self, number: int) -> Decision | None:
@@ -181,7 +180,7 @@ class LadderRun:
             hosts=selection.stages[number - 1],
             next_hosts=selection.stages[number],
             joining=selection.joining(number + 1),
-            summary=self._summary(number),
+            summary=self._summary(),
             owner=self.owner[0],
             owner_role=self.owner[1],
         )
@@ -196,11 +195,11 @@ class LadderRun:
         )
         return decision
 
-    def _summary(self, number: int) -> str:
+    def _summary(self) -> str:
         """Each probe's worst value in the stage that just held, for the go/no-go prompt."""
         lines = []
         for name, probe in self._probes.items():
-            taken = self._stage_samples(name, self._marks)
+            taken = self._stage_samples(name)
             values = [s.value for s in taken if s.value is not None]
             if not values:
                 lines.append(f"{name}: no sample")
