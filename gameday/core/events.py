@@ -290,7 +290,7 @@ class LadderDecided(Event):
     role: str = ""
     """The decider's role (owner, facilitator), empty for a policy."""
     how: str = ""
-    """console | --ladder auto | --ladder stop | no answer (the wait ran out)."""
+    """console | --ladder auto | --ladder stop | no answer (the wait ran out) | console closed."""
 
 
 EVENT_TYPES: dict[str, type[Event]] = {

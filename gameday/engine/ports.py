@@ -235,7 +235,7 @@ class Decision:
     """Who decided (a person's name), or empty for a policy."""
     role: str = ""
     how: str = "console"
-    """console | --ladder auto | --ladder stop | no answer."""
+    """console | --ladder auto | --ladder stop | no answer | console closed."""
 
 
 class LadderGate(Protocol):

@@ -92,6 +92,7 @@ def test_a_ladder_holds_with_one_node_cut_and_stops_when_two_break_it(
     ]  # fmt: skip
     result = subprocess.run(argv, capture_output=True, text=True, timeout=240, check=False)
     assert result.returncode == 1, result.stdout + result.stderr
+    assert f"ladder stage 1 (1): 1 host; first: {stages[0][0]}" in result.stdout
     assert "held up to stage 1 of 3; broke at stage 2: error_rate out of bounds" in result.stdout
 
     (path,) = journals.glob("*.jsonl")
@@ -111,3 +112,20 @@ def test_a_ladder_holds_with_one_node_cut_and_stops_when_two_break_it(
         "The hypothesis held up to stage 1 of 3 (1 host); it broke at stage 2 (2 hosts)."
     )
     assert findings.verdict == "deviated"
+
+
+def test_ladder_stop_ends_after_the_first_stage_that_held(lab: LabInfo, tmp_path: Path) -> None:
+    scenario = tmp_path / "ladder.yaml"
+    scenario.write_text(SCENARIO)
+    journals = tmp_path / "journals"
+    argv = [
+        *GAMEDAY, "run", str(scenario), "-i", str(lab.inventory), "--headless", "--yes",
+        "--journal-dir", str(journals), "--ladder", "stop",
+    ]  # fmt: skip
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=240, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "the ladder was stopped there (no-go by --ladder stop)" in result.stdout
+    (path,) = journals.glob("*.jsonl")
+    events = read_journal(path).events
+    assert [(e.stage, e.outcome) for e in events if isinstance(e, ev.StageEnded)] == [(1, "held")]
+    assert len({e.host for e in events if isinstance(e, ev.FaultArmed)}) == 1
