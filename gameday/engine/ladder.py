@@ -90,6 +90,8 @@ class LadderResult:
         head = f"held up to stage {self.held_up_to} of {self.of}"
         if self.ended == "no_go":
             return f"{head}; the ladder was stopped there ({self.why})"
+        if self.held_up_to < self.of:
+            return f"{head}; the ladder stopped before stage {self.held_up_to + 1}"
         return f"{head}: steady state held at every stage"
 
 
