@@ -53,7 +53,7 @@ async def test_the_plan_shows_which_hosts_join_at_which_stage(instant) -> None: 
 
 
 @in_loop
-async def test_the_owner_says_go_then_no_go_and_the_journal_names_them(instant) -> None:  # type: ignore[no-untyped-def]
+async def test_the_owner_says_go_and_the_journal_names_who_decided(instant) -> None:  # type: ignore[no-untyped-def]
     app = instant()
     async with app.run_test(size=SIZE) as pilot:
         await start(pilot, LADDER)
@@ -138,7 +138,7 @@ def test_an_answer_names_the_person_at_the_console_when_there_is_no_owner() -> N
     assert decision is not None and decision.go and decision.by == "carol"  # type: ignore[attr-defined]
 
 
-def test_cancel_ends_the_wait_without_a_decision(tmp_path: Path) -> None:
+def test_cancel_ends_the_wait_without_a_decision() -> None:
     gate = ConsoleGate(lambda report: None, "carol", timeout=5.0)
     cancel = threading.Event()
     cancel.set()
