@@ -74,7 +74,7 @@ class LadderStory:
 def ladder_story(events: Sequence[ev.Event], bounds: Bounds | None = None) -> LadderStory | None:
     """The ladder of the session whose events these are; None when it had no ladder."""
     planned = next((e for e in events if isinstance(e, ev.LadderPlanned)), None)
-    if planned is None:
+    if planned is None or not planned.stages:  # a ladder without a stage is no ladder
         return None
     numbers = range(1, len(planned.stages) + 1)
     records = [_stage(number, planned, events, bounds or {}) for number in numbers]

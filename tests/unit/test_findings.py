@@ -488,6 +488,33 @@ _EVENT = st.one_of(
     ),
     st.builds(ev.VerdictReached, verdict=st.sampled_from(["held", "deviated", "aborted"])),
     st.builds(ev.SessionEnded),
+    st.builds(
+        ev.LadderPlanned,
+        stages=st.lists(st.lists(_host, max_size=3).map(tuple), max_size=3).map(tuple),
+        sizes=st.lists(_text, max_size=3).map(tuple),
+    ),
+    st.builds(
+        ev.StageStarted,
+        stage=st.integers(-1, 4),
+        of=st.integers(0, 4),
+        hosts=st.lists(_host, max_size=3).map(tuple),
+        joining=st.lists(_host, max_size=3).map(tuple),
+    ),
+    st.builds(
+        ev.StageEnded,
+        stage=st.integers(-1, 4),
+        of=st.integers(0, 4),
+        outcome=st.sampled_from(["held", "broke", "aborted", "unconfirmed"]),
+        reason=_text,
+    ),
+    st.builds(
+        ev.LadderDecided,
+        actor=_text,
+        stage=st.integers(-1, 4),
+        go=st.booleans(),
+        role=_text,
+        how=st.sampled_from(["console", "--ladder auto", "no answer", ""]),
+    ),
 )
 
 
