@@ -10,7 +10,7 @@ from textual.widgets import Static
 
 from gameday.core import events as ev
 from gameday.core.journal import read_journal
-from gameday.engine.ports import StageReport
+from gameday.engine.ports import Decision, StageReport
 from gameday.ui.app import GamedayApp
 from gameday.ui.ladder_gate import ConsoleGate
 from gameday.ui.screens.confirm import ConfirmScreen
@@ -159,3 +159,23 @@ def test_go_no_go_prompt_snapshot(snap_compare, instant, tmp_path: Path, monkeyp
         await pilot.pause(0.3)
 
     assert snap_compare(app, terminal_size=(120, 40), run_before=ready)
+
+
+def test_closing_the_console_while_asked_is_a_no_go_said_as_such() -> None:
+    gate = ConsoleGate(lambda report: None, "carol", timeout=30.0)
+    report = StageReport(1, 3, ("a",), ("a", "b"), ("b",), "x", owner="alice", owner_role="owner")
+    result: list[object] = []
+    worker = threading.Thread(target=lambda: result.append(gate.decide(report, threading.Event())))
+    worker.start()
+    for _ in range(100):
+        if gate.pending == 1:
+            break
+        threading.Event().wait(0.01)
+    gate.close()
+    worker.join(5.0)
+    assert not worker.is_alive()
+    decision = result[0]
+    assert isinstance(decision, Decision)
+    assert (decision.go, decision.by, decision.how) == (False, "", "console closed")
+    later = gate.decide(report, threading.Event())  # and every later question
+    assert later is not None and not later.go
