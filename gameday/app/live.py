@@ -105,6 +105,7 @@ def live_session(plan: Plan, options: LiveOptions) -> Iterator[Session]:
             mode=options.mode,
             environment=options.environment,
             participants=options.participants,
+            lease_seconds=options.lease_seconds,
         )
         yield Session(
             plan,

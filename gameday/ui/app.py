@@ -14,13 +14,12 @@ from __future__ import annotations
 import asyncio
 import functools
 import signal
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.worker import Worker, WorkerState
 
-from gameday.core.plan import Plan
 from gameday.errors import GamedayError
 from gameday.exit_codes import ExitCode
 from gameday.ui.backend import Backend
@@ -30,6 +29,9 @@ from gameday.ui.screens.confirm import ConfirmScreen
 from gameday.ui.screens.plan import PlanScreen
 from gameday.ui.screens.session import SessionScreen
 from gameday.ui.workers import run_io
+
+if TYPE_CHECKING:
+    from gameday.core.plan import Plan
 
 SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 QUIT_WAIT = 120.0

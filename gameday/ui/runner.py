@@ -13,16 +13,18 @@ import queue
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gameday.core import events as ev
-from gameday.core.journal import JournalWriter
-from gameday.core.plan import Plan
-from gameday.engine.ports import StageReport
-from gameday.engine.session import SessionResult
 from gameday.errors import GamedayError
 from gameday.ui.backend import Backend, OpenedSession
-from gameday.ui.ladder_gate import ConsoleGate
 from gameday.ui.notes import NoteDraft
+
+if TYPE_CHECKING:  # the engine is imported when a session opens, not before the first frame
+    from gameday.core.plan import Plan
+    from gameday.engine.ports import StageReport
+    from gameday.engine.session import SessionResult
+    from gameday.ui.ladder_gate import ConsoleGate
 
 
 class NotReady(GamedayError):
@@ -42,7 +44,9 @@ class SessionRunner:
         self.on_ladder_question: Callable[[StageReport], None] = lambda _report: None
         """Called from the session thread when a stage held and the owner must say go or
         no-go (must be thread-safe); answer with `answer_ladder`."""
-        self.gate = ConsoleGate(self._ask_ladder, backend.author)
+        from gameday.ui.ladder_gate import ConsoleGate  # a runner exists once a session starts
+
+        self.gate: ConsoleGate = ConsoleGate(self._ask_ladder, backend.author)
         self.result: SessionResult | None = None
         """Set when `run()` returned."""
         self._opened: OpenedSession | None = None
@@ -152,6 +156,8 @@ class SessionRunner:
                 opened.session.add_note(author, note.text, note.tag, note.owner, note.due)
                 return
             # The session is over and its journal closed: append to it, for the findings.
+            from gameday.core.journal import JournalWriter
+
             writer = JournalWriter.resume(opened.journal_path, clock=self.backend.now)
             try:
                 event = writer.append(

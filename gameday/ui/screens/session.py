@@ -18,7 +18,6 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
 from gameday.core import events as ev
-from gameday.engine.ports import StageReport
 from gameday.ui.backend import Backend
 from gameday.ui.messages import EngineEvent, LadderQuestion, SessionFailed, SessionFinished
 from gameday.ui.notes import NoteError, parse_note
@@ -30,6 +29,7 @@ from gameday.ui.widgets.timeline import Timeline
 from gameday.ui.workers import run_io
 
 if TYPE_CHECKING:
+    from gameday.engine.ports import StageReport
     from gameday.ui.screens.findings import FindingsScreen
 
 TIMED_PHASES = ("warmup", "monitor", "cooldown")
