@@ -139,4 +139,9 @@ _RENDERERS: dict[type[ev.Event], Callable[[Any], str | None]] = {
     ev.StageStarted: _stage_started,
     ev.StageEnded: _stage_ended,
     ev.LadderDecided: _decided,
+    ev.FindingsExported: lambda e: f"findings exported to {e.path}",
+    ev.NotificationFailed: lambda e: (
+        f"NOTIFICATION FAILED: {e.event} to {e.target}: {e.reason}"
+        + (f" ({e.attempts} attempts)" if e.attempts > 1 else "")
+    ),
 }

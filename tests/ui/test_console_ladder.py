@@ -10,6 +10,7 @@ from textual.widgets import Static
 
 from gameday.core import events as ev
 from gameday.core.journal import read_journal
+from gameday.core.roles import Team
 from gameday.engine.ports import Decision, StageReport
 from gameday.ui.app import GamedayApp
 from gameday.ui.ladder_gate import ConsoleGate
@@ -59,7 +60,8 @@ async def test_the_owner_says_go_and_the_journal_names_who_decided(instant) -> N
         await start(pilot, LADDER)
         prompt = await asked(pilot, app, 1)
         assert "web-3" in prompt.detail and "error_rate: worst" in prompt.detail
-        assert "The owner decides: facilitator (facilitator)" in prompt.detail
+        author = demo(app).author  # no owner in the team: the person at the console decides
+        assert f"The owner decides: {author}." in prompt.detail
         screen = app.screen_stack[-2]
         assert isinstance(screen, SessionScreen)
         assert "stage 1/3 held: go or no-go?" in str(screen.query_one("#status", Static).content)
@@ -67,7 +69,7 @@ async def test_the_owner_says_go_and_the_journal_names_who_decided(instant) -> N
         await until(pilot, lambda: app.runner is not None and app.runner.ended, "the end")
         decisions = [e for e in journal(app) if isinstance(e, ev.LadderDecided)]
         assert [(d.stage, d.go, d.actor, d.role, d.how) for d in decisions] == [
-            (1, True, "facilitator", "facilitator", "console")
+            (1, True, author, "", "console")
         ]
         # The demo's web tier cannot lose two nodes: stage 2 broke, stage 3 never ran.
         ends = [(e.stage, e.outcome) for e in journal(app) if isinstance(e, ev.StageEnded)]
@@ -79,18 +81,20 @@ async def test_the_owner_says_go_and_the_journal_names_who_decided(instant) -> N
 @in_loop
 async def test_no_go_ends_the_ladder_and_leaves_later_hosts_untouched(instant) -> None:  # type: ignore[no-untyped-def]
     app = instant()
+    demo(app).team = Team("Q4 web drill", (("bob", "coordinator"), ("alice", "owner")))
     async with app.run_test(size=SIZE) as pilot:
         await start(pilot, LADDER)
-        await asked(pilot, app, 1)
+        prompt = await asked(pilot, app, 1)
+        assert "The owner decides: alice (owner)." in prompt.detail
         await pilot.press("n")
         await until(pilot, lambda: app.runner is not None and app.runner.ended, "the end")
         events = journal(app)
         decided = [e for e in events if isinstance(e, ev.LadderDecided)]
-        assert [(d.go, d.actor) for d in decided] == [(False, "facilitator")]
+        assert [(d.go, d.actor, d.role) for d in decided] == [(False, "alice", "owner")]
         verdict = next(e for e in events if isinstance(e, ev.VerdictReached))
         assert verdict.verdict == "held"
         assert verdict.reason == (
-            "held up to stage 1 of 3; the ladder was stopped there (no-go by facilitator)"
+            "held up to stage 1 of 3; the ladder was stopped there (no-go by alice)"
         )
         assert {e.host for e in events if isinstance(e, ev.FaultArmed)} == {"web-1"}
         assert demo(app).fleets[-1].active() == {}

@@ -278,6 +278,8 @@ class Findings:
     appendix: Appendix
     ladder: LadderStory | None = None
     """The blast-radius ladder, when the scenario had `targets.stages`."""
+    gameday_name: str = ""
+    """The GameDay this session belongs to (the console's setup step); empty when unnamed."""
 
     @property
     def duration(self) -> float | None:
