@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -102,3 +104,21 @@ def test_worst_values_are_taken_while_the_stage_was_on_only() -> None:
     assert worst["error_rate"] == (1.8, False)
     assert {w.probe: w.value for w in first.worst}["error_rate"] == 0.4
     assert third.status == "not_run" and third.worst == ()
+
+
+def test_gameday_sessions_shows_how_far_each_ladder_held(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from gameday.cli import main
+
+    for name in ("ladder_deviated", "held"):
+        shutil.copy(GOLDEN / f"{name}.jsonl", tmp_path / f"{name}.jsonl")
+    assert main(["sessions", "--journal-dir", str(tmp_path)]) == 0
+    lines = {line.split()[3]: line for line in capsys.readouterr().out.splitlines()[1:]}
+    ladder = "The hypothesis held up to stage 1 of 3 (1 host); it broke at stage 2 (2 hosts)."
+    assert lines["checkout-ladder"].endswith(ladder)
+    assert "hypothesis held up to" not in lines["checkout-node-partition"]
+    assert main(["sessions", "--journal-dir", str(tmp_path), "--json"]) == 0
+    rows = {row["scenario_id"]: row for row in json.loads(capsys.readouterr().out)}
+    assert rows["checkout-ladder"]["ladder"] == ladder
+    assert rows["checkout-node-partition"]["ladder"] is None
