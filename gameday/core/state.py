@@ -80,6 +80,10 @@ class SessionState:
     """How many waves the plan has."""
     wave: int = 0
     """The wave being injected, watched or reverted (1-based; 0 before the first)."""
+    stage: int = 0
+    """The ladder's current stage (1-based; 0 before the first, or without a ladder)."""
+    stages: int = 0
+    """How many stages the ladder has (0 without a ladder)."""
     phase_started: float | None = None
     """When the current phase began (what the time left counts from)."""
     verdict_reason: str = ""
@@ -220,6 +224,10 @@ def _kill(s: SessionState, e: ev.KillSwitchPulled) -> None:
     s.kill_switch = s.kill_switch or e.source
 
 
+def _stage(s: SessionState, e: ev.StageStarted) -> None:
+    s.stage, s.stages = e.stage, e.of
+
+
 def _kill_done(s: SessionState, e: ev.KillSwitchDone) -> None:
     s.kill_outcomes = dict(e.hosts)
 
@@ -250,6 +258,7 @@ _HANDLERS: dict[type[ev.Event], Callable[[SessionState, Any], None]] = {
     ev.AbortTriggered: _abort,
     ev.KillSwitchPulled: _kill,
     ev.KillSwitchDone: _kill_done,
+    ev.StageStarted: _stage,
     ev.NoteAdded: _note,
     ev.VerdictReached: _verdict,
     ev.SessionEnded: _ended,

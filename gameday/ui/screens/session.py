@@ -24,9 +24,10 @@ from gameday.core.roles import note_author
 from gameday.core.state import SessionState
 from gameday.core.wording import verdict_word
 from gameday.ui.backend import Backend
-from gameday.ui.messages import EngineEvent, SessionFailed, SessionFinished
+from gameday.ui.messages import EngineEvent, LadderQuestion, SessionFailed, SessionFinished
 from gameday.ui.notes import NoteError, parse_note
 from gameday.ui.runner import SessionRunner
+from gameday.ui.screens.confirm import ConfirmScreen
 from gameday.ui.widgets.gauge import ProbeGauge
 from gameday.ui.widgets.hosts import HostsTable
 from gameday.ui.widgets.status import AlarmBanner, StatusLine
@@ -34,6 +35,7 @@ from gameday.ui.widgets.timeline import Timeline
 from gameday.ui.workers import run_io
 
 if TYPE_CHECKING:
+    from gameday.engine.ports import StageReport
     from gameday.ui.screens.findings import FindingsScreen
 
 NOTE_HELP = (
@@ -66,14 +68,27 @@ class SessionScreen(Screen[None]):
         """The verdict line once known (also "NOT STARTED — …" after a failed preflight)."""
         self.kill_state = ""
         """Empty, "reverting" (pulled, waiting for the hosts) or "done"."""
+        self.ladder_prompt: ConfirmScreen | None = None
+        """The open go/no-go question, if any."""
+        self.asking_for: int | None = None
+        """The stage whose go/no-go is on screen."""
 
     @property
     def phase(self) -> ev.Phase | None:
         return "done" if self.ended else self.state.phase
 
+    @property
+    def stage(self) -> int:
+        """The ladder's current stage (0 before the first, or without a ladder)."""
+        return self.state.stage
+
     def post_event(self, event: ev.Event) -> None:
         """Thread-safe: the runner calls this from engine threads."""
         self.post_message(EngineEvent(event))
+
+    def post_ladder_question(self, report: StageReport) -> None:
+        """Thread-safe: the session thread asks the owner for a go/no-go."""
+        self.post_message(LadderQuestion(report))
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -114,6 +129,9 @@ class SessionScreen(Screen[None]):
             self._show_gauge(event.probe)
         elif isinstance(event, ev.KillSwitchPulled):
             self.kill_state = self.kill_state or "reverting"
+            self._close_ladder_prompt()
+        elif isinstance(event, ev.LadderDecided | ev.AbortTriggered):
+            self._close_ladder_prompt()
         elif isinstance(event, ev.KillSwitchDone):
             self.kill_state = "done"
         elif isinstance(event, ev.VerdictReached):
@@ -133,8 +151,41 @@ class SessionScreen(Screen[None]):
         gauge = self.query_one(f"#gauge-{probe}", ProbeGauge)
         gauge.show(self.state.samples.get(probe, []))
 
+    # --- the ladder's go/no-go ------------------------------------------------------------------
+    def on_ladder_question(self, message: LadderQuestion) -> None:
+        report = message.report
+        self._close_ladder_prompt()
+        nxt = report.stage + 1
+        question = f"Stage {report.stage} of {report.of} held. Go to stage {nxt}?"
+        decider = report.owner or self.backend.author
+        role = f" ({report.owner_role})" if report.owner and report.owner_role else ""
+        detail = (
+            f"{report.summary}\n\nStage {nxt} of {report.of}: {len(report.next_hosts)} hosts, "
+            f"joining: {', '.join(report.joining)}.\nThe owner decides: {decider}{role}. "
+            "No-go ends the ladder here; the kill switch (ctrl+k) works at any time."
+        )
+        prompt = ConfirmScreen(question, detail, yes=f"Go: stage {nxt}", no="Stop here")
+        self.ladder_prompt, self.asking_for = prompt, report.stage
+
+        def answered(go: bool | None) -> None:
+            if self.asking_for != report.stage:
+                return  # closed by the kill switch or the time limit, not by the owner
+            self.ladder_prompt = self.asking_for = None
+            self.runner.answer_ladder(report.stage, bool(go))
+
+        self.app.push_screen(prompt, answered)
+        self._refresh_status()
+
+    def _close_ladder_prompt(self) -> None:
+        prompt, self.ladder_prompt, self.asking_for = self.ladder_prompt, None, None
+        # Only the top screen can be dismissed; a prompt under another dialog stays, and its
+        # answer is ignored (`asking_for` is cleared).
+        if prompt is not None and self.app.screen is prompt:
+            prompt.dismiss(False)
+
     def on_session_finished(self, message: SessionFinished) -> None:
         self.ended = True
+        self._close_ladder_prompt()
         if message.verdict is None:
             self._show_verdict(None, message.reason)
         self.query_one(HostsTable).show(self.state)
@@ -226,4 +277,9 @@ class SessionScreen(Screen[None]):
         panel.set_class(verdict == "held", "-held")
 
     def _refresh_status(self) -> None:
-        self.query_one(StatusLine).show(self.state, self.plan, self.backend.now(), self.ended)
+        question = ""
+        if self.asking_for is not None:
+            question = f"stage {self.asking_for}/{self.state.stages} held: go or no-go?"
+        self.query_one(StatusLine).show(
+            self.state, self.plan, self.backend.now(), self.ended, question
+        )

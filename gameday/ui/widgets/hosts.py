@@ -41,16 +41,18 @@ class HostsTable(DataTable[str | Text]):
         """`host/fault_id` → the detail shown."""
 
     def on_mount(self) -> None:
+        ladder = bool(self.plan.selection.stages)
         self.add_column("host", key="host")
         self.add_column("status", key="status", width=11)
         self.add_column("fault", key="fault")
-        self.add_column("wave", key="wave")
+        self.add_column("stage" if ladder else "wave", key="wave")
         self.add_column("detail", key="detail")
         for name, host in self.plan.hosts.items():
             for fault in host.faults:
                 key = f"{name}/{fault.fault_id}"
                 self.statuses[key], self.details[key] = "planned", ""
-                self.add_row(name, _status("planned"), fault.kind, str(host.wave), "", key=key)
+                when = str(host.stage if ladder else host.wave)
+                self.add_row(name, _status("planned"), fault.kind, when, "", key=key)
 
     def show(self, state: SessionState) -> None:
         """Bring every row in line with the state (only changed cells are touched)."""

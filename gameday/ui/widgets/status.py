@@ -38,12 +38,21 @@ class StatusLine(Static):
     StatusLine { height: auto; padding: 0 1; background: $boost; }
     """
 
-    def show(self, state: SessionState, plan: Plan, now: float, ended: bool = False) -> None:
-        self.update(status_text(state, plan, now, ended, self.size.width or WIDE))
+    def show(
+        self, state: SessionState, plan: Plan, now: float, ended: bool = False, question: str = ""
+    ) -> None:
+        """`question`: what the session waits for a person to answer (the ladder's go/no-go)."""
+        self.update(
+            status_text(state, plan, now, ended, self.size.width or WIDE, question=question)
+        )
 
 
-def status_text(state: SessionState, plan: Plan, now: float, ended: bool, width: int) -> Text:
+def status_text(
+    state: SessionState, plan: Plan, now: float, ended: bool, width: int, *, question: str = ""
+) -> Text:
     parts = [_phase(state, plan, ended), _steady(state, ended)]
+    if question and not ended:
+        parts.append(Text(question.upper(), style="bold black on yellow"))
     left = _time_left(state, plan, now) if not ended else None
     if left is not None:
         parts.append(Text(left, style="bold"))
@@ -62,7 +71,9 @@ def _phase(state: SessionState, plan: Plan, ended: bool) -> Text:
     text = Text(phase, style="bold")
     if state.kill_switch and not ended:
         text.append(" (kill switch)", style="bold red")
-    if state.wave and state.phase in WAVE_PHASES:
+    if state.stage and state.phase in WAVE_PHASES:
+        text.append(f" · stage {state.stage}/{state.stages or len(plan.selection.stages)}")
+    elif state.wave and state.phase in WAVE_PHASES:
         text.append(f" · wave {state.wave}/{state.waves or len(plan.selection.waves)}")
     return text
 
