@@ -52,7 +52,7 @@ def status_text(
 ) -> Text:
     parts = [_phase(state, plan, ended), _steady(state, ended)]
     if question and not ended:
-        parts.append(Text(question.upper(), style="bold black on yellow"))
+        parts.append(Text(question, style="bold black on yellow"))
     left = _time_left(state, plan, now) if not ended else None
     if left is not None:
         parts.append(Text(left, style="bold"))
