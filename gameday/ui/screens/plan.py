@@ -230,9 +230,9 @@ class PlanScreen(Screen[None]):
         count = len(targets)
         question = f"Start {scenario.id} on {count} host{'s' if count != 1 else ''}?"
         waves = len(plan.selection.waves)
-        team = describe_team(self.backend.team) or (
-            f"no team set (t): {self.backend.author} joins as coordinator"
-        )
+        author = self.backend.author
+        role = "" if author == "coordinator" else " as coordinator"  # said once, not twice
+        team = describe_team(self.backend.team) or f"no team set (t): {author} joins{role}"
         detail = (
             f"{scenario.title}\n"
             f"Targets ({count}, in {waves} wave{'s' if waves != 1 else ''}): {', '.join(targets)}\n"
