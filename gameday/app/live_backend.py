@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gameday.core.plan import Plan
+from gameday.core.roles import Team
 from gameday.ui.backend import OpenedSession, ScenarioChoice, scenario_choice
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -24,7 +25,7 @@ def _user() -> str:
     try:
         return getpass.getuser()
     except (KeyError, OSError):  # no passwd entry (containers)
-        return "facilitator"
+        return "coordinator"
 
 
 @dataclass
@@ -37,6 +38,10 @@ class LiveBackend:
     environment: str = ""
     export_dir: Path = field(default_factory=Path.cwd)
     author: str = field(default_factory=_user)
+    team: Team = field(default_factory=Team)
+    team_file: Path | None = None
+    notify_urls: tuple[str, ...] = ()
+    """`--notify URL`s, added to the inventory's notify targets."""
 
     @property
     def label(self) -> str:
@@ -64,7 +69,7 @@ class LiveBackend:
         return load_plan(key, str(self.inventory), self.seed)
 
     def open(self, plan: Plan) -> OpenedSession:
-        from gameday.app.live import LiveOptions, live_session
+        from gameday.app.live import LiveOptions, live_session, notify_targets
 
         options = LiveOptions(
             journal_dir=self.journal_dir,
@@ -72,7 +77,9 @@ class LiveBackend:
             trust_new_hosts=self.trust_new_hosts,
             environment=self.environment,
             mode="console",
-            participants=((self.author, "facilitator"),),
+            participants=self.team.participants(self.author),
+            gameday_name=self.team.name,
+            notify=notify_targets(plan.inventory, self.notify_urls),
         )
         stack = ExitStack()
         session = stack.enter_context(live_session(plan, options))
