@@ -12,7 +12,6 @@ import os
 import secrets
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,7 @@ from gameday.core.plan import Plan, build_plan
 from gameday.engine.connector import Connector
 from gameday.engine.drivers import RunnerDriver
 from gameday.engine.faultrun import DEFAULT_LEASE_SECONDS, FaultRunner
-from gameday.engine.ports import ConnectOutcome, HostDriver, MetricSource, Transport
+from gameday.engine.ports import HostDriver, MetricSource, Transport
 from gameday.engine.session import Session, SessionConfig
 
 
@@ -60,10 +59,6 @@ def new_session_id(scenario_id: str) -> str:
     return f"{stamp}-{scenario_id[:40]}-{secrets.token_hex(2)}"
 
 
-CONNECT_PARALLEL = 16
-"""Hosts connected (and checked) at once: as many as the connector opens at once."""
-
-
 def hosts_to_contact(plan: Plan) -> list[str]:
     """Targets first, then hosts named by command probes or rollback steps."""
     names = list(plan.selection.targets)
@@ -88,13 +83,13 @@ def live_session(plan: Plan, options: LiveOptions) -> Iterator[Session]:
     connector = make_connector(plan.inventory, ssh)
     with ExitStack() as stack:
         stack.callback(connector.close_all)
-        drivers: dict[str, HostDriver] = {}
-        stack.callback(_close_drivers, drivers)
-        outcomes = _connect_and_check(plan, connector, session_id, options, drivers)
+        outcomes = connector.connect_all(hosts_to_contact(plan))
         transports: dict[str, Transport] = {
             h: o.transport for h, o in outcomes.items() if o.transport is not None
         }
         unreachable = {h: o.error.message for h, o in outcomes.items() if o.error is not None}
+        drivers = _drivers(plan, transports, session_id, options, connector)
+        stack.callback(_close_drivers, drivers)
         sources: Mapping[str, MetricSource] = build_sources(
             plan.scenario, plan.inventory, transports
         )
@@ -156,47 +151,23 @@ def notify_targets(inventory: Inventory, urls: Sequence[str]) -> tuple[NotifyTar
     return (*inventory.notify, *extra)
 
 
-def _connect_and_check(
+def _drivers(
     plan: Plan,
-    connector: Connector,
+    transports: Mapping[str, Transport],
     session_id: str,
     options: LiveOptions,
-    drivers: dict[str, HostDriver],
-) -> dict[str, ConnectOutcome]:
-    """Connect to every host to contact and, on each target as soon as it is connected, run
-    the capability checks of its faults (the session's preflight then reports them): one
-    host's checks overlap the other hosts' connections. Fills `drivers`; never raises per host.
-    """
-    names = hosts_to_contact(plan)
-    if not names:
-        return {}
-
-    def one(name: str) -> ConnectOutcome:
-        outcome = connector.connect_all([name])[name]
-        if outcome.transport is not None:
-            driver = _driver(
-                plan, name, outcome.transport, session_id, options=options, connector=connector
-            )
-            drivers[name] = driver
-            driver.check_early(plan.host_plans.get(name, ()))
-        return outcome
-
-    with ThreadPoolExecutor(max_workers=min(CONNECT_PARALLEL, len(names))) as pool:
-        return dict(zip(names, pool.map(one, names), strict=True))
-
-
-def _driver(
-    plan: Plan,
-    name: str,
-    transport: Transport,
-    session_id: str,
-    *,
-    options: LiveOptions,
     connector: Connector,
-) -> RunnerDriver:
-    host = plan.inventory.hosts[name]
-    runner = FaultRunner(transport, session_id, sudo=host.sudo, lease_seconds=options.lease_seconds)
-    return RunnerDriver(runner, reconnect=functools.partial(_reconnect, connector, name))
+) -> dict[str, HostDriver]:
+    drivers: dict[str, HostDriver] = {}
+    for name, transport in transports.items():
+        host = plan.inventory.hosts[name]
+        runner = FaultRunner(
+            transport, session_id, sudo=host.sudo, lease_seconds=options.lease_seconds
+        )
+        drivers[name] = RunnerDriver(
+            runner, reconnect=functools.partial(_reconnect, connector, name)
+        )
+    return drivers
 
 
 def _reconnect(connector: Connector, host: str) -> Transport:

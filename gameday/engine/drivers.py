@@ -28,25 +28,11 @@ class RunnerDriver:
         self._clock = clock
         self._reconnect = reconnect
         """Opens a fresh connection to the host, for a revert whose connection broke."""
-        self._checked: dict[str, Outcome] = {}
-        """Capability checks run early (`check_early`), until `check` reports them."""
         self._launched: dict[str, Launched] = {}
         """Faults armed, injected and verified in one round trip, until `inject` reports them."""
 
     def check(self, plan: FaultPlan) -> Outcome:
-        checked = self._checked.pop(plan.fault_id, None)
-        if checked is not None:
-            return checked
         return _outcome(self.runner.check(plan), "capability", plan.capability)
-
-    def check_early(self, plans: Sequence[FaultPlan]) -> None:
-        """Run the capability checks now (right after connecting), for `check` to report when
-        the session's preflight asks: one host's check then overlaps the others' connections.
-        Changes nothing on the host but creating gameday's state directory."""
-        for plan in plans:
-            self._checked[plan.fault_id] = _outcome(
-                self.runner.check(plan), "capability", plan.capability
-            )
 
     def arm(self, plan: FaultPlan, deadline: float) -> Outcome:
         """Arm, and in the same round trip inject and verify (their outcomes are kept for

@@ -129,16 +129,3 @@ def test_the_steps_are_read_from_their_markers() -> None:
     assert steps["arm"].ok and steps["arm"].lines == ("armed setsid 100",)
     assert not steps["inject"].ok and steps["inject"].reason() == "oops"
     assert "verify_active" not in steps
-
-
-def test_checks_run_early_are_reported_once_without_asking_the_host_again(
-    tmp_path: Path, state: Path
-) -> None:
-    plan = _fault(tmp_path)
-    driver, transport = _driver(state)
-    driver.check_early([plan])  # right after connecting, before the session's preflight
-    assert transport.commands == 1
-    assert driver.check(plan).ok
-    assert transport.commands == 1, "the session's preflight reports the early check"
-    assert driver.check(plan).ok and transport.commands == 2, "asked again: checked again"
-    driver.close()
