@@ -401,6 +401,7 @@ revert_session() {
 echo "ready $$"
 while IFS= read -r -t "$lease" line; do
   case $line in
+    hb) echo hb ;;
     revert) revert_session kill-switch; echo "reverted ok=${ok#,} unconfirmed=${bad#,}" ;;
     ping) echo pong ;;
   esac
@@ -454,6 +455,8 @@ while True:
             say("reverted ok=%s unconfirmed=%s" % (",".join(ok), ",".join(bad)))
         elif word == "ping":
             say("pong")
+        elif word == "hb":
+            say("hb")
 for sig in (signal.SIGTERM, signal.SIGINT):
     signal.signal(sig, signal.SIG_IGN)
 revert_session("lease")
@@ -466,7 +469,8 @@ def watcher_command(
     """The command line of a session's lease watcher on one host.
 
     Protocol on the channel: the watcher prints `ready <pid>`; every line it reads renews the
-    lease; `ping` is answered `pong`; `revert` reverts every fault of the session on the host
+    lease; the heartbeat `hb` is answered `hb` (so the console knows the path works both
+    ways); `ping` is answered `pong`; `revert` reverts every fault of the session on the host
     and is answered `reverted ok=<ids> unconfirmed=<ids>` (comma-separated). At end of input
     or when no line arrives for `lease_seconds`, it reverts them all and exits.
     """

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from gameday.core import events as ev
+from gameday.core import lease
 
 
 def describe(event: ev.Event) -> str | None:
@@ -94,6 +95,7 @@ _RENDERERS: dict[type[ev.Event], Callable[[Any], str | None]] = {
     ev.FaultInjected: lambda e: f"injected {e.kind} on {e.host}: {e.summary}",
     ev.FaultFailed: lambda e: f"fault {e.fault_id} on {e.host} FAILED at {e.step}: {e.reason}",
     ev.FaultReverted: _reverted,
+    ev.HostLost: lambda e: "LEASE LOST " + lease.lost_sentence(e.host, e.silent_for, e.reverted_by),
     ev.ProbeSampled: _sample,
     ev.ThresholdCrossed: _crossed,
     ev.AbortTriggered: lambda e: f"ABORT ({e.rule}): {e.reason}",

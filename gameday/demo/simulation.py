@@ -26,7 +26,7 @@ from gameday.core.events import Step
 from gameday.core.faults import FaultPlan
 from gameday.core.inventory import Inventory
 from gameday.core.scenario import Probe
-from gameday.engine.hosts import CommandRecord, Outcome
+from gameday.engine.hosts import CommandRecord, LeaseLoss, Outcome
 from gameday.engine.probing import Reading
 
 NETEM_KINDS = frozenset({"network_latency", "packet_loss"})
@@ -231,6 +231,9 @@ class DemoHost:
         with self._lock:
             self.heartbeats += 1
         return True
+
+    def lease_loss(self) -> LeaseLoss | None:
+        return None  # a simulated host always answers
 
     def run(self, command: str, timeout: float) -> Outcome:
         with self._lock:

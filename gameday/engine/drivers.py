@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from gameday.core.events import Step
 from gameday.core.faults import FaultPlan
 from gameday.engine.faultrun import FaultRunner, StepResult
-from gameday.engine.hosts import CommandRecord, Outcome
+from gameday.engine.hosts import CommandRecord, LeaseLoss, Outcome
 from gameday.engine.ports import Transport
 from gameday.errors import GamedayError
 
@@ -58,7 +58,8 @@ class RunnerDriver:
     def revert(self, plan: FaultPlan) -> Outcome:
         lines = plan.revert + plan.verify_reverted
         result = self.runner.revert(plan)
-        if result.ok or not self._fresh_connection():
+        # a lost host gets one short attempt; the reconnect is the background confirm's job
+        if result.ok or self.runner.lost_by is not None or not self._fresh_connection():
             return _outcome(result, "revert", lines)
         return _outcome(self.runner.revert(plan), "revert", lines)  # idempotent: safe to retry
 
@@ -85,6 +86,10 @@ class RunnerDriver:
     def heartbeat(self) -> bool:
         # No armed fault, no lease to keep: nothing can have been lost.
         return self.runner.heartbeat() if self.runner.armed else True
+
+    def lease_loss(self) -> LeaseLoss | None:
+        lost_by = self.runner.lost_by
+        return None if lost_by is None else LeaseLoss(self.runner.silent_for, lost_by)
 
     def run(self, command: str, timeout: float) -> Outcome:
         result = self.runner.run(command, timeout)  # journaled by the engine as RollbackRan

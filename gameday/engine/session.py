@@ -24,6 +24,7 @@ from typing import Literal
 
 from gameday import __version__
 from gameday.core import events as ev
+from gameday.core import lease
 from gameday.core.faults import FaultPlan
 from gameday.core.journal import JournalWriter, redact
 from gameday.core.plan import Plan
@@ -145,7 +146,8 @@ class Session:
             self._revert_everything_open()
             if self.state.faults_touched:
                 self._rollback()
-                self._observe("cooldown", self.plan.scenario.schedule.cooldown)
+                if not self._leases_lost:  # a lost host needs a human now, not a cooldown
+                    self._observe("cooldown", self.plan.scenario.schedule.cooldown)
                 self._after()
             return self._finish()
         finally:
@@ -310,11 +312,12 @@ class Session:
             hosts = [step.host] if step.host else list(self.plan.selection.targets)
             for host in hosts:
                 driver = self._drivers.get(host)
-                outcome = (
-                    driver.run(step.run, step.timeout)
-                    if driver
-                    else Outcome(False, "not connected")
-                )
+                if host in self._leases_lost:
+                    outcome = Outcome(False, "not run: the host is lost (no answer to its lease)")
+                elif driver is None:
+                    outcome = Outcome(False, "not connected")
+                else:
+                    outcome = driver.run(step.run, step.timeout)
                 self._emit(
                     ev.RollbackRan(
                         name=step.name,
@@ -490,7 +493,7 @@ class Session:
         def beat() -> None:
             while not self._heartbeat_stop.wait(self.config.heartbeat_interval):
                 for host, driver in list(self._drivers.items()):
-                    if not driver.heartbeat():
+                    if host not in self._leases_lost and not driver.heartbeat():
                         self._lease_lost(host)
 
         self._heartbeat_thread = threading.Thread(target=beat, name="lease-heartbeat", daemon=True)
@@ -504,11 +507,16 @@ class Session:
         if host in self._leases_lost:
             return
         self._leases_lost.add(host)
-        if any(f.host == host for f in self.state.open_faults()):
-            self._abort(
-                "lease lost",
-                f"{host} stopped answering the lease and reverted its faults by itself",
+        loss = self._drivers[host].lease_loss()
+        if loss is None:
+            reason = f"{host} stopped answering the lease and reverted its faults by itself"
+        else:
+            self._emit(
+                ev.HostLost(host=host, silent_for=loss.silent_for, reverted_by=loss.reverted_by)
             )
+            reason = lease.lost_sentence(host, loss.silent_for, loss.reverted_by)
+        if any(f.host == host for f in self.state.open_faults()):
+            self._abort("lease lost", reason)
 
     def _finish_without_faults(self) -> SessionResult:
         reason = "preflight failed: " + "; ".join(self.state.preflight_failures)

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from gameday.core.faults import FaultPlan, HostContext
-from gameday.engine.hosts import CommandRecord, Outcome
+from gameday.engine.hosts import CommandRecord, LeaseLoss, Outcome
 from gameday.engine.probing import Reading
 
 
@@ -100,6 +100,9 @@ class FakeHost:
             self.armed.clear()
             return False
         return True
+
+    def lease_loss(self) -> LeaseLoss | None:
+        return LeaseLoss(4.0, 1_700_000_100.0) if self.lease_lost else None
 
     def run(self, command: str, timeout: float) -> Outcome:
         self.ran.append(command)

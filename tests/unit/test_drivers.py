@@ -24,6 +24,7 @@ class StubRunner:
     host: str = "web-1"
     transport: object = "old"
     seen: list[object] = field(default_factory=list)
+    lost_by: float | None = None
 
     def revert(self, plan: FaultPlan) -> StepResult:
         self.seen.append(self.transport)
@@ -52,3 +53,11 @@ def test_without_reconnect_a_failed_revert_is_reported_once() -> None:
     runner = StubRunner([False])
     outcome = RunnerDriver(runner).revert(PLAN)  # type: ignore[arg-type]
     assert not outcome.ok and len(runner.seen) == 1
+
+
+def test_a_lost_host_gets_one_short_attempt_and_no_reconnect() -> None:
+    runner = StubRunner([False], lost_by=1_700_000_000.0)
+    reconnects: list[str] = []
+    driver = RunnerDriver(runner, reconnect=lambda: reconnects.append("x") or "new")  # type: ignore[arg-type,func-returns-value]
+    outcome = driver.revert(PLAN)
+    assert not outcome.ok and runner.seen == ["old"] and reconnects == []

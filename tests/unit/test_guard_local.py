@@ -336,6 +336,8 @@ def test_both_watchers_speak_the_same_protocol(
     assert ready is not None and ready.startswith("ready ")
     channel.write_line("ping")
     assert channel.read_line(5) == "pong"
+    channel.write_line("hb")
+    assert channel.read_line(5) == "hb", "the heartbeat is answered: the console hears the host"
     channel.write_line("revert")
     reply = guard_mod.parse_reverted(channel.read_line(10) or "")
     assert reply == guard_mod.WatcherReply(("f0", "f1"), ())
