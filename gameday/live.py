@@ -68,6 +68,7 @@ def live_session(plan: Plan, options: LiveOptions) -> Iterator[Session]:
     Connection failures do not raise: they become preflight failures in the journal, so the
     session stops before touching any host and says which one could not be reached.
     """
+    from gameday.adapters.logfile import session_log
     from gameday.adapters.sources import build_sources, close_sources
     from gameday.adapters.ssh import SshOptions, make_connector
 
@@ -75,6 +76,7 @@ def live_session(plan: Plan, options: LiveOptions) -> Iterator[Session]:
     ssh = SshOptions(trust_new_hosts=options.trust_new_hosts)
     connector = make_connector(plan.inventory, ssh)
     with ExitStack() as stack:
+        stack.enter_context(session_log(options.journal_dir / f"{session_id}.log"))
         stack.callback(connector.close_all)
         outcomes = connector.connect_all(hosts_to_contact(plan))
         transports: dict[str, Transport] = {

@@ -64,6 +64,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from gameday.core.lease import recover_advice
     from gameday.headless import TimelinePrinter, confirm, run_in_thread, signals_pull_kill_switch
     from gameday.live import LiveOptions, live_session, load_plan
 
@@ -91,9 +92,11 @@ def run(args: argparse.Namespace) -> int:
         session.subscribe(TimelinePrinter(sys.stdout, as_json=args.json))
         with signals_pull_kill_switch(session):
             result = run_in_thread(session)
-        journal = session.config.session_id
+        journal = options.journal_dir / (session.config.session_id + ".jsonl")
     print(f"verdict: {result.verdict or 'not started'} — {result.reason}", file=out)
-    print(f"journal: {options.journal_dir / (journal + '.jsonl')}", file=out)
+    print(f"journal: {journal}", file=out)
+    if result.exit_code == ExitCode.REVERT_UNCONFIRMED:
+        print(recover_advice(str(journal)), file=out)  # the last line: what to do next
     return int(result.exit_code)
 
 

@@ -1,0 +1,129 @@
+"""The console's own failures on the real lab: its path to a host cut for good, a second
+session on a busy host, a frozen console. Each runs the real `gameday` command in a
+subprocess and waits on the journal's events, never on fixed sleeps."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from gameday.core import events as ev
+from gameday.core.journal import read_journal
+from gameday.lab import LabInfo
+
+pytestmark = pytest.mark.lab
+
+GAMEDAY = [sys.executable, "-m", "gameday.cli"]
+
+
+def _scenario(tmp_path: Path, name: str, host: str, *, rollback: str = "") -> Path:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(
+        f"""
+id: {name}
+title: The console loses {host}
+hypothesis: n/a
+targets: {{select: {{hosts: [{host}]}}}}
+steady_state:
+  interval: 1s
+  probes:
+    - {{name: load, system: load, max: 1000}}
+faults:
+  - {{kind: disk_fill, path: /var/tmp, size: 8M, keep_free: 1M}}
+schedule: {{duration: 5m, cooldown: 60s}}
+{rollback}
+"""
+    )
+    return path
+
+
+def _argv(lab: LabInfo, scenario: Path, journals: Path) -> list[str]:
+    return [
+        *GAMEDAY, "run", str(scenario), "-i", str(lab.inventory), "--headless", "--yes",
+        "--journal-dir", str(journals),
+    ]  # fmt: skip
+
+
+def _events(journals: Path) -> list[ev.Event]:
+    found = sorted(journals.glob("*.jsonl")) if journals.exists() else []
+    return list(read_journal(found[0]).events) if found else []
+
+
+def _wait_for(condition: Callable[[], object], limit: float, what: str) -> float:
+    """Seconds until `condition()` is true (polled every 0.1 s), failing after `limit`."""
+    started = time.monotonic()
+    while time.monotonic() - started < limit:
+        if condition():
+            return time.monotonic() - started
+        time.sleep(0.1)
+    pytest.fail(f"{what}: not within {limit:g}s")
+
+
+def _fill_files(lab: LabInfo, host: str) -> list[str]:
+    listing = subprocess.run(
+        lab.host(host).enter("sh", "-c", "ls -a /var/tmp"),
+        capture_output=True,
+        text=True,
+        timeout=10,
+        check=True,
+    )
+    return [name for name in listing.stdout.split() if name.startswith(".gameday-fill-")]
+
+
+def _link(lab: LabInfo, host: str, state: str) -> None:
+    index = host.rsplit("-", 1)[1]
+    subprocess.run(["ip", "link", "set", f"{lab.name}-v{index}", state], check=True, timeout=10)
+
+
+def test_a_path_cut_for_good_ends_the_session_in_bounds_and_says_what_to_do(
+    lab: LabInfo, tmp_path: Path
+) -> None:
+    rollback = "rollback:\n  - {name: tidy, host: lab-2, run: 'true'}\n"
+    scenario = _scenario(tmp_path, "cut-for-good", "lab-2", rollback=rollback)
+    journals = tmp_path / "journals"
+    console = subprocess.Popen(
+        _argv(lab, scenario, journals), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        _wait_for(
+            lambda: any(isinstance(e, ev.FaultInjected) for e in _events(journals)),
+            60,
+            "the fault was injected",
+        )
+        _link(lab, "lab-2", "down")
+        cut = time.monotonic()
+        lost_in = _wait_for(
+            lambda: any(isinstance(e, ev.HostLost) for e in _events(journals)),
+            15,
+            "the console said the lease was lost",
+        )
+        out, err = console.communicate(timeout=40)
+        ended_in = time.monotonic() - cut
+    finally:
+        if console.poll() is None:
+            console.kill()
+            console.wait(10)
+        _link(lab, "lab-2", "up")
+    assert lost_in <= 3.0 + 1.0 + 1.5, f"lease lost said after {lost_in:.1f}s"
+    assert ended_in <= 30.0, f"the session ended {ended_in:.1f}s after the cut"
+    assert console.returncode in (3, 4), out + err
+    assert err == "", f"nothing but gameday's own lines: {err!r}"
+    assert "Traceback" not in out and "paramiko" not in out
+    assert "LEASE LOST lab-2: no answer for" in out and "not confirmed" in out
+    assert "gameday recover" in out.strip().splitlines()[-1]
+    events = _events(journals)
+    abort = next(e for e in events if isinstance(e, ev.AbortTriggered))
+    assert abort.rule == "lease lost"
+    assert not any(isinstance(e, ev.PhaseChanged) and e.phase == "cooldown" for e in events)
+    # the host reverted by itself, and once the path is back `recover` confirms it
+    _wait_for(lambda: not _fill_files(lab, "lab-2"), 15, "the host's lease reverted the fault")
+    (journal,) = journals.glob("*.jsonl")
+    recover = subprocess.run(
+        [*GAMEDAY, "recover", str(journal)], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert recover.returncode == 0, recover.stdout + recover.stderr
