@@ -18,8 +18,10 @@ from typing import TextIO
 from gameday.core import events as ev
 from gameday.core.timeline import timeline_line
 from gameday.engine.session import Session, SessionResult
+from gameday.exit_codes import ExitCode
 
-KILL_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+KILL_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1)
+"""SIGUSR1 is what `gameday abort` sends."""
 
 
 class TimelinePrinter:
@@ -86,12 +88,20 @@ class ControlFile:
 
 @contextmanager
 def signals_pull_kill_switch(session: Session) -> Iterator[None]:
-    """SIGINT, SIGTERM and SIGHUP pull the kill switch (in a thread: a handler must not block)."""
+    """SIGINT, SIGTERM, SIGHUP and SIGUSR1 (`gameday abort`) pull the kill switch (in a thread:
+    a handler must not block). A second SIGINT or SIGTERM exits at once, status 3: whoever
+    insists is not waiting for the reverts, and the hosts' leases finish the job."""
+    pulled = threading.Event()
 
     def handler(signum: int, _frame: FrameType | None) -> None:
-        name = signal.Signals(signum).name
+        sig = signal.Signals(signum)
+        name = "gameday abort" if sig == signal.SIGUSR1 else f"signal:{sig.name}"
+        if sig in (signal.SIGINT, signal.SIGTERM):
+            if pulled.is_set():
+                os._exit(ExitCode.ABORTED)
+            pulled.set()
         threading.Thread(
-            target=session.kill_switch, args=(f"signal:{name}",), name="kill-switch", daemon=False
+            target=session.kill_switch, args=(name,), name="kill-switch", daemon=True
         ).start()
 
     previous = {sig: signal.signal(sig, handler) for sig in KILL_SIGNALS}

@@ -1,0 +1,109 @@
+"""The real console in a real pseudo-terminal: when the terminal goes away mid-session (the
+pty's master is closed, as when an SSH connection or a tmux pane dies), the kernel sends
+SIGHUP; the console pulls the kill switch, journals the outcome and is gone within 10 s."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import select
+import signal
+import struct
+import sys
+import termios
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from gameday.core import events as ev
+from gameday.core.journal import read_journal
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs a Linux pty")
+
+
+class Console:
+    """`gameday demo` on the slave side of a pty; this side reads what it draws."""
+
+    def __init__(self, journals: Path) -> None:
+        argv = [sys.executable, "-m", "gameday.cli", "demo", "--speed", "5"]
+        argv += ["--journal-dir", str(journals)]
+        env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30"}
+        self.journals = journals
+        self.pid, self.master = pty.fork()
+        if self.pid == 0:  # the child: becomes the console
+            os.execve(sys.executable, argv, env)
+        fcntl.ioctl(self.master, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+        self.screen = b""
+        self.status: int | None = None
+
+    def pump(self, seconds: float) -> None:
+        """Read what the console draws for `seconds` (it must never block on its output)."""
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            ready, _, _ = select.select([self.master], [], [], left)
+            if ready:
+                try:
+                    self.screen += os.read(self.master, 65536)
+                except OSError:
+                    return
+
+    def until(self, condition: Callable[[], bool], limit: float, what: str) -> None:
+        end = time.monotonic() + limit
+        while time.monotonic() < end:
+            if condition():
+                return
+            self.pump(0.1)
+        pytest.fail(f"{what}: not within {limit:g}s")
+
+    def events(self) -> list[ev.Event]:
+        found = sorted(self.journals.glob("*.jsonl")) if self.journals.exists() else []
+        return list(read_journal(found[0]).events) if found else []
+
+    def exited(self) -> bool:
+        if self.status is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.status = status
+        return self.status is not None
+
+    def kill(self) -> None:
+        if not self.exited():
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+
+
+def test_closing_the_terminal_mid_session_ends_the_console_within_10_s(tmp_path: Path) -> None:
+    console = Console(tmp_path / "journals")
+    try:
+        console.until(lambda: b"Start" in console.screen, 30, "the plan screen")
+        os.write(console.master, b"s")
+        for _ in range(20):  # `y` answers the confirmation once it is shown
+            console.pump(0.5)
+            if console.events():
+                break
+            os.write(console.master, b"y")
+        console.until(
+            lambda: any(isinstance(e, ev.FaultInjected) for e in console.events()),
+            60,
+            "a fault injected",
+        )
+        os.close(console.master)  # the terminal is gone: the kernel hangs up the console
+        closed = time.monotonic()
+        end = closed + 15
+        while not console.exited() and time.monotonic() < end:
+            time.sleep(0.05)
+        gone_in = time.monotonic() - closed
+    finally:
+        console.kill()
+    assert gone_in < 10.0, f"the console outlived its terminal by {gone_in:.1f}s"
+    events = console.events()
+    pulled = [e for e in events if isinstance(e, ev.KillSwitchPulled)]
+    assert [e.source for e in pulled] == ["signal:SIGHUP"]
+    assert isinstance(events[-1], ev.SessionEnded)
+    assert all(e.verified for e in events if isinstance(e, ev.FaultReverted))
+    verdict = next(e for e in events if isinstance(e, ev.VerdictReached))
+    assert verdict.verdict == "aborted"
+    assert console.status is not None and os.waitstatus_to_exitcode(console.status) == 3
