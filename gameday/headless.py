@@ -10,8 +10,6 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
@@ -45,45 +43,6 @@ class TimelinePrinter:
         with self._lock:
             self._out.write(line + "\n")
             self._out.flush()
-
-
-@dataclass(frozen=True)
-class ControlFile:
-    """`<journal-dir>/<session-id>.pid`: who runs the session, for `gameday abort`."""
-
-    path: Path
-    pid: int
-    session_id: str
-    journal: str
-
-    @staticmethod
-    def for_journal(journal: Path) -> Path:
-        return journal.with_suffix(".pid")
-
-    def write(self) -> None:
-        body = {"pid": self.pid, "session_id": self.session_id, "journal": self.journal}
-        tmp = self.path.with_suffix(".pid.tmp")
-        tmp.write_text(json.dumps(body) + "\n", encoding="utf-8")
-        os.replace(tmp, self.path)
-
-    def remove(self) -> None:
-        self.path.unlink(missing_ok=True)
-
-    @classmethod
-    def read(cls, path: Path) -> ControlFile | None:
-        try:
-            body = json.loads(path.read_text(encoding="utf-8"))
-            return cls(path, int(body["pid"]), str(body["session_id"]), str(body["journal"]))
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-
-    def is_running(self) -> bool:
-        """True when the recorded process is alive and is a gameday process."""
-        try:
-            cmdline = Path(f"/proc/{self.pid}/cmdline").read_bytes()
-        except OSError:
-            return False
-        return b"gameday" in cmdline
 
 
 @contextmanager

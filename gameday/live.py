@@ -16,6 +16,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from gameday.core.control import ControlFile
 from gameday.core.inventory import Inventory, load_inventory
 from gameday.core.journal import JournalWriter
 from gameday.core.plan import Plan, build_plan
@@ -26,7 +27,6 @@ from gameday.engine.hosts import HostDriver
 from gameday.engine.ports import Connector, Transport
 from gameday.engine.probing import MetricSource
 from gameday.engine.session import Session, SessionConfig
-from gameday.headless import ControlFile
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,11 @@ def live_session(plan: Plan, options: LiveOptions) -> Iterator[Session]:
         journal = JournalWriter(journal_path)
         stack.callback(journal.close)
         control = ControlFile(
-            ControlFile.for_journal(journal_path), os.getpid(), session_id, str(journal_path)
+            ControlFile.for_journal(journal_path),
+            os.getpid(),
+            session_id,
+            str(journal_path),
+            options.mode,
         )
         control.write()
         stack.callback(control.remove)

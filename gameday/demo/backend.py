@@ -7,11 +7,13 @@ findings. Needs no root and contacts nothing.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from gameday.core.control import ControlFile
 from gameday.core.inventory import Inventory, load_inventory
 from gameday.core.journal import JournalWriter, default_journal_dir
 from gameday.core.plan import Plan, build_plan
@@ -109,7 +111,18 @@ class DemoBackend:
         session = Session(plan, drivers, sources, journal, config, clock=self.clock)
         self.fleets.append(fleet)
         self.hosts.append(hosts)
-        return OpenedSession(session, path, journal.close)
+        # `gameday abort` reaches the demo as it reaches any console; "demo" tells it that
+        # there is no host to connect to
+        control = ControlFile(
+            ControlFile.for_journal(path), os.getpid(), session_id, str(path), "demo"
+        )
+        control.write()
+
+        def close() -> None:
+            control.remove()
+            journal.close()
+
+        return OpenedSession(session, path, close)
 
     def _journal_path(self, scenario_id: str) -> tuple[str, Path]:
         stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(self.clock.now()))

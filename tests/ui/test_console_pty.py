@@ -58,6 +58,24 @@ class Console:
             self.pump(0.1)
         pytest.fail(f"{what}: not within {limit:g}s")
 
+    def start(self, downs: int = 0) -> None:
+        """Pick the scenario `downs` rows below the first, start it and wait for a fault."""
+        self.until(lambda: b"Start" in self.screen, 30, "the plan screen")
+        for _ in range(downs):
+            os.write(self.master, b"\x1b[B")
+            self.pump(0.3)
+        os.write(self.master, b"s")
+        for _ in range(20):  # `y` answers the confirmation once it is shown
+            self.pump(0.5)
+            if self.events():
+                break
+            os.write(self.master, b"y")
+        self.until(
+            lambda: any(isinstance(e, ev.FaultInjected) for e in self.events()),
+            60,
+            "a fault injected",
+        )
+
     def events(self) -> list[ev.Event]:
         found = sorted(self.journals.glob("*.jsonl")) if self.journals.exists() else []
         return list(read_journal(found[0]).events) if found else []
@@ -78,18 +96,7 @@ class Console:
 def test_closing_the_terminal_mid_session_ends_the_console_within_10_s(tmp_path: Path) -> None:
     console = Console(tmp_path / "journals")
     try:
-        console.until(lambda: b"Start" in console.screen, 30, "the plan screen")
-        os.write(console.master, b"s")
-        for _ in range(20):  # `y` answers the confirmation once it is shown
-            console.pump(0.5)
-            if console.events():
-                break
-            os.write(console.master, b"y")
-        console.until(
-            lambda: any(isinstance(e, ev.FaultInjected) for e in console.events()),
-            60,
-            "a fault injected",
-        )
+        console.start()
         os.close(console.master)  # the terminal is gone: the kernel hangs up the console
         closed = time.monotonic()
         end = closed + 15
@@ -107,3 +114,44 @@ def test_closing_the_terminal_mid_session_ends_the_console_within_10_s(tmp_path:
     verdict = next(e for e in events if isinstance(e, ev.VerdictReached))
     assert verdict.verdict == "aborted"
     assert console.status is not None and os.waitstatus_to_exitcode(console.status) == 3
+
+
+def _abort(journals: Path) -> tuple[int, str]:
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-m", "gameday.cli", "abort", "--journal-dir", str(journals)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    return done.returncode, done.stdout + done.stderr
+
+
+def test_gameday_abort_reaches_the_demo_console_which_stays_open(tmp_path: Path) -> None:
+    journals = tmp_path / "journals"
+    console = Console(journals)
+    try:
+        console.start(downs=2)  # web-cpu: holds, so only the abort ends it early
+        session = console.events()[0]
+        assert isinstance(session, ev.SessionStarted) and session.scenario_id == "demo-web-cpu"
+        assert list(journals.glob("*.pid")), "the demo leaves a control file, as every console"
+        status, out = _abort(journals)
+        assert status == 0, out
+        assert "web-" in out and ": clean" in out and "No route" not in out
+        console.until(
+            lambda: any(isinstance(e, ev.SessionEnded) for e in console.events()),
+            30,
+            "the session ended",
+        )
+        console.pump(1.0)
+        assert not console.exited(), "after gameday abort the console stays open on the outcome"
+        pulled = [e for e in console.events() if isinstance(e, ev.KillSwitchPulled)]
+        assert [e.source for e in pulled] == ["gameday abort"]
+        assert not list(journals.glob("*.pid")), "the control file goes with the session"
+        # no console any more: abort says so and never connects anywhere for a demo
+        status, out = _abort(journals)
+        assert status == 0 and "no running demo console" in out and "nothing to revert" in out
+    finally:
+        console.kill()
