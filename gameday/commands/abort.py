@@ -90,7 +90,7 @@ def _what_recover_will_do(journal: Path) -> str:
 def _journal_dirs(directory: str | None) -> list[Path]:
     if directory:
         return [Path(directory)]
-    from gameday.demo.backend import default_demo_journal_dir
+    from gameday.app.demo import default_demo_journal_dir
 
     return [default_journal_dir(), default_demo_journal_dir()]
 

@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
 def recover_and_report(journal: Path, inventory_path: str | None, trust_new_hosts: bool) -> int:
     from gameday.adapters.ssh import SshConnector, SshOptions
     from gameday.core.control import session_mode
-    from gameday.recovery import inventory_for, open_faults, recover
+    from gameday.engine.recovery import inventory_for, open_faults, recover
 
     if session_mode(journal) == "demo":  # simulated hosts: there is nothing to connect to
         print(f"{journal}: a demo journal; a demo touches no host: nothing to recover")

@@ -24,10 +24,9 @@ from dataclasses import dataclass
 
 from gameday.core.events import Step
 from gameday.core.faults import FaultPlan
-from gameday.core.inventory import Inventory
-from gameday.core.scenario import Probe
-from gameday.engine.hosts import CommandRecord, LeaseLoss, Outcome
-from gameday.engine.probing import Reading
+from gameday.core.formats.inventory import Inventory
+from gameday.core.formats.probes import Probe
+from gameday.engine.ports import CommandRecord, LeaseLoss, Outcome, Reading
 
 NETEM_KINDS = frozenset({"network_latency", "packet_loss"})
 """Fault kinds that need the kernel's netem queueing discipline."""

@@ -18,7 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sshd_server import SSHD, Sshd, sshd_running
+
+from tests.lab.sshd_server import SSHD, Sshd, sshd_running
 
 pytestmark = [
     pytest.mark.lab,
@@ -149,7 +150,7 @@ def test_proxy_jump_chains_through_the_jump_host(sshd: Sshd, tmp_path: Path) -> 
     from types import MappingProxyType
 
     from gameday.adapters.ssh import SshConnector, SshOptions
-    from gameday.core.inventory import Host, Inventory
+    from gameday.core.formats.inventory import Host, Inventory
 
     config = tmp_path / "ssh_config"
     config.write_text(

@@ -43,7 +43,7 @@ def _abandon(lab: LabInfo, host: LabHost, plan: FaultPlan) -> None:
     """Arm and inject `plan`, then lose both the watcher and the console: only the host's
     record and its (long) timer are left, as after a crash with a dead watcher."""
     from gameday.adapters.ssh import SshConnector, SshOptions
-    from gameday.core.inventory import load_inventory
+    from gameday.core.formats.inventory_loader import load_inventory
     from gameday.engine.faultrun import FaultRunner
 
     options = SshOptions(
@@ -56,7 +56,7 @@ def _abandon(lab: LabInfo, host: LabHost, plan: FaultPlan) -> None:
             assert step.ok, f"{step.step}: {step.detail}"
         _inside(host, f"kill -KILL {runner.watcher_pid}")
     finally:
-        transport.abort_connection()  # type: ignore[attr-defined]
+        transport.abort_connection()
 
 
 def _logins(lab: LabInfo) -> dict[str, int]:

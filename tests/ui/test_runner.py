@@ -5,10 +5,10 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from gameday.app.demo import DemoBackend, DemoOptions, demo_dir
 from gameday.core import events as ev
 from gameday.core.journal import read_journal
 from gameday.core.plan import Plan
-from gameday.demo.backend import DemoBackend, DemoOptions, demo_dir
 from gameday.demo.clock import SteppingClock
 from gameday.ui.backend import OpenedSession
 from gameday.ui.notes import NoteDraft

@@ -12,7 +12,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gameday.core.scenario import NO_DURATION, Scenario, load_scenario
+from gameday.core.formats.scenario import NO_DURATION, Scenario, load_scenario
 from gameday.core.units import format_duration
 from gameday.errors import InputError, InputErrors
 
@@ -42,7 +42,10 @@ def errors_of(path: Path) -> list[InputError]:
     with pytest.raises((InputError, InputErrors)) as caught:
         load_scenario(path)
     exc = caught.value
-    return exc.errors if isinstance(exc, InputErrors) else [exc]  # type: ignore[return-value]
+    if isinstance(exc, InputErrors):
+        return list(exc.errors)
+    assert isinstance(exc, InputError)
+    return [exc]
 
 
 def one_error(path: Path) -> InputError:

@@ -5,28 +5,29 @@ from __future__ import annotations
 import dataclasses
 import signal
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from types import MappingProxyType
 
 import pytest
-from engine_fakes import FakeClock, FakeFault, FakeHost, FakeSource
 
 from gameday.core import events as ev
-from gameday.core.inventory import Host, Inventory
-from gameday.core.journal import JournalWriter, read_journal
-from gameday.core.plan import build_plan
-from gameday.core.scenario import (
+from gameday.core.formats.inventory import Host, Inventory
+from gameday.core.formats.probes import Probe
+from gameday.core.formats.scenario import (
     AbortRule,
-    Probe,
     RollbackStep,
     Scenario,
     Schedule,
     SteadyState,
     TargetSpec,
 )
+from gameday.core.journal import JournalWriter, read_journal
+from gameday.core.plan import build_plan
 from gameday.core.state import replay
 from gameday.engine.session import Session, SessionConfig
 from gameday.exit_codes import ExitCode
+from tests.unit.engine_fakes import FakeClock, FakeFault, FakeHost, FakeSource
 
 HOSTS = ("web-1", "web-2", "web-3")
 
@@ -69,7 +70,7 @@ class Rig:
     """One session with fake hosts, one probe fed from a list, and its journal on disk."""
 
     def __init__(
-        self, tmp_path: Path, values: list[float | None], scenario: Scenario | None = None
+        self, tmp_path: Path, values: Sequence[float | None], scenario: Scenario | None = None
     ) -> None:
         self.plan = build_plan(scenario or _scenario(), _inventory())
         self.hosts = {name: FakeHost(name) for name in self.plan.selection.targets}
@@ -220,7 +221,7 @@ def test_kill_switch_during_inject_stops_new_injections_and_reverts_all(tmp_path
     rig.hosts[first].on_inject = pull
     for name, host in rig.hosts.items():
         if name != first:
-            host.on_inject = lambda plan, n=name: injected_after.append(n)  # type: ignore[misc]
+            host.on_inject = lambda plan, n=name: injected_after.append(n)
     result = rig.session.run()
     assert result.verdict == "aborted"
     assert injected_after == []
@@ -316,7 +317,7 @@ def test_after_the_kill_switch_the_session_ends_without_cooldown(tmp_path: Path)
 def test_sigterm_takes_the_kill_switch_path(tmp_path: Path) -> None:
     import os
 
-    from gameday.headless import run_in_thread, signals_pull_kill_switch
+    from gameday.app.headless import run_in_thread, signals_pull_kill_switch
 
     rig = Rig(tmp_path, [0.1], _scenario(duration=3600.0))
 

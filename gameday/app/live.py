@@ -1,0 +1,143 @@
+"""The composition root of a live session: files → plan → connections → drivers → engine.
+
+Used by `gameday run` (headless) and, later, by the console. Only the hosts a session needs are
+contacted: the targets, plus hosts named by command probes and rollback steps. Hosts spared by
+the blast radius are never connected to.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import secrets
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from gameday.core.control import ControlFile
+from gameday.core.events import SessionMode
+from gameday.core.formats.inventory import Inventory
+from gameday.core.formats.inventory_loader import load_inventory
+from gameday.core.formats.scenario import Scenario, load_scenario
+from gameday.core.journal import JournalWriter
+from gameday.core.plan import Plan, build_plan
+from gameday.engine.connector import Connector
+from gameday.engine.drivers import RunnerDriver
+from gameday.engine.faultrun import DEFAULT_LEASE_SECONDS, FaultRunner
+from gameday.engine.ports import HostDriver, MetricSource, Transport
+from gameday.engine.session import Session, SessionConfig
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    journal_dir: Path
+    seed: int | None = None
+    trust_new_hosts: bool = False
+    lease_seconds: float = DEFAULT_LEASE_SECONDS
+    environment: str = ""
+    mode: SessionMode = "headless"
+    participants: tuple[tuple[str, str], ...] = ()
+
+
+def load_plan(scenario_path: str, inventory_path: str, seed: int | None) -> Plan:
+    """Read and check both files and choose the blast radius; nothing is contacted."""
+    inventory: Inventory = load_inventory(inventory_path)
+    scenario: Scenario = load_scenario(scenario_path)
+    return build_plan(scenario, inventory, seed=seed)
+
+
+def new_session_id(scenario_id: str) -> str:
+    """Sortable and unique: `20261127-093012-web-cpu-1a2b` (at most 64 characters)."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    return f"{stamp}-{scenario_id[:40]}-{secrets.token_hex(2)}"
+
+
+def hosts_to_contact(plan: Plan) -> list[str]:
+    """Targets first, then hosts named by command probes or rollback steps."""
+    names = list(plan.selection.targets)
+    extra = [p.host for p in plan.scenario.steady_state.probes if p.host]
+    extra += [r.host for r in plan.scenario.rollback if r.host]
+    return list(dict.fromkeys(names + [h for h in extra if h is not None]))
+
+
+@contextmanager
+def live_session(plan: Plan, options: LiveOptions) -> Iterator[Session]:
+    """Connect, build drivers and sources, open the journal; close everything on the way out.
+
+    Connection failures do not raise: they become preflight failures in the journal, so the
+    session stops before touching any host and says which one could not be reached.
+    """
+    from gameday.adapters.logfile import session_log
+    from gameday.adapters.sources import build_sources, close_sources
+    from gameday.adapters.ssh import SshOptions, make_connector
+
+    session_id = new_session_id(plan.scenario.id)
+    ssh = SshOptions(trust_new_hosts=options.trust_new_hosts)
+    connector = make_connector(plan.inventory, ssh)
+    with ExitStack() as stack:
+        stack.enter_context(session_log(options.journal_dir / f"{session_id}.log"))
+        stack.callback(connector.close_all)
+        outcomes = connector.connect_all(hosts_to_contact(plan))
+        transports: dict[str, Transport] = {
+            h: o.transport for h, o in outcomes.items() if o.transport is not None
+        }
+        unreachable = {h: o.error.message for h, o in outcomes.items() if o.error is not None}
+        drivers = _drivers(plan, transports, session_id, options, connector)
+        stack.callback(_close_drivers, drivers)
+        sources: Mapping[str, MetricSource] = build_sources(
+            plan.scenario, plan.inventory, transports
+        )
+        stack.callback(close_sources, sources)
+        journal_path = options.journal_dir / f"{session_id}.jsonl"
+        journal = JournalWriter(journal_path)
+        stack.callback(journal.close)
+        control = ControlFile(
+            ControlFile.for_journal(journal_path),
+            os.getpid(),
+            session_id,
+            str(journal_path),
+            options.mode,
+        )
+        control.write()
+        stack.callback(control.remove)
+        config = SessionConfig(
+            session_id=session_id,
+            mode=options.mode,
+            environment=options.environment,
+            participants=options.participants,
+        )
+        yield Session(plan, drivers, sources, journal, config, unreachable=unreachable)
+
+
+def _drivers(
+    plan: Plan,
+    transports: Mapping[str, Transport],
+    session_id: str,
+    options: LiveOptions,
+    connector: Connector,
+) -> dict[str, HostDriver]:
+    drivers: dict[str, HostDriver] = {}
+    for name, transport in transports.items():
+        host = plan.inventory.hosts[name]
+        runner = FaultRunner(
+            transport, session_id, sudo=host.sudo, lease_seconds=options.lease_seconds
+        )
+        drivers[name] = RunnerDriver(
+            runner, reconnect=functools.partial(_reconnect, connector, name)
+        )
+    return drivers
+
+
+def _reconnect(connector: Connector, host: str) -> Transport:
+    connector.forget(host)
+    return connector.get(host)
+
+
+def _close_drivers(drivers: Mapping[str, HostDriver]) -> None:
+    for driver in drivers.values():
+        try:
+            driver.close()
+        except Exception:  # closing one host must not keep the others open
+            continue

@@ -1,0 +1,80 @@
+"""The console's backend for real fleets: scenarios from a folder, an inventory, SSH.
+
+A thin adapter over `gameday.app.live` (the same composition root as `gameday run --headless`):
+`open()` enters `live_session` and hands its `close` to the console, which calls it from the
+same worker thread once the session has ended. Connecting happens in `open()`, in a worker;
+unreachable hosts become preflight failures, as in headless runs.
+"""
+
+from __future__ import annotations
+
+import getpass
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gameday.core.plan import Plan
+from gameday.ui.backend import OpenedSession, ScenarioChoice, scenario_choice
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers)
+        return "facilitator"
+
+
+@dataclass
+class LiveBackend:
+    inventory: Path
+    scenario_dir: Path
+    journal_dir: Path
+    trust_new_hosts: bool = False
+    seed: int | None = None
+    environment: str = ""
+    export_dir: Path = field(default_factory=Path.cwd)
+    author: str = field(default_factory=_user)
+
+    @property
+    def label(self) -> str:
+        return f"inventory {self.inventory}"
+
+    def now(self) -> float:
+        return time.time()
+
+    def scenarios(self) -> list[ScenarioChoice]:
+        from gameday.core.formats.detect import detect_kind
+
+        if not self.scenario_dir.is_dir():
+            return []
+        files = sorted(
+            p
+            for p in self.scenario_dir.iterdir()
+            if p.suffix.lower() in YAML_SUFFIXES and p.is_file() and not p.name.startswith(".")
+        )
+        # an example inventory kept next to the scenarios is not one of them
+        return [scenario_choice(p) for p in files if detect_kind(str(p)) == "scenario"]
+
+    def plan(self, key: str) -> Plan:
+        from gameday.app.live import load_plan
+
+        return load_plan(key, str(self.inventory), self.seed)
+
+    def open(self, plan: Plan) -> OpenedSession:
+        from gameday.app.live import LiveOptions, live_session
+
+        options = LiveOptions(
+            journal_dir=self.journal_dir,
+            seed=self.seed,
+            trust_new_hosts=self.trust_new_hosts,
+            environment=self.environment,
+            mode="console",
+            participants=((self.author, "facilitator"),),
+        )
+        stack = ExitStack()
+        session = stack.enter_context(live_session(plan, options))
+        path = self.journal_dir / f"{session.config.session_id}.jsonl"
+        return OpenedSession(session, path, stack.close)

@@ -1,0 +1,195 @@
+"""Reading the scenario snapshot stored in `SessionStarted.scenario`, tolerantly.
+
+The snapshot is plain JSON written by whichever gameday ran the session; a newer or older writer
+may nest things differently (`probes` at the top or under `steady_state`, `for` or
+`for_samples`, durations as seconds or as `30s`). Every reader here returns what it found and
+never raises: a missing key becomes a sentence in the findings, not a crash.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from gameday.core.findings.text import number, redact_command
+from gameday.core.units import format_duration, parse_duration
+
+_PROBE_KINDS = ("prometheus", "http", "command", "system")
+
+
+@dataclass(frozen=True)
+class ProbeDef:
+    name: str
+    kind: str
+    query: str
+    unit: str
+    min: float | None
+    max: float | None
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _list(value: Any) -> Sequence[Any]:
+    return value if isinstance(value, list | tuple) else ()
+
+
+def _float(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def probe_defs(snapshot: Mapping[str, Any]) -> list[ProbeDef] | None:
+    """The probes of the snapshot, or None when the snapshot lists none at all."""
+    raw = snapshot.get("probes")
+    if raw is None:
+        raw = _mapping(snapshot.get("steady_state")).get("probes")
+    if not isinstance(raw, list | tuple):
+        return None
+    found = []
+    for item in raw:
+        entry = _mapping(item)
+        name = str(entry.get("name", "")).strip()
+        if name:
+            found.append(_probe_def(name, entry))
+    return found
+
+
+def _probe_def(name: str, entry: Mapping[str, Any]) -> ProbeDef:
+    kind = str(entry.get("kind") or next((k for k in _PROBE_KINDS if k in entry), ""))
+    query = entry.get("query") or ""
+    if not query and kind in entry:
+        inner = entry[kind]
+        query = _mapping(inner).get("url", "") if isinstance(inner, Mapping) else inner
+    query = str(query or entry.get("url") or "")
+    if kind == "command" and entry.get("host"):
+        query = f"{query} (on {entry['host']})"
+    if kind == "http" and entry.get("measure"):
+        kind = f"http, {entry['measure']}"
+    unit = str(entry.get("unit") or "")
+    low, high = _float(entry.get("min")), _float(entry.get("max"))
+    if high is None and "max_latency" in entry:
+        high, unit = _latency_ms(entry["max_latency"]), unit or "ms"
+    return ProbeDef(name, kind, redact_command(str(query)), unit, low, high)
+
+
+def _latency_ms(value: Any) -> float | None:
+    if isinstance(value, str):
+        try:
+            return parse_duration(value) * 1000
+        except ValueError:
+            return None
+    seconds = _float(value)
+    return None if seconds is None else seconds * 1000
+
+
+def threshold_text(low: float | None, high: float | None, unit: str) -> str:
+    if low is not None and high is not None:
+        return f"between {number(low)} and {number(high, unit)}"
+    if high is not None:
+        return f"≤ {number(high, unit)}"
+    if low is not None:
+        return f"≥ {number(low, unit)}"
+    return ""
+
+
+def fault_params(snapshot: Mapping[str, Any]) -> list[tuple[str, list[tuple[str, str]]]] | None:
+    """(kind, [(parameter, value)]) per fault, or None when the snapshot has no `faults`."""
+    raw = snapshot.get("faults")
+    if not isinstance(raw, list | tuple):
+        return None
+    found = []
+    for item in raw:
+        entry = _mapping(item)
+        kind = str(entry.get("kind", "")) or "(kind not recorded)"
+        params = [
+            (str(k), redact_command(_value_text(v)))
+            for k, v in entry.items()
+            if k not in ("kind", "line") and v not in (None, "", [], {})
+        ]
+        found.append((kind, params))
+    return found
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(_value_text(v) for v in value)
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}={_value_text(v)}" for k, v in value.items())
+    if isinstance(value, float):
+        return number(value)
+    return str(value)
+
+
+def rollback_steps(snapshot: Mapping[str, Any]) -> list[tuple[str, str, str, bool]]:
+    """(name, command, host or "every target", required) per rollback step."""
+    found = []
+    for item in _list(snapshot.get("rollback")):
+        step = _mapping(item)
+        name = str(step.get("name") or "(unnamed)")
+        command = redact_command(str(step.get("run") or ""))
+        host = str(step.get("host") or "every target")
+        found.append((name, command, host, step.get("required", True) is not False))
+    return found
+
+
+def schedule(snapshot: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """warmup / duration / cooldown / interval, each as written (seconds become `30s`)."""
+    raw = _mapping(snapshot.get("schedule"))
+    found = []
+    for key in ("warmup", "duration", "cooldown"):
+        if key in raw:
+            found.append((key, _duration_text(raw[key])))
+    interval = _mapping(snapshot.get("steady_state")).get("interval", snapshot.get("interval"))
+    if interval is not None:
+        found.append(("probe interval", _duration_text(interval)))
+    return found
+
+
+def _duration_text(value: Any) -> str:
+    seconds = _float(value)
+    return format_duration(seconds) if seconds is not None and seconds >= 0 else str(value)
+
+
+@dataclass(frozen=True)
+class RuleDef:
+    text: str
+    """For people: `error_rate above 5 for 2 samples in a row`."""
+    probe: str
+    """"" for a no-data rule on any probe."""
+    key: str
+    """As the engine names the rule in AbortTriggered: `error_rate above 5 for 2`."""
+
+
+def abort_rules(snapshot: Mapping[str, Any]) -> list[RuleDef] | None:
+    """The snapshot's abort rules, or None when it has no `abort_when`."""
+    raw = snapshot.get("abort_when")
+    if not isinstance(raw, list | tuple):
+        return None
+    return [_rule(_mapping(item)) for item in raw]
+
+
+def _rule(rule: Mapping[str, Any]) -> RuleDef:
+    probe = str(rule.get("probe") or "")
+    times = rule.get("for", rule.get("for_samples", 1))
+    run = f" for {times} samples in a row" if isinstance(times, int) and times > 1 else ""
+    if rule.get("no_data") is not None:
+        subject = probe or "any probe"
+        key = f"no_data: {rule['no_data']}" + (f" ({probe})" if probe else "")
+        return RuleDef(f"{subject} without data for {rule['no_data']} polls in a row", probe, key)
+    above, below = _float(rule.get("above")), _float(rule.get("below"))
+    parts = []
+    if above is not None:
+        parts.append(f"above {number(above)}")
+    if below is not None:
+        parts.append(f"below {number(below)}")
+    if not parts:
+        shown = ", ".join(f"{k}: {_value_text(v)}" for k, v in rule.items() if k != "line")
+        return RuleDef(shown or "(an empty rule)", probe, "")
+    bound = f"above {above:g}" if above is not None else f"below {below:g}"
+    key = f"{probe} {bound} for {times}"
+    return RuleDef(f"{probe or 'a probe'} {' or '.join(parts)}{run}", probe, key)

@@ -1,0 +1,224 @@
+"""The findings' timeline: system events and human notes merged, in journal order.
+
+Probe samples are left out (the steady-state section shows them); successful commands are left
+out (the fault events say what they achieved) but failed ones stay, with the command; runs of
+passing preflight checks fold into one line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from gameday.core import events as ev
+from gameday.core.findings.model import TimelineEntry
+from gameday.core.findings.text import (
+    count,
+    number,
+    redact_command,
+    redact_prose,
+    seconds_text,
+    utc_time,
+)
+
+TAG_LABELS = {
+    "note": "note",
+    "impact": "impact noticed",
+    "went_well": "went well",
+    "went_wrong": "went wrong",
+    "lucky": "lucky",
+    "action": "action item",
+}
+
+
+def timeline(
+    events: Sequence[ev.Event], units: Mapping[str, str] | None = None
+) -> tuple[TimelineEntry, ...]:
+    """The merged timeline; `units` (probe → unit) makes threshold lines read `1.8%`."""
+    units = units or {}
+    entries: list[TimelineEntry] = []
+    passed: list[ev.PreflightChecked] = []
+    for event in events:
+        if isinstance(event, ev.PreflightChecked) and event.ok:
+            passed.append(event)
+            continue
+        if passed:
+            entries.append(_folded_preflight(passed))
+            passed = []
+        entry = _entry(event)
+        if isinstance(event, ev.ThresholdCrossed):
+            entry = _crossing(event, units.get(event.probe, ""))
+        if entry is not None:
+            entries.append(entry)
+    if passed:
+        entries.append(_folded_preflight(passed))
+    return tuple(entries)
+
+
+def _folded_preflight(passed: list[ev.PreflightChecked]) -> TimelineEntry:
+    hosts = sorted({p.host for p in passed})
+    text = f"preflight: {count(len(passed), 'check')} passed on {', '.join(hosts)}"
+    return TimelineEntry(passed[0].ts, ev.SYSTEM, "preflight", text)
+
+
+def _entry(event: ev.Event) -> TimelineEntry | None:
+    describe = _DESCRIBE.get(type(event))
+    if describe is None:
+        return None
+    described = describe(event)
+    if described is None:
+        return None
+    text, command = described
+    tag = event.tag if isinstance(event, ev.NoteAdded) else ""
+    return TimelineEntry(event.ts, event.actor, event.type, text, command, tag, _important(event))
+
+
+def _important(event: ev.Event) -> bool:
+    """What a reader scanning the timeline must not miss."""
+    if isinstance(event, ev.NoteAdded):
+        return event.tag in ("impact", "went_wrong", "action")
+    if isinstance(event, ev.FaultReverted | ev.FaultInjected):
+        return not event.verified
+    if isinstance(event, ev.RollbackRan):
+        return not event.ok and event.required
+    return isinstance(
+        event,
+        ev.AbortTriggered
+        | ev.KillSwitchPulled
+        | ev.FaultFailed
+        | ev.CommandRan
+        | ev.PreflightChecked,
+    )
+
+
+Described = tuple[str, str] | None
+
+
+def _started(e: ev.SessionStarted) -> Described:
+    env = f" in {e.environment}" if e.environment else ""
+    return f"session {e.session_id} started{env} ({e.mode}): {e.scenario_title}", ""
+
+
+def _joined(e: ev.ParticipantJoined) -> Described:
+    return (f"{e.name} joined as {e.role}" if e.role else f"{e.name} joined"), ""
+
+
+def _plan(e: ev.PlanMade) -> Described:
+    targets = ", ".join(e.targets) or "none"
+    return (
+        f"blast radius: {count(len(e.targets), 'target')} ({targets}), {len(e.spared)} spared",
+        "",
+    )
+
+
+def _phase(e: ev.PhaseChanged) -> Described:
+    return f"phase: {e.phase}", ""
+
+
+def _preflight(e: ev.PreflightChecked) -> Described:
+    detail = f": {redact_prose(e.detail)}" if e.detail else ""
+    return f"preflight FAILED on {e.host}: {e.check}{detail}", ""
+
+
+def _command(e: ev.CommandRan) -> Described:
+    if e.status == 0:
+        return None
+    outcome = "got no answer (timeout or unreachable)" if e.status is None else f"exited {e.status}"
+    detail = f": {redact_prose(e.detail)}" if e.detail else ""
+    text = (
+        f"{e.step} of {e.fault_id} on {e.host} {outcome} after {seconds_text(e.duration)}{detail}"
+    )
+    return text, redact_command(e.command)
+
+
+def _armed(e: ev.FaultArmed) -> Described:
+    timer = f"; the host reverts it by itself at {utc_time(e.deadline)} UTC" if e.deadline else ""
+    return f"{e.kind} armed on {e.host} ({e.fault_id}){timer}", ""
+
+
+def _injected(e: ev.FaultInjected) -> Described:
+    summary = f": {e.summary}" if e.summary else ""
+    check = "" if e.verified else " (NOT verified active)"
+    return f"{e.kind} injected on {e.host} ({e.fault_id}){summary}{check}", ""
+
+
+def _failed(e: ev.FaultFailed) -> Described:
+    return f"{e.fault_id} on {e.host} failed at {e.step}: {redact_prose(e.reason)}", ""
+
+
+def _reverted(e: ev.FaultReverted) -> Described:
+    took = f" in {seconds_text(e.duration)}" if e.duration else ""
+    if e.verified:
+        outcome = "verified"
+    else:
+        outcome = "NOT confirmed" + (f": {redact_prose(e.detail)}" if e.detail else "")
+    return f"{e.fault_id} reverted on {e.host} by {e.by}{took}, {outcome}", ""
+
+
+def _crossing(e: ev.ThresholdCrossed, unit: str) -> TimelineEntry:
+    if e.recovered:
+        text = f"{e.probe} back within its threshold ({number(e.value, unit)})"
+    else:
+        text = f"{e.probe} {e.direction} {number(e.bound, unit)}: {number(e.value, unit)}"
+    return TimelineEntry(e.ts, e.actor, e.type, text, important=not e.recovered)
+
+
+def _abort(e: ev.AbortTriggered) -> Described:
+    return f"abort rule fired: {e.rule}: {e.reason}", ""
+
+
+def _kill(e: ev.KillSwitchPulled) -> Described:
+    reason = f": {redact_prose(e.reason)}" if e.reason else ""
+    return f"kill switch pulled ({e.source}){reason}", ""
+
+
+def _kill_done(e: ev.KillSwitchDone) -> Described:
+    hosts = ", ".join(f"{h} {outcome}" for h, outcome in e.hosts.items()) or "no hosts"
+    return f"kill switch done in {seconds_text(e.latency)}: {hosts}", ""
+
+
+def _rollback(e: ev.RollbackRan) -> Described:
+    outcome = "ok" if e.ok else ("FAILED" if e.required else "failed (optional)")
+    detail = f": {redact_prose(e.detail)}" if e.detail else ""
+    return f"rollback {e.name!r} on {e.host}: {outcome}{detail}", ""
+
+
+def _note(e: ev.NoteAdded) -> Described:
+    label = TAG_LABELS.get(e.tag, e.tag)
+    text = redact_prose(e.text)
+    if e.tag == "action":
+        extra = ", ".join(
+            x for x in (e.owner and f"owner {e.owner}", e.due and f"due {e.due}") if x
+        )
+        text = f"{text} ({extra})" if extra else text
+    return f"{label}: {text}", ""
+
+
+def _verdict(e: ev.VerdictReached) -> Described:
+    reason = f": {e.reason}" if e.reason else ""
+    return f"verdict: {e.verdict.replace('_', ' ')}{reason}", ""
+
+
+def _ended(e: ev.SessionEnded) -> Described:
+    return "session ended", ""
+
+
+_DESCRIBE: dict[type[ev.Event], Callable[[Any], Described]] = {
+    ev.SessionStarted: _started,
+    ev.ParticipantJoined: _joined,
+    ev.PlanMade: _plan,
+    ev.PhaseChanged: _phase,
+    ev.PreflightChecked: _preflight,
+    ev.CommandRan: _command,
+    ev.FaultArmed: _armed,
+    ev.FaultInjected: _injected,
+    ev.FaultFailed: _failed,
+    ev.FaultReverted: _reverted,
+    ev.AbortTriggered: _abort,
+    ev.KillSwitchPulled: _kill,
+    ev.KillSwitchDone: _kill_done,
+    ev.RollbackRan: _rollback,
+    ev.NoteAdded: _note,
+    ev.VerdictReached: _verdict,
+    ev.SessionEnded: _ended,
+}
