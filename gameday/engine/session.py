@@ -104,6 +104,8 @@ class Session:
         self._tracker = AbortTracker(plan.scenario.abort_when)
         self._breaching: dict[str, tuple[Literal["above", "below"], float]] = {}
         self._deviated = False
+        self._rollback_failed: list[str] = []
+        """Required rollback steps that failed: the system may not be back as it was."""
 
     # --- what the UI, the CLI and signal handlers call ------------------------------------
     def subscribe(self, listener: Listener) -> None:
@@ -327,6 +329,8 @@ class Session:
                         detail=outcome.detail,
                     )
                 )
+                if step.required and not outcome.ok:
+                    self._rollback_failed.append(f"{step.name!r} on {host} ({outcome.detail})")
 
     def _after(self) -> None:
         self._phase("after")
@@ -535,6 +539,10 @@ class Session:
         unconfirmed = [f"{f.host}/{f.fault_id}" for f in self.state.open_faults()]
         if unconfirmed:
             return "revert_unconfirmed", "revert not confirmed on " + ", ".join(unconfirmed)
+        if self._rollback_failed:
+            return "revert_unconfirmed", "required rollback step failed: " + "; ".join(
+                self._rollback_failed
+            )
         if self.state.kill_switch:
             return "aborted", f"kill switch ({self.state.kill_switch})"
         if self.state.aborted:

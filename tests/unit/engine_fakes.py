@@ -43,7 +43,7 @@ class FakeHost:
 
     host: str
     fail: dict[str, str] = field(default_factory=dict)
-    """step → reason: check, arm, inject, revert."""
+    """step → reason: check, arm, inject, revert, run (a rollback step)."""
     active: set[str] = field(default_factory=set)
     armed: set[str] = field(default_factory=set)
     calls: list[tuple[str, str]] = field(default_factory=list)
@@ -105,6 +105,8 @@ class FakeHost:
 
     def run(self, command: str, timeout: float) -> Outcome:
         self.ran.append(command)
+        if "run" in self.fail:
+            return Outcome(False, self.fail["run"])
         return Outcome(True)
 
     def close(self) -> None:

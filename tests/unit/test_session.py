@@ -280,6 +280,22 @@ def test_rollback_steps_run_after_the_revert(tmp_path: Path) -> None:
     assert phases.index("revert") < phases.index("rollback") < phases.index("cooldown")
 
 
+def test_a_required_rollback_step_that_fails_leaves_the_revert_unconfirmed(
+    tmp_path: Path,
+) -> None:
+    steps = (
+        RollbackStep(name="warm cache", run="true", required=False),
+        RollbackStep(name="restart shop", run="systemctl restart shop", host="web-1"),
+    )
+    rig = Rig(tmp_path, [0.1], _scenario(rollback=steps))
+    rig.hosts["web-1"].fail["run"] = "exit status 1: unit shop not found"
+    rig.hosts["web-2"].fail["run"] = "exit status 1"  # only an optional step runs here
+    result = rig.session.run()
+    assert result.verdict == "revert_unconfirmed" and result.exit_code == 4
+    assert "'restart shop' on web-1" in result.reason and "unit shop not found" in result.reason
+    assert "warm cache" not in result.reason, "an optional step that fails is only reported"
+
+
 def test_notes_land_in_the_journal_with_their_author(tmp_path: Path) -> None:
     rig = Rig(tmp_path, [0.1])
     rig.session.add_note("alice", "checkout looks slow", tag="impact")
