@@ -8,8 +8,10 @@ the blast radius are never connected to.
 from __future__ import annotations
 
 import functools
+import getpass
 import os
 import secrets
+import socket
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
@@ -21,6 +23,7 @@ from gameday.core.events import SessionMode
 from gameday.core.formats.inventory import Inventory
 from gameday.core.formats.inventory_loader import load_inventory
 from gameday.core.formats.scenario import Scenario, load_scenario
+from gameday.core.holders import holder_text
 from gameday.core.journal import JournalWriter
 from gameday.core.plan import Plan, build_plan
 from gameday.engine.connector import Connector
@@ -119,15 +122,27 @@ def _drivers(
     connector: Connector,
 ) -> dict[str, HostDriver]:
     drivers: dict[str, HostDriver] = {}
+    holder = holder_text(plan.scenario.id, time.time(), socket.gethostname(), _user())
     for name, transport in transports.items():
         host = plan.inventory.hosts[name]
         runner = FaultRunner(
-            transport, session_id, sudo=host.sudo, lease_seconds=options.lease_seconds
+            transport,
+            session_id,
+            sudo=host.sudo,
+            lease_seconds=options.lease_seconds,
+            holder=holder,
         )
         drivers[name] = RunnerDriver(
             runner, reconnect=functools.partial(_reconnect, connector, name)
         )
     return drivers
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers)
+        return "?"
 
 
 def _reconnect(connector: Connector, host: str) -> Transport:

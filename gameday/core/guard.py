@@ -39,6 +39,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from gameday.core import holders
 from gameday.core.faults import FaultPlan
 from gameday.core.shell import render
 
@@ -126,6 +127,8 @@ class GuardCapability:
     timer: TimerKind | None
     """systemd when it is PID 1 and usable (tried first at arm time), else setsid."""
     state_writable: bool
+    held: tuple[holders.Holder, ...] = ()
+    """Sessions whose lease watcher runs on the host right now (ours included)."""
 
     def problems(self) -> tuple[str, ...]:
         """Why faults cannot be guarded on this host (empty when they can)."""
@@ -154,6 +157,7 @@ def probe_script(paths: GuardPaths) -> str:
             " then echo timer=systemd;"
             " elif command -v setsid >/dev/null 2>&1; then echo timer=setsid; fi",
             f"if mkdir -p {faults} 2>/dev/null && [ -w {faults} ]; then echo state=writable; fi",
+            *holders.live_leases_script(paths.state_dir),
         ]
     )
 
@@ -172,6 +176,7 @@ def parse_probe(stdout: str) -> GuardCapability:
         lease_runner="bash" if lease == "bash" else "python3" if lease == "python3" else None,
         timer="systemd" if timer == "systemd" else "setsid" if timer == "setsid" else None,
         state_writable=values.get("state") == "writable",
+        held=holders.parse_held(stdout),
     )
 
 
@@ -296,7 +301,8 @@ def arm_script(plan: FaultPlan, session_id: str, seconds: float, paths: GuardPat
             f'if [ -f "$dir/session" ] && [ "$(cat "$dir/session")" != {render((session_id,))} ];'
             " then",
             f'  echo "fault {fault_id} is still recorded on this host by session'
-            f' $(cat "$dir/session"): run gameday sweep first" >&2',
+            f' $(cat "$dir/session"): if that session is still running, wait for it to end;'
+            f' if no console looks after it any more, gameday sweep reverts it" >&2',
             f"  exit {UNCONFIRMED_STATUS}",
             "fi",
             # re-arming in the same session: stop the earlier timer so only one is left
@@ -385,7 +391,9 @@ def disarm_script(fault_id: str, paths: GuardPaths) -> str:
 # --- lease watcher ------------------------------------------------------------------------
 
 _BASH_WATCHER = r"""trap '' HUP PIPE
-state=$1 session=$2 lease=$3
+state=$1 session=$2 lease=$3 holder=${4:-}
+mkdir -p "$state/leases" 2>/dev/null
+printf '%s\n%s\n' "$$" "$holder" > "$state/leases/$session" 2>/dev/null
 revert_session() {
   ok='' bad=''
   for d in "$state"/faults/*/; do
@@ -409,12 +417,21 @@ done
 trap '' TERM INT
 exec </dev/null >/dev/null 2>&1
 revert_session lease
+rm -f "$state/leases/$session"
 """
 
 _PYTHON_WATCHER = r"""import os, select, signal, subprocess, sys
 for sig in (signal.SIGHUP, signal.SIGPIPE):
     signal.signal(sig, signal.SIG_IGN)
 state, session, lease = sys.argv[1], sys.argv[2], float(sys.argv[3])
+holder = sys.argv[4] if len(sys.argv) > 4 else ""
+lease_file = os.path.join(state, "leases", session)
+try:
+    os.makedirs(os.path.dirname(lease_file), exist_ok=True)
+    with open(lease_file, "w") as f:
+        f.write("%d\n%s\n" % (os.getpid(), holder))
+except OSError:
+    pass
 def revert_session(by):
     ok, bad = [], []
     base = os.path.join(state, "faults")
@@ -460,11 +477,21 @@ while True:
 for sig in (signal.SIGTERM, signal.SIGINT):
     signal.signal(sig, signal.SIG_IGN)
 revert_session("lease")
+try:
+    os.unlink(lease_file)
+except OSError:
+    pass
 """
 
 
 def watcher_command(
-    runner: LeaseRunner, session_id: str, lease_seconds: float, paths: GuardPaths, *, sudo: bool
+    runner: LeaseRunner,
+    session_id: str,
+    lease_seconds: float,
+    paths: GuardPaths,
+    *,
+    sudo: bool,
+    holder: str = "",
 ) -> str:
     """The command line of a session's lease watcher on one host.
 
@@ -472,7 +499,8 @@ def watcher_command(
     lease; the heartbeat `hb` is answered `hb` (so the console knows the path works both
     ways); `ping` is answered `pong`; `revert` reverts every fault of the session on the host
     and is answered `reverted ok=<ids> unconfirmed=<ids>` (comma-separated). At end of input
-    or when no line arrives for `lease_seconds`, it reverts them all and exits.
+    or when no line arrives for `lease_seconds`, it reverts them all and exits. While it runs,
+    `<state>/leases/<session>` names its pid and `holder` (see gameday.core.holders).
     """
     check_id(session_id, "session id")
     if not math.isfinite(lease_seconds) or lease_seconds <= 0:
@@ -482,7 +510,7 @@ def watcher_command(
         argv: tuple[str, ...] = ("bash", "-c", _BASH_WATCHER, "gameday-lease")
     else:
         argv = ("python3", "-c", _PYTHON_WATCHER)
-    argv = (*argv, paths.state_dir, session_id, lease)
+    argv = (*argv, paths.state_dir, session_id, lease, holder)
     return render(("sudo", "-n", *argv)) if sudo else render(argv)
 
 

@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
-from gameday.core import guard
+from gameday.core import guard, holders
 from gameday.core import lease as lease_words
 from gameday.core.faults import FaultPlan
 from gameday.engine.ports import Channel, CommandResult, Transport
@@ -77,6 +77,7 @@ class FaultRunner:
         command_timeout: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
+        holder: str = "",
     ) -> None:
         """Raises ValueError for an unsafe session id or state directory."""
         self.transport = transport
@@ -87,6 +88,9 @@ class FaultRunner:
         self.command_timeout = command_timeout
         self._clock = clock
         self._wall = wall
+        self.holder = holder
+        """Who runs this session (gameday.core.holders.holder_text), left on the host by the
+        lease watcher so another session's preflight can name it."""
         self._last_answer = clock()
         self.lost_by: float | None = None
         """Once the host is lost (no answer for lease + margin): when its own lease reverted
@@ -144,6 +148,9 @@ class FaultRunner:
         problems = capability.problems()
         if problems:
             return self._fail("capability", plan.fault_id, "; ".join(problems), started)
+        for holder in capability.held:
+            if holder.session != self.session_id:
+                return self._fail("capability", plan.fault_id, holders.refusal(holder), started)
         for line in plan.capability:
             try:
                 result = self._run(guard.as_root(line, sudo=False), 20.0)  # sh, whatever shell
@@ -298,6 +305,7 @@ class FaultRunner:
             self.lease_seconds,
             self.paths,
             sudo=self.sudo,
+            holder=self.holder,
         )
         try:
             channel = self.transport.open_channel(command)

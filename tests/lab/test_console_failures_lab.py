@@ -4,6 +4,7 @@ subprocess and waits on the journal's events, never on fixed sleeps."""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import time
@@ -127,3 +128,88 @@ def test_a_path_cut_for_good_ends_the_session_in_bounds_and_says_what_to_do(
         [*GAMEDAY, "recover", str(journal)], capture_output=True, text=True, timeout=60, check=False
     )
     assert recover.returncode == 0, recover.stdout + recover.stderr
+
+
+def test_a_second_session_on_a_busy_host_is_refused_at_preflight_naming_the_first(
+    lab: LabInfo, tmp_path: Path
+) -> None:
+    first_journals, second_journals = tmp_path / "first", tmp_path / "second"
+    first = subprocess.Popen(
+        _argv(lab, _scenario(tmp_path, "holder", "lab-3"), first_journals),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_for(
+            lambda: any(isinstance(e, ev.FaultInjected) for e in _events(first_journals)),
+            60,
+            "the first session injected",
+        )
+        holder = _events(first_journals)[0]
+        assert isinstance(holder, ev.SessionStarted)
+        second = subprocess.run(
+            _argv(lab, _scenario(tmp_path, "intruder", "lab-3"), second_journals),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        sweep = subprocess.run(
+            [*GAMEDAY, "sweep", "-i", str(lab.inventory), "lab-3"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        still_there = _fill_files(lab, "lab-3")
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.wait(60)
+    assert second.returncode == 2, second.stdout + second.stderr
+    said = second.stdout
+    assert f"held by another live session: session {holder.session_id}" in said
+    assert "scenario holder, since" in said and "from machine" in said and "as user" in said
+    assert "run gameday sweep" not in said
+    assert not any(isinstance(e, ev.FaultArmed) for e in _events(second_journals))
+    assert sweep.returncode == 4, sweep.stdout + sweep.stderr
+    assert "left alone" in sweep.stdout and "sweep --force" in sweep.stdout
+    assert still_there, "neither the second session nor sweep touched the first one's fault"
+    assert first.returncode == 3
+    assert not _fill_files(lab, "lab-3")
+
+
+def test_a_frozen_console_loses_its_lease_and_ends_by_itself_once_thawed(
+    lab: LabInfo, tmp_path: Path
+) -> None:
+    journals = tmp_path / "journals"
+    console = subprocess.Popen(
+        _argv(lab, _scenario(tmp_path, "frozen", "lab-1"), journals),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_for(
+            lambda: any(isinstance(e, ev.FaultInjected) for e in _events(journals)),
+            60,
+            "the fault was injected",
+        )
+        console.send_signal(signal.SIGSTOP)
+        try:
+            _wait_for(lambda: not _fill_files(lab, "lab-1"), 15, "the host's lease reverted it")
+        finally:
+            console.send_signal(signal.SIGCONT)
+        thawed = time.monotonic()
+        out, err = console.communicate(timeout=40)
+        ended_in = time.monotonic() - thawed
+    finally:
+        if console.poll() is None:
+            console.kill()
+            console.wait(10)
+    assert ended_in < 30, f"the session ended {ended_in:.1f}s after it was thawed"
+    assert console.returncode == 3, out + err  # the revert was confirmed over the live connection
+    events = _events(journals)
+    abort = next(e for e in events if isinstance(e, ev.AbortTriggered))
+    assert abort.rule == "lease lost"
+    assert all(e.verified for e in events if isinstance(e, ev.FaultReverted))
+    assert err == ""
