@@ -67,6 +67,8 @@ def _crossed(e: ev.ThresholdCrossed) -> str:
 
 
 def _reverted(e: ev.FaultReverted) -> str:
+    if e.verified and e.by == "lease":
+        return f"{e.host}: fault {e.fault_id} {lease.CONFIRMED_BY_LEASE}"
     if e.verified:
         return f"fault {e.fault_id} reverted on {e.host}, verified ({e.duration:.2f}s, by {e.by})"
     return f"REVERT UNCONFIRMED: fault {e.fault_id} on {e.host}: {e.detail}"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from gameday.core import events as ev
 from gameday.core.plan import Plan
 from gameday.engine.session import Session
 
@@ -49,6 +50,10 @@ class OpenedSession:
     journal_path: Path
     close: Callable[[], None]
     """Close connections and the journal. Called once, after `run()` returned."""
+    confirm: Callable[[Callable[[ev.Event], None]], bool] | None = None
+    """One bounded attempt to reach the hosts the session left unconfirmed and confirm them
+    (appending to the journal, handing each new event to the callable); True when nothing is
+    left open. None: nothing to reach (the demo)."""
 
 
 class Backend(Protocol):

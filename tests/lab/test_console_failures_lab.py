@@ -213,3 +213,46 @@ def test_a_frozen_console_loses_its_lease_and_ends_by_itself_once_thawed(
     assert abort.rule == "lease lost"
     assert all(e.verified for e in events if isinstance(e, ev.FaultReverted))
     assert err == ""
+
+
+def test_when_the_path_heals_the_console_confirms_the_lost_host_in_the_background(
+    lab: LabInfo, tmp_path: Path
+) -> None:
+    import threading
+
+    from gameday.app.live_backend import LiveBackend
+    from gameday.ui.runner import SessionRunner
+
+    journals = tmp_path / "journals"
+    scenario = _scenario(tmp_path, "heals-later", "lab-2")
+    backend = LiveBackend(inventory=lab.inventory, scenario_dir=tmp_path, journal_dir=journals)
+    runner = SessionRunner(backend, backend.plan(str(scenario)))
+    seen: list[ev.Event] = []
+    runner.on_event = seen.append
+    worker = threading.Thread(target=runner.run, daemon=True)
+    worker.start()
+    try:
+        _wait_for(lambda: any(isinstance(e, ev.FaultInjected) for e in seen), 60, "injected")
+        _link(lab, "lab-2", "down")
+        try:
+            _wait_for(lambda: runner.ended, 40, "the session ended by itself")
+        finally:
+            _link(lab, "lab-2", "up")
+        assert runner.result is not None and runner.result.exit_code == 4
+        confirmed_in = _wait_for(
+            lambda: any(
+                isinstance(e, ev.FaultReverted) and e.verified and e.by == "lease" for e in seen
+            ),
+            60,
+            "the background confirm",
+        )
+    finally:
+        runner.stop_confirming.set()
+        if not runner.ended:
+            runner.kill()
+        worker.join(60)
+    events = _events(journals)
+    last = events[-1]
+    assert isinstance(last, ev.FaultReverted) and last.verified and last.by == "lease"
+    assert last.detail == "confirmed clean (reverted by the host's lease)"
+    assert confirmed_in < 60

@@ -591,9 +591,7 @@ def test_a_host_held_by_another_live_session_is_refused_at_the_capability_check(
     assert _runner(state, session="s3").check(file_fault(tmp_path, "f3")).ok
 
 
-def test_sweep_leaves_a_live_sessions_faults_alone_and_says_so(
-    tmp_path: Path, state: Path
-) -> None:
+def test_sweep_leaves_a_live_sessions_faults_alone_and_says_so(tmp_path: Path, state: Path) -> None:
     from gameday.commands.sweep import describe
     from gameday.engine.sweep import sweep_host
 
