@@ -256,3 +256,42 @@ def test_when_the_path_heals_the_console_confirms_the_lost_host_in_the_backgroun
     assert isinstance(last, ev.FaultReverted) and last.verified and last.by == "lease"
     assert last.detail == "confirmed clean (reverted by the host's lease)"
     assert confirmed_in < 60
+
+
+def test_a_bandwidth_limit_leaves_the_consoles_ssh_at_full_speed(lab: LabInfo) -> None:
+    from gameday.adapters.ssh import SshConnector, SshOptions
+    from gameday.core.faults import HostContext, parse_fault
+    from gameday.core.formats.inventory_loader import load_inventory
+    from gameday.core.yamlsrc import load_yaml
+    from gameday.engine.faultrun import FaultRunner
+
+    options = SshOptions(ssh_config=None, user_known_hosts=None, use_agent=False)
+    transport = SshConnector(load_inventory(str(lab.inventory)), options).open("lab-3")
+    runner = FaultRunner(transport, "bandwidth-exempt", lease_seconds=30)
+    fault = parse_fault(load_yaml("f.yaml", "{kind: bandwidth, rate: 1mbit}"))
+    plan = fault.plan(HostContext(name="lab-3"), "fbw1", 300)
+    size = 4_000_000  # 32 Mbit: 32 s at 1 mbit
+    try:
+        for step in (runner.check(plan), runner.arm(plan, 300), runner.inject(plan)):
+            assert step.ok, step.detail
+        assert runner.verify_active(plan).ok
+        started = time.monotonic()
+        bulk = subprocess.run(
+            [*lab.ssh_argv("lab-3", "head", "-c", str(size), "/dev/zero")],
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+        over_ssh = time.monotonic() - started
+        assert bulk.returncode == 0 and len(bulk.stdout) == size
+        started = time.monotonic()
+        ours = transport.run(f"head -c {size} /dev/zero", timeout=60)
+        over_console = time.monotonic() - started
+        assert ours.ok and len(ours.stdout) == size
+    finally:
+        reverted = runner.revert(plan)
+        runner.close()
+        transport.close()
+    assert reverted.ok, reverted.detail
+    print(f"4 MB over SSH under a 1 mbit limit: ssh {over_ssh:.2f}s, console {over_console:.2f}s")
+    assert over_ssh < 8.0 and over_console < 8.0, "the SSH port was shaped (32 s at 1 mbit)"
