@@ -392,8 +392,8 @@ def disarm_script(fault_id: str, paths: GuardPaths) -> str:
 
 _BASH_WATCHER = r"""trap '' HUP PIPE
 state=$1 session=$2 lease=$3 holder=${4:-}
-mkdir -p "$state/leases" 2>/dev/null
-printf '%s\n%s\n' "$$" "$holder" > "$state/leases/$session" 2>/dev/null
+hold() { mkdir -p "$state/leases" && printf '%s\n%s\n' "$$" "$holder" > "$state/leases/$session"; }
+hold 2>/dev/null || hold 2>/dev/null  # again if another watcher removed the empty folder
 revert_session() {
   ok='' bad=''
   for d in "$state"/faults/*/; do
@@ -418,6 +418,7 @@ trap '' TERM INT
 exec </dev/null >/dev/null 2>&1
 revert_session lease
 rm -f "$state/leases/$session"
+rmdir "$state/leases" 2>/dev/null
 """
 
 _PYTHON_WATCHER = r"""import os, select, signal, subprocess, sys
@@ -426,12 +427,14 @@ for sig in (signal.SIGHUP, signal.SIGPIPE):
 state, session, lease = sys.argv[1], sys.argv[2], float(sys.argv[3])
 holder = sys.argv[4] if len(sys.argv) > 4 else ""
 lease_file = os.path.join(state, "leases", session)
-try:
-    os.makedirs(os.path.dirname(lease_file), exist_ok=True)
-    with open(lease_file, "w") as f:
-        f.write("%d\n%s\n" % (os.getpid(), holder))
-except OSError:
-    pass
+for _ in range(2):  # again if another watcher removed the empty folder meanwhile
+    try:
+        os.makedirs(os.path.dirname(lease_file), exist_ok=True)
+        with open(lease_file, "w") as f:
+            f.write("%d\n%s\n" % (os.getpid(), holder))
+        break
+    except OSError:
+        pass
 def revert_session(by):
     ok, bad = [], []
     base = os.path.join(state, "faults")
@@ -477,10 +480,11 @@ while True:
 for sig in (signal.SIGTERM, signal.SIGINT):
     signal.signal(sig, signal.SIG_IGN)
 revert_session("lease")
-try:
-    os.unlink(lease_file)
-except OSError:
-    pass
+for remove in (os.unlink, os.rmdir):
+    try:
+        remove(lease_file if remove is os.unlink else os.path.dirname(lease_file))
+    except OSError:
+        pass
 """
 
 

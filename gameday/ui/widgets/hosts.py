@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from gameday.core import events as ev
+from gameday.core import lease
 from gameday.core.plan import Plan
 
 STYLES = {
@@ -15,6 +16,7 @@ STYLES = {
     "reverted": "green",
     "failed": "bold red",
     "UNCONFIRMED": "bold white on red",
+    "LOST": "bold white on red",
 }
 
 
@@ -51,6 +53,11 @@ class HostsTable(DataTable[str | Text]):
             self._set(event.host, event.fault_id, "injected", event.summary)
         elif isinstance(event, ev.FaultFailed):
             self._set(event.host, event.fault_id, "failed", f"{event.step}: {event.reason}")
+        elif isinstance(event, ev.HostLost):
+            detail = lease.lost_sentence(event.host, event.silent_for, event.reverted_by)
+            for key in [k for k in self.statuses if k.split("/", 1)[0] == event.host]:
+                if self.statuses[key] in ("armed", "injected"):
+                    self._set(event.host, key.split("/", 1)[1], "LOST", detail)
         elif isinstance(event, ev.FaultReverted):
             status = "reverted" if event.verified else "UNCONFIRMED"
             detail = f"by {event.by}" + (f": {event.detail}" if event.detail else "")
