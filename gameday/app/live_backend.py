@@ -88,7 +88,8 @@ class LiveBackend:
     def confirm_once(self, journal: Path, listener: Callable[[ev.Event], None]) -> bool:
         """One bounded attempt to reach the journal's unconfirmed hosts and confirm them (as
         `gameday recover` does, with a short connect timeout). True when none is left."""
-        from gameday.adapters.ssh import SshConnector, SshOptions
+        from gameday.adapters.ssh import SshConnector
+        from gameday.adapters.ssh_config import SshOptions
         from gameday.engine.recovery import inventory_for, open_faults, recover
 
         _, inventory_file, faults = open_faults(journal)

@@ -259,7 +259,8 @@ def test_when_the_path_heals_the_console_confirms_the_lost_host_in_the_backgroun
 
 
 def test_a_bandwidth_limit_leaves_the_consoles_ssh_at_full_speed(lab: LabInfo) -> None:
-    from gameday.adapters.ssh import SshConnector, SshOptions
+    from gameday.adapters.ssh import SshConnector
+    from gameday.adapters.ssh_config import SshOptions
     from gameday.core.faults import HostContext, parse_fault
     from gameday.core.formats.inventory_loader import load_inventory
     from gameday.core.yamlsrc import load_yaml

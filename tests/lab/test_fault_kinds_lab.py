@@ -34,7 +34,7 @@ from gameday.engine.faultrun import FaultRunner
 from gameday.engine.ports import Transport
 from gameday.lab import LabHost, LabInfo
 
-pytestmark = pytest.mark.lab
+pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
 DURATION = 30
 """Seconds a fault may last (stress-ng's own --timeout): far beyond each test, never forever."""
@@ -172,7 +172,8 @@ def _health_ok(host: LabHost) -> bool:
 
 
 def _open(lab: LabInfo, name: str) -> Transport:
-    from gameday.adapters.ssh import SshConnector, SshOptions
+    from gameday.adapters.ssh import SshConnector
+    from gameday.adapters.ssh_config import SshOptions
     from gameday.core.formats.inventory_loader import load_inventory
 
     # only the lab's own known_hosts and key: nothing of this machine's ~/.ssh
