@@ -23,7 +23,7 @@ from gameday.core.events import SessionMode
 from gameday.core.formats.inventory import Inventory
 from gameday.core.formats.inventory_loader import load_inventory
 from gameday.core.formats.scenario import Scenario, load_scenario
-from gameday.core.holders import holder_text
+from gameday.core.guard.holders import holder_text
 from gameday.core.journal import JournalWriter
 from gameday.core.plan import Plan, build_plan
 from gameday.engine.connector import Connector
@@ -111,6 +111,7 @@ def live_session(plan: Plan, options: LiveOptions) -> Iterator[Session]:
             mode=options.mode,
             environment=options.environment,
             participants=options.participants,
+            lease_seconds=options.lease_seconds,
         )
         yield Session(plan, drivers, sources, journal, config, unreachable=unreachable)
 

@@ -12,7 +12,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,6 +96,23 @@ class JournalWriter:
             self._file.write(line + "\n")
             self._file.flush()
             os.fsync(self._file.fileno())
+            return placed
+
+    def append_batch(self, events: Sequence[Event]) -> list[Event]:
+        """Write several events with one flush and one fsync (a revert's outcomes on many
+        hosts); return them with their seq and ts, in order. Only then tell anyone."""
+        with self._lock:
+            placed: list[Event] = []
+            lines: list[str] = []
+            for event in events:
+                self._seq += 1
+                stored = with_position(event, self._seq, round(self._clock(), 6))
+                placed.append(stored)
+                lines.append(json.dumps(to_json(stored), ensure_ascii=False, separators=(",", ":")))
+            if lines:
+                self._file.write("\n".join(lines) + "\n")
+                self._file.flush()
+                os.fsync(self._file.fileno())
             return placed
 
     def close(self) -> None:

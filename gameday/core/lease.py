@@ -58,8 +58,9 @@ def lost_sentence(host: str, silent_for: float, reverted_by: float) -> str:
 
 
 def unreachable_detail(reverted_by: float) -> str:
-    """Why a lost host's revert is unconfirmed (a fault_reverted detail)."""
-    return f"host unreachable: its lease reverts it by {clock(reverted_by)}; not confirmed"
+    """Why the revert of a host that did not answer is unconfirmed (a fault_reverted detail):
+    `unconfirmed: host unreachable, its lease reverts it by 21:12:25` (UTC)."""
+    return f"unconfirmed: host unreachable, its lease reverts it by {clock(reverted_by)}"
 
 
 def recover_advice(journal: str) -> str:

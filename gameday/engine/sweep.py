@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from gameday.core import guard, holders
+from gameday.core import guard
+from gameday.core.guard import holders
 from gameday.engine.ports import CommandResult, Transport
 from gameday.errors import GamedayError
 

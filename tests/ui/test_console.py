@@ -301,7 +301,7 @@ async def test_the_screen_answers_keys_while_the_kill_switch_waits_for_slow_host
         await until(pilot, lambda: "injected" in hosts.statuses.values(), "an injected fault")
         answer = threading.Event()  # the hosts answer the revert only when this is set
         for host in demo(app).hosts[-1].values():
-            host.revert_all = slow_down(host.revert_all, answer)  # type: ignore[method-assign]
+            host.revert = slow_down(host.revert, answer)  # type: ignore[method-assign]
         await pilot.press("ctrl+k")
         await pilot.press(*"still typing")
         assert screen.kill_state == "reverting"
@@ -312,9 +312,9 @@ async def test_the_screen_answers_keys_while_the_kill_switch_waits_for_slow_host
     assert demo(app).fleets[-1].active() == {}
 
 
-def slow_down(revert_all: Callable[[Any], Any], answer: threading.Event) -> Callable[[Any], Any]:
-    def slow(plans: Any) -> Any:
+def slow_down(revert: Callable[[Any], Any], answer: threading.Event) -> Callable[[Any], Any]:
+    def slow(plan: Any) -> Any:
         answer.wait(WAIT)
-        return revert_all(plans)
+        return revert(plan)
 
     return slow

@@ -561,7 +561,7 @@ def _wait_state(pid: int, letter: str) -> None:
 def test_a_host_held_by_another_live_session_is_refused_at_the_capability_check(
     tmp_path: Path, state: Path, watcher: guard_mod.LeaseRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from gameday.core import holders
+    from gameday.core.guard import holders
 
     real_parse = guard_mod.parse_probe
 
