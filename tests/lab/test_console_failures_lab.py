@@ -110,6 +110,7 @@ def test_a_path_cut_for_good_ends_the_session_in_bounds_and_says_what_to_do(
             console.kill()
             console.wait(10)
         _link(lab, "lab-2", "up")
+    print(f"path cut for good: lease lost after {lost_in:.1f}s, session ended {ended_in:.1f}s")
     assert lost_in <= 3.0 + 1.0 + 1.5, f"lease lost said after {lost_in:.1f}s"
     assert ended_in <= 30.0, f"the session ended {ended_in:.1f}s after the cut"
     assert console.returncode in (3, 4), out + err
@@ -296,3 +297,49 @@ def test_a_bandwidth_limit_leaves_the_consoles_ssh_at_full_speed(lab: LabInfo) -
     assert reverted.ok, reverted.detail
     print(f"4 MB over SSH under a 1 mbit limit: ssh {over_ssh:.2f}s, console {over_console:.2f}s")
     assert over_ssh < 8.0 and over_console < 8.0, "the SSH port was shaped (32 s at 1 mbit)"
+
+
+def test_the_kill_switch_reports_an_unreachable_host_within_lease_plus_2_s(
+    lab: LabInfo, tmp_path: Path
+) -> None:
+    from gameday.core.lease import kill_switch_bound
+
+    journals = tmp_path / "journals"
+    console = subprocess.Popen(
+        _argv(lab, _scenario(tmp_path, "kill-cut", "lab-2"), journals),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_for(
+            lambda: any(isinstance(e, ev.FaultInjected) for e in _events(journals)),
+            60,
+            "the fault was injected",
+        )
+        _link(lab, "lab-2", "down")
+        console.send_signal(signal.SIGTERM)  # before the console can notice the cut
+        pulled = time.monotonic()
+        done_in = _wait_for(
+            lambda: any(isinstance(e, ev.KillSwitchDone) for e in _events(journals)),
+            30,
+            "the kill switch's report",
+        )
+        out, err = console.communicate(timeout=40)
+        ended_in = time.monotonic() - pulled
+    finally:
+        if console.poll() is None:
+            console.kill()
+            console.wait(10)
+        _link(lab, "lab-2", "up")
+    bound = kill_switch_bound(3.0)
+    done = next(e for e in _events(journals) if isinstance(e, ev.KillSwitchDone))
+    print(
+        f"kill switch with lab-2 cut off: report after {done_in:.2f}s, exit after {ended_in:.2f}s"
+    )
+    assert done.latency <= bound + 0.5, f"{done.latency:.2f}s > lease + 2 s"
+    assert done_in <= bound + 1.0
+    assert done.hosts["lab-2"] in ("unconfirmed", "unreachable")
+    assert console.returncode == 4, out + err
+    assert ended_in <= 30
+    assert err == ""
