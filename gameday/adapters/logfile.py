@@ -21,6 +21,7 @@ _FORMAT = "%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"
 
 def quiet_libraries() -> None:
     """Route library logging, warnings and uncaught thread exceptions away from the terminal."""
+    logging.captureWarnings(False)  # re-install even if showwarning was replaced since
     logging.captureWarnings(True)
     root = logging.getLogger()
     if not any(isinstance(h, logging.NullHandler) for h in root.handlers):
