@@ -48,7 +48,7 @@ def test_a_stuck_console_is_gone_within_the_budget_and_a_second_sigterm_is_immed
         exits.append((code, time.monotonic()))
         left.set()
 
-    guard = ExitGuard(app, budget=1.0, hard_exit=hard_exit)  # type: ignore[arg-type]
+    guard = ExitGuard(app, budget=1.0, hard_exit=hard_exit)
     guard._loop_call = lambda callback: callback()
     started = time.monotonic()
     guard._on_signal(signal.SIGHUP, None)

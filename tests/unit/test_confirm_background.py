@@ -31,6 +31,11 @@ def test_attempts_back_off_until_one_confirms() -> None:
 
 def test_closing_the_console_ends_the_attempts() -> None:
     calls: list[int] = []
+
+    def attempt() -> bool:
+        calls.append(1)
+        return False
+
     stop = Waits(stop_after=3)
-    assert not confirm_until_clean(lambda: bool(calls.append(1)), stop, backoff=(1.0,))
+    assert not confirm_until_clean(attempt, stop, backoff=(1.0,))
     assert len(calls) == 3
