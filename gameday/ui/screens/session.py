@@ -112,6 +112,9 @@ class SessionScreen(Screen[None]):
             self._kill_done(event)
         elif isinstance(event, ev.VerdictReached):
             self._show_verdict(event.verdict, event.reason)
+        elif isinstance(event, ev.FaultReverted) and event.verified and self.runner.ended:
+            # the background confirm reached a host the session left unconfirmed
+            self.notify(f"{event.host}: {event.fault_id} {event.detail or 'confirmed reverted'}")
         self.query_one(HostsTable).apply(event)
         self.query_one(Timeline).add(event)
 
