@@ -62,6 +62,8 @@ class GamedayApp(App[int]):
             loop.call_soon_threadsafe(callback)
 
         self.exit_guard.install(call_in_loop)
+        if not self.is_headless:  # a pilot's test run has no terminal to lose
+            self.exit_guard.watch_terminal()
         self.push_screen(PlanScreen(self.backend))
 
     def on_unmount(self) -> None:

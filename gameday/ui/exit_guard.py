@@ -10,6 +10,10 @@ doing. A second SIGTERM or SIGINT exits at once (the hosts' leases finish the jo
 SIGUSR1 is `gameday abort`: it pulls the kill switch and the console stays open on the
 outcome.
 
+A terminal can also go away without a SIGHUP reaching us (the console started under `nohup`,
+or outside the terminal's foreground process group): a watcher thread asks the terminal for
+its attributes every second, which a hung-up terminal refuses (EIO), and takes the same way out.
+
 Handlers are plain `signal.signal` handlers, not the event loop's: Python runs them in the main
 thread even while that thread is blocked in a queue or a write, where a loop callback would
 never run. Everything slow happens in daemon threads.
@@ -18,8 +22,10 @@ never run. Everything slow happens in daemon threads.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import signal
+import termios
 import threading
 import time
 from collections.abc import Callable
@@ -32,6 +38,8 @@ from gameday.ui.runner import SessionRunner
 EXIT_SIGNALS = (signal.SIGHUP, signal.SIGTERM, signal.SIGINT)
 ABORT_SIGNAL = signal.SIGUSR1
 """What `gameday abort` sends a console (a headless run takes it the same way)."""
+TERMINAL_POLL = 1.0
+"""Seconds between two checks that the terminal is still there."""
 EXIT_BUDGET = 8.0
 """Seconds from the first exit signal to the process being gone (the promise is 10 s)."""
 _APP_GRACE = 2.0
@@ -71,6 +79,20 @@ class ExitGuard:
         self._loop_call = call_in_loop
         for sig in (*EXIT_SIGNALS, ABORT_SIGNAL):
             self._previous[sig] = signal.signal(sig, self._on_signal)
+
+    def watch_terminal(self, alive: Callable[[], bool] | None = None) -> None:
+        """Leave as on SIGHUP once the terminal is gone (checked every TERMINAL_POLL s)."""
+        check = alive or _terminal_alive
+
+        def watch() -> None:
+            while not self._exiting.wait(TERMINAL_POLL):
+                if not check():
+                    if not self._exiting.is_set():
+                        self._exiting.set()
+                        self._shutdown("terminal closed")
+                    return
+
+        threading.Thread(target=watch, name="terminal-watch", daemon=True).start()
 
     def uninstall(self) -> None:
         if threading.current_thread() is not threading.main_thread():
@@ -127,3 +149,13 @@ class ExitGuard:
         if runner.ended and result is not None:
             return int(result.exit_code)
         return int(ExitCode.REVERT_UNCONFIRMED)
+
+
+def _terminal_alive(fd: int = 0) -> bool:
+    """False once the terminal on `fd` was hung up (its ioctls fail with EIO); True when it is
+    there, or when `fd` is no terminal at all (nothing to watch)."""
+    try:
+        termios.tcgetattr(fd)
+    except termios.error as exc:
+        return bool(exc.args[0] != errno.EIO)
+    return True

@@ -61,3 +61,19 @@ def test_a_stuck_console_is_gone_within_the_budget_and_a_second_sigterm_is_immed
     assert len(exits) == 1
     guard._on_signal(signal.SIGTERM, None)  # asked twice: leave now
     assert exits[1][0] == 3 and exits[1][1] - time.monotonic() < 0.1
+
+
+def test_a_terminal_gone_without_sighup_is_noticed_and_the_console_leaves() -> None:
+    app = StuckApp()
+    exits: list[int] = []
+    left = threading.Event()
+
+    def hard_exit(code: int) -> None:
+        exits.append(code)
+        left.set()
+
+    guard = ExitGuard(app, budget=1.0, hard_exit=hard_exit)
+    guard._loop_call = lambda callback: callback()
+    guard.watch_terminal(alive=lambda: False)
+    assert left.wait(5)
+    assert app.runner.killed == ["terminal closed"] and exits == [4]
