@@ -17,6 +17,7 @@ deadline for all, each batch of answers journaled with one fsync.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -30,7 +31,7 @@ from gameday.core import events as ev
 from gameday.core import lease
 from gameday.core.faults import FaultPlan
 from gameday.core.formats.probes import Probe
-from gameday.core.formats.scenario import AbortRule
+from gameday.core.formats.scenario import AbortRule, RollbackStep
 from gameday.core.formats.snapshot import scenario_snapshot
 from gameday.core.journal import JournalWriter, redact
 from gameday.core.plan import Plan
@@ -345,31 +346,35 @@ class Session:
         self._reverter.wait_idle(self._reverter.bound + 1.0)
 
     def _rollback(self) -> None:
+        """Steps in list order; a step's hosts at once, so an unreachable host delays the
+        phase by one step's bound, never by one per host."""
         steps = self.plan.scenario.rollback
         if not steps:
             return
         self._phase("rollback")
         for step in steps:
             hosts = [step.host] if step.host else list(self.plan.selection.targets)
-            for host in hosts:
-                driver = self._drivers.get(host)
-                if host in self._leases_lost:
-                    outcome = Outcome(False, "not run: the host is lost (no answer to its lease)")
-                elif driver is None:
-                    outcome = Outcome(False, "not connected")
-                else:
-                    outcome = driver.run(step.run, step.timeout)
-                self._emit(
-                    ev.RollbackRan(
-                        name=step.name,
-                        host=host,
-                        ok=outcome.ok,
-                        required=step.required,
-                        detail=outcome.detail,
-                    )
-                )
-                if step.required and not outcome.ok:
-                    self._rollback_failed.append(f"{step.name!r} on {host} ({outcome.detail})")
+            self._parallel(hosts, functools.partial(self._rollback_on, step))
+
+    def _rollback_on(self, step: RollbackStep, host: str) -> None:
+        driver = self._drivers.get(host)
+        if host in self._leases_lost:
+            outcome = Outcome(False, "not run: the host is lost (no answer to its lease)")
+        elif driver is None:
+            outcome = Outcome(False, "not connected")
+        else:
+            outcome = driver.run(step.run, step.timeout)
+        self._emit(
+            ev.RollbackRan(
+                name=step.name,
+                host=host,
+                ok=outcome.ok,
+                required=step.required,
+                detail=outcome.detail,
+            )
+        )
+        if step.required and not outcome.ok:
+            self._rollback_failed.append(f"{step.name!r} on {host} ({outcome.detail})")
 
     def _after(self) -> None:
         self._phase("after")
