@@ -71,7 +71,8 @@ def _reverted(e: ev.FaultReverted) -> str:
         return f"{e.host}: fault {e.fault_id} {lease.CONFIRMED_BY_LEASE}"
     if e.verified:
         return f"fault {e.fault_id} reverted on {e.host}, verified ({e.duration:.2f}s, by {e.by})"
-    return f"REVERT UNCONFIRMED: fault {e.fault_id} on {e.host}: {e.detail}"
+    why = e.detail.removeprefix("unconfirmed: ")  # the headline says it already
+    return f"REVERT UNCONFIRMED: fault {e.fault_id} on {e.host}: {why}"
 
 
 def _kill_done(e: ev.KillSwitchDone) -> str:
