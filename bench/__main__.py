@@ -61,8 +61,11 @@ def main() -> int:
     return 0
 
 
-def _print(name: str, figures: dict[str, float], before: dict[str, Any]) -> None:
+def _print(name: str, figures: dict[str, Any], before: dict[str, Any]) -> None:
     for key, value in figures.items():
+        if not isinstance(value, int | float):
+            print(f"{name:28} {key:24} {value}", flush=True)
+            continue
         was = before.get(key)
         shown = f"{value:12.2f}" + (f"   (baseline {was:.2f})" if isinstance(was, float) else "")
         print(f"{name:28} {key:24} {shown}", flush=True)

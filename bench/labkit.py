@@ -21,8 +21,8 @@ import yaml
 from gameday import lab
 from gameday.core.faults import FaultPlan, HostContext, parse_fault
 from gameday.core.yamlsrc import load_yaml
-from gameday.lab.fleet import read_state
 from gameday.lab.model import LabInfo
+from gameday.lab.state import read_state
 
 LAB_NAME = "gdbench"
 LAB_DIR = Path("/var/lib/gameday-lab") / LAB_NAME
@@ -48,8 +48,9 @@ def bench_lab(hosts: int) -> Iterator[LabInfo]:
 def background_paused(info: LabInfo) -> Iterator[None]:
     """SIGSTOP the lab's load generator and Prometheus (both started by the lab) while SSH paths
     are timed; SIGCONT them on the way out."""
-    state = read_state(info.dir) or {}
-    pids = [int(state[key]["pid"]) for key in ("loadgen", "prometheus") if state.get(key)]
+    state = read_state(info.dir)
+    records = (state.loadgen, state.prometheus) if state is not None else ()
+    pids = [record.pid for record in records if record is not None]
     for pid in pids:
         os.kill(pid, signal.SIGSTOP)
     try:

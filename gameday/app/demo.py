@@ -12,18 +12,17 @@ import time
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from gameday.core.control import ControlFile
-from gameday.core.formats.inventory import Inventory
-from gameday.core.formats.inventory_loader import load_inventory
-from gameday.core.formats.scenario import load_scenario
-from gameday.core.journal import JournalWriter, default_journal_dir
-from gameday.core.plan import Plan, build_plan
 from gameday.demo.clock import ScaledClock
-from gameday.demo.simulation import DemoHost, DemoSource, Fleet
-from gameday.engine.ports import Clock, HostDriver, MetricSource
-from gameday.engine.session import Session, SessionConfig
 from gameday.ui.backend import OpenedSession, ScenarioChoice, scenario_choice
+
+if TYPE_CHECKING:  # the engine and the loaders are imported when used: the console's first
+    # frame does not wait for them
+    from gameday.core.formats.inventory import Inventory
+    from gameday.core.plan import Plan
+    from gameday.demo.simulation import DemoHost, Fleet
+    from gameday.engine.ports import Clock, HostDriver, MetricSource
 
 MISSING = {"web-3": frozenset({"netem"})}
 """web-3 runs a kernel without netem: latency scenarios fail its preflight, as in real life."""
@@ -38,6 +37,8 @@ def demo_dir() -> Path:
 
 def default_demo_journal_dir() -> Path:
     """Per-user: next to real journals, but apart from them (`.../gameday/demo`)."""
+    from gameday.core.journal import default_journal_dir
+
     return default_journal_dir().parent / "demo"
 
 
@@ -79,6 +80,8 @@ class DemoBackend:
     @property
     def inventory(self) -> Inventory:
         if self._inventory is None:
+            from gameday.core.formats.inventory_loader import load_inventory
+
             self._inventory = load_inventory(demo_dir() / "fleet.yaml")
         return self._inventory
 
@@ -86,10 +89,18 @@ class DemoBackend:
         return [scenario_choice(p) for p in sorted((demo_dir() / "scenarios").glob("*.yaml"))]
 
     def plan(self, key: str) -> Plan:
+        from gameday.core.formats.scenario import load_scenario
+        from gameday.core.plan import build_plan
+
         return build_plan(load_scenario(key), self.inventory)
 
     def open(self, plan: Plan) -> OpenedSession:
         seed, delay = self.options.seed, self.options.host_delay
+        from gameday.core.control import ControlFile
+        from gameday.core.journal import JournalWriter
+        from gameday.demo.simulation import DemoHost, DemoSource, Fleet
+        from gameday.engine.session import Session, SessionConfig
+
         fleet = Fleet(self.inventory, MISSING)
         hosts = {
             name: DemoHost(name, fleet, seed=seed, delay=delay) for name in plan.selection.targets

@@ -329,13 +329,27 @@ def from_json(body: Mapping[str, Any]) -> Event:
     if cls is None:
         raise ValueError(f"unknown event type {body.get('type')!r}")
     kwargs: dict[str, Any] = {}
-    for f in dataclasses.fields(cls):
-        if f.name in body:
-            kwargs[f.name] = _typed(body[f.name], str(f.type))
+    for name, annotation in _field_types(cls):
+        if name in body:
+            value = body[name]
+            # only lists and mappings may need tuples back: plain values pass as they are
+            kwargs[name] = _typed(value, annotation) if isinstance(value, list | dict) else value
     try:
         return cls(**kwargs)
     except TypeError as exc:
         raise ValueError(f"{cls.type}: {exc}") from None
+
+
+_FIELD_TYPES: dict[type[Event], tuple[tuple[str, str], ...]] = {}
+
+
+def _field_types(cls: type[Event]) -> tuple[tuple[str, str], ...]:
+    """(name, annotation) of each field, worked out once per event type (a 4-hour journal
+    holds hundreds of thousands of events)."""
+    found = _FIELD_TYPES.get(cls)
+    if found is None:
+        found = _FIELD_TYPES[cls] = tuple((f.name, str(f.type)) for f in dataclasses.fields(cls))
+    return found
 
 
 def with_position(event: Event, seq: int, ts: float) -> Event:

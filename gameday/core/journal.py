@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from gameday.core.events import Event, from_json, to_json, with_position
 from gameday.errors import InputError
@@ -147,22 +148,19 @@ def read_journal(path: Path | str) -> JournalRead:
     except OSError as exc:
         raise InputError(name, 0, "", f"cannot read journal: {exc.strerror or exc}") from None
     lines = raw.split(b"\n")
-    events: list[Event] = []
+    numbered = [(n, line) for n, line in enumerate(lines[:-1], start=1) if line.strip()]
+    bodies = _decode_all(numbered)
+    if bodies is None:  # a bad line somewhere: find it, one line at a time
+        bodies = [_decode_line(name, number, line) for number, line in numbered]
     torn = False
-    skipped = 0
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        last = number == len(lines)  # no newline after it: the write never finished
+    if lines[-1].strip():  # no newline after it: the write may not have finished
         try:
-            body = json.loads(line.decode("utf-8"))
-            if not isinstance(body, dict):
-                raise ValueError("not a JSON object")
-        except (ValueError, UnicodeDecodeError) as exc:
-            if last:
-                torn = True
-                break
-            raise InputError(name, number, "", f"journal line is not valid: {exc}") from None
+            bodies.append((len(lines), _decode_line(name, len(lines), lines[-1])[1]))
+        except InputError:
+            torn = True
+    events: list[Event] = []
+    skipped = 0
+    for number, body in bodies:
         try:
             events.append(from_json(body))
         except ValueError as exc:
@@ -171,6 +169,28 @@ def read_journal(path: Path | str) -> JournalRead:
                 continue
             raise InputError(name, number, str(body.get("type", "")), str(exc)) from None
     return JournalRead(name, tuple(events), torn, skipped)
+
+
+def _decode_all(numbered: list[tuple[int, bytes]]) -> list[tuple[int, dict[str, Any]]] | None:
+    """Every line decoded in one call (a long session has hundreds of thousands); None when
+    one of them is not a JSON object."""
+    try:
+        decoded = json.loads(b"[" + b",".join(line for _, line in numbered) + b"]")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if len(decoded) != len(numbered) or not all(isinstance(b, dict) for b in decoded):
+        return None
+    return [(number, body) for (number, _), body in zip(numbered, decoded, strict=True)]
+
+
+def _decode_line(name: str, number: int, line: bytes) -> tuple[int, dict[str, Any]]:
+    try:
+        body = json.loads(line.decode("utf-8"))
+        if not isinstance(body, dict):
+            raise ValueError("not a JSON object")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(name, number, "", f"journal line is not valid: {exc}") from None
+    return number, body
 
 
 def iter_journals(directory: Path) -> Iterator[Path]:

@@ -14,13 +14,12 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import Callable
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.worker import Worker, WorkerState
 
-from gameday.core.plan import Plan
 from gameday.errors import GamedayError
 from gameday.exit_codes import ExitCode
 from gameday.ui.backend import Backend
@@ -32,6 +31,8 @@ from gameday.ui.screens.plan import PlanScreen
 from gameday.ui.screens.session import SessionScreen
 from gameday.ui.workers import run_io
 
+if TYPE_CHECKING:
+    from gameday.core.plan import Plan
 QUIT_WAIT = 120.0
 """Seconds to wait for the reverts before quitting anyway (host timers are the backstop)."""
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from gameday.core import events as ev
-from gameday.core.plan import Plan
-from gameday.engine.session import Session
+if TYPE_CHECKING:  # the engine is imported when a session opens, not before the first frame
+    from gameday.core import events as ev
+    from gameday.core.plan import Plan
+    from gameday.engine.session import Session
 
 
 @dataclass(frozen=True)

@@ -13,16 +13,17 @@ import queue
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gameday.core import events as ev
-from gameday.core.journal import JournalWriter
-from gameday.core.plan import Plan
-from gameday.engine.recovery import confirm_until_clean
-from gameday.engine.session import SessionResult
 from gameday.errors import GamedayError
 from gameday.exit_codes import ExitCode
 from gameday.ui.backend import Backend, OpenedSession
 from gameday.ui.notes import NoteDraft
+
+if TYPE_CHECKING:  # the engine is imported when a session opens, not before the first frame
+    from gameday.core.plan import Plan
+    from gameday.engine.session import SessionResult
 
 
 class NotReady(GamedayError):
@@ -116,6 +117,8 @@ class SessionRunner:
                 except GamedayError:
                     return False
 
+        from gameday.engine.recovery import confirm_until_clean
+
         threading.Thread(
             target=confirm_until_clean,
             args=(attempt, self.stop_confirming),
@@ -165,6 +168,8 @@ class SessionRunner:
                 opened.session.add_note(author, note.text, note.tag, note.owner, note.due)
                 return
             # The session is over and its journal closed: append to it, for the findings.
+            from gameday.core.journal import JournalWriter
+
             writer = JournalWriter.resume(opened.journal_path, clock=self.backend.now)
             try:
                 event = writer.append(

@@ -6,7 +6,7 @@ back, including why a scenario cannot be planned.
 
 from __future__ import annotations
 
-from typing import ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -18,10 +18,6 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from gameday.core.faults.reference import display
-from gameday.core.formats.scenario import AbortRule
-from gameday.core.plan import Plan
-from gameday.core.steady import describe_bounds
 from gameday.core.units import format_duration
 from gameday.errors import GamedayError
 from gameday.ui.backend import Backend, ScenarioChoice
@@ -29,6 +25,10 @@ from gameday.ui.messages import PlanReady, ScenariosLoaded
 from gameday.ui.runner import SessionRunner
 from gameday.ui.screens.confirm import ConfirmScreen
 from gameday.ui.workers import run_io
+
+if TYPE_CHECKING:  # read once a plan is shown, not before the first frame
+    from gameday.core.formats.scenario import AbortRule
+    from gameday.core.plan import Plan
 
 
 class Console(Protocol):
@@ -160,6 +160,9 @@ def _choice_label(choice: ScenarioChoice) -> Text:
 
 def describe_plan(plan: Plan) -> Group:
     """Everything a facilitator reads before saying yes, as Rich renderables."""
+    from gameday.core.faults.reference import display
+    from gameday.core.steady import describe_bounds
+
     s = plan.scenario
     selection = plan.selection
     parts: list[RenderableType] = [Text(s.title, style="bold"), Text(s.id, style="dim")]

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.widgets import DataTable
 
 from gameday.core import events as ev
 from gameday.core import lease
-from gameday.core.plan import Plan
+
+if TYPE_CHECKING:
+    from gameday.core.plan import Plan
 
 STYLES = {
     "planned": "dim",
