@@ -329,11 +329,18 @@ def from_json(body: Mapping[str, Any]) -> Event:
     if cls is None:
         raise ValueError(f"unknown event type {body.get('type')!r}")
     kwargs: dict[str, Any] = {}
-    for name, annotation in _field_types(cls):
+    fields = _field_types(cls)
+    for name, annotation in fields:
         if name in body:
             value = body[name]
             # only lists and mappings may need tuples back: plain values pass as they are
             kwargs[name] = _typed(value, annotation) if isinstance(value, list | dict) else value
+    if len(kwargs) == len(fields) and cls in _PLAIN:
+        # every field given and nothing to check after __init__: fill the frozen instance
+        # directly (a long journal holds hundreds of thousands of samples)
+        event = object.__new__(cls)
+        event.__dict__.update(kwargs)
+        return event
     try:
         return cls(**kwargs)
     except TypeError as exc:
@@ -341,6 +348,8 @@ def from_json(body: Mapping[str, Any]) -> Event:
 
 
 _FIELD_TYPES: dict[type[Event], tuple[tuple[str, str], ...]] = {}
+_PLAIN = frozenset(cls for cls in EVENT_TYPES.values() if not hasattr(cls, "__post_init__"))
+"""Event types whose __init__ only stores the fields (no __post_init__ to run)."""
 
 
 def _field_types(cls: type[Event]) -> tuple[tuple[str, str], ...]:
