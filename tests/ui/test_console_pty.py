@@ -105,6 +105,7 @@ def test_closing_the_terminal_mid_session_ends_the_console_within_10_s(tmp_path:
         gone_in = time.monotonic() - closed
     finally:
         console.kill()
+    print(f"terminal closed mid-session: console gone after {gone_in:.2f}s")
     assert gone_in < 10.0, f"the console outlived its terminal by {gone_in:.1f}s"
     events = console.events()
     pulled = [e for e in events if isinstance(e, ev.KillSwitchPulled)]
