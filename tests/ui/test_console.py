@@ -318,3 +318,26 @@ def slow_down(revert: Callable[[Any], Any], answer: threading.Event) -> Callable
         return revert(plan)
 
     return slow
+
+
+@in_loop
+async def test_a_lost_host_is_shown_at_once_in_the_hosts_table_and_the_timeline(
+    fast: Callable[..., GamedayApp],
+) -> None:
+    app = fast(speed=10)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, "web-cpu")
+        screen = app.screen
+        assert isinstance(screen, SessionScreen)
+        hosts = screen.query_one(HostsTable)
+        await until(pilot, lambda: "injected" in hosts.statuses.values(), "an injected fault")
+        host = next(k for k, v in hosts.statuses.items() if v == "injected").split("/")[0]
+        # what the engine emits when the host stops answering its lease
+        screen.post_event(ev.HostLost(host=host, silent_for=4.2, reverted_by=1795900345.0))
+        await until(pilot, lambda: "LOST" in hosts.statuses.values(), "the LOST status")
+        timeline = screen.query_one(Timeline)
+        lost = [line for line in timeline.entries if "LEASE LOST" in line]
+        assert lost and f"{host}: no answer for 4 s" in lost[0]
+        assert "its own lease reverted it at ≈" in lost[0] and "not confirmed" in lost[0]
+        await pilot.press("ctrl+k")
+        await until(pilot, lambda: app.runner is not None and app.runner.ended, "the end")
