@@ -14,12 +14,13 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gameday.core.roles import Team
 from gameday.demo.clock import ScaledClock
 from gameday.ui.backend import OpenedSession, ScenarioChoice, scenario_choice
 
 if TYPE_CHECKING:  # the engine and the loaders are imported when used: the console's first
     # frame does not wait for them
-    from gameday.core.formats.inventory import Inventory
+    from gameday.core.formats.inventory import Inventory, NotifyTarget
     from gameday.core.plan import Plan
     from gameday.demo.simulation import DemoHost, Fleet
     from gameday.engine.ports import Clock, HostDriver, MetricSource
@@ -27,7 +28,8 @@ if TYPE_CHECKING:  # the engine and the loaders are imported when used: the cons
 MISSING = {"web-3": frozenset({"netem"})}
 """web-3 runs a kernel without netem: latency scenarios fail its preflight, as in real life."""
 
-AUTHOR = "facilitator"
+AUTHOR = "coordinator"
+NOTIFY_WAIT = 5.0
 
 
 def demo_dir() -> Path:
@@ -63,6 +65,10 @@ class DemoBackend:
     options: DemoOptions = field(default_factory=DemoOptions)
     label: str = "demo fleet (simulated, nothing is contacted)"
     author: str = AUTHOR
+    team: Team = field(default_factory=Team)
+    team_file: Path | None = None
+    notify: tuple[NotifyTarget, ...] = ()
+    """`gameday demo --notify URL`: the demo's sessions are told like real ones."""
     fleets: list[Fleet] = field(default_factory=list)
     """The fleet of every session opened, newest last (tests look at what is still active)."""
     hosts: list[dict[str, DemoHost]] = field(default_factory=list)
@@ -116,7 +122,8 @@ class DemoBackend:
             session_id=session_id,
             mode="demo",
             environment="demo",
-            participants=((AUTHOR, "facilitator"),),
+            participants=self.team.participants(self.author),
+            gameday_name=self.team.name,
         )
         session = Session(plan, drivers, sources, journal, config, clock=self.clock)
         self.fleets.append(fleet)
@@ -127,9 +134,20 @@ class DemoBackend:
             ControlFile.for_journal(path), os.getpid(), session_id, str(path), "demo"
         )
         control.write()
+        if not self.notify:
+
+            def close_journal() -> None:
+                control.remove()
+                journal.close()
+
+            return OpenedSession(session, path, close_journal)
+        from gameday.app.live import start_notifier
+
+        close_notifier = start_notifier(session, self.notify, path, self.inventory)
 
         def close() -> None:
             control.remove()
+            close_notifier(NOTIFY_WAIT)  # first: what it journals still reaches the journal
             journal.close()
 
         return OpenedSession(session, path, close)

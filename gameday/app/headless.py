@@ -10,10 +10,12 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
 from gameday.core import events as ev
+from gameday.core.control import ControlFile
 from gameday.core.timeline import timeline_line
 from gameday.engine.session import Session, SessionResult
 from gameday.exit_codes import ExitCode
@@ -43,6 +45,15 @@ class TimelinePrinter:
         with self._lock:
             self._out.write(line + "\n")
             self._out.flush()
+
+
+def journal_is_running(journal: Path) -> bool:
+    """True when the journal's control file names a live gameday process writing it.
+
+    What `gameday sessions` and the console's history give the core's `list_sessions`.
+    """
+    control = ControlFile.read(ControlFile.for_journal(journal))
+    return control is not None and control.session_id == journal.stem and control.is_running()
 
 
 @contextmanager

@@ -13,14 +13,14 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from gameday.core.control import ControlFile
 from gameday.core.events import SessionMode
-from gameday.core.formats.inventory import Inventory
+from gameday.core.formats.inventory import Inventory, NotifyTarget
 from gameday.core.formats.inventory_loader import load_inventory
 from gameday.core.formats.scenario import Scenario, load_scenario
 from gameday.core.guard.holders import holder_text
@@ -42,6 +42,11 @@ class LiveOptions:
     environment: str = ""
     mode: SessionMode = "headless"
     participants: tuple[tuple[str, str], ...] = ()
+    gameday_name: str = ""
+    notify: tuple[NotifyTarget, ...] = ()
+    """The inventory's notification targets plus any `--notify URL`."""
+    notify_wait: float = 5.0
+    """Seconds pending notifications may take after the session's end."""
 
 
 def load_plan(scenario_path: str, inventory_path: str, seed: int | None) -> Plan:
@@ -112,8 +117,47 @@ def live_session(plan: Plan, options: LiveOptions) -> Iterator[Session]:
             environment=options.environment,
             participants=options.participants,
             lease_seconds=options.lease_seconds,
+            gameday_name=options.gameday_name,
         )
-        yield Session(plan, drivers, sources, journal, config, unreachable=unreachable)
+        session = Session(plan, drivers, sources, journal, config, unreachable=unreachable)
+        if options.notify:
+            # Registered last, so it closes first: what it journals still reaches the journal.
+            close = start_notifier(session, options.notify, journal_path, plan.inventory)
+            stack.callback(close, options.notify_wait)
+        yield session
+
+
+def start_notifier(
+    session: Session, targets: Sequence[NotifyTarget], journal: Path, inventory: Inventory
+) -> Callable[[float], None]:
+    """Subscribe a notifier to the session; returns its `close(wait)` (call before the
+    journal closes, so undelivered notifications are still journaled)."""
+    from gameday.adapters.notify import Notifier
+    from gameday.core.notify import inventory_secrets
+
+    notifier = Notifier(
+        targets,
+        record=session.record,
+        journal_path=str(journal),
+        extra_secrets=inventory_secrets(inventory),
+    )
+    session.subscribe(notifier)
+    return notifier.close
+
+
+def notify_targets(inventory: Inventory, urls: Sequence[str]) -> tuple[NotifyTarget, ...]:
+    """The inventory's targets, then one generic webhook per `--notify URL` (raises InputError)."""
+    from gameday.core.formats.inventory import Secret, check_notify_url
+    from gameday.errors import InputError
+
+    extra = []
+    for number, url in enumerate(urls, start=1):
+        try:
+            checked = check_notify_url(url)
+        except ValueError as exc:
+            raise InputError("--notify", 0, "", str(exc)) from None
+        extra.append(NotifyTarget(kind="webhook", name=f"--notify #{number}", url=Secret(checked)))
+    return (*inventory.notify, *extra)
 
 
 def _drivers(

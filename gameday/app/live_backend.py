@@ -18,6 +18,7 @@ from pathlib import Path
 
 from gameday.core import events as ev
 from gameday.core.plan import Plan
+from gameday.core.roles import Team
 from gameday.ui.backend import OpenedSession, ScenarioChoice, scenario_choice
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -29,7 +30,7 @@ def _user() -> str:
     try:
         return getpass.getuser()
     except (KeyError, OSError):  # no passwd entry (containers)
-        return "facilitator"
+        return "coordinator"
 
 
 @dataclass
@@ -42,6 +43,10 @@ class LiveBackend:
     environment: str = ""
     export_dir: Path = field(default_factory=Path.cwd)
     author: str = field(default_factory=_user)
+    team: Team = field(default_factory=Team)
+    team_file: Path | None = None
+    notify_urls: tuple[str, ...] = ()
+    """`--notify URL`s, added to the inventory's notify targets."""
 
     @property
     def label(self) -> str:
@@ -69,7 +74,7 @@ class LiveBackend:
         return load_plan(key, str(self.inventory), self.seed)
 
     def open(self, plan: Plan) -> OpenedSession:
-        from gameday.app.live import LiveOptions, live_session
+        from gameday.app.live import LiveOptions, live_session, notify_targets
 
         options = LiveOptions(
             journal_dir=self.journal_dir,
@@ -77,7 +82,9 @@ class LiveBackend:
             trust_new_hosts=self.trust_new_hosts,
             environment=self.environment,
             mode="console",
-            participants=((self.author, "facilitator"),),
+            participants=self.team.participants(self.author),
+            gameday_name=self.team.name,
+            notify=notify_targets(plan.inventory, self.notify_urls),
         )
         stack = ExitStack()
         session = stack.enter_context(live_session(plan, options))

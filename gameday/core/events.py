@@ -95,6 +95,8 @@ class SessionStarted(Event):
     inventory_file: str
     environment: str = ""
     mode: SessionMode = "headless"
+    gameday_name: str = ""
+    """The GameDay this session belongs to, as named in the console's setup step."""
     gameday_version: str = ""
     scenario: Mapping[str, JSON] = field(default_factory=dict)
     """A JSON snapshot of the scenario: faults with parameters, probes, abort rules, schedule."""
@@ -288,6 +290,25 @@ class SessionEnded(Event):
     type: ClassVar[str] = "session_ended"
 
 
+@dataclass(frozen=True, kw_only=True)
+class FindingsExported(Event):
+    type: ClassVar[str] = "findings_exported"
+    path: str
+    """Absolute path of the findings document written from this journal."""
+    format: str = "md"
+
+
+@dataclass(frozen=True, kw_only=True)
+class NotificationFailed(Event):
+    type: ClassVar[str] = "notification_failed"
+    target: str
+    """The target's name (never its URL)."""
+    event: str
+    """The notification: session_started, abort_fired, lease_lost, kill_switch, …"""
+    reason: str
+    attempts: int = 0
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -311,6 +332,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         NoteAdded,
         VerdictReached,
         SessionEnded,
+        FindingsExported,
+        NotificationFailed,
     )
 }
 

@@ -130,6 +130,24 @@ class JournalWriter:
             os.close(fd)
 
 
+_LATE_LOCK = threading.Lock()
+"""Serializes appends to finished journals within this process (late notes, exports)."""
+
+
+def append_to_finished(path: Path, event: Event, clock: Callable[[], float] = time.time) -> Event:
+    """Append one event to the journal of a session that has ended; returns it placed.
+
+    For what happens after the session's own writer closed: retrospective notes, the record
+    of a findings export. Raises OSError when the file cannot be written.
+    """
+    with _LATE_LOCK:
+        writer = JournalWriter.resume(path, clock=clock)
+        try:
+            return writer.append(event)
+        finally:
+            writer.close()
+
+
 @dataclass(frozen=True)
 class JournalRead:
     path: str

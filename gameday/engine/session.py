@@ -69,6 +69,7 @@ class SessionConfig:
     """(name, role) pairs announced at the start."""
     lease_seconds: float = DEFAULT_LEASE_SECONDS
     """The hosts' lease: a host silent past `lease + 2 s` during a revert is unconfirmed."""
+    gameday_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -131,11 +132,18 @@ class Session:
     ) -> None:
         self._emit(ev.NoteAdded(actor=author, text=text, tag=tag, owner=owner, due=due))
 
+    def record(self, event: ev.Event) -> ev.Event:
+        """Journal a fact from outside the engine (a notification that failed), in order."""
+        return self._emit(event)
+
     def kill_switch(self, source: str, reason: str = "") -> None:
         """Stop injecting, revert everything that may be active, verify. Idempotent, any thread."""
         started = time.monotonic()
         first = not self._killed.is_set()
         self._killed.set()  # no injection starts after this
+        if self.state.ended_at is not None:
+            self._stop.set()
+            return  # the session is over (its journal may be closed): recover's job now
         open_plans = self._open_plans()
         if not open_plans and not first:
             return
@@ -194,6 +202,7 @@ class Session:
                 inventory_file=os.path.abspath(self.plan.inventory.file),
                 environment=self.config.environment,
                 mode=self.config.mode,
+                gameday_name=self.config.gameday_name,
                 gameday_version=__version__,
                 scenario=scenario_snapshot(scenario),
             )

@@ -89,6 +89,13 @@ class GamedayApp(App[int]):
         if runner is None or not runner.running:
             self.notify("No session is running: there is nothing to revert.", title="Kill switch")
             return
+        if runner.result is not None:  # over, still closing (pending notifications)
+            self.notify(
+                "The session has ended: every revert already ran (gameday recover JOURNAL "
+                "retries an unconfirmed one).",
+                title="Kill switch",
+            )
+            return
         if screen is not None:
             screen.show_kill_pending(source)
         run_io(

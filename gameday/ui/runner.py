@@ -168,17 +168,15 @@ class SessionRunner:
                 opened.session.add_note(author, note.text, note.tag, note.owner, note.due)
                 return
             # The session is over and its journal closed: append to it, for the findings.
-            from gameday.core.journal import JournalWriter
+            from gameday.core.journal import append_to_finished
 
-            writer = JournalWriter.resume(opened.journal_path, clock=self.backend.now)
-            try:
-                event = writer.append(
-                    ev.NoteAdded(
-                        actor=author, text=note.text, tag=note.tag, owner=note.owner, due=note.due
-                    )
-                )
-            finally:
-                writer.close()
+            event = append_to_finished(
+                opened.journal_path,
+                ev.NoteAdded(
+                    actor=author, text=note.text, tag=note.tag, owner=note.owner, due=note.due
+                ),
+                clock=self.backend.now,
+            )
         self._forward(event)
 
     def _forward(self, event: ev.Event) -> None:

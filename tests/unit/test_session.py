@@ -400,3 +400,13 @@ def test_a_lost_host_is_journaled_with_its_lease_and_the_cooldown_is_skipped(
     assert "no answer for 4 s" in abort.reason and "not confirmed" in abort.reason  # type: ignore[attr-defined]
     phases = [e.phase for e in rig.of(ev.PhaseChanged)]  # type: ignore[attr-defined]
     assert "cooldown" not in phases
+
+
+def test_the_kill_switch_after_the_end_touches_nothing(tmp_path: Path) -> None:
+    rig = Rig(tmp_path, [0.1])
+    rig.session.run()
+    rig.session._journal.close()  # the console closes it once the session is over
+    lines = rig.journal_path.read_bytes()
+    rig.session.kill_switch("keypress")  # a late ctrl+k: no error, nothing written
+    assert rig.journal_path.read_bytes() == lines
+    assert not rig.of(ev.KillSwitchPulled)
