@@ -38,6 +38,10 @@ NOTE_HELP = (
 )
 
 
+CONFIRMERS = ("lease", "recover")
+"""Who journals a revert after the session: the background confirm of unconfirmed hosts."""
+
+
 class SessionScreen(Screen[None]):
     CSS_PATH = "session.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -116,7 +120,7 @@ class SessionScreen(Screen[None]):
             self._kill_done(event)
         elif isinstance(event, ev.VerdictReached):
             self._show_verdict(event.verdict, event.reason)
-        elif isinstance(event, ev.FaultReverted) and event.verified and self.runner.ended:
+        elif isinstance(event, ev.FaultReverted) and event.verified and event.by in CONFIRMERS:
             # the background confirm reached a host the session left unconfirmed
             self.notify(f"{event.host}: {event.fault_id} {event.detail or 'confirmed reverted'}")
         elif isinstance(event, ev.NotificationFailed):
