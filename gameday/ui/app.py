@@ -68,6 +68,8 @@ class GamedayApp(App[int]):
         self.push_screen(PlanScreen(self.backend))
 
     def on_unmount(self) -> None:
+        if self.runner is not None:
+            self.runner.gate.close()  # nobody is left to say go: the ladder stops
         self.exit_guard.uninstall()
 
     def start_session(self, plan: Plan) -> None:
@@ -75,6 +77,7 @@ class GamedayApp(App[int]):
         runner = SessionRunner(self.backend, plan)
         screen = SessionScreen(runner, self.backend)
         runner.on_event = screen.post_event
+        runner.on_ladder_question = screen.post_ladder_question
         self.runner, self.session_screen = runner, screen
         self.push_screen(screen)
 

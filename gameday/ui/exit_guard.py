@@ -141,6 +141,7 @@ class ExitGuard:
         runner = self._app.runner
         if runner is None or not runner.running:
             return int(ExitCode.OK)
+        runner.gate.close()  # nobody is left to say go: a ladder stops at its current stage
         threading.Thread(
             target=runner.kill, args=(source,), name="kill-switch", daemon=True
         ).start()

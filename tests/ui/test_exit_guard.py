@@ -20,6 +20,11 @@ class StuckRunner:
 
     def __init__(self) -> None:
         self.killed: list[str] = []
+        self.gate = self  # the ladder's go/no-go: closed on the way out
+        self.gate_closed = False
+
+    def close(self) -> None:
+        self.gate_closed = True
 
     def kill(self, source: str = "keypress") -> None:
         self.killed.append(source)
@@ -57,6 +62,7 @@ def test_a_stuck_console_is_gone_within_the_budget_and_a_second_sigterm_is_immed
     assert code == 4, "a session that did not end is not confirmed"
     assert at - started <= 1.5
     assert app.runner.killed == ["signal:SIGHUP"] and app.exit_asked == [4]
+    assert app.runner.gate_closed, "no ladder question keeps waiting for a console that left"
     guard._on_signal(signal.SIGHUP, None)  # another hangup changes nothing
     assert len(exits) == 1
     guard._on_signal(signal.SIGTERM, None)  # asked twice: leave now

@@ -37,7 +37,8 @@ class HostsTable(DataTable[str | Text]):
 
     def on_mount(self) -> None:
         self.add_column("host", key="host")
-        self.add_column("wave", key="wave")
+        ladder = bool(self.plan.selection.stages)
+        self.add_column("stage" if ladder else "wave", key="wave")
         self.add_column("fault", key="fault")
         self.add_column("status", key="status", width=11)
         self.add_column("detail", key="detail")
@@ -45,7 +46,8 @@ class HostsTable(DataTable[str | Text]):
             for fault in host.faults:
                 key = f"{name}/{fault.fault_id}"
                 self.statuses[key] = "planned"
-                self.add_row(name, str(host.wave), fault.kind, _status("planned"), "", key=key)
+                when = str(host.stage if ladder else host.wave)
+                self.add_row(name, when, fault.kind, _status("planned"), "", key=key)
 
     def apply(self, event: ev.Event) -> None:
         """Update the row an event is about (other events are ignored)."""
