@@ -27,8 +27,8 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ne
 class Console:
     """`gameday demo` on the slave side of a pty; this side reads what it draws."""
 
-    def __init__(self, journals: Path) -> None:
-        argv = [sys.executable, "-m", "gameday.cli", "demo", "--speed", "5"]
+    def __init__(self, journals: Path, speed: float = 5) -> None:
+        argv = [sys.executable, "-m", "gameday.cli", "demo", "--speed", f"{speed:g}"]
         argv += ["--journal-dir", str(journals)]
         env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "100", "LINES": "30"}
         self.journals = journals
@@ -132,7 +132,7 @@ def _abort(journals: Path) -> tuple[int, str]:
 
 def test_gameday_abort_reaches_the_demo_console_which_stays_open(tmp_path: Path) -> None:
     journals = tmp_path / "journals"
-    console = Console(journals)
+    console = Console(journals, speed=1)  # real time: the abort arrives well within the wave
     try:
         console.start(downs=2)  # web-cpu: holds, so only the abort ends it early
         session = console.events()[0]
