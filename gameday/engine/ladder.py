@@ -104,9 +104,7 @@ class LadderRun:
         self.owner = owner
         self.hooks = hooks
         self._probes = {p.name: p for p in plan.scenario.steady_state.probes}
-        self._marks: dict[str, float] = {}
-        """Per probe, the time of its last sample before the current stage (the state keeps
-        only its latest samples, so a position would drift)."""
+        self._marks: dict[str, int] = {}
         """Each probe's sample count when the current stage started."""
 
     def run(self) -> LadderResult:
@@ -131,7 +129,7 @@ class LadderRun:
         self.hooks.emit(
             ev.StageStarted(stage=number, of=of, hosts=hosts, joining=selection.joining(number))
         )
-        self._marks = {name: self._last_ts(name) for name in self._probes}
+        self._marks = {name: len(self.hooks.state.samples.get(name, [])) for name in self._probes}
         for wave in selection.stage_waves(number):
             if not self.hooks.run_wave(wave) or self._why_broken():
                 break
@@ -170,14 +168,9 @@ class LadderRun:
                 problems.append(f"{name} had no data on {gaps} poll{'s' if gaps != 1 else ''}")
         return "; ".join(problems)
 
-    def _last_ts(self, name: str) -> float:
-        samples = self.hooks.state.samples.get(name)
-        return samples[-1].ts if samples else float("-inf")
-
     def _stage_samples(self, name: str) -> list[_Sample]:
         """The probe's samples while the current stage's faults were on."""
-        mark = self._marks.get(name, float("-inf"))
-        taken = [s for s in self.hooks.state.samples.get(name, ()) if s.ts > mark]
+        taken = self.hooks.state.samples.get(name, [])[self._marks.get(name, 0) :]
         return [_Sample(s.value, s.ok) for s in taken if s.phase == "monitor"]
 
     def _ask(self, number: int) -> Decision | None:
