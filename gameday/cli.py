@@ -26,6 +26,7 @@ COMMANDS = (
     "run",
     "abort",
     "export",
+    "watch",
     "console",
     "demo",
 )

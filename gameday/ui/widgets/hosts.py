@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.text import Text
 from textual.widgets import DataTable
 
 from gameday.core import events as ev
 from gameday.core.plan import Plan
+from gameday.core.watch import HostRow
 
 STYLES = {
     "planned": "dim",
@@ -21,9 +24,10 @@ STYLES = {
 class HostsTable(DataTable[str | Text]):
     """Rows are keyed `host/fault_id`; `status_of` reads a row back (for tests and the banner)."""
 
-    def __init__(self, plan: Plan, *, id: str | None = None) -> None:
+    def __init__(self, plan: Plan | Sequence[HostRow], *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
-        self.plan = plan
+        self.rows_planned = rows_of(plan) if isinstance(plan, Plan) else tuple(plan)
+        """The rows, from the console's plan or (in `gameday watch`) from the journal."""
         self.statuses: dict[str, str] = {}
         """`host/fault_id` → planned | armed | injected | reverted | failed | UNCONFIRMED."""
         self.details: dict[str, str] = {}
@@ -35,11 +39,10 @@ class HostsTable(DataTable[str | Text]):
         self.add_column("fault", key="fault")
         self.add_column("status", key="status", width=11)
         self.add_column("detail", key="detail")
-        for name, host in self.plan.hosts.items():
-            for fault in host.faults:
-                key = f"{name}/{fault.fault_id}"
-                self.statuses[key] = "planned"
-                self.add_row(name, str(host.wave), fault.kind, _status("planned"), "", key=key)
+        for row in self.rows_planned:
+            key = f"{row.host}/{row.fault_id}"
+            self.statuses[key] = "planned"
+            self.add_row(row.host, str(row.wave), row.kind, _status("planned"), "", key=key)
 
     def apply(self, event: ev.Event) -> None:
         """Update the row an event is about (other events are ignored)."""
@@ -77,6 +80,14 @@ class HostsTable(DataTable[str | Text]):
         self.details[key] = detail
         self.update_cell(key, "status", _status(status))
         self.update_cell(key, "detail", detail, update_width=True)
+
+
+def rows_of(plan: Plan) -> tuple[HostRow, ...]:
+    return tuple(
+        HostRow(name, host.wave, fault.kind, fault.fault_id)
+        for name, host in plan.hosts.items()
+        for fault in host.faults
+    )
 
 
 def _status(status: str) -> Text:

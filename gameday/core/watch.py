@@ -1,0 +1,94 @@
+"""What a view built from a journal alone needs beyond the state fold: the probes, the hosts'
+rows and the phases' lengths, read back from the session's first lines.
+
+`gameday watch` has no scenario file and no inventory, only the journal: `session_started`
+carries a snapshot of the scenario (probes with their bounds, faults in order, schedule) and
+`plan_made` the targets, waves and fault ids. Everything here is tolerant: a snapshot written by
+another gameday version gives fewer details, never an error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from gameday.core import events as ev
+from gameday.core.findings_snapshot import probe_defs
+from gameday.core.scenario import PROBE_KINDS, Probe, ProbeKind
+
+_FAULT_INDEX = re.compile(r"f(\d+)-")
+_TIMED = {"warmup": "warmup", "monitor": "duration", "cooldown": "cooldown"}
+
+
+@dataclass(frozen=True)
+class HostRow:
+    """One row of the hosts table: a fault planned on a host."""
+
+    host: str
+    wave: int
+    """1-based."""
+    kind: str
+    fault_id: str
+
+
+def probes_of(started: ev.SessionStarted) -> tuple[Probe, ...]:
+    """The session's probes with their bounds and units (what a gauge shows)."""
+    found = []
+    for definition in probe_defs(started.scenario) or []:
+        kind = definition.kind.split(",")[0]
+        found.append(
+            Probe(
+                name=definition.name,
+                kind=_probe_kind(kind),
+                min=definition.min,
+                max=definition.max,
+                unit=definition.unit,
+            )
+        )
+    return tuple(found)
+
+
+def _probe_kind(kind: str) -> ProbeKind:
+    for known in PROBE_KINDS:
+        if known == kind:
+            return known
+    return "prometheus"  # not shown by a gauge; only a valid Probe needs one
+
+
+def host_rows(started: ev.SessionStarted | None, plan: ev.PlanMade) -> tuple[HostRow, ...]:
+    """One row per (host, fault) of the plan, in wave order; kinds from the scenario snapshot."""
+    waves = {host: number for number, wave in enumerate(plan.waves, start=1) for host in wave}
+    kinds = _fault_kinds(started.scenario if started else {})
+    rows = []
+    for host in plan.targets:
+        for fault_id in plan.faults.get(host, ()):
+            rows.append(HostRow(host, waves.get(host, 1), _kind_of(fault_id, kinds), fault_id))
+    return tuple(sorted(rows, key=lambda row: row.wave))
+
+
+def _fault_kinds(snapshot: Mapping[str, Any]) -> list[str]:
+    faults = snapshot.get("faults")
+    if not isinstance(faults, list):
+        return []
+    return [str(f.get("kind", "")) if isinstance(f, Mapping) else "" for f in faults]
+
+
+def _kind_of(fault_id: str, kinds: list[str]) -> str:
+    """Fault ids are `f<index in the scenario>-<digest>` (see `core.plan.fault_id`)."""
+    match = _FAULT_INDEX.match(fault_id)
+    if match is None or int(match.group(1)) >= len(kinds):
+        return ""
+    return kinds[int(match.group(1))]
+
+
+def phase_length(started: ev.SessionStarted | None, phase: ev.Phase | None) -> float | None:
+    """Seconds the phase lasts by the schedule (warmup, monitor, cooldown), else None."""
+    if started is None or phase not in _TIMED:
+        return None
+    schedule = started.scenario.get("schedule")
+    value = schedule.get(_TIMED[phase]) if isinstance(schedule, Mapping) else None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
