@@ -4,7 +4,8 @@
 it never blocks and never sleeps (the caller decides how often to poll). A line still being
 written stays buffered until its newline arrives; a complete line that is not an event is
 reported and skipped (a watcher keeps watching). When the file is cut (`recover` removing a torn
-tail) or replaced, the follower says so and reads it again from the top.
+tail) the follower reads what replaced the cut line; when the file is replaced, it says so and
+reads it again from the top.
 
 `pick_session(directory)` is the journal `watch --journal-dir` follows: the newest session that
 has not ended there.
@@ -49,8 +50,8 @@ class JournalFollower:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._offset = 0
-        """Bytes of the file consumed (whole lines, and the buffer below)."""
+        self._consumed = 0
+        """Bytes of the file read as whole lines; the buffer below starts here."""
         self._buffer = b""
         """The start of a line whose newline has not arrived yet."""
         self._line = 0
@@ -61,34 +62,34 @@ class JournalFollower:
         try:
             with self.path.open("rb") as f:
                 stat = os.fstat(f.fileno())
-                restarted = self._rewind_if_changed(stat.st_ino, stat.st_size)
-                f.seek(self._offset)
-                data = f.read(READ_LIMIT)
-                more = stat.st_size > self._offset + len(data)
+                restarted = self._restart_if_replaced(stat.st_ino, stat.st_size)
+                f.seek(self._consumed)
+                data = f.read(READ_LIMIT + len(self._buffer))
+                more = stat.st_size > self._consumed + len(data)
         except OSError:
             return Chunk(missing=True)
-        self._offset += len(data)
+        if data.startswith(self._buffer):
+            data = data[len(self._buffer) :]
+        else:
+            # The unfinished line was cut and something else written there (recover removes
+            # a torn tail, then appends): read what is there now.
+            self._buffer = b""
         events, problems = self._decode(data)
         return Chunk(tuple(events), tuple(problems), restarted, more, pending=len(self._buffer))
 
-    def _rewind_if_changed(self, inode: int, size: int) -> bool:
-        """Start again when the file is another one, or shorter than what was read of it."""
+    def _restart_if_replaced(self, inode: int, size: int) -> bool:
+        """Start again from the top when the file is another one, or shorter than its lines read."""
         if self._inode is None:
             self._inode = inode
+        if inode == self._inode and size >= self._consumed:
             return False
-        if inode == self._inode and size >= self._offset:
-            return False
-        if inode == self._inode and size >= self._offset - len(self._buffer):
-            # Only the unfinished line was cut (recover removes a torn tail): drop it, go on.
-            self._offset -= len(self._buffer)
-            self._buffer = b""
-            return False
-        self._inode, self._offset, self._buffer, self._line = inode, 0, b"", 0
+        self._inode, self._consumed, self._buffer, self._line = inode, 0, b"", 0
         return True
 
     def _decode(self, data: bytes) -> tuple[list[Event], list[str]]:
         lines = (self._buffer + data).split(b"\n")
         self._buffer = lines.pop()
+        self._consumed += sum(len(line) + 1 for line in lines)
         events: list[Event] = []
         problems: list[str] = []
         for line in lines:
@@ -98,6 +99,7 @@ class JournalFollower:
             # A whole event whose newline never came (the writer died between the two). Its
             # newline, if it comes later, reads as an empty line, which is skipped.
             _read_line(self._buffer, self._line + 1, events, problems)
+            self._consumed += len(self._buffer)
             self._buffer = b""
         return events, problems
 
