@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from gameday.core import events as ev
 from gameday.core.follow import JournalFollower, new_journals, pick_session
 from gameday.core.journal import JournalWriter, read_journal
-from gameday.core.watch import HostRow, host_rows, phase_length, probes_of
 from gameday.core.state import replay
+from gameday.core.watch import HostRow, host_rows, phase_length, probes_of
 
 STARTED = ev.SessionStarted(
     session_id="s1",
