@@ -16,7 +16,7 @@ from pathlib import Path
 from gameday import lab
 from gameday.adapters.ssh import SshConnector
 from gameday.core.faults import HostContext, parse_fault
-from gameday.core.inventory import load_inventory
+from gameday.core.formats.inventory_loader import load_inventory
 from gameday.core.yamlsrc import load_yaml
 from gameday.engine.faultrun import FaultRunner, revert_everywhere
 

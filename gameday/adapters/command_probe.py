@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 from gameday.adapters.bounded import BoundedSampler
-from gameday.core.scenario import Probe
+from gameday.core.formats.probes import Probe
 from gameday.engine.ports import Transport
 from gameday.engine.probing import Reading
 from gameday.errors import CommandTimedOut, TransportError

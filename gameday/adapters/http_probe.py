@@ -33,7 +33,7 @@ from http.client import HTTPException, HTTPResponse
 from typing import IO
 
 from gameday.adapters.bounded import GRACE
-from gameday.core.scenario import Probe
+from gameday.core.formats.probes import Probe
 from gameday.engine.probing import Reading
 
 MEASURES = ("latency_p50", "latency_p95", "latency_max", "error_ratio")

@@ -28,8 +28,8 @@ from prometheus_api_client.exceptions import PrometheusApiClientException
 from urllib3.util.retry import Retry
 
 from gameday.adapters.bounded import BoundedSampler
-from gameday.core.inventory import PrometheusConfig
-from gameday.core.scenario import Probe
+from gameday.core.formats.inventory import PrometheusConfig
+from gameday.core.formats.probes import Probe
 from gameday.engine.probing import Reading
 
 _MAX_DETAIL = 200

@@ -17,8 +17,9 @@ from gameday.adapters.command_probe import CommandSource
 from gameday.adapters.http_probe import HttpSource
 from gameday.adapters.prometheus import PrometheusSource
 from gameday.adapters.system import SystemSource
-from gameday.core.inventory import Inventory, PrometheusConfig
-from gameday.core.scenario import Probe, Scenario
+from gameday.core.formats.inventory import Inventory, PrometheusConfig
+from gameday.core.formats.probes import Probe
+from gameday.core.formats.scenario import Scenario
 from gameday.engine.ports import Transport
 from gameday.engine.probing import MetricSource
 from gameday.errors import InputError, PlanError

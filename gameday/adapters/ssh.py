@@ -33,7 +33,7 @@ from pathlib import Path
 
 import paramiko
 
-from gameday.core.inventory import Host, Inventory
+from gameday.core.formats.inventory import Host, Inventory
 from gameday.engine.ports import Channel, CommandResult, Connector
 from gameday.errors import (
     AuthFailed,

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import psutil
 
-from gameday.core.scenario import Probe
+from gameday.core.formats.probes import Probe
 from gameday.engine.probing import Reading
 
 GAUGES = ("cpu", "memory", "load")

@@ -43,8 +43,8 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from gameday.app.headless import ControlFile
     from gameday.commands.recover import recover_and_report
-    from gameday.headless import ControlFile
 
     journal = _pick_journal(args.journal, args.journal_dir)
     control = ControlFile.read(ControlFile.for_journal(journal))
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _pick_journal(given: str | None, directory: str | None) -> Path:
-    from gameday.headless import ControlFile
+    from gameday.app.headless import ControlFile
 
     if given:
         return Path(given)

@@ -37,11 +37,11 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from gameday.core.inventory import load_inventory
+    from gameday.app.live_backend import LiveBackend
+    from gameday.core.formats.inventory_loader import load_inventory
     from gameday.core.journal import default_journal_dir
     from gameday.errors import InputError
     from gameday.ui.launch import run_console
-    from gameday.ui.live_backend import LiveBackend
 
     load_inventory(args.inventory)  # a bad inventory is said here, before the screen opens
     scenarios = Path(args.scenarios)

@@ -35,7 +35,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from gameday.demo.backend import DemoBackend, DemoOptions
+    from gameday.app.demo import DemoBackend, DemoOptions
     from gameday.errors import InputError
     from gameday.ui.launch import run_console
 

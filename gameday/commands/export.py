@@ -64,7 +64,7 @@ def resolve_journal(name: str) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gameday.core.findings import (
+    from gameday.core.findings.build import (
         findings_from_file,
         render_grafana_annotations,
         render_json,

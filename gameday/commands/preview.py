@@ -13,7 +13,8 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
-from gameday.core.scenario import AbortRule, Probe
+from gameday.core.formats.probes import Probe
+from gameday.core.formats.scenario import AbortRule
 from gameday.core.steady import describe_bounds
 from gameday.core.units import format_duration
 from gameday.errors import InputError, InputErrors
@@ -61,9 +62,9 @@ def _seed(text: str) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gameday.core.inventory import load_inventory
+    from gameday.core.formats.inventory_loader import load_inventory
+    from gameday.core.formats.scenario import load_scenario
     from gameday.core.plan import build_plan
-    from gameday.core.scenario import load_scenario
 
     errors: list[InputError] = []
     scenario = _attempt(lambda: load_scenario(args.scenario), errors)
@@ -172,7 +173,7 @@ def _rule_text(rule: AbortRule) -> str:
 def _write_commands(plan: Plan, w: Callable[[str], object]) -> None:
     """Every line each target receives; `sh -c` scripts shown unquoted (`sh> …`) to be read,
     exactly as sent in `--json`."""
-    from gameday.core.fault_kinds.reference import display
+    from gameday.core.faults.reference import display
 
     w("\nCommands per target, in the order they are sent\n")
     w("(the engine also arms a dead-man timer and a lease on each host around them)\n")

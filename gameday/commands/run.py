@@ -64,8 +64,13 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from gameday.headless import TimelinePrinter, confirm, run_in_thread, signals_pull_kill_switch
-    from gameday.live import LiveOptions, live_session, load_plan
+    from gameday.app.headless import (
+        TimelinePrinter,
+        confirm,
+        run_in_thread,
+        signals_pull_kill_switch,
+    )
+    from gameday.app.live import LiveOptions, live_session, load_plan
 
     plan = load_plan(args.scenario, args.inventory, args.seed)
     if not args.headless:
@@ -101,8 +106,8 @@ def _console(args: argparse.Namespace) -> int:
     """The console, on the scenario's folder (the scenario is in its list)."""
     from pathlib import Path
 
+    from gameday.app.live_backend import LiveBackend
     from gameday.ui.launch import run_console
-    from gameday.ui.live_backend import LiveBackend
 
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         print("gameday: no terminal for the console; add --headless", file=sys.stderr)

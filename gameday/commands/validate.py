@@ -12,24 +12,14 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-import yaml
-
+from gameday.core.formats.detect import YAML_SUFFIXES, Kind, detect_kind
 from gameday.errors import GamedayError, InputError, InputErrors, PlanError
 from gameday.exit_codes import ExitCode
 
 if TYPE_CHECKING:
-    from gameday.core.inventory import Inventory
-
-Kind = Literal["scenario", "inventory"]
-YAML_SUFFIXES = (".yaml", ".yml")
-INVENTORY_SUFFIXES = (".json", ".ini", ".cfg", ".hosts", ".inventory")
-SCENARIO_MARKERS = frozenset(
-    ("id", "faults", "steady_state", "schedule", "hypothesis", "abort_when", "rollback")
-)
-"""Top-level keys that only a scenario has (`targets` is left out: an Ansible group may be
-called that)."""
+    from gameday.core.formats.inventory import Inventory
 
 
 def register(subparsers: Any) -> None:
@@ -99,7 +89,7 @@ def _load_inventory(path: str) -> tuple[Inventory | None, list[str]]:
     errors, _ = validate_file(path, "inventory")
     if errors:
         return None, errors
-    from gameday.core.inventory import load_inventory
+    from gameday.core.formats.inventory_loader import load_inventory
 
     return load_inventory(path), []
 
@@ -144,7 +134,7 @@ def validate_file(
     try:
         chosen = kind or detect_kind(path)
         if chosen == "scenario":
-            from gameday.core.scenario import load_scenario
+            from gameday.core.formats.scenario import load_scenario
 
             scenario = load_scenario(path)
             if inventory is None:
@@ -156,7 +146,7 @@ def validate_file(
             except PlanError as exc:
                 return [f"{path}: does not fit {inventory.file}: {exc.message}"], ""
             return [], f"scenario {scenario.id}, {_hosts(len(plan.targets))} of {inventory.file}"
-        from gameday.core.inventory import load_inventory
+        from gameday.core.formats.inventory_loader import load_inventory
 
         return [], f"inventory, {_hosts(len(load_inventory(path).hosts))}"
     except InputErrors as exc:
@@ -171,31 +161,3 @@ def validate_file(
 
 def _hosts(count: int) -> str:
     return f"{count} host{'s' if count != 1 else ''}"
-
-
-def detect_kind(path: str) -> Kind:
-    """Scenario or inventory, by the file's name and shape.
-
-    - `.json`, `.ini`, `.cfg`, `.hosts`, `.inventory`: inventory (Ansible).
-    - A YAML mapping with any of the top-level keys `id`, `faults`, `steady_state`, `schedule`,
-      `hypothesis`, `abort_when`, `rollback`: scenario.
-    - YAML without them: inventory (gameday's `hosts:` format or an Ansible YAML inventory);
-      so is a file that is not YAML at all when its name does not end in `.yaml`/`.yml`
-      (Ansible INI inventories often have no suffix).
-    - A `.yaml`/`.yml` file that cannot be read as a YAML mapping: scenario (the scenario
-      loader then says what is wrong with it, at its line).
-    """
-    suffix = Path(path).suffix.lower()
-    if suffix in INVENTORY_SUFFIXES:
-        return "inventory"
-    unreadable: Kind = "scenario" if suffix in YAML_SUFFIXES else "inventory"
-    from gameday.core.yamlsrc import read_text
-
-    try:
-        root = yaml.compose(read_text(path), Loader=yaml.SafeLoader)
-    except (GamedayError, yaml.YAMLError, RecursionError):
-        return unreadable
-    if not isinstance(root, yaml.MappingNode):
-        return unreadable
-    keys = {str(key.value) for key, _ in root.value if isinstance(key, yaml.ScalarNode)}
-    return "scenario" if keys & SCENARIO_MARKERS else "inventory"

@@ -23,8 +23,9 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from gameday.core.faults import FaultPlan, FaultSpec, HostContext
-from gameday.core.inventory import Host, Inventory
-from gameday.core.scenario import Probe, RollbackStep, Scenario
+from gameday.core.formats.inventory import Host, Inventory
+from gameday.core.formats.probes import Probe
+from gameday.core.formats.scenario import RollbackStep, Scenario
 from gameday.core.selection import Selection, select_targets
 from gameday.errors import PlanError
 

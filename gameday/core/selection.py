@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from types import MappingProxyType
 
-from gameday.core.inventory import Host, Inventory
-from gameday.core.scenario import TargetSpec
+from gameday.core.formats.inventory import Host, Inventory
+from gameday.core.formats.scenario import TargetSpec
 from gameday.errors import PlanError
 
 PROTECTED = "protected"

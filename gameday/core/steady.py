@@ -20,7 +20,8 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from gameday.core.scenario import AbortRule, Probe
+from gameday.core.formats.probes import Probe
+from gameday.core.formats.scenario import AbortRule
 
 
 def evaluate(probe: Probe, value: float | None) -> bool | None:

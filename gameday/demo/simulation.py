@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 from gameday.core.events import Step
 from gameday.core.faults import FaultPlan
-from gameday.core.inventory import Inventory
-from gameday.core.scenario import Probe
+from gameday.core.formats.inventory import Inventory
+from gameday.core.formats.probes import Probe
 from gameday.engine.hosts import CommandRecord, Outcome
 from gameday.engine.probing import Reading
 

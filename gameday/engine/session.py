@@ -25,10 +25,11 @@ from typing import Literal
 from gameday import __version__
 from gameday.core import events as ev
 from gameday.core.faults import FaultPlan
+from gameday.core.formats.probes import Probe
+from gameday.core.formats.scenario import AbortRule
+from gameday.core.formats.snapshot import scenario_snapshot
 from gameday.core.journal import JournalWriter, redact
 from gameday.core.plan import Plan
-from gameday.core.scenario import AbortRule, Probe
-from gameday.core.snapshot import scenario_snapshot
 from gameday.core.state import SessionState
 from gameday.core.steady import AbortTracker, evaluate
 from gameday.engine.clock import Clock, SystemClock

@@ -18,7 +18,7 @@ def main() -> int:
     spec = json.loads(sys.argv[1])
     from gameday.adapters.ssh import SshConnector, SshOptions
     from gameday.core.faults import FaultPlan
-    from gameday.core.inventory import Host, Inventory
+    from gameday.core.formats.inventory import Host, Inventory
     from gameday.engine.faultrun import FaultRunner, LeaseKeeper
 
     options = SshOptions(
@@ -26,7 +26,7 @@ def main() -> int:
     )
     if "inventory" in spec:
         from gameday.core.faults import HostContext, parse_fault
-        from gameday.core.inventory import load_inventory
+        from gameday.core.formats.inventory_loader import load_inventory
         from gameday.core.yamlsrc import load_yaml
 
         inventory = load_inventory(spec["inventory"])

@@ -173,7 +173,7 @@ def _health_ok(host: LabHost) -> bool:
 
 def _open(lab: LabInfo, name: str) -> Transport:
     from gameday.adapters.ssh import SshConnector, SshOptions
-    from gameday.core.inventory import load_inventory
+    from gameday.core.formats.inventory_loader import load_inventory
 
     # only the lab's own known_hosts and key: nothing of this machine's ~/.ssh
     options = SshOptions(

@@ -149,7 +149,7 @@ def test_proxy_jump_chains_through_the_jump_host(sshd: Sshd, tmp_path: Path) -> 
     from types import MappingProxyType
 
     from gameday.adapters.ssh import SshConnector, SshOptions
-    from gameday.core.inventory import Host, Inventory
+    from gameday.core.formats.inventory import Host, Inventory
 
     config = tmp_path / "ssh_config"
     config.write_text(

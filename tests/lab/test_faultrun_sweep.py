@@ -43,7 +43,7 @@ def _abandon(lab: LabInfo, host: LabHost, plan: FaultPlan) -> None:
     """Arm and inject `plan`, then lose both the watcher and the console: only the host's
     record and its (long) timer are left, as after a crash with a dead watcher."""
     from gameday.adapters.ssh import SshConnector, SshOptions
-    from gameday.core.inventory import load_inventory
+    from gameday.core.formats.inventory_loader import load_inventory
     from gameday.engine.faultrun import FaultRunner
 
     options = SshOptions(

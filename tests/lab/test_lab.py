@@ -23,8 +23,8 @@ from prometheus_api_client import PrometheusConnect
 
 from gameday import lab as gdlab
 from gameday.cli import main
-from gameday.core.inventory import load_inventory
-from gameday.core.scenario import load_scenario
+from gameday.core.formats.inventory_loader import load_inventory
+from gameday.core.formats.scenario import load_scenario
 from gameday.errors import LabError
 from gameday.lab import LabConfig, LabHost, LabInfo
 

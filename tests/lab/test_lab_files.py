@@ -11,8 +11,8 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gameday.core.inventory import load_inventory
-from gameday.core.scenario import load_scenario
+from gameday.core.formats.inventory_loader import load_inventory
+from gameday.core.formats.scenario import load_scenario
 from gameday.errors import LabError
 from gameday.lab import health, model, render, system
 

@@ -14,8 +14,8 @@ import pytest
 from prometheus_client import CollectorRegistry, Gauge, start_http_server
 
 from gameday.adapters.prometheus import PrometheusSource
-from gameday.core.inventory import PrometheusConfig, Secret
-from gameday.core.scenario import Probe
+from gameday.core.formats.inventory import PrometheusConfig, Secret
+from gameday.core.formats.probes import Probe
 
 PROMETHEUS = Path("/usr/bin/prometheus")
 

@@ -11,7 +11,7 @@ from types import MappingProxyType
 import pytest
 from sshd_server import SSHD, Sshd, free_port, sshd_running
 
-from gameday.core.inventory import Host, Inventory
+from gameday.core.formats.inventory import Host, Inventory
 from gameday.errors import AuthFailed, CommandTimedOut, HostKeyRejected, HostUnreachable
 
 pytestmark = [

@@ -19,7 +19,7 @@ from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
 
-from gameday.demo.backend import DemoBackend, DemoOptions
+from gameday.app.demo import DemoBackend, DemoOptions
 from gameday.demo.clock import SteppingClock
 from gameday.ui.app import GamedayApp, make_app
 from gameday.ui.screens.plan import PlanScreen

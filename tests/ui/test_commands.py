@@ -54,7 +54,7 @@ def test_demo_refuses_an_absurd_speed() -> None:
 
 def test_the_demo_never_loads_the_ssh_or_metrics_clients() -> None:
     probe = (
-        "import sys; import gameday.commands.demo, gameday.demo.backend, gameday.ui.launch; "
+        "import sys; import gameday.commands.demo, gameday.app.demo, gameday.ui.launch; "
         "print(sorted(m for m in ('paramiko', 'prometheus_api_client', 'requests') "
         "if m in sys.modules))"
     )

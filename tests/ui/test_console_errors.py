@@ -11,12 +11,12 @@ from conftest import choose, demo, in_loop, start, text_of, until
 from textual.app import App
 from textual.widgets import OptionList, Static
 
+from gameday.app.demo import DemoBackend, DemoOptions
+from gameday.app.live_backend import LiveBackend
 from gameday.core import events as ev
-from gameday.demo.backend import DemoBackend, DemoOptions
 from gameday.demo.clock import SteppingClock
 from gameday.engine.hosts import Outcome
 from gameday.ui.app import GamedayApp, make_app
-from gameday.ui.live_backend import LiveBackend
 from gameday.ui.screens.findings import FindingsScreen
 from gameday.ui.screens.plan import PlanScreen
 from gameday.ui.screens.session import SessionScreen

@@ -19,11 +19,11 @@ from conftest import in_loop, start, until
 from textual.widgets import Input
 
 from gameday import lab as gdlab
+from gameday.app.live_backend import LiveBackend
 from gameday.core import events as ev
 from gameday.core.journal import read_journal
 from gameday.lab import LabConfig, LabInfo
 from gameday.ui.app import make_app
-from gameday.ui.live_backend import LiveBackend
 from gameday.ui.screens.session import SessionScreen
 from gameday.ui.widgets.hosts import HostsTable
 

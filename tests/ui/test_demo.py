@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from gameday.app.demo import DemoBackend, DemoOptions, demo_dir
 from gameday.core import events as ev
-from gameday.core.inventory import load_inventory
+from gameday.core.formats.inventory_loader import load_inventory
+from gameday.core.formats.scenario import load_scenario
 from gameday.core.journal import read_journal
 from gameday.core.plan import build_plan
-from gameday.core.scenario import load_scenario
-from gameday.demo.backend import DemoBackend, DemoOptions, demo_dir
 from gameday.demo.clock import ScaledClock, SteppingClock
 from gameday.demo.simulation import Fleet, FleetView, error_rate, p95_latency
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from gameday.app.demo import DemoBackend, DemoOptions, demo_dir
 from gameday.core import events as ev
 from gameday.core.journal import read_journal
 from gameday.core.plan import Plan
-from gameday.demo.backend import DemoBackend, DemoOptions, demo_dir
 from gameday.demo.clock import SteppingClock
-from gameday.ui.backend import OpenedSession
+from gameday.engine.backend import OpenedSession
 from gameday.ui.notes import NoteDraft
 from gameday.ui.runner import SessionRunner
 

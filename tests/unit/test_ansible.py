@@ -13,8 +13,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gameday.core.ansible import MAX_HOSTS, expand_host_pattern
-from gameday.core.inventory import Inventory, load_inventory
+from gameday.core.formats.ansible import MAX_HOSTS, expand_host_pattern
+from gameday.core.formats.inventory import Inventory
+from gameday.core.formats.inventory_loader import load_inventory
 from gameday.errors import InputError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "inventories"

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gameday.core.fault_kinds.network import chain_prefix
-from gameday.core.fault_kinds.reference import EXAMPLES
-from gameday.core.fault_kinds.tc import NETEM_MISSING, format_rate, parse_rate, tc_time
 from gameday.core.faults import KINDS, FaultPlan, FaultSpec, HostContext, parse_fault
+from gameday.core.faults.network import chain_prefix
+from gameday.core.faults.reference import EXAMPLES
+from gameday.core.faults.tc import NETEM_MISSING, format_rate, parse_rate, tc_time
 from gameday.core.shell import render
 from gameday.core.yamlsrc import load_yaml
 from gameday.errors import InputError

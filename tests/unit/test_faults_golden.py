@@ -4,7 +4,7 @@
 Lines are shown as `reference.display` shows them: `sh> SCRIPT` is the line
 `sh -c 'SCRIPT'` (that form is lossless, see the test below). If a change here is intended,
 update the golden text and docs/faults.md together (the doc test checks they agree);
-`python -m gameday.core.fault_kinds.reference` prints the current blocks.
+`python -m gameday.core.faults.reference` prints the current blocks.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from gameday.core.fault_kinds.reference import EXAMPLES, display, display_plan
 from gameday.core.faults import HostContext, parse_fault
+from gameday.core.faults.reference import EXAMPLES, display, display_plan
 from gameday.core.shell import render
 from gameday.core.yamlsrc import load_yaml
 

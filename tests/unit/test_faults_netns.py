@@ -25,9 +25,9 @@ from pathlib import Path
 import pytest
 
 from gameday.core import guard
-from gameday.core.fault_kinds.reference import EXAMPLES
-from gameday.core.fault_kinds.tc import NETEM_MISSING
 from gameday.core.faults import FaultPlan, HostContext, parse_fault
+from gameday.core.faults.reference import EXAMPLES
+from gameday.core.faults.tc import NETEM_MISSING
 from gameday.core.yamlsrc import load_yaml
 
 pytestmark = [

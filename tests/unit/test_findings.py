@@ -22,13 +22,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gameday.core import events as ev
-from gameday.core.findings import (
+from gameday.core.findings.build import (
     build_findings,
     render_grafana_annotations,
     render_json,
     render_markdown,
 )
-from gameday.core.findings_text import cell, code, inline
+from gameday.core.findings.text import cell, code, inline
 from gameday.core.journal import JournalRead, read_journal
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "findings"
@@ -602,7 +602,7 @@ def test_a_session_stopped_by_preflight_says_so(tmp_path: Path) -> None:
     ],
 )
 def test_prose_keeps_its_words_but_not_its_secrets(text: str, shown: str) -> None:
-    from gameday.core.findings_text import redact_prose
+    from gameday.core.findings.text import redact_prose
 
     assert redact_prose(text) == shown
 

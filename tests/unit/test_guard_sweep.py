@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from gameday.commands.sweep import HostSweep, describe, sweep_host
+from gameday.commands.sweep import describe
 from gameday.core.guard import GuardPaths
 from gameday.engine.ports import Channel, CommandResult
+from gameday.engine.sweep import HostSweep, sweep_host
 from gameday.errors import HostUnreachable
 
 Answer = Callable[[str], tuple[int, str, str]]

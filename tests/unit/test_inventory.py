@@ -12,12 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gameday.core.inventory import (
-    Secret,
-    check_address,
-    check_prometheus_url,
-    load_inventory,
-)
+from gameday.core.formats.inventory import Secret, check_address, check_prometheus_url
+from gameday.core.formats.inventory_loader import load_inventory
 from gameday.errors import InputError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "inventories"

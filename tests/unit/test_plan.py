@@ -12,9 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gameday.core.inventory import Host, Inventory, load_inventory
+from gameday.core.formats.inventory import Host, Inventory
+from gameday.core.formats.inventory_loader import load_inventory
+from gameday.core.formats.scenario import Scenario, TargetSpec, load_scenario
 from gameday.core.plan import FAULT_ID_PATTERN, Plan, build_plan, fault_id
-from gameday.core.scenario import Scenario, TargetSpec, load_scenario
 from gameday.errors import PlanError
 
 INVENTORY = """\

@@ -12,7 +12,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gameday.core.scenario import NO_DURATION, Scenario, load_scenario
+from gameday.core.formats.scenario import NO_DURATION, Scenario, load_scenario
 from gameday.core.units import format_duration
 from gameday.errors import InputError, InputErrors
 

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from gameday.cli import main
-from gameday.core.inventory import load_inventory
+from gameday.core.formats.inventory_loader import load_inventory
+from gameday.core.formats.probes import PROBE_KINDS
+from gameday.core.formats.scenario import Scenario, load_scenario
 from gameday.core.plan import build_plan
-from gameday.core.scenario import PROBE_KINDS, Scenario, load_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 INVENTORY = SCENARIOS / "inventory.example.yaml"

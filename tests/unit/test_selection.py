@@ -11,8 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gameday.core.inventory import Host, Inventory, load_inventory
-from gameday.core.scenario import TargetSpec
+from gameday.core.formats.inventory import Host, Inventory
+from gameday.core.formats.inventory_loader import load_inventory
+from gameday.core.formats.scenario import TargetSpec
 from gameday.core.selection import RULE_ORDER, keep_count, select_targets
 from gameday.errors import PlanError
 
@@ -430,7 +431,7 @@ SHIPPED = Path(__file__).resolve().parents[2] / "scenarios"
     ids=lambda p: p.stem,
 )
 def test_every_shipped_scenario_picks_targets_in_the_example_inventory(scenario: Path) -> None:
-    from gameday.core.scenario import load_scenario
+    from gameday.core.formats.scenario import load_scenario
 
     inv = load_inventory(SHIPPED / "inventory.example.yaml")
     sel = select_targets(inv, load_scenario(scenario).targets)

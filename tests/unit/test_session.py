@@ -12,18 +12,18 @@ import pytest
 from engine_fakes import FakeClock, FakeFault, FakeHost, FakeSource
 
 from gameday.core import events as ev
-from gameday.core.inventory import Host, Inventory
-from gameday.core.journal import JournalWriter, read_journal
-from gameday.core.plan import build_plan
-from gameday.core.scenario import (
+from gameday.core.formats.inventory import Host, Inventory
+from gameday.core.formats.probes import Probe
+from gameday.core.formats.scenario import (
     AbortRule,
-    Probe,
     RollbackStep,
     Scenario,
     Schedule,
     SteadyState,
     TargetSpec,
 )
+from gameday.core.journal import JournalWriter, read_journal
+from gameday.core.plan import build_plan
 from gameday.core.state import replay
 from gameday.engine.session import Session, SessionConfig
 from gameday.exit_codes import ExitCode
@@ -316,7 +316,7 @@ def test_after_the_kill_switch_the_session_ends_without_cooldown(tmp_path: Path)
 def test_sigterm_takes_the_kill_switch_path(tmp_path: Path) -> None:
     import os
 
-    from gameday.headless import run_in_thread, signals_pull_kill_switch
+    from gameday.app.headless import run_in_thread, signals_pull_kill_switch
 
     rig = Rig(tmp_path, [0.1], _scenario(duration=3600.0))
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from quiet_http import serving
 
 from gameday.adapters.http_probe import HttpSource, Outcome, percentile, summarize
-from gameday.core.scenario import Probe
+from gameday.core.formats.probes import Probe
 
 
 class _Handler(BaseHTTPRequestHandler):

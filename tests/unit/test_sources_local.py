@@ -11,8 +11,9 @@ from gameday.adapters.command_probe import CommandSource, parse_number
 from gameday.adapters.local import LocalTransport
 from gameday.adapters.sources import build_source, build_sources, close_sources
 from gameday.adapters.system import SystemSource
-from gameday.core.inventory import Inventory, PrometheusConfig, Secret
-from gameday.core.scenario import Probe, Scenario, Schedule, SteadyState, TargetSpec
+from gameday.core.formats.inventory import Inventory, PrometheusConfig, Secret
+from gameday.core.formats.probes import Probe
+from gameday.core.formats.scenario import Scenario, Schedule, SteadyState, TargetSpec
 from gameday.errors import InputError, PlanError
 
 # -- system ------------------------------------------------------------------------------------

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from quiet_http import serving
 
 from gameday.adapters.prometheus import PrometheusSource, interpret_result, redact_url, scrub
-from gameday.core.inventory import PrometheusConfig, Secret
-from gameday.core.scenario import Probe
+from gameday.core.formats.inventory import PrometheusConfig, Secret
+from gameday.core.formats.probes import Probe
 
 TOKEN = "tok-9f8e7d6c5b4a"
 

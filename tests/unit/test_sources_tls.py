@@ -19,8 +19,8 @@ from quiet_http import serving
 
 from gameday.adapters.http_probe import HttpSource
 from gameday.adapters.prometheus import PrometheusSource
-from gameday.core.inventory import PrometheusConfig
-from gameday.core.scenario import Probe
+from gameday.core.formats.inventory import PrometheusConfig
+from gameday.core.formats.probes import Probe
 
 
 def _self_signed(directory: Path) -> tuple[Path, Path]:

@@ -11,7 +11,7 @@ import paramiko
 import pytest
 
 from gameday.adapters import ssh
-from gameday.core.inventory import Host
+from gameday.core.formats.inventory import Host
 from gameday.errors import AuthFailed, HostKeyRejected, HostUnreachable, TransportError
 
 TARGET = ssh.Endpoint("web-1", "10.0.0.5", 2222, "deploy", ())

@@ -7,7 +7,8 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gameday.core.scenario import AbortRule, Probe
+from gameday.core.formats.probes import Probe
+from gameday.core.formats.scenario import AbortRule
 from gameday.core.steady import AbortTracker, describe_bounds, evaluate
 
 

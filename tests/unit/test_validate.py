@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gameday.cli import main
-from gameday.commands.validate import detect_kind
+from gameday.core.formats.detect import detect_kind
 
 ROOT = Path(__file__).resolve().parents[2]
 INVENTORIES = ROOT / "tests" / "fixtures" / "inventories"

@@ -48,7 +48,7 @@ class FindingsScreen(Screen[None]):
         journal = self.journal
 
         def build() -> None:
-            from gameday.core.findings import findings_from_file, render_markdown
+            from gameday.core.findings.build import findings_from_file, render_markdown
 
             try:
                 findings = findings_from_file(journal)

@@ -6,7 +6,7 @@ back, including why a scenario cannot be planned.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar, Protocol
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -18,19 +18,25 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from gameday.core.fault_kinds.reference import display
+from gameday.core.faults.reference import display
+from gameday.core.formats.scenario import AbortRule
 from gameday.core.plan import Plan
-from gameday.core.scenario import AbortRule
 from gameday.core.steady import describe_bounds
 from gameday.core.units import format_duration
+from gameday.engine.backend import Backend, ScenarioChoice
 from gameday.errors import GamedayError
-from gameday.ui.backend import Backend, ScenarioChoice
 from gameday.ui.messages import PlanReady, ScenariosLoaded
+from gameday.ui.runner import SessionRunner
 from gameday.ui.screens.confirm import ConfirmScreen
 from gameday.ui.workers import run_io
 
-if TYPE_CHECKING:
-    from gameday.ui.app import GamedayApp
+
+class Console(Protocol):
+    """What this screen needs of the app (the app module imports the screens, not the reverse)."""
+
+    runner: SessionRunner | None
+
+    def start_session(self, plan: Plan) -> None: ...
 
 
 class PlanScreen(Screen[None]):
@@ -48,7 +54,7 @@ class PlanScreen(Screen[None]):
         """The highlighted scenario's key."""
 
     @property
-    def gameday(self) -> GamedayApp:
+    def gameday(self) -> Console:
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:

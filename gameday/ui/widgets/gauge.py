@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Sparkline, Static
 
-from gameday.core.scenario import Probe
+from gameday.core.formats.probes import Probe
 from gameday.core.steady import describe_bounds
 
 HISTORY = 40

@@ -1,15 +1,15 @@
 """The findings as Markdown that renders on GitHub and GitLab and reads well as plain text.
 
 Every piece of text that came from a person or a host goes through `inline`, `cell` or `code`
-(gameday.core.findings_text); everything else here is fixed wording.
+(gameday.core.findings.text); everything else here is fixed wording.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gameday.core.findings_chart import chart_legend, mermaid_chart, spark_lines
-from gameday.core.findings_model import (
+from gameday.core.findings.chart import chart_legend, mermaid_chart, spark_lines
+from gameday.core.findings.model import (
     Findings,
     Measure,
     Note,
@@ -17,7 +17,7 @@ from gameday.core.findings_model import (
     RevertCheck,
     Stats,
 )
-from gameday.core.findings_text import (
+from gameday.core.findings.text import (
     cell,
     code,
     count,

@@ -16,17 +16,18 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from gameday.core.inventory import Inventory, load_inventory
+from gameday.app.headless import ControlFile
+from gameday.core.formats.inventory import Inventory
+from gameday.core.formats.inventory_loader import load_inventory
+from gameday.core.formats.scenario import Scenario, load_scenario
 from gameday.core.journal import JournalWriter
 from gameday.core.plan import Plan, build_plan
-from gameday.core.scenario import Scenario, load_scenario
 from gameday.engine.drivers import RunnerDriver
 from gameday.engine.faultrun import DEFAULT_LEASE_SECONDS, FaultRunner
 from gameday.engine.hosts import HostDriver
 from gameday.engine.ports import Connector, Transport
 from gameday.engine.probing import MetricSource
 from gameday.engine.session import Session, SessionConfig
-from gameday.headless import ControlFile
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from gameday.core import events as ev
-from gameday.core.findings_model import TimelineEntry
-from gameday.core.findings_text import (
+from gameday.core.findings.model import TimelineEntry
+from gameday.core.findings.text import (
     count,
     number,
     redact_command,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gameday.core.fault_kinds.base import FaultPlan, HostContext, Lines, abs_path_of, fail, label
+from gameday.core.faults.base import FaultPlan, HostContext, Lines, abs_path_of, fail, label
 from gameday.core.shell import render
 from gameday.core.units import format_size
 from gameday.core.yamlsrc import MapNode

@@ -15,7 +15,7 @@ import re
 import zlib
 from dataclasses import dataclass, field
 
-from gameday.core.fault_kinds.base import (
+from gameday.core.faults.base import (
     FaultPlan,
     HostContext,
     Lines,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from gameday.core.fault_kinds.base import FaultSpec
-from gameday.core.fault_kinds.custom import parse_custom
-from gameday.core.fault_kinds.disk import parse_disk_fill
-from gameday.core.fault_kinds.network import parse_partition
-from gameday.core.fault_kinds.process import parse_kill, parse_pause, parse_service
-from gameday.core.fault_kinds.stress import parse_cpu, parse_io, parse_memory
-from gameday.core.fault_kinds.tc import parse_bandwidth, parse_latency, parse_loss
+from gameday.core.faults.base import FaultSpec
+from gameday.core.faults.custom import parse_custom
+from gameday.core.faults.disk import parse_disk_fill
+from gameday.core.faults.network import parse_partition
+from gameday.core.faults.process import parse_kill, parse_pause, parse_service
+from gameday.core.faults.stress import parse_cpu, parse_io, parse_memory
+from gameday.core.faults.tc import parse_bandwidth, parse_latency, parse_loss
 from gameday.core.yamlsrc import MapNode
 
 PARSERS: dict[str, Callable[[MapNode], FaultSpec]] = {

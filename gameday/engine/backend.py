@@ -31,7 +31,7 @@ class ScenarioChoice:
 
 def scenario_choice(path: Path) -> ScenarioChoice:
     """The list entry for one scenario file: its id and title, or why it cannot be used."""
-    from gameday.core.scenario import load_scenario
+    from gameday.core.formats.scenario import load_scenario
     from gameday.errors import GamedayError
 
     try:

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from gameday.core.events import JSON
+from gameday.core.formats.scenario import Scenario
 from gameday.core.journal import redact
-from gameday.core.scenario import Scenario
 
 _LEFT_OUT = {"line", "file", "sha256"}
 

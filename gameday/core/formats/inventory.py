@@ -14,11 +14,10 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import MappingProxyType
 from typing import TypeVar
 
-from gameday.core.yamlsrc import MapNode, Node, load_yaml, read_text
+from gameday.core.yamlsrc import MapNode, Node
 from gameday.errors import InputError
 
 T = TypeVar("T")
@@ -231,96 +230,8 @@ def check_prometheus_url(text: str) -> str:
 
 # --- loading ----------------------------------------------------------------------------
 
-_GAMEDAY_KEYS = ("defaults", "known_hosts", "prometheus", "protected", "hosts", "groups")
-_ANSIBLE_GROUP_KEYS = frozenset({"hosts", "children", "vars"})
-_INI_SUFFIXES = frozenset({".ini", ".cfg", ".hosts", ".inventory"})
-_INI_SECTION = re.compile(r"\[[^:\]\s]+(?::\w+)?\]\s*(?:[#;].*)?")
-_YAML_KEY_LINE = re.compile(r"(?:---|%YAML|[^\s=]+\s*:(?:\s|$)|-\s)")
-
-
-def load_inventory(path: Path | str) -> Inventory:
-    """Read an inventory file of any supported format into a validated, frozen `Inventory`.
-
-    The format is detected from the suffix (`.json`, `.ini`/`.cfg`, `.yaml`/`.yml`) and
-    otherwise from the first meaningful line. Raises `InputError` for anything wrong, naming
-    file, line and field; no other exception escapes, whatever the bytes in the file.
-    """
-    name = str(path)
-    try:
-        return _load(name, read_text(path))
-    except RecursionError:
-        raise InputError(name, 0, "", "nested too deeply to be an inventory") from None
-    except InputError as exc:
-        # Fields and problems quote what the file says; a key with a tab or a line break in
-        # it must still print as one `FILE:LINE: field: problem` line.
-        field, problem = _one_line_field(exc.field), _one_line(exc.problem)
-        if (field, problem) == (exc.field, exc.problem):
-            raise
-        raise InputError(exc.file, exc.line, field, problem) from None
-
-
-def _load(name: str, text: str) -> Inventory:
-    from gameday.core import ansible
-
-    kind = _detect(name, text)
-    if kind == "json":
-        return ansible.parse_json(name, text)
-    if kind == "ini":
-        return ansible.parse_ini(name, text)
-    root = load_yaml(name, text)
-    if _looks_like_ansible_yaml(root):
-        return ansible.parse_yaml(root)
-    return _parse_gameday(root)
-
-
-def _one_line(text: str) -> str:
-    """Every character a terminal would not print as itself, escaped (`\t`, `\x1c`…)."""
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-
-
-def _one_line_field(field: str) -> str:
-    if field and (not field.isprintable() or field != field.strip()):
-        return repr(field)
-    return field
-
-
-def _detect(name: str, text: str) -> str:
-    """json, ini or yaml: by the suffix, else by the first meaningful line."""
-    suffix = Path(name).suffix.lower()
-    first = next(
-        (s for s in (raw.strip() for raw in text.splitlines()) if s and s[0] not in "#;"), ""
-    )
-    if suffix == ".json":
-        return "json"
-    if suffix in _INI_SUFFIXES or _INI_SECTION.fullmatch(first):
-        # A YAML inventory never starts with `[web]`; an INI one named hosts.yml often does.
-        return "ini"
-    if suffix in (".yaml", ".yml") or not first:  # nothing but comments: "file is empty"
-        return "yaml"
-    if first.startswith("{"):
-        return "json"
-    return "yaml" if _YAML_KEY_LINE.match(first) else "ini"
-
-
-def _looks_like_ansible_yaml(root: Node) -> bool:
-    """Ansible's top level is groups (`all:` usually); gameday's has its own fixed keys."""
-    if not root.is_map:
-        return False
-    entries = root.raw.value
-    keys = {str(key.value) for key, _ in entries if hasattr(key, "value")}
-    if keys & set(_GAMEDAY_KEYS):
-        return False
-    if "all" in keys:
-        return True
-    for _, value in entries:
-        child = Node(value, root.file, "")
-        if child.is_map:
-            inner = {str(k.value) for k, _ in value.value if hasattr(k, "value")}
-            if inner & _ANSIBLE_GROUP_KEYS:
-                return True
-    return False
+GAMEDAY_KEYS = ("defaults", "known_hosts", "prometheus", "protected", "hosts", "groups")
+"""The top-level keys of gameday's own inventory format."""
 
 
 # --- gameday's own format ---------------------------------------------------------------
@@ -334,9 +245,10 @@ class _Defaults:
     sudo: bool = False
 
 
-def _parse_gameday(root: Node) -> Inventory:
+def parse_gameday(root: Node) -> Inventory:
+    """gameday's own YAML inventory format (docs/inventory.md)."""
     top = root.as_map()
-    nodes = {key: top.get(key) for key in _GAMEDAY_KEYS}
+    nodes = {key: top.get(key) for key in GAMEDAY_KEYS}
     top.done()  # a misspelt top key is the first thing to say, before what it leaves missing
     defaults = _read_defaults(nodes["defaults"])
     known_hosts = _read_known_hosts(nodes["known_hosts"])

@@ -16,9 +16,9 @@ from typing import Any, TypeVar
 
 from gameday import __version__
 from gameday.core import events as ev
-from gameday.core.findings_json import render_grafana_annotations, render_json
-from gameday.core.findings_md import render_markdown
-from gameday.core.findings_model import (
+from gameday.core.findings.as_json import render_grafana_annotations, render_json
+from gameday.core.findings.markdown import render_markdown
+from gameday.core.findings.model import (
     AbortFired,
     AbortInfo,
     AbortRuleInfo,
@@ -39,7 +39,7 @@ from gameday.core.findings_model import (
     RollbackInfo,
     ScenarioInfo,
 )
-from gameday.core.findings_snapshot import (
+from gameday.core.findings.snapshot import (
     RuleDef,
     abort_rules,
     fault_params,
@@ -47,8 +47,8 @@ from gameday.core.findings_snapshot import (
     rollback_steps,
     schedule,
 )
-from gameday.core.findings_steady import fault_window, probe_findings, time_to_recover
-from gameday.core.findings_text import (
+from gameday.core.findings.steady import fault_window, probe_findings, time_to_recover
+from gameday.core.findings.text import (
     count,
     number,
     offset,
@@ -57,7 +57,7 @@ from gameday.core.findings_text import (
     seconds_text,
     utc_iso,
 )
-from gameday.core.findings_timeline import timeline
+from gameday.core.findings.timeline import timeline
 from gameday.core.journal import JournalRead, read_journal
 from gameday.core.shell import render
 from gameday.core.state import FaultState, replay

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gameday.core.fault_kinds.base import (
+from gameday.core.faults.base import (
     FaultPlan,
     HostContext,
     Lines,

@@ -6,9 +6,9 @@ import math
 from collections.abc import Sequence
 
 from gameday.core import events as ev
-from gameday.core.findings_model import Breach, Measure, Point, ProbeFindings, Stats, Window
-from gameday.core.findings_snapshot import ProbeDef, threshold_text
-from gameday.core.findings_text import number, offset
+from gameday.core.findings.model import Breach, Measure, Point, ProbeFindings, Stats, Window
+from gameday.core.findings.snapshot import ProbeDef, threshold_text
+from gameday.core.findings.text import number, offset
 
 _BEFORE_PHASES = ("preflight", "baseline", "warmup")
 _DURING_PHASES = ("inject", "monitor")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Iterator
 
-from gameday.core.fault_kinds.base import FaultPlan
+from gameday.core.faults.base import FaultPlan
 
 EXAMPLES: dict[str, str] = {
     "network_partition": "kind: network_partition\ndirection: ingress\nports: [8080, 8443]\n"
@@ -51,8 +51,8 @@ def display_plan(plan: FaultPlan) -> Iterator[str]:
 
 def example_blocks() -> str:
     """Each kind's example plan in the form docs/faults.md shows (to refresh the doc)."""
-    from gameday.core.fault_kinds import PARSERS
-    from gameday.core.fault_kinds.base import HostContext
+    from gameday.core.faults.base import HostContext
+    from gameday.core.faults.registry import PARSERS
     from gameday.core.yamlsrc import load_yaml
 
     out: list[str] = []

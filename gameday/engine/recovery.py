@@ -17,7 +17,8 @@ from pathlib import Path
 
 from gameday.core import events as ev
 from gameday.core.faults import FaultPlan
-from gameday.core.inventory import Inventory, load_inventory
+from gameday.core.formats.inventory import Inventory
+from gameday.core.formats.inventory_loader import load_inventory
 from gameday.core.journal import JournalWriter, read_journal
 from gameday.core.state import FaultState, replay
 from gameday.engine.faultrun import FaultRunner

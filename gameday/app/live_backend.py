@@ -1,6 +1,6 @@
 """The console's backend for real fleets: scenarios from a folder, an inventory, SSH.
 
-A thin adapter over `gameday.live` (the same composition root as `gameday run --headless`):
+A thin adapter over `gameday.app.live` (the same composition root as `gameday run --headless`):
 `open()` enters `live_session` and hands its `close` to the console, which calls it from the
 same worker thread once the session has ended. Connecting happens in `open()`, in a worker;
 unreachable hosts become preflight failures, as in headless runs.
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gameday.core.plan import Plan
-from gameday.ui.backend import OpenedSession, ScenarioChoice, scenario_choice
+from gameday.engine.backend import OpenedSession, ScenarioChoice, scenario_choice
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -46,7 +46,7 @@ class LiveBackend:
         return time.time()
 
     def scenarios(self) -> list[ScenarioChoice]:
-        from gameday.commands.validate import detect_kind
+        from gameday.core.formats.detect import detect_kind
 
         if not self.scenario_dir.is_dir():
             return []
@@ -59,12 +59,12 @@ class LiveBackend:
         return [scenario_choice(p) for p in files if detect_kind(str(p)) == "scenario"]
 
     def plan(self, key: str) -> Plan:
-        from gameday.live import load_plan
+        from gameday.app.live import load_plan
 
         return load_plan(key, str(self.inventory), self.seed)
 
     def open(self, plan: Plan) -> OpenedSession:
-        from gameday.live import LiveOptions, live_session
+        from gameday.app.live import LiveOptions, live_session
 
         options = LiveOptions(
             journal_dir=self.journal_dir,

@@ -2,7 +2,7 @@
 capability, inject, verify active, revert, and verify reverted.
 
 `parse_fault` reads one `faults:` entry into a frozen spec; `spec.plan(ctx, fault_id, duration)`
-renders its lines for one host. The kinds live in `gameday.core.fault_kinds`, one module per
+renders its lines for one host. The kinds live in `gameday.core.faults.registry`, one module per
 family; docs/faults.md lists every kind's parameters and the exact commands.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import difflib
 
-from gameday.core.fault_kinds import KINDS, PARSERS
-from gameday.core.fault_kinds.base import FaultPlan, FaultSpec, HostContext
+from gameday.core.faults.base import FaultPlan, FaultSpec, HostContext
+from gameday.core.faults.registry import KINDS, PARSERS
 from gameday.core.yamlsrc import Node
 
 __all__ = ["KINDS", "FaultPlan", "FaultSpec", "HostContext", "parse_fault"]

@@ -16,8 +16,8 @@ import math
 from typing import Any
 
 from gameday.core.events import JSON
-from gameday.core.findings_model import Findings
-from gameday.core.findings_text import utc_iso
+from gameday.core.findings.model import Findings
+from gameday.core.findings.text import utc_iso
 
 FORMAT = "gameday-findings"
 VERSION = 1

@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from gameday.core.findings_model import Point, ProbeFindings
-from gameday.core.findings_text import count, number, offset, plain, plain_number
+from gameday.core.findings.model import Point, ProbeFindings
+from gameday.core.findings.text import count, number, offset, plain, plain_number
 from gameday.core.sparkline import Worst, marker, sparkline
 
 MAX_POINTS = 40

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gameday.core.findings_text import number, redact_command
+from gameday.core.findings.text import number, redact_command
 from gameday.core.units import format_duration, parse_duration
 
 _PROBE_KINDS = ("prometheus", "http", "command", "system")

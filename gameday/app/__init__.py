@@ -1,0 +1,1 @@
+"""Composition roots: what the console, the demo and headless runs are given."""

@@ -1,0 +1,1 @@
+"""The findings document: built from a journal alone, rendered as Markdown or JSON."""

@@ -1,0 +1,1 @@
+"""What gameday reads: located YAML, units, scenarios, probes, inventories."""
