@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from gameday.core import events as ev
-from gameday.core.findings_snapshot import probe_defs
-from gameday.core.scenario import PROBE_KINDS, Probe, ProbeKind
+from gameday.core.findings.snapshot import probe_defs
+from gameday.core.formats.probes import PROBE_KINDS, Probe, ProbeKind
 
 _FAULT_INDEX = re.compile(r"f(\d+)-")
 _TIMED = {"warmup": "warmup", "monitor": "duration", "cooldown": "cooldown"}
