@@ -1,0 +1,53 @@
+"""`gameday watch --web`: the same view served to browsers (textual-serve), on localhost.
+
+The real command runs in a subprocess; the page is fetched over HTTP and the app's websocket
+opened as a browser tab would, all on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from test_watch import PLAN, STARTED
+from web_watch import GAMEDAY, fetch_page, listening_addresses, screen_text_until, web_watch
+
+from gameday.core.journal import JournalWriter
+
+
+def test_the_page_loads_and_each_tab_runs_the_watch_view(tmp_path: Path) -> None:
+    writer = JournalWriter(tmp_path / "s1.jsonl", clock=lambda: 1000.0)
+    writer.append(STARTED)
+    writer.append(PLAN)
+    writer.close()
+    with web_watch("--journal-dir", str(tmp_path)) as (server, port):
+        status, page = fetch_page(port)
+        assert status == 200
+        assert f'data-session-websocket-url="ws://127.0.0.1:{port}/ws"' in page
+        assert "gameday watch" in page
+        assert listening_addresses(server.pid, port) == {"127.0.0.1"}
+        drawn = screen_text_until(port, "Web survives CPU pressure")
+        assert "Web survives CPU pressure" in drawn
+        assert "gameday abort" in screen_text_until(port, "gameday abort")
+    assert server.stdout is not None
+    said = server.stdout.read()
+    assert f"serving the watch view on http://127.0.0.1:{port}" in said
+    assert f"ssh -L {port}:127.0.0.1:{port}" in said
+
+
+def _gameday(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*GAMEDAY, *argv], capture_output=True, text=True, timeout=30, check=False
+    )
+
+
+def test_bad_arguments_are_said_with_exit_2(tmp_path: Path) -> None:
+    missing = _gameday("watch", "--journal-dir", str(tmp_path / "nowhere"))
+    assert missing.returncode == 2
+    assert "no such journal directory" in missing.stderr and "Traceback" not in missing.stderr
+    port = _gameday("watch", "--web", "--port", "70000", "--journal-dir", str(tmp_path))
+    assert port.returncode == 2 and "expected a port from 1 to 65535" in port.stderr
+    both = _gameday("watch", str(tmp_path / "x.jsonl"), "--journal-dir", str(tmp_path))
+    assert both.returncode == 2 and "not both" in both.stderr
+    no_terminal = _gameday("watch", "--journal-dir", str(tmp_path))
+    assert no_terminal.returncode == 2 and "add --web" in no_terminal.stderr
