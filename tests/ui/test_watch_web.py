@@ -6,11 +6,14 @@ opened as a browser tab would, all on 127.0.0.1.
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 from pathlib import Path
 
+import pytest
+from browser import CHROMIUM, open_in_chromium
 from test_watch import PLAN, STARTED
-from web_watch import GAMEDAY, fetch_page, listening_addresses, screen_text_until, web_watch
+from web_watch import GAMEDAY, fetch_page, listening_addresses, screen_text, web_watch
 
 from gameday.core.journal import JournalWriter
 
@@ -21,14 +24,14 @@ def test_the_page_loads_and_each_tab_runs_the_watch_view(tmp_path: Path) -> None
     writer.append(PLAN)
     writer.close()
     with web_watch("--journal-dir", str(tmp_path)) as (server, port):
-        status, page = fetch_page(port)
+        status, page = asyncio.run(fetch_page(port))
         assert status == 200
         assert f'data-session-websocket-url="ws://127.0.0.1:{port}/ws"' in page
         assert "gameday watch" in page
         assert listening_addresses(server.pid, port) == {"127.0.0.1"}
-        drawn = screen_text_until(port, "Web survives CPU pressure")
+        drawn = asyncio.run(screen_text(port, "Web survives CPU pressure"))
         assert "Web survives CPU pressure" in drawn
-        assert "gameday abort" in screen_text_until(port, "gameday abort")
+        assert "gameday abort" in asyncio.run(screen_text(port, "gameday abort"))
     assert server.stdout is not None
     said = server.stdout.read()
     assert f"serving the watch view on http://127.0.0.1:{port}" in said
@@ -51,3 +54,18 @@ def test_bad_arguments_are_said_with_exit_2(tmp_path: Path) -> None:
     assert both.returncode == 2 and "not both" in both.stderr
     no_terminal = _gameday("watch", "--journal-dir", str(tmp_path))
     assert no_terminal.returncode == 2 and "add --web" in no_terminal.stderr
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
+def test_a_headless_browser_shows_the_view(tmp_path: Path) -> None:
+    writer = JournalWriter(tmp_path / "s1.jsonl", clock=lambda: 1000.0)
+    writer.append(STARTED)
+    writer.close()
+    with web_watch(str(tmp_path / "s1.jsonl")) as (_, port):
+        streamed = open_in_chromium(
+            f"http://127.0.0.1:{port}/",
+            "document.body.classList.contains('-first-byte')",
+            tmp_path / "watch.png",
+        )
+    assert streamed, "the page never received the app's first byte over its websocket"
+    assert (tmp_path / "watch.png").stat().st_size > 10_000

@@ -66,37 +66,31 @@ def _wait_listening(port: int, server: subprocess.Popen[str]) -> None:
     raise AssertionError(f"nothing listens on 127.0.0.1:{port} after {START_WAIT:g}s")
 
 
-def fetch_page(port: int) -> tuple[int, str]:
-    async def get() -> tuple[int, str]:
-        async with aiohttp.ClientSession() as client, client.get(
-            f"http://127.0.0.1:{port}/", timeout=aiohttp.ClientTimeout(10)
-        ) as r:
-            return r.status, await r.text()
-
-    return asyncio.run(get())
+async def fetch_page(port: int) -> tuple[int, str]:
+    """The page a browser loads first: (HTTP status, HTML)."""
+    timeout = aiohttp.ClientTimeout(10)
+    url = f"http://127.0.0.1:{port}/"
+    async with aiohttp.ClientSession(timeout=timeout) as client, client.get(url) as response:
+        return response.status, await response.text()
 
 
-def screen_text_until(port: int, wanted: str, limit: float = 30.0) -> str:
+async def screen_text(port: int, wanted: str, limit: float = 30.0) -> str:
     """Open the app's websocket as a browser tab does; return the text it drew (escape codes
     removed) once `wanted` appears in it, or all of it after `limit` seconds."""
-
-    async def read() -> str:
-        url = f"ws://127.0.0.1:{port}/ws?width=140&height=40"
-        drawn = b""
-        async with aiohttp.ClientSession() as client, client.ws_connect(url) as ws:
-            await ws.send_str(json.dumps(["resize", {"width": 140, "height": 40}]))
-            try:
-                async with asyncio.timeout(limit):
-                    async for message in ws:
-                        if message.type == aiohttp.WSMsgType.BINARY:
-                            drawn += message.data
-                            if wanted.encode() in ANSI.sub(b"", drawn):
-                                break
-            except TimeoutError:
-                pass
-        return ANSI.sub(b"", drawn).decode("utf-8", "replace")
-
-    return asyncio.run(read())
+    url = f"ws://127.0.0.1:{port}/ws?width=140&height=40"
+    drawn = b""
+    async with aiohttp.ClientSession() as client, client.ws_connect(url) as ws:
+        await ws.send_str(json.dumps(["resize", {"width": 140, "height": 40}]))
+        try:
+            async with asyncio.timeout(limit):
+                async for message in ws:
+                    if message.type == aiohttp.WSMsgType.BINARY:
+                        drawn += message.data
+                        if wanted.encode() in ANSI.sub(b"", drawn):
+                            break
+        except TimeoutError:
+            pass
+    return ANSI.sub(b"", drawn).decode("utf-8", "replace")
 
 
 def listening_addresses(pid: int, port: int) -> set[str]:
