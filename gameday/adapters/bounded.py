@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from gameday.engine.probing import Reading
+from gameday.engine.ports import Reading
 
 GRACE = 0.25
 """Seconds past the probe's timeout we wait, so the library's own timeout (with its clearer

@@ -13,8 +13,7 @@ import math
 
 from gameday.adapters.bounded import BoundedSampler
 from gameday.core.formats.probes import Probe
-from gameday.engine.ports import Transport
-from gameday.engine.probing import Reading
+from gameday.engine.ports import Reading, Transport
 from gameday.errors import CommandTimedOut, TransportError
 
 _SHOWN = 60

@@ -34,7 +34,7 @@ from typing import IO
 
 from gameday.adapters.bounded import GRACE
 from gameday.core.formats.probes import Probe
-from gameday.engine.probing import Reading
+from gameday.engine.ports import Reading
 
 MEASURES = ("latency_p50", "latency_p95", "latency_max", "error_ratio")
 BODY_LIMIT = 1 << 20

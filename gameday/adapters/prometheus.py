@@ -30,7 +30,7 @@ from urllib3.util.retry import Retry
 from gameday.adapters.bounded import BoundedSampler
 from gameday.core.formats.inventory import PrometheusConfig
 from gameday.core.formats.probes import Probe
-from gameday.engine.probing import Reading
+from gameday.engine.ports import Reading
 
 _MAX_DETAIL = 200
 

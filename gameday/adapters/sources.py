@@ -20,8 +20,7 @@ from gameday.adapters.system import SystemSource
 from gameday.core.formats.inventory import Inventory, PrometheusConfig
 from gameday.core.formats.probes import Probe
 from gameday.core.formats.scenario import Scenario
-from gameday.engine.ports import Transport
-from gameday.engine.probing import MetricSource
+from gameday.engine.ports import MetricSource, Transport
 from gameday.errors import InputError, PlanError
 
 

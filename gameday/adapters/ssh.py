@@ -34,7 +34,8 @@ from pathlib import Path
 import paramiko
 
 from gameday.core.formats.inventory import Host, Inventory
-from gameday.engine.ports import Channel, CommandResult, Connector
+from gameday.engine.connector import Connector
+from gameday.engine.ports import Channel, CommandResult
 from gameday.errors import (
     AuthFailed,
     CommandTimedOut,

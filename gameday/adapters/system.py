@@ -16,7 +16,7 @@ from collections.abc import Callable
 import psutil
 
 from gameday.core.formats.probes import Probe
-from gameday.engine.probing import Reading
+from gameday.engine.ports import Reading
 
 GAUGES = ("cpu", "memory", "load")
 _MIN_CPU_WINDOW = 0.1

@@ -19,11 +19,9 @@ from gameday.core.journal import JournalWriter, default_journal_dir
 from gameday.core.plan import Plan, build_plan
 from gameday.demo.clock import ScaledClock
 from gameday.demo.simulation import DemoHost, DemoSource, Fleet
-from gameday.engine.backend import OpenedSession, ScenarioChoice, scenario_choice
-from gameday.engine.clock import Clock
-from gameday.engine.hosts import HostDriver
-from gameday.engine.probing import MetricSource
+from gameday.engine.ports import Clock, HostDriver, MetricSource
 from gameday.engine.session import Session, SessionConfig
+from gameday.ui.backend import OpenedSession, ScenarioChoice, scenario_choice
 
 MISSING = {"web-3": frozenset({"netem"})}
 """web-3 runs a kernel without netem: latency scenarios fail its preflight, as in real life."""
@@ -57,7 +55,7 @@ class DemoOptions:
 
 @dataclass
 class DemoBackend:
-    """The console's backend for `gameday demo` (see gameday.engine.backend.Backend)."""
+    """The console's backend for `gameday demo` (see gameday.ui.backend.Backend)."""
 
     options: DemoOptions = field(default_factory=DemoOptions)
     label: str = "demo fleet (simulated, nothing is contacted)"

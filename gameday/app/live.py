@@ -17,16 +17,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gameday.app.headless import ControlFile
+from gameday.core.events import SessionMode
 from gameday.core.formats.inventory import Inventory
 from gameday.core.formats.inventory_loader import load_inventory
 from gameday.core.formats.scenario import Scenario, load_scenario
 from gameday.core.journal import JournalWriter
 from gameday.core.plan import Plan, build_plan
+from gameday.engine.connector import Connector
 from gameday.engine.drivers import RunnerDriver
 from gameday.engine.faultrun import DEFAULT_LEASE_SECONDS, FaultRunner
-from gameday.engine.hosts import HostDriver
-from gameday.engine.ports import Connector, Transport
-from gameday.engine.probing import MetricSource
+from gameday.engine.ports import HostDriver, MetricSource, Transport
 from gameday.engine.session import Session, SessionConfig
 
 
@@ -37,7 +37,7 @@ class LiveOptions:
     trust_new_hosts: bool = False
     lease_seconds: float = DEFAULT_LEASE_SECONDS
     environment: str = ""
-    mode: str = "headless"
+    mode: SessionMode = "headless"
     participants: tuple[tuple[str, str], ...] = ()
 
 

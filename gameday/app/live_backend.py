@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gameday.core.plan import Plan
-from gameday.engine.backend import OpenedSession, ScenarioChoice, scenario_choice
+from gameday.ui.backend import OpenedSession, ScenarioChoice, scenario_choice
 
 YAML_SUFFIXES = (".yaml", ".yml")
 

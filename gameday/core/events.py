@@ -32,6 +32,9 @@ Step = Literal[
     "capability", "arm", "inject", "verify_active", "revert", "verify_reverted", "disarm"
 ]
 Verdict = Literal["held", "deviated", "aborted", "revert_unconfirmed"]
+SessionMode = Literal["headless", "console", "demo"]
+"""Who runs the session: `gameday run --headless`, the console on real hosts, or the demo's
+simulated fleet (whose hosts no command may ever try to reach)."""
 NoteTag = Literal["note", "impact", "went_well", "went_wrong", "lucky", "action"]
 
 SYSTEM = "system"
@@ -56,7 +59,7 @@ class SessionStarted(Event):
     hypothesis: str
     inventory_file: str
     environment: str = ""
-    mode: str = "headless"
+    mode: SessionMode = "headless"
     gameday_version: str = ""
     scenario: Mapping[str, JSON] = field(default_factory=dict)
     """A JSON snapshot of the scenario: faults with parameters, probes, abort rules, schedule."""

@@ -26,8 +26,7 @@ from gameday.core.events import Step
 from gameday.core.faults import FaultPlan
 from gameday.core.formats.inventory import Inventory
 from gameday.core.formats.probes import Probe
-from gameday.engine.hosts import CommandRecord, Outcome
-from gameday.engine.probing import Reading
+from gameday.engine.ports import CommandRecord, Outcome, Reading
 
 NETEM_KINDS = frozenset({"network_latency", "packet_loss"})
 """Fault kinds that need the kernel's netem queueing discipline."""

@@ -1,20 +1,9 @@
-"""Time as a port, so the engine runs at full speed under a fake clock in tests."""
+"""The real clock: the engine's `Clock` port in production (tests and the demo bring their own)."""
 
 from __future__ import annotations
 
 import threading
 import time
-from typing import Protocol
-
-
-class Clock(Protocol):
-    def now(self) -> float:
-        """Wall-clock UTC epoch seconds (what the journal and host deadlines use)."""
-        ...
-
-    def wait(self, seconds: float, cancel: threading.Event) -> bool:
-        """Sleep up to `seconds`; return True early when `cancel` is set."""
-        ...
 
 
 class SystemClock:

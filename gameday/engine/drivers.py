@@ -8,8 +8,7 @@ from collections.abc import Callable, Sequence
 from gameday.core.events import Step
 from gameday.core.faults import FaultPlan
 from gameday.engine.faultrun import FaultRunner, StepResult
-from gameday.engine.hosts import CommandRecord, Outcome
-from gameday.engine.ports import Transport
+from gameday.engine.ports import CommandRecord, Outcome, Transport
 from gameday.errors import GamedayError
 
 

@@ -1,23 +1,30 @@
-"""The engine's ports to the world: how it runs commands on hosts.
+"""The engine's ports: everything the engine needs from the world, as protocols and the values
+that cross them. Adapters implement them (SSH, local shell, Prometheus, HTTP, psutil), the demo
+implements them in memory, and the engine and its tests only ever see these.
 
-A `Transport` is one live connection to one host (SSH, or the console's own machine). A
-`Connector` opens transports, one per host, in parallel with bounded concurrency, and keeps them
-for the whole session. Adapters implement these; the engine and its tests only see the protocols.
+    Transport, Channel      one live connection to one host: run a command, open a channel
+    HostDriver              one host's faults: check, arm, inject, revert, heartbeat (never raises)
+    MetricSource            one probe: sample() → Reading, within the probe's timeout
+    Clock                   now() and a cancellable wait, so tests run on a fast clock
 
-Errors: every method raises only `gameday.errors.TransportError` subclasses (each names the
-host); a non-zero exit status is *not* an error at this level, it is `CommandResult.status`.
+Errors: a Transport raises only `gameday.errors.TransportError` subclasses (each names the host);
+a non-zero exit status is *not* an error at this level, it is `CommandResult.status`. HostDriver
+and MetricSource never raise: a failure is an `Outcome` with `ok=False` or a `Reading` without
+a value, with a reason a facilitator can act on.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from threading import Lock
 from typing import Protocol
 
-from gameday.errors import CommandFailed, GamedayError, TransportError
+from gameday.core.events import Step
+from gameday.core.faults import FaultPlan
+from gameday.errors import CommandFailed, GamedayError
+
+# --- connections to hosts ------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -104,72 +111,97 @@ class ConnectOutcome:
     duration: float
 
 
-class Connector:
-    """Opens one transport per host in parallel (bounded) and reuses it for the session.
+# --- faults on one host ---------------------------------------------------------------------
 
-    Thread-safe. `open_one(name)` is the adapter's factory; it must raise only GamedayError
-    subclasses for anything a user should read (others are reported as internal errors).
-    """
 
-    def __init__(self, open_one: OpenTransport, *, max_parallel: int = 16) -> None:
-        if max_parallel < 1:
-            raise ValueError("max_parallel must be at least 1")
-        self._open_one = open_one
-        self._max_parallel = max_parallel
-        self._lock = Lock()
-        self._open: dict[str, Transport] = {}
+@dataclass(frozen=True)
+class CommandRecord:
+    """One command sent to a host, for the journal (the command text is redacted there)."""
 
-    def get(self, host: str) -> Transport:
-        """The session's transport to `host`, opening it on first use (raises TransportError)."""
-        with self._lock:
-            existing = self._open.get(host)
-        if existing is not None:
-            return existing
-        transport = self._open_one(host)
-        with self._lock:
-            if host in self._open:  # another thread won the race: keep one connection only
-                transport.close()
-                return self._open[host]
-            self._open[host] = transport
-        return transport
+    step: Step
+    command: str
+    status: int | None
+    duration: float
+    detail: str = ""
 
-    def connect_all(self, hosts: Iterable[str]) -> Mapping[str, ConnectOutcome]:
-        """Open every host at once (at most `max_parallel` in flight); never raises per host."""
-        names = list(dict.fromkeys(hosts))
 
-        def one(name: str) -> ConnectOutcome:
-            started = time.monotonic()
-            try:
-                transport = self.get(name)
-            except GamedayError as exc:
-                return ConnectOutcome(name, None, exc, time.monotonic() - started)
-            except Exception as exc:  # an adapter bug must not hide the other hosts' outcomes
-                error = TransportError(name, f"internal error: {type(exc).__name__}: {exc}")
-                return ConnectOutcome(name, None, error, time.monotonic() - started)
-            return ConnectOutcome(name, transport, None, time.monotonic() - started)
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    detail: str = ""
+    commands: tuple[CommandRecord, ...] = ()
+    duration: float = 0.0
+    timer: str = ""
+    """arm only: which host-side timer guards the fault (systemd-run, setsid, …)."""
 
-        if not names:
-            return {}
-        workers = min(self._max_parallel, len(names))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="connect") as pool:
-            outcomes = list(pool.map(one, names))
-        return {outcome.host: outcome for outcome in outcomes}
 
-    def forget(self, host: str) -> None:
-        """Close and drop a host's transport (e.g. after it broke), so `get` reconnects.
+class HostDriver(Protocol):
+    host: str
 
-        Closing a transport closes its channels: a lease watcher on it sees end of input and
-        reverts that session's faults on the host. Only forget a host whose faults may go.
+    def check(self, plan: FaultPlan) -> Outcome:
+        """Capability: tools, privileges, kernel support. Changes nothing on the host."""
+        ...
+
+    def arm(self, plan: FaultPlan, deadline: float) -> Outcome:
+        """Leave the fault's record and a host-side timer that reverts it at `deadline`."""
+        ...
+
+    def inject(self, plan: FaultPlan) -> Outcome:
+        """Inject, then verify the fault is active; ok only when verified."""
+        ...
+
+    def revert(self, plan: FaultPlan) -> Outcome:
+        """Revert (idempotent), verify it is gone, disarm; ok only when verified gone."""
+        ...
+
+    def revert_all(self, plans: Sequence[FaultPlan]) -> dict[str, Outcome]:
+        """The kill switch's path: revert every listed fault now, fastest way first."""
+        ...
+
+    def heartbeat(self) -> bool:
+        """Renew the host's lease; the host reverts by itself when renewals stop.
+
+        False when the host is no longer listening: it has reverted this session's faults by
+        itself (its lease ran out, e.g. the network to it was cut) or is doing so.
         """
-        with self._lock:
-            transport = self._open.pop(host, None)
-        if transport is not None:
-            transport.close()
+        ...
 
-    def close_all(self) -> None:
-        """Close every transport (ending every lease: hosts revert what is left). Idempotent."""
-        with self._lock:
-            transports = list(self._open.values())
-            self._open.clear()
-        for transport in transports:
-            transport.close()
+    def run(self, command: str, timeout: float) -> Outcome:
+        """A rollback step or other plain command."""
+        ...
+
+    def close(self) -> None: ...
+
+
+# --- steady state -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reading:
+    value: float | None
+    """None means no data: an empty result, NaN, a timeout or an error. Never a pass."""
+    detail: str = ""
+    """Why there is no data, or a short note about the value (e.g. "3/3 requests ok")."""
+
+
+class MetricSource(Protocol):
+    """Samples one probe. Must return within the probe's timeout and never raise."""
+
+    name: str
+
+    def sample(self) -> Reading: ...
+
+    def close(self) -> None: ...
+
+
+# --- time -------------------------------------------------------------------------------------
+
+
+class Clock(Protocol):
+    def now(self) -> float:
+        """Wall-clock UTC epoch seconds (what the journal and host deadlines use)."""
+        ...
+
+    def wait(self, seconds: float, cancel: threading.Event) -> bool:
+        """Sleep up to `seconds`; return True early when `cancel` is set."""
+        ...

@@ -32,9 +32,8 @@ from gameday.core.journal import JournalWriter, redact
 from gameday.core.plan import Plan
 from gameday.core.state import SessionState
 from gameday.core.steady import AbortTracker, evaluate
-from gameday.engine.clock import Clock, SystemClock
-from gameday.engine.hosts import HostDriver, Outcome
-from gameday.engine.probing import MetricSource, Reading
+from gameday.engine.clock import SystemClock
+from gameday.engine.ports import Clock, HostDriver, MetricSource, Outcome, Reading
 from gameday.exit_codes import ExitCode
 
 Listener = Callable[[ev.Event], None]
@@ -52,7 +51,7 @@ _EXIT_CODES: dict[ev.Verdict, ExitCode] = {
 @dataclass(frozen=True)
 class SessionConfig:
     session_id: str
-    mode: str = "headless"
+    mode: ev.SessionMode = "headless"
     environment: str = ""
     revert_grace: float = 60.0
     """Host timers fire at inject + duration + grace: the console reverts first when alive."""

@@ -21,9 +21,9 @@ from textual.binding import Binding, BindingType
 from textual.worker import Worker, WorkerState
 
 from gameday.core.plan import Plan
-from gameday.engine.backend import Backend
 from gameday.errors import GamedayError
 from gameday.exit_codes import ExitCode
+from gameday.ui.backend import Backend
 from gameday.ui.messages import ReadyToQuit, SessionFailed, SessionFinished
 from gameday.ui.runner import SessionRunner
 from gameday.ui.screens.confirm import ConfirmScreen

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import sys
 
-from gameday.engine.backend import Backend
 from gameday.exit_codes import ExitCode
 from gameday.ui.app import QUIT_WAIT, make_app
+from gameday.ui.backend import Backend
 from gameday.ui.runner import SessionRunner
 
 

@@ -14,7 +14,7 @@ from textual.message import Message
 
 from gameday.core import events as ev
 from gameday.core.plan import Plan
-from gameday.engine.backend import ScenarioChoice
+from gameday.ui.backend import ScenarioChoice
 
 
 @dataclass

@@ -17,9 +17,9 @@ from pathlib import Path
 from gameday.core import events as ev
 from gameday.core.journal import JournalWriter
 from gameday.core.plan import Plan
-from gameday.engine.backend import Backend, OpenedSession
 from gameday.engine.session import SessionResult
 from gameday.errors import GamedayError
+from gameday.ui.backend import Backend, OpenedSession
 from gameday.ui.notes import NoteDraft
 
 

@@ -18,7 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sshd_server import SSHD, Sshd, sshd_running
+
+from tests.lab.sshd_server import SSHD, Sshd, sshd_running
 
 pytestmark = [
     pytest.mark.lab,

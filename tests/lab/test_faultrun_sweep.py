@@ -56,7 +56,7 @@ def _abandon(lab: LabInfo, host: LabHost, plan: FaultPlan) -> None:
             assert step.ok, f"{step.step}: {step.detail}"
         _inside(host, f"kill -KILL {runner.watcher_pid}")
     finally:
-        transport.abort_connection()  # type: ignore[attr-defined]
+        transport.abort_connection()
 
 
 def _logins(lab: LabInfo) -> dict[str, int]:

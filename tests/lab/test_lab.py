@@ -18,7 +18,6 @@ from pathlib import Path
 
 import paramiko
 import pytest
-from conftest import OWNER_FILE, LabDir, free_port, lab_unavailable
 from prometheus_api_client import PrometheusConnect
 
 from gameday import lab as gdlab
@@ -27,6 +26,7 @@ from gameday.core.formats.inventory_loader import load_inventory
 from gameday.core.formats.scenario import load_scenario
 from gameday.errors import LabError
 from gameday.lab import LabConfig, LabHost, LabInfo
+from tests.lab.conftest import OWNER_FILE, LabDir, free_port, lab_unavailable
 
 pytestmark = pytest.mark.lab
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import string
+import sys
 from pathlib import Path
 
 import pytest
@@ -71,7 +73,7 @@ def test_inventory_is_read_by_gameday_with_keys_and_tags(tmp_path: Path) -> None
 
 @pytest.mark.parametrize("hosts", [1, 3, 8])
 def test_every_lab_scenario_is_valid_and_targets_one_lab_host(tmp_path: Path, hosts: int) -> None:
-    kinds = set()
+    kinds: set[str] = set()
     for file, text in render.scenarios("gdlab", hosts).items():
         path = tmp_path / file
         path.write_text(text)
@@ -155,11 +157,11 @@ def test_a_clean_host_has_no_traces() -> None:
 
 
 def test_not_root_is_refused_before_anything_is_made(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(system.os, "geteuid", lambda: 1000)
-    monkeypatch.setattr(system.sys, "platform", "linux")
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(sys, "platform", "linux")
     with pytest.raises(LabError, match="needs root"):
         system.require_root_linux()
-    monkeypatch.setattr(system.sys, "platform", "darwin")
+    monkeypatch.setattr(sys, "platform", "darwin")
     with pytest.raises(LabError, match="needs Linux"):
         system.require_root_linux()
 

@@ -9,10 +9,10 @@ from pathlib import Path
 from types import MappingProxyType
 
 import pytest
-from sshd_server import SSHD, Sshd, free_port, sshd_running
 
 from gameday.core.formats.inventory import Host, Inventory
 from gameday.errors import AuthFailed, CommandTimedOut, HostKeyRejected, HostUnreachable
+from tests.lab.sshd_server import SSHD, Sshd, free_port, sshd_running
 
 pytestmark = [
     pytest.mark.lab,
@@ -140,7 +140,7 @@ def test_trust_new_hosts_records_the_key_then_connects(sshd: Sshd, tmp_path: Pat
 def test_changed_host_key_is_refused_even_when_trusting_new_hosts(
     sshd: Sshd, tmp_path: Path
 ) -> None:
-    from sshd_server import _keygen
+    from tests.lab.sshd_server import _keygen
 
     other = tmp_path / "other"
     _keygen(other)
@@ -192,7 +192,7 @@ def test_channel_round_trips_lines_and_sees_the_end(sshd: Sshd) -> None:
 
 def test_connector_opens_hosts_in_parallel_and_reuses_them(sshd: Sshd) -> None:
     from gameday.adapters.ssh import SshConnector
-    from gameday.engine.ports import Connector
+    from gameday.engine.connector import Connector
 
     ssh = SshConnector(_inventory(sshd), _options())
     connector = Connector(ssh.open, max_parallel=4)

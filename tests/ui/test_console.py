@@ -8,7 +8,6 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from conftest import WAIT, choose, demo, in_loop, start, text_of, until
 from textual.widgets import Input, Static
 
 from gameday.core import events as ev
@@ -20,6 +19,7 @@ from gameday.ui.screens.session import SessionScreen
 from gameday.ui.widgets.gauge import ProbeGauge
 from gameday.ui.widgets.hosts import HostsTable
 from gameday.ui.widgets.timeline import Timeline
+from tests.ui.conftest import WAIT, choose, demo, in_loop, start, text_of, until
 
 SIZE = (140, 48)
 

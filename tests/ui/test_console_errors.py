@@ -7,7 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from conftest import choose, demo, in_loop, start, text_of, until
 from textual.app import App
 from textual.widgets import OptionList, Static
 
@@ -15,13 +14,14 @@ from gameday.app.demo import DemoBackend, DemoOptions
 from gameday.app.live_backend import LiveBackend
 from gameday.core import events as ev
 from gameday.demo.clock import SteppingClock
-from gameday.engine.hosts import Outcome
+from gameday.engine.ports import Outcome
 from gameday.ui.app import GamedayApp, make_app
 from gameday.ui.screens.findings import FindingsScreen
 from gameday.ui.screens.plan import PlanScreen
 from gameday.ui.screens.session import SessionScreen
 from gameday.ui.widgets.gauge import ProbeGauge
 from gameday.ui.widgets.hosts import HostsTable
+from tests.ui.conftest import choose, demo, in_loop, start, text_of, until
 
 SIZE = (140, 48)
 INVENTORY = """

@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import in_loop, start, until
 from textual.widgets import Input
 
 from gameday import lab as gdlab
@@ -26,6 +25,7 @@ from gameday.lab import LabConfig, LabInfo
 from gameday.ui.app import make_app
 from gameday.ui.screens.session import SessionScreen
 from gameday.ui.widgets.hosts import HostsTable
+from tests.ui.conftest import in_loop, start, until
 
 pytestmark = pytest.mark.lab
 

@@ -44,7 +44,7 @@ def test_bad_notes_say_why(text: str, why: str) -> None:
         parse_note(text)
 
 
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200))
+@given(st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=200))
 def test_any_text_is_either_a_note_or_a_reason(text: str) -> None:
     try:
         note = parse_note(text)

@@ -10,7 +10,7 @@ from gameday.core import events as ev
 from gameday.core.journal import read_journal
 from gameday.core.plan import Plan
 from gameday.demo.clock import SteppingClock
-from gameday.engine.backend import OpenedSession
+from gameday.ui.backend import OpenedSession
 from gameday.ui.notes import NoteDraft
 from gameday.ui.runner import SessionRunner
 

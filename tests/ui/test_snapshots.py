@@ -10,12 +10,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import choose, start, until
 from textual.pilot import Pilot
 from textual.widgets import Input
 
 from gameday.ui.app import GamedayApp
 from gameday.ui.screens.findings import FindingsScreen
+from tests.ui.conftest import choose, start, until
 
 
 @pytest.fixture

@@ -11,8 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from gameday.core.faults import FaultPlan, HostContext
-from gameday.engine.hosts import CommandRecord, Outcome
-from gameday.engine.probing import Reading
+from gameday.engine.ports import CommandRecord, Outcome, Reading
 
 
 class FakeClock:
@@ -135,6 +134,7 @@ class FakeFault:
     line: int = 0
     checks: bool = True
     """False: like a custom fault without verify commands."""
+    name: str | None = None
 
     def plan(self, ctx: HostContext, fault_id: str, duration: float) -> FaultPlan:
         return FaultPlan(

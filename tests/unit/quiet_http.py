@@ -8,10 +8,36 @@ from __future__ import annotations
 
 import ssl
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler for tests: no access log, and one way to answer."""
+
+    def reply(self, status: int, body: bytes, content_type: str = "text/plain") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def drip(self, chunks: int, every: float) -> None:
+        """Announce a longer body than is sent, a byte per `every` seconds: each read is fast,
+        the whole answer is slow."""
+        self.send_response(200)
+        self.send_header("Content-Length", str(chunks * 4))
+        self.end_headers()
+        for _ in range(chunks):
+            self.wfile.write(b" ")
+            self.wfile.flush()
+            time.sleep(every)
+
+    def log_message(self, format: str, *args: object) -> None:
+        return
 
 
 class QuietHTTPServer(ThreadingHTTPServer):

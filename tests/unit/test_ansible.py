@@ -57,7 +57,9 @@ def test_yaml_and_ini_forms_of_one_fleet_read_the_same() -> None:
     ini_inv = load_inventory(FIXTURES / "hosts")
     assert (yaml_inv.format, ini_inv.format) == ("ansible-yaml", "ansible-ini")
     ini = summary(ini_inv)
-    ini["web-canary.example.com"][5].pop("note")  # the INI form adds one quoted tag
+    tags = ini["web-canary.example.com"][5]
+    assert isinstance(tags, dict)
+    tags.pop("note")  # the INI form adds one quoted tag
     assert summary(yaml_inv) == ini
     assert dict(yaml_inv.groups) == {k: ini_inv.groups[k] for k in yaml_inv.groups}
 

@@ -7,10 +7,12 @@ real SSH by the lab tests.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 from gameday.core.faults import FaultPlan
 from gameday.engine.drivers import RunnerDriver
 from gameday.engine.faultrun import StepResult
+from gameday.engine.ports import Transport
 from gameday.errors import HostUnreachable
 
 PLAN = FaultPlan(
@@ -33,7 +35,7 @@ class StubRunner:
 
 def test_a_revert_over_a_broken_connection_is_retried_over_a_fresh_one() -> None:
     runner = StubRunner([False, True])
-    driver = RunnerDriver(runner, reconnect=lambda: "new")  # type: ignore[arg-type]
+    driver = RunnerDriver(runner, reconnect=lambda: cast(Transport, "new"))
     outcome = driver.revert(PLAN)
     assert outcome.ok
     assert runner.seen == ["old", "new"]

@@ -178,7 +178,7 @@ def test_signal_accepts_sig_prefix_and_lower_case() -> None:
 
 # --- values never change the shape of a command ----------------------------------------------
 
-SCALAR = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=20)
+SCALAR = st.text(alphabet=st.characters(exclude_categories=["Cs"]), min_size=1, max_size=20)
 
 
 @settings(max_examples=200)

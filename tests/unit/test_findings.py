@@ -30,6 +30,7 @@ from gameday.core.findings.build import (
 )
 from gameday.core.findings.text import cell, code, inline
 from gameday.core.journal import JournalRead, read_journal
+from tests.factories import started
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "findings"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
@@ -281,7 +282,8 @@ def test_inline_text_never_starts_a_block(text: str) -> None:
 
 
 def _mermaid_blocks(md: str) -> list[list[str]]:
-    blocks, current = [], None
+    blocks: list[list[str]] = []
+    current: list[str] | None = None
     for line in md.splitlines():
         if line == "```mermaid":
             current = []
@@ -347,14 +349,11 @@ def test_sparkline_shows_gaps_for_polls_without_data(tmp_path: Path) -> None:
     session = JOURNALS.Session(path)
     session.at(
         0,
-        ev.SessionStarted(
+        started(
             session_id="g",
             scenario_id="g",
             scenario_title="g",
             scenario_file="g.yaml",
-            scenario_sha256="",
-            hypothesis="",
-            inventory_file="i.yaml",
         ),
     )
     for i, value in enumerate((1.0, None, None, 8.0)):
@@ -368,14 +367,11 @@ def _one_probe_session(path: Path, samples: list[tuple[float, float | None]]) ->
     session = JOURNALS.Session(path)
     session.at(
         0,
-        ev.SessionStarted(
+        started(
             session_id="g",
             scenario_id="g",
             scenario_title="g",
             scenario_file="g.yaml",
-            scenario_sha256="",
-            hypothesis="",
-            inventory_file="i.yaml",
             scenario={"probes": [{"name": "p", "max": 5}]},
         ),
     )
@@ -504,15 +500,8 @@ def test_any_sequence_of_events_exports(with_start: bool, items: list) -> None: 
     events: list[ev.Event] = []
     if with_start:
         events.append(
-            ev.SessionStarted(
+            started(
                 ts=1_795_770_000.0,
-                session_id="s",
-                scenario_id="s",
-                scenario_title="t",
-                scenario_file="f",
-                scenario_sha256="",
-                hypothesis="",
-                inventory_file="i.yaml",
                 scenario={"probes": [{"name": "p", "max": 1}], "abort_when": [{"no_data": 2}]},
             )
         )
@@ -611,16 +600,7 @@ def test_prose_keeps_its_words_but_not_its_secrets(text: str, shown: str) -> Non
     "snapshot", [[], "text", {"probes": "x", "faults": [1, None]}, {"abort_when": [{"for": "2"}]}]
 )
 def test_a_scenario_snapshot_of_unexpected_shape_is_reported_not_fatal(snapshot: object) -> None:
-    started = ev.SessionStarted(
-        session_id="s",
-        scenario_id="s",
-        scenario_title="t",
-        scenario_file="f",
-        scenario_sha256="",
-        hypothesis="",
-        inventory_file="i.yaml",
-        scenario=snapshot,  # type: ignore[arg-type]
-    )
-    findings = build_findings(JournalRead("j.jsonl", (started,), torn=False), "0" * 64)
+    first = started(scenario=snapshot)
+    findings = build_findings(JournalRead("j.jsonl", (first,), torn=False), "0" * 64)
     md = render_markdown(findings)
     assert "*Not recorded:*" in md or "no scenario snapshot" in md

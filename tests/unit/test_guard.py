@@ -78,7 +78,7 @@ def test_each_attempted_runs_every_line_and_reports_failure(tmp_path: Path) -> N
 @given(
     st.lists(
         st.text(
-            alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
+            alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\x00"),
             max_size=40,
         ),
         min_size=1,

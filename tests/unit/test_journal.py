@@ -14,18 +14,17 @@ from gameday.core import events as ev
 from gameday.core.journal import JournalWriter, read_journal, redact
 from gameday.core.state import SessionState, replay
 from gameday.errors import InputError
+from tests.factories import started
 
 
 def _session_events() -> list[ev.Event]:
     return [
-        ev.SessionStarted(
+        started(
             session_id="s1",
             scenario_id="web-cpu",
             scenario_title="Web survives CPU pressure",
-            scenario_file="scenarios/web-cpu.yaml",
             scenario_sha256="ab" * 32,
             hypothesis="p99 stays under 300 ms",
-            inventory_file="inventory.yaml",
             scenario={"faults": [{"kind": "cpu_stress", "load": 80}]},
         ),
         ev.PlanMade(

@@ -42,7 +42,10 @@ def errors_of(path: Path) -> list[InputError]:
     with pytest.raises((InputError, InputErrors)) as caught:
         load_scenario(path)
     exc = caught.value
-    return exc.errors if isinstance(exc, InputErrors) else [exc]  # type: ignore[return-value]
+    if isinstance(exc, InputErrors):
+        return list(exc.errors)
+    assert isinstance(exc, InputError)
+    return [exc]
 
 
 def one_error(path: Path) -> InputError:

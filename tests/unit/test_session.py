@@ -5,11 +5,11 @@ from __future__ import annotations
 import dataclasses
 import signal
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from types import MappingProxyType
 
 import pytest
-from engine_fakes import FakeClock, FakeFault, FakeHost, FakeSource
 
 from gameday.core import events as ev
 from gameday.core.formats.inventory import Host, Inventory
@@ -27,6 +27,7 @@ from gameday.core.plan import build_plan
 from gameday.core.state import replay
 from gameday.engine.session import Session, SessionConfig
 from gameday.exit_codes import ExitCode
+from tests.unit.engine_fakes import FakeClock, FakeFault, FakeHost, FakeSource
 
 HOSTS = ("web-1", "web-2", "web-3")
 
@@ -69,7 +70,7 @@ class Rig:
     """One session with fake hosts, one probe fed from a list, and its journal on disk."""
 
     def __init__(
-        self, tmp_path: Path, values: list[float | None], scenario: Scenario | None = None
+        self, tmp_path: Path, values: Sequence[float | None], scenario: Scenario | None = None
     ) -> None:
         self.plan = build_plan(scenario or _scenario(), _inventory())
         self.hosts = {name: FakeHost(name) for name in self.plan.selection.targets}
@@ -220,7 +221,7 @@ def test_kill_switch_during_inject_stops_new_injections_and_reverts_all(tmp_path
     rig.hosts[first].on_inject = pull
     for name, host in rig.hosts.items():
         if name != first:
-            host.on_inject = lambda plan, n=name: injected_after.append(n)  # type: ignore[misc]
+            host.on_inject = lambda plan, n=name: injected_after.append(n)
     result = rig.session.run()
     assert result.verdict == "aborted"
     assert injected_after == []

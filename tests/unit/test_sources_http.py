@@ -5,19 +5,18 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from quiet_http import serving
 
 from gameday.adapters.http_probe import HttpSource, Outcome, percentile, summarize
 from gameday.core.formats.probes import Probe
+from tests.unit.quiet_http import QuietHandler, serving
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     hits = 0
 
     def do_GET(self) -> None:
@@ -27,34 +26,19 @@ class _Handler(BaseHTTPRequestHandler):
         if parts.path == "/slow":
             time.sleep(int(query["ms"][0]) / 1000)
         if parts.path.startswith("/status/"):
-            self._reply(int(parts.path.rsplit("/", 1)[1]), b"status page")
+            self.reply(int(parts.path.rsplit("/", 1)[1]), b"status page")
         elif parts.path == "/hang":
             time.sleep(3)
-            self._reply(200, b"late")
+            self.reply(200, b"late")
         elif parts.path == "/drip":
-            self.send_response(200)
-            self.send_header("Content-Length", "100")
-            self.end_headers()
-            for _ in range(30):  # a byte every 0.1 s: each read is fast, the whole is slow
-                self.wfile.write(b"x")
-                self.wfile.flush()
-                time.sleep(0.1)
+            self.drip(30, 0.1)
         elif parts.path == "/redirect":
             self.send_response(301)
             self.send_header("Location", "/ok")
             self.send_header("Content-Length", "0")
             self.end_headers()
         else:
-            self._reply(200, b"hello: service is healthy")
-
-    def _reply(self, status: int, body: bytes) -> None:
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        return
+            self.reply(200, b"hello: service is healthy")
 
 
 @pytest.fixture(scope="module")

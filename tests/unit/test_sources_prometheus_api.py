@@ -6,60 +6,43 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from typing import ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from quiet_http import serving
 
 from gameday.adapters.prometheus import PrometheusSource, interpret_result, redact_url, scrub
 from gameday.core.formats.inventory import PrometheusConfig, Secret
 from gameday.core.formats.probes import Probe
+from tests.unit.quiet_http import QuietHandler, serving
 
 TOKEN = "tok-9f8e7d6c5b4a"
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     seen: ClassVar[list[dict[str, str]]] = []
 
     def do_GET(self) -> None:
         type(self).seen.append({"path": self.path, **dict(self.headers.items())})
         query = parse_qs(urlsplit(self.path).query).get("query", [""])[0]
         if query == "echo-auth":  # a proxy that prints the request back in its error page
-            self._reply(
+            self.reply(
                 401, f"denied for {self.headers.get('Authorization')}".encode(), "text/plain"
             )
         elif query == "bad-gateway":
-            self._reply(502, b"<html><body>502 Bad Gateway</body></html>", "text/html")
+            self.reply(502, b"<html><body>502 Bad Gateway</body></html>", "text/html")
         elif query == "html":
-            self._reply(200, b"<html>login page</html>", "text/html")
+            self.reply(200, b"<html>login page</html>", "text/html")
         elif query == "hang":
             time.sleep(3)
-            self._reply(200, b"{}", "application/json")
+            self.reply(200, b"{}", "application/json")
         elif query == "drip":
-            self.send_response(200)
-            self.send_header("Content-Length", "200")
-            self.end_headers()
-            for _ in range(25):
-                self.wfile.write(b" ")
-                self.wfile.flush()
-                time.sleep(0.1)
+            self.drip(25, 0.1)
         else:
             body = {"status": "success", "data": {"resultType": "scalar", "result": [1, "3.5"]}}
-            self._reply(200, json.dumps(body).encode(), "application/json")
-
-    def _reply(self, status: int, body: bytes, kind: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        return
+            self.reply(200, json.dumps(body).encode(), "application/json")
 
 
 @pytest.fixture(scope="module")

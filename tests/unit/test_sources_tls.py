@@ -7,7 +7,6 @@ import ipaddress
 import json
 import ssl
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -15,12 +14,12 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from quiet_http import serving
 
 from gameday.adapters.http_probe import HttpSource
 from gameday.adapters.prometheus import PrometheusSource
 from gameday.core.formats.inventory import PrometheusConfig
 from gameday.core.formats.probes import Probe
+from tests.unit.quiet_http import QuietHandler, serving
 
 
 def _self_signed(directory: Path) -> tuple[Path, Path]:
@@ -53,18 +52,10 @@ def _self_signed(directory: Path) -> tuple[Path, Path]:
     return cert_file, key_file
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(QuietHandler):
     def do_GET(self) -> None:
-        body = json.dumps(
-            {"status": "success", "data": {"resultType": "scalar", "result": [1, "2"]}}
-        ).encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        return
+        body = {"status": "success", "data": {"resultType": "scalar", "result": [1, "2"]}}
+        self.reply(200, json.dumps(body).encode(), "application/json")
 
 
 @pytest.fixture(scope="module")

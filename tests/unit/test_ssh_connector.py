@@ -7,7 +7,7 @@ import threading
 import time
 
 from gameday.adapters.local import LocalTransport
-from gameday.engine.ports import Connector
+from gameday.engine.connector import Connector
 from gameday.errors import AuthFailed
 
 

@@ -23,8 +23,8 @@ from gameday.core.formats.scenario import AbortRule
 from gameday.core.plan import Plan
 from gameday.core.steady import describe_bounds
 from gameday.core.units import format_duration
-from gameday.engine.backend import Backend, ScenarioChoice
 from gameday.errors import GamedayError
+from gameday.ui.backend import Backend, ScenarioChoice
 from gameday.ui.messages import PlanReady, ScenariosLoaded
 from gameday.ui.runner import SessionRunner
 from gameday.ui.screens.confirm import ConfirmScreen

@@ -18,7 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
 from gameday.core import events as ev
-from gameday.engine.backend import Backend
+from gameday.ui.backend import Backend
 from gameday.ui.messages import EngineEvent, SessionFailed, SessionFinished
 from gameday.ui.notes import NoteError, parse_note
 from gameday.ui.runner import SessionRunner
