@@ -12,7 +12,6 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import WAIT, in_loop, start, text_of, until
 from textual.widgets import Static
 
 from gameday.core import events as ev
@@ -23,6 +22,7 @@ from gameday.ui.watch_app import WatchApp, make_watch_app
 from gameday.ui.widgets.gauge import ProbeGauge
 from gameday.ui.widgets.hosts import HostsTable
 from gameday.ui.widgets.timeline import Timeline
+from tests.ui.conftest import WAIT, in_loop, start, text_of, until
 
 STARTED = ev.SessionStarted(
     session_id="s1",

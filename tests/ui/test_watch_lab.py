@@ -15,8 +15,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import in_loop, until
-from web_watch import GAMEDAY, fetch_page, free_port, screen_text, web_watch
 
 from gameday import lab as gdlab
 from gameday.core.journal import read_journal
@@ -26,6 +24,8 @@ from gameday.ui.screens.watch import WatchScreen, WatchTarget
 from gameday.ui.watch_app import make_watch_app
 from gameday.ui.widgets.hosts import HostsTable
 from gameday.ui.widgets.timeline import Timeline
+from tests.ui.conftest import in_loop, until
+from tests.ui.web_watch import GAMEDAY, fetch_page, free_port, screen_text, web_watch
 
 pytestmark = pytest.mark.lab
 

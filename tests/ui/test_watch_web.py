@@ -11,11 +11,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from browser import CHROMIUM, open_in_chromium
-from test_watch import PLAN, STARTED
-from web_watch import GAMEDAY, fetch_page, listening_addresses, screen_text, web_watch
 
 from gameday.core.journal import JournalWriter
+from tests.ui.browser import CHROMIUM, open_in_chromium
+from tests.ui.test_watch import PLAN, STARTED
+from tests.ui.web_watch import GAMEDAY, fetch_page, listening_addresses, screen_text, web_watch
 
 
 def test_the_page_loads_and_each_tab_runs_the_watch_view(tmp_path: Path) -> None:
