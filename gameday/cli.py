@@ -27,6 +27,7 @@ COMMANDS = (
     "abort",
     "export",
     "watch",
+    "sessions",
     "console",
     "demo",
 )

@@ -84,6 +84,15 @@ class ControlFile:
         return b"gameday" in cmdline
 
 
+def journal_is_running(journal: Path) -> bool:
+    """True when the journal's control file names a live gameday process writing it.
+
+    What `gameday sessions` and the console's history give the core's `list_sessions`.
+    """
+    control = ControlFile.read(ControlFile.for_journal(journal))
+    return control is not None and control.session_id == journal.stem and control.is_running()
+
+
 @contextmanager
 def signals_pull_kill_switch(session: Session) -> Iterator[None]:
     """SIGINT, SIGTERM and SIGHUP pull the kill switch (in a thread: a handler must not block)."""

@@ -11,14 +11,14 @@ import functools
 import os
 import secrets
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from gameday.app.headless import ControlFile
 from gameday.core.events import SessionMode
-from gameday.core.formats.inventory import Inventory
+from gameday.core.formats.inventory import Inventory, NotifyTarget
 from gameday.core.formats.inventory_loader import load_inventory
 from gameday.core.formats.scenario import Scenario, load_scenario
 from gameday.core.journal import JournalWriter
@@ -39,6 +39,10 @@ class LiveOptions:
     environment: str = ""
     mode: SessionMode = "headless"
     participants: tuple[tuple[str, str], ...] = ()
+    notify: tuple[NotifyTarget, ...] = ()
+    """The inventory's notification targets plus any `--notify URL`."""
+    notify_wait: float = 5.0
+    """Seconds pending notifications may take after the session's end."""
 
 
 def load_plan(scenario_path: str, inventory_path: str, seed: int | None) -> Plan:
@@ -102,7 +106,34 @@ def live_session(plan: Plan, options: LiveOptions) -> Iterator[Session]:
             environment=options.environment,
             participants=options.participants,
         )
-        yield Session(plan, drivers, sources, journal, config, unreachable=unreachable)
+        session = Session(plan, drivers, sources, journal, config, unreachable=unreachable)
+        if options.notify:
+            # Registered last, so it closes first: what it journals still reaches the journal.
+            _notify(stack, session, options, str(journal_path))
+        yield session
+
+
+def _notify(stack: ExitStack, session: Session, options: LiveOptions, journal: str) -> None:
+    from gameday.adapters.notify import Notifier
+
+    notifier = Notifier(options.notify, record=session.record, journal_path=journal)
+    session.subscribe(notifier)
+    stack.callback(notifier.close, options.notify_wait)
+
+
+def notify_targets(inventory: Inventory, urls: Sequence[str]) -> tuple[NotifyTarget, ...]:
+    """The inventory's targets, then one generic webhook per `--notify URL` (raises InputError)."""
+    from gameday.core.formats.inventory import Secret, check_notify_url
+    from gameday.errors import InputError
+
+    extra = []
+    for number, url in enumerate(urls, start=1):
+        try:
+            checked = check_notify_url(url)
+        except ValueError as exc:
+            raise InputError("--notify", 0, "", str(exc)) from None
+        extra.append(NotifyTarget(kind="webhook", name=f"--notify #{number}", url=Secret(checked)))
+    return (*inventory.notify, *extra)
 
 
 def _drivers(

@@ -37,6 +37,8 @@ class LiveBackend:
     environment: str = ""
     export_dir: Path = field(default_factory=Path.cwd)
     author: str = field(default_factory=_user)
+    notify_urls: tuple[str, ...] = ()
+    """`--notify URL`s, added to the inventory's notify targets."""
 
     @property
     def label(self) -> str:
@@ -64,7 +66,7 @@ class LiveBackend:
         return load_plan(key, str(self.inventory), self.seed)
 
     def open(self, plan: Plan) -> OpenedSession:
-        from gameday.app.live import LiveOptions, live_session
+        from gameday.app.live import LiveOptions, live_session, notify_targets
 
         options = LiveOptions(
             journal_dir=self.journal_dir,
@@ -73,6 +75,7 @@ class LiveBackend:
             environment=self.environment,
             mode="console",
             participants=((self.author, "facilitator"),),
+            notify=notify_targets(plan.inventory, self.notify_urls),
         )
         stack = ExitStack()
         session = stack.enter_context(live_session(plan, options))

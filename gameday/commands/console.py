@@ -31,19 +31,28 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="record unknown host keys in the inventory's known_hosts instead of refusing",
     )
+    parser.add_argument(
+        "--notify",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="also POST each notification as JSON to this webhook (repeatable)",
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from gameday.app.live import notify_targets
     from gameday.app.live_backend import LiveBackend
     from gameday.core.formats.inventory_loader import load_inventory
     from gameday.core.journal import default_journal_dir
     from gameday.errors import InputError
     from gameday.ui.launch import run_console
 
-    load_inventory(args.inventory)  # a bad inventory is said here, before the screen opens
+    # A bad inventory or --notify URL is said here, before the screen opens.
+    notify_targets(load_inventory(args.inventory), args.notify)
     scenarios = Path(args.scenarios)
     if not scenarios.is_dir():
         raise InputError(args.scenarios, 0, "", "no such folder of scenarios (see --scenarios)")
@@ -54,5 +63,6 @@ def run(args: argparse.Namespace) -> int:
         trust_new_hosts=args.trust_new_hosts,
         seed=args.seed,
         environment=args.environment,
+        notify_urls=tuple(args.notify),
     )
     return run_console(backend)

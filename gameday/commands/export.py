@@ -71,25 +71,49 @@ def run(args: argparse.Namespace) -> int:
         render_markdown,
     )
 
-    findings = findings_from_file(resolve_journal(args.journal))
+    journal = resolve_journal(args.journal)
+    findings = findings_from_file(journal)
     fmt = args.format or ("json" if args.output and args.output.endswith(".json") else "md")
     if fmt == "json":
         text = json.dumps(render_json(findings), indent=2, ensure_ascii=False) + "\n"
     else:
         text = render_markdown(findings)
     if args.output:
-        _write(Path(args.output), text)
+        write_text(Path(args.output), text)
         print(f"gameday: findings written to {args.output}", file=sys.stderr)
+        record_export(journal, Path(args.output), fmt)
     else:
         sys.stdout.write(text)
     if args.grafana:
         annotations = render_grafana_annotations(findings)
-        _write(Path(args.grafana), json.dumps(annotations, indent=2, ensure_ascii=False) + "\n")
+        write_text(Path(args.grafana), json.dumps(annotations, indent=2, ensure_ascii=False) + "\n")
         print(f"gameday: Grafana annotations written to {args.grafana}", file=sys.stderr)
     return ExitCode.OK
 
 
-def _write(path: Path, text: str) -> None:
+def record_export(journal: Path, output: Path, fmt: str) -> None:
+    """Journal where the findings went, so `gameday sessions` can list it.
+
+    Only for a session that no process is writing any more: a running session's journal has one
+    writer, the session. A journal that cannot be appended to is left as it is (said on stderr).
+    """
+    from gameday.app.headless import journal_is_running
+    from gameday.core import events as ev
+    from gameday.core.journal import JournalWriter
+
+    if journal_is_running(journal):
+        return
+    try:
+        writer = JournalWriter.resume(journal)
+        try:
+            writer.append(ev.FindingsExported(path=str(output.resolve()), format=fmt))
+        finally:
+            writer.close()
+    except OSError as exc:
+        print(f"gameday: the journal does not record this export: {exc.strerror}", file=sys.stderr)
+
+
+def write_text(path: Path, text: str) -> None:
     """Write through a temporary file so a reader never sees half a document."""
     temporary = path.with_name(f".{path.name}.tmp")
     try:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from gameday.core.journal import default_journal_dir
 from gameday.core.plan import Plan
+from gameday.core.roles import ROLES, check_team, parse_participant
 from gameday.errors import InputError
 from gameday.exit_codes import ExitCode
 
@@ -36,6 +38,19 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--yes", action="store_true", help="start without asking to confirm")
     parser.add_argument("--json", action="store_true", help="print events as JSON lines")
+    parser.add_argument(
+        "--junit",
+        metavar="FILE",
+        help="also write a JUnit XML report of the session (headless), for CI test reports",
+    )
+    parser.add_argument(
+        "--notify",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="also POST each notification as JSON to this webhook (repeatable; see the "
+        "inventory's notify: for Slack, command hooks and event choices)",
+    )
     parser.add_argument("--seed", type=int, help="seed of the blast-radius pick")
     parser.add_argument("--journal-dir", metavar="DIR", help="where the journal is written")
     parser.add_argument("--environment", default="", help="e.g. staging (shown in the findings)")
@@ -44,7 +59,9 @@ def register(subparsers: Any) -> None:
         action="append",
         default=[],
         metavar="NAME[:ROLE]",
-        help="who takes part (repeatable), e.g. alice:facilitator",
+        help="who takes part (repeatable), e.g. alice:owner; roles: "
+        + ", ".join(ROLES)
+        + " (default observer)",
     )
     parser.add_argument(
         "--trust-new-hosts",
@@ -62,19 +79,26 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from gameday.app.headless import (
         TimelinePrinter,
         confirm,
         run_in_thread,
         signals_pull_kill_switch,
     )
-    from gameday.app.live import LiveOptions, live_session, load_plan
+    from gameday.app.live import LiveOptions, live_session, load_plan, notify_targets
 
+    participants = tuple(parse_participant(p) for p in args.participant)
+    check_team(participants)
     plan = load_plan(args.scenario, args.inventory, args.seed)
+    notify = notify_targets(plan.inventory, args.notify)
     if not args.headless:
+        if args.junit:
+            raise InputError(
+                "--junit", 0, "", "a JUnit report is written by headless runs: add --headless"
+            )
         return _console(args)
+    if args.junit and not Path(args.junit).parent.is_dir():
+        raise InputError(args.junit, 0, "--junit", "no such directory for the JUnit report")
     out = sys.stderr if args.json else sys.stdout
     print(describe_plan(plan), file=out)
     if not args.yes:
@@ -89,23 +113,34 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         trust_new_hosts=args.trust_new_hosts,
         environment=args.environment,
-        participants=tuple(_participant(p) for p in args.participant),
+        participants=participants,
+        notify=notify,
         **({"lease_seconds": args.lease} if args.lease else {}),
     )
     with live_session(plan, options) as session:
         session.subscribe(TimelinePrinter(sys.stdout, as_json=args.json))
         with signals_pull_kill_switch(session):
             result = run_in_thread(session)
-        journal = session.config.session_id
+        journal = options.journal_dir / f"{session.config.session_id}.jsonl"
     print(f"verdict: {result.verdict or 'not started'} — {result.reason}", file=out)
-    print(f"journal: {options.journal_dir / (journal + '.jsonl')}", file=out)
+    print(f"journal: {journal}", file=out)
+    if args.junit:
+        write_junit(journal, Path(args.junit))
+        print(f"junit: {args.junit}", file=out)
     return int(result.exit_code)
+
+
+def write_junit(journal: Path, output: Path) -> None:
+    """The JUnit report of the finished session, from its journal (as the findings are)."""
+    from gameday.commands.export import write_text
+    from gameday.core.findings.build import findings_from_file
+    from gameday.core.findings.junit import render_junit
+
+    write_text(output, render_junit(findings_from_file(journal)))
 
 
 def _console(args: argparse.Namespace) -> int:
     """The console, on the scenario's folder (the scenario is in its list)."""
-    from pathlib import Path
-
     from gameday.app.live_backend import LiveBackend
     from gameday.ui.launch import run_console
 
@@ -119,6 +154,7 @@ def _console(args: argparse.Namespace) -> int:
         trust_new_hosts=args.trust_new_hosts,
         seed=args.seed,
         environment=args.environment,
+        notify_urls=tuple(args.notify),
     )
     return run_console(backend)
 
@@ -141,10 +177,3 @@ def describe_plan(plan: Plan) -> str:
         f"per wave, cooldown {schedule.cooldown:g}s; seed {plan.selection.seed_used}"
     )
     return "\n".join(lines)
-
-
-def _participant(text: str) -> tuple[str, str]:
-    name, _, role = text.partition(":")
-    if not name.strip():
-        raise InputError("--participant", 0, "", f"{text!r}: expected NAME or NAME:ROLE")
-    return name.strip(), role.strip()

@@ -239,6 +239,25 @@ class SessionEnded(Event):
     type: ClassVar[str] = "session_ended"
 
 
+@dataclass(frozen=True, kw_only=True)
+class FindingsExported(Event):
+    type: ClassVar[str] = "findings_exported"
+    path: str
+    """Absolute path of the findings document written from this journal."""
+    format: str = "md"
+
+
+@dataclass(frozen=True, kw_only=True)
+class NotificationFailed(Event):
+    type: ClassVar[str] = "notification_failed"
+    target: str
+    """The target's name (never its URL)."""
+    event: str
+    """The notification: session_started, abort_fired, lease_lost, kill_switch, …"""
+    reason: str
+    attempts: int = 0
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type: cls
     for cls in (
@@ -261,6 +280,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         NoteAdded,
         VerdictReached,
         SessionEnded,
+        FindingsExported,
+        NotificationFailed,
     )
 }
 

@@ -62,7 +62,13 @@ class SessionState:
     verdict: ev.Verdict | None = None
     notes: list[ev.NoteAdded] = field(default_factory=list)
     preflight_failures: list[str] = field(default_factory=list)
+    participants: dict[str, str] = field(default_factory=dict)
+    """Name → role, in the order they joined (a later line for a name changes its role)."""
+    findings_file: str = ""
+    """The last findings document exported from this journal."""
+    mode: str = ""
     last_seq: int = 0
+    last_ts: float | None = None
 
     @property
     def faults_touched(self) -> bool:
@@ -75,6 +81,7 @@ class SessionState:
 
     def apply(self, event: ev.Event) -> None:
         self.last_seq = event.seq
+        self.last_ts = event.ts
         handler = _HANDLERS.get(type(event))
         if handler is not None:
             handler(self, event)
@@ -100,6 +107,15 @@ def _started(s: SessionState, e: ev.SessionStarted) -> None:
         e.scenario_title,
         e.ts,
     )
+    s.mode = e.mode
+
+
+def _joined(s: SessionState, e: ev.ParticipantJoined) -> None:
+    s.participants[e.name] = e.role
+
+
+def _exported(s: SessionState, e: ev.FindingsExported) -> None:
+    s.findings_file = e.path
 
 
 def _plan(s: SessionState, e: ev.PlanMade) -> None:
@@ -187,4 +203,6 @@ _HANDLERS: dict[type[ev.Event], Callable[[SessionState, Any], None]] = {
     ev.NoteAdded: _note,
     ev.VerdictReached: _verdict,
     ev.SessionEnded: _ended,
+    ev.ParticipantJoined: _joined,
+    ev.FindingsExported: _exported,
 }

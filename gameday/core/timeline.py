@@ -108,4 +108,9 @@ _RENDERERS: dict[type[ev.Event], Callable[[Any], str | None]] = {
     ev.NoteAdded: _note,
     ev.VerdictReached: lambda e: f"verdict: {e.verdict.replace('_', ' ')} — {e.reason}",
     ev.SessionEnded: lambda e: "session ended",
+    ev.FindingsExported: lambda e: f"findings exported to {e.path}",
+    ev.NotificationFailed: lambda e: (
+        f"NOTIFICATION FAILED: {e.event} to {e.target}: {e.reason}"
+        + (f" ({e.attempts} attempts)" if e.attempts > 1 else "")
+    ),
 }

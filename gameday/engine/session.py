@@ -117,6 +117,10 @@ class Session:
     ) -> None:
         self._emit(ev.NoteAdded(actor=author, text=text, tag=tag, owner=owner, due=due))
 
+    def record(self, event: ev.Event) -> ev.Event:
+        """Journal a fact from outside the engine (a notification that failed), in order."""
+        return self._emit(event)
+
     def kill_switch(self, source: str, reason: str = "") -> None:
         """Stop injecting, revert everything that may be active, verify. Idempotent, any thread."""
         started = time.monotonic()

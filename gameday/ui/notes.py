@@ -3,6 +3,8 @@
     plain text                          → note
     !impact users see slow pages        → impact (also !went_well !went_wrong !lucky !note)
     !action @bob due:2026-12-04 text    → action item with owner and due date (both optional)
+    @alice: the cache warmed up         → written by alice (without it: by the reporter)
+    @alice: !went_well alerts fired     → an author prefix comes first, then the tag
 
 Pure: no Textual, no IO. `parse_note` raises NoteError with a sentence a person can act on.
 """
@@ -20,6 +22,7 @@ TAGS: tuple[str, ...] = get_args(NoteTag)
 MAX_NOTE = 2000
 _OWNER = re.compile(r"@([A-Za-z0-9_.-]{1,64})")
 _DUE = re.compile(r"due:(\S+)")
+_AUTHOR = re.compile(r"@([A-Za-z0-9_.-]{1,64}):\s*")
 
 
 class NoteError(ValueError):
@@ -32,12 +35,20 @@ class NoteDraft:
     tag: NoteTag = "note"
     owner: str = ""
     due: str = ""
+    author: str = ""
+    """Who said it (`@alice: …`); empty: the console's default author (the reporter)."""
 
 
 def parse_note(raw: str) -> NoteDraft:
     text = " ".join(raw.split())
     if not text:
         raise NoteError("the note is empty")
+    author = ""
+    prefix = _AUTHOR.match(text)
+    if prefix is not None:
+        author, text = prefix.group(1), text[prefix.end() :]
+        if not text:
+            raise NoteError(f"the note by {author} has no text")
     tag: NoteTag = "note"
     if text.startswith("!"):
         word, _, rest = text.partition(" ")
@@ -59,7 +70,7 @@ def parse_note(raw: str) -> NoteDraft:
         raise NoteError(f"the {tag.replace('_', ' ')} note has no text")
     if len(text) > MAX_NOTE:
         raise NoteError(f"a note holds at most {MAX_NOTE} characters")
-    return NoteDraft(text, tag, owner, due)
+    return NoteDraft(text, tag, owner, due, author)
 
 
 def _take(pattern: re.Pattern[str], text: str) -> tuple[str, str]:

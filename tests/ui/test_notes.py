@@ -53,3 +53,17 @@ def test_any_text_is_either_a_note_or_a_reason(text: str) -> None:
     else:
         assert note.text and note.text == note.text.strip()
         assert note.tag in TAGS
+
+
+def test_an_at_prefix_names_who_is_speaking() -> None:
+    assert parse_note("@alice: cache warmed up") == NoteDraft("cache warmed up", author="alice")
+    assert parse_note("@bob: !went_well alerts fired").tag == "went_well"
+    assert parse_note("@carol: !action @dave page the DBA") == NoteDraft(
+        "page the DBA", "action", "dave", author="carol"
+    )
+
+
+def test_without_a_prefix_the_author_is_left_to_the_console() -> None:
+    assert parse_note("@dave page the DBA").author == ""  # no colon: text, not an author
+    with pytest.raises(NoteError, match="by alice has no text"):
+        parse_note("@alice:   ")

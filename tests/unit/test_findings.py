@@ -197,7 +197,7 @@ def test_observations_and_action_items_come_from_tagged_notes() -> None:
     md = render_markdown(findings)
     assert "| 1 | Alert on client retries, not only on errors | **unassigned** | — |" in md
     names = [p.name for p in findings.participants]
-    assert names == ["alice", "bob", "carol"]  # carol only wrote a note
+    assert names == ["bob", "alice", "carol"]  # owner, coordinator, then carol (only wrote notes)
 
 
 # --- escaping and secrets -----------------------------------------------------------------

@@ -59,6 +59,7 @@ from gameday.core.findings.text import (
 )
 from gameday.core.findings.timeline import timeline
 from gameday.core.journal import JournalRead, read_journal
+from gameday.core.roles import role_rank
 from gameday.core.shell import render
 from gameday.core.state import FaultState, replay
 from gameday.errors import InputError
@@ -283,7 +284,9 @@ def _participants(events: Sequence[ev.Event]) -> tuple[Participant, ...]:
             roles.setdefault(e.actor, "")
         if isinstance(e, ev.NoteAdded) and e.actor != ev.SYSTEM:
             notes[e.actor] = notes.get(e.actor, 0) + 1
-    return tuple(Participant(name, role, notes.get(name, 0)) for name, role in roles.items())
+    people = [Participant(name, role, notes.get(name, 0)) for name, role in roles.items()]
+    # Listed by role (owner, coordinator, reporter, observer, then the rest), stable inside one.
+    return tuple(sorted(people, key=lambda p: role_rank(p.role)))
 
 
 def _scenario(started: ev.SessionStarted | None, snapshot: Mapping[str, Any]) -> ScenarioInfo:

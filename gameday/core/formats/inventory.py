@@ -70,6 +70,34 @@ class Secret:
         return hash(self._value)
 
 
+NOTIFY_EVENTS: tuple[str, ...] = (
+    "session_started",
+    "abort_fired",
+    "lease_lost",
+    "kill_switch",
+    "revert_unconfirmed",
+    "session_ended",
+)
+NOTIFY_KINDS = ("webhook", "slack", "command")
+
+
+@dataclass(frozen=True)
+class NotifyTarget:
+    """Where notifications of a session go (`notify:` in the inventory, `--notify URL`)."""
+
+    kind: str
+    """webhook (JSON POST), slack (incoming webhook: text blocks) or command (JSON on stdin)."""
+    name: str
+    """How failures name it; never the URL (a Slack webhook URL is itself a credential)."""
+    url: Secret | None = None
+    command: tuple[str, ...] = ()
+    headers: Mapping[str, Secret] = field(default_factory=lambda: MappingProxyType({}))
+    events: tuple[str, ...] = NOTIFY_EVENTS
+    timeout: float = 3.0
+    """Seconds per attempt."""
+    attempts: int = 3
+
+
 @dataclass(frozen=True)
 class Inventory:
     file: str
@@ -82,6 +110,8 @@ class Inventory:
     known_hosts: str | None = None
     """Extra known_hosts file, already resolved relative to the inventory file."""
     prometheus: PrometheusConfig | None = None
+    notify: tuple[NotifyTarget, ...] = ()
+    """Notification targets, in file order (gameday's own format only)."""
     format: str = "gameday"
     """Where it came from: gameday, ansible-yaml, ansible-ini or ansible-json."""
 
@@ -230,7 +260,7 @@ def check_prometheus_url(text: str) -> str:
 
 # --- loading ----------------------------------------------------------------------------
 
-GAMEDAY_KEYS = ("defaults", "known_hosts", "prometheus", "protected", "hosts", "groups")
+GAMEDAY_KEYS = ("defaults", "known_hosts", "prometheus", "protected", "hosts", "groups", "notify")
 """The top-level keys of gameday's own inventory format."""
 
 
@@ -253,6 +283,7 @@ def parse_gameday(root: Node) -> Inventory:
     defaults = _read_defaults(nodes["defaults"])
     known_hosts = _read_known_hosts(nodes["known_hosts"])
     prometheus = _read_prometheus(nodes["prometheus"])
+    notify = _read_notify(nodes["notify"])
     hosts_node = nodes["hosts"]
     if hosts_node is None:
         raise InputError(top.file, top.line, "hosts", "is required: name at least one host")
@@ -266,6 +297,7 @@ def parse_gameday(root: Node) -> Inventory:
         protected=protected,
         known_hosts=known_hosts,
         prometheus=prometheus,
+        notify=notify,
         format="gameday",
     )
 
@@ -309,6 +341,86 @@ def _read_prometheus(node: Node | None) -> PrometheusConfig | None:
     verify_tls = _opt(entry, "verify_tls", Node.as_bool, True)
     entry.done()
     return PrometheusConfig(url=url, headers=MappingProxyType(headers), verify_tls=verify_tls)
+
+
+def _read_notify(node: Node | None) -> tuple[NotifyTarget, ...]:
+    if node is None:
+        return ()
+    return tuple(_read_notify_target(i, entry) for i, entry in enumerate(node.as_list()))
+
+
+def _read_notify_target(index: int, node: Node) -> NotifyTarget:
+    entry = node.as_map()
+    kind = entry.require("kind").as_str()
+    if kind not in NOTIFY_KINDS:
+        raise entry.require("kind").error(
+            f"unknown kind {kind!r}: use one of {', '.join(NOTIFY_KINDS)}"
+        )
+    url: Secret | None = None
+    command: tuple[str, ...] = ()
+    if kind == "command":
+        command = _notify_command(entry.require("command"))
+    else:
+        url_node = entry.require("url")
+        url = Secret(url_node.convert(check_notify_url))
+    headers = _read_headers(entry.get("headers")) if kind == "webhook" else {}
+    events = _opt(entry, "events", _notify_events, NOTIFY_EVENTS)
+    timeout = _opt(entry, "timeout", lambda n: n.as_duration(min=0.1, max=30), 3.0)
+    attempts = _opt(entry, "attempts", lambda n: n.as_int(min=1, max=5), 3)
+    default_name = f"{kind} #{index + 1}"
+    name = _opt(entry, "name", lambda n: n.convert(check_tag_value), default_name)
+    entry.done()
+    return NotifyTarget(
+        kind=kind,
+        name=name,
+        url=url,
+        command=command,
+        headers=MappingProxyType(headers),
+        events=events,
+        timeout=timeout,
+        attempts=attempts,
+    )
+
+
+def check_notify_url(text: str) -> str:
+    """An http(s) URL with a valid host, as Prometheus' (credentials go in headers)."""
+    try:
+        return check_prometheus_url(text)
+    except ValueError as exc:
+        # Not quoted back: a webhook URL (Slack's) is itself a credential.
+        problem = str(exc).replace(repr(text), "the URL").replace("prometheus.headers", "headers")
+        raise ValueError(problem) from None
+
+
+def _notify_command(node: Node) -> tuple[str, ...]:
+    argv = tuple(node.as_str_list()) if node.is_list else ()
+    if not argv or not argv[0]:
+        raise node.error("a command is a list: the program, then its arguments (no shell)")
+    if any(_CONTROL.search(a) for a in argv):
+        raise node.error("a command argument must be one line")
+    return argv
+
+
+def _notify_events(node: Node) -> tuple[str, ...]:
+    events = tuple(node.as_str_list())
+    for event in events:
+        if event not in NOTIFY_EVENTS:
+            raise node.error(f"unknown event {event!r}: use any of {', '.join(NOTIFY_EVENTS)}")
+    if not events:
+        raise node.error("name at least one event (or leave events out: all of them)")
+    return events
+
+
+def _read_headers(node: Node | None) -> dict[str, Secret]:
+    headers: dict[str, Secret] = {}
+    if node is None:
+        return headers
+    entries = node.as_map()
+    for key, value in entries.items():
+        if not _HEADER_NAME.fullmatch(key):
+            raise entries.key_node(key).error("not a valid HTTP header name")
+        headers[key] = _header_value(value)
+    return headers
 
 
 def _header_value(node: Node) -> Secret:

@@ -138,8 +138,8 @@ def _start(s: Session, snapshot: dict[str, JSON] = SNAPSHOT, **extra: str) -> No
             gameday_version="0.1.0",
             scenario=snapshot,
         ),
-        ev.ParticipantJoined(actor="alice", name="alice", role="facilitator"),
-        ev.ParticipantJoined(actor="bob", name="bob", role="observer"),
+        ev.ParticipantJoined(actor="alice", name="alice", role="coordinator"),
+        ev.ParticipantJoined(actor="bob", name="bob", role="owner"),
     )
     s.at(
         1,
