@@ -15,6 +15,7 @@ from pathlib import Path
 from gameday.core.formats.inventory import Inventory
 from gameday.core.formats.inventory_loader import load_inventory
 from gameday.core.formats.scenario import load_scenario
+from gameday.core.history import SessionSummary, list_sessions
 from gameday.core.journal import JournalWriter, default_journal_dir
 from gameday.core.plan import Plan, build_plan
 from gameday.demo.clock import ScaledClock
@@ -64,6 +65,8 @@ class DemoBackend:
     """The fleet of every session opened, newest last (tests look at what is still active)."""
     hosts: list[dict[str, DemoHost]] = field(default_factory=list)
     """The hosts of every session opened, newest last."""
+    journals: list[Path] = field(default_factory=list)
+    """The journal of every session opened, newest last."""
 
     def __post_init__(self) -> None:
         self.clock: Clock = self.options.clock or ScaledClock(self.options.speed)
@@ -108,7 +111,13 @@ class DemoBackend:
         session = Session(plan, drivers, sources, journal, config, clock=self.clock)
         self.fleets.append(fleet)
         self.hosts.append(hosts)
+        self.journals.append(path)
         return OpenedSession(session, path, journal.close)
+
+    def sessions(self) -> list[SessionSummary]:
+        # Demo sessions run in this process (no control file): one opened here that has not
+        # ended is running.
+        return list_sessions(self.journal_dir, lambda journal: journal in self.journals)
 
     def _journal_path(self, scenario_id: str) -> tuple[str, Path]:
         stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(self.clock.now()))

@@ -14,6 +14,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gameday.core.history import SessionSummary, list_sessions
 from gameday.core.plan import Plan
 from gameday.ui.backend import OpenedSession, ScenarioChoice, scenario_choice
 
@@ -81,3 +82,8 @@ class LiveBackend:
         session = stack.enter_context(live_session(plan, options))
         path = self.journal_dir / f"{session.config.session_id}.jsonl"
         return OpenedSession(session, path, stack.close)
+
+    def sessions(self) -> list[SessionSummary]:
+        from gameday.app.headless import journal_is_running
+
+        return list_sessions(self.journal_dir, journal_is_running)

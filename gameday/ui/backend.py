@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from gameday.core.history import SessionSummary
 from gameday.core.plan import Plan
 from gameday.engine.session import Session
 
@@ -83,5 +84,12 @@ class Backend(Protocol):
         """Connect, build drivers and sources, open the journal. Blocks (may take seconds).
 
         Unreachable hosts are not an error here: they fail the session's preflight.
+        """
+        ...
+
+    def sessions(self) -> list[SessionSummary]:
+        """Past and running sessions journaled where this console writes, newest first.
+
+        Blocks (reads every journal). Never raises for a bad journal: it is listed as such.
         """
         ...

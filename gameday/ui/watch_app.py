@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import ClassVar
 
 from textual.app import App
+from textual.binding import Binding, BindingType
 
 from gameday.ui.screens.watch import POLL, WatchScreen, WatchTarget
 
 
 class WatchApp(App[int]):
     TITLE = "gameday watch"
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "quit", "Quit")]
 
     def __init__(
         self, target: WatchTarget, *, now: Callable[[], float] = time.time, poll: float = POLL

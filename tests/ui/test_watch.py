@@ -54,8 +54,10 @@ class Clock:
         return self.now
 
 
-def _watch(journal: Path | None = None, directory: Path | None = None) -> WatchApp:
-    return make_watch_app(WatchTarget(journal, directory), poll=0.02)
+def _watch(
+    journal: Path | None = None, directory: Path | None = None, now: Clock | None = None
+) -> WatchApp:
+    return make_watch_app(WatchTarget(journal, directory), poll=0.02, now=now or Clock())
 
 
 def _screen(app: WatchApp) -> WatchScreen:
@@ -74,7 +76,7 @@ async def test_the_view_follows_a_journal_as_it_is_written(tmp_path: Path) -> No
     writer = JournalWriter(tmp_path / "s1.jsonl", clock=clock)
     for event in (STARTED, PLAN, ev.PhaseChanged(phase="inject")):
         writer.append(event)
-    app = _watch(tmp_path / "s1.jsonl")
+    app = _watch(tmp_path / "s1.jsonl", now=clock)
     async with app.run_test(size=(140, 40)) as pilot:
         await until(pilot, lambda: app.screen.query(HostsTable), "the hosts table")
         screen = _screen(app)
@@ -85,14 +87,18 @@ async def test_the_view_follows_a_journal_as_it_is_written(tmp_path: Path) -> No
         )
         writer.append(ev.FaultInjected(host="web-1", fault_id="f0-aaaa", kind="cpu_stress"))
         writer.append(ev.PhaseChanged(phase="monitor"))
-        await until(pilot, lambda: hosts.status_of("web-1", "f0-aaaa") == "injected", "inject")
-        assert "phase: monitor (wave 1/1)" in _status(app)
+        await until(pilot, lambda: "phase: monitor (wave 1/1)" in _status(app), "the monitor")
+        assert hosts.status_of("web-1", "f0-aaaa") == "injected"
+        hint = text_of(screen.query_one("#stop-hint", Static), width=200)
+        assert "gameday abort" in hint and "s1.jsonl" in hint
         assert "time left: 01:00" in _status(app)
+        clock.now += 15  # the watcher's clock: 15 s later, no new line yet
+        await until(pilot, lambda: "time left: 00:45" in _status(app), "the time going down")
         writer.append(ev.ProbeSampled(probe="p99", value=420.0, ok=False))
         writer.append(ev.ThresholdCrossed(probe="p99", value=420, bound=300, direction="above"))
         gauge = screen.query_one(ProbeGauge)
-        await until(pilot, lambda: gauge.state == "breach", "the breach on the gauge")
-        assert "steady state LEFT: p99" in _status(app)
+        await until(pilot, lambda: "steady state LEFT: p99" in _status(app), "the breach")
+        assert gauge.state == "breach"
         writer.append(ev.AbortTriggered(rule="p99 above 300 for 1", reason="420 ms"))
         writer.append(ev.FaultReverted(host="web-1", fault_id="f0-aaaa", verified=False))
         await until(pilot, lambda: len(screen.alarms) == 2, "the alarms")
@@ -106,8 +112,7 @@ async def test_the_view_follows_a_journal_as_it_is_written(tmp_path: Path) -> No
         verdict = text_of(screen.query_one("#verdict", Static), width=200)
         assert "VERDICT: REVERT UNCONFIRMED — web-1" in verdict
         assert "phase: ended" in _status(app)
-        hint = text_of(screen.query_one("#stop-hint", Static), width=200)
-        assert "gameday abort" in hint and "s1.jsonl" in hint
+        assert "ended" in text_of(screen.query_one("#stop-hint", Static), width=200)
         entries = screen.query_one(Timeline).entries
         assert any("ABORT" in line for line in entries) and "session ended" in entries[-1]
         assert not app.screen.query("#note")  # nothing to type: the view only reads

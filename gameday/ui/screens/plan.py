@@ -43,6 +43,7 @@ class PlanScreen(Screen[None]):
     CSS_PATH = "plan.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "start", "Start"),
+        Binding("h", "history", "History"),
     ]
 
     def __init__(self, backend: Backend) -> None:
@@ -116,6 +117,12 @@ class PlanScreen(Screen[None]):
         self.plans[message.key] = message
         if message.key == self.current:
             self._show(message)
+
+    def action_history(self) -> None:
+        """Past and running sessions (`gameday.ui.screens.history`)."""
+        from gameday.ui.screens.history import HistoryScreen
+
+        self.app.push_screen(HistoryScreen(self.backend))
 
     def action_start(self) -> None:
         ready = self.plans.get(self.current or "")

@@ -25,7 +25,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from gameday.core import events as ev
 from gameday.core.follow import Chunk, JournalFollower, new_journals, pick_session
@@ -72,8 +72,10 @@ class SessionSwitched(Message):
     path: Path | None
 
 
-def stop_hint(session_id: str) -> str:
+def stop_hint(session_id: str, ended: bool = False) -> str:
     """How to stop the session watched: the one thing this view cannot do."""
+    if ended:
+        return "Read-only view of a session that has ended."
     journal = f"{session_id}.jsonl" if session_id else "its journal"
     return (
         "Read-only view: it cannot stop the session. To stop it: ctrl+k in the facilitator's "
@@ -83,16 +85,26 @@ def stop_hint(session_id: str) -> str:
 
 
 class WatchScreen(Screen[None]):
+    """`gameday watch`'s only screen; in the console, a session opened from the history
+    (`closable`: escape goes back)."""
+
     CSS_PATH = "watch.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("q", "app.quit", "Quit")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back")]
 
     def __init__(
-        self, target: WatchTarget, *, now: Callable[[], float] = time.time, poll: float = POLL
+        self,
+        target: WatchTarget,
+        *,
+        now: Callable[[], float] = time.time,
+        poll: float = POLL,
+        closable: bool = False,
     ) -> None:
         super().__init__()
         self.target = target
         self.now = now
         self.poll = poll
+        self.closable = closable
+        self.follower: Worker[None] | None = None
         self.path: Path | None = None
         """The journal followed (None while waiting for a session to start)."""
         self.state = SessionState()
@@ -134,7 +146,19 @@ class WatchScreen(Screen[None]):
         self.query_one("#hosts-box").border_title = "Hosts"
         self.query_one("#timeline").border_title = "Timeline"
         self.set_interval(1.0, self._refresh_status)
-        run_io(self, self._follow, group="watch", description=f"follow {self.target.label}")
+        self.follower = run_io(
+            self, self._follow, group="watch", description=f"follow {self.target.label}"
+        )
+
+    def on_unmount(self) -> None:
+        if self.follower is not None:  # the worker belongs to the app: stop it with the screen
+            self.follower.cancel()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.closable if action == "back" else True
+
+    def action_back(self) -> None:
+        self.dismiss()
 
     # --- the follower (a thread worker) --------------------------------------------------------
     def _follow(self) -> None:
@@ -175,6 +199,9 @@ class WatchScreen(Screen[None]):
             self.notify(f"{message.path}: {problem}", title="Journal line skipped")
         for event in message.chunk.events:
             await self._show(event)
+        if any(isinstance(e, ev.SessionEnded) for e in message.chunk.events):
+            hint = stop_hint(self.state.session_id, ended=True)
+            self.query_one("#stop-hint", Static).update(hint)
         if message.chunk.events:
             self.last_event_at = self.now()
             self.last_event_ts = message.chunk.events[-1].ts
