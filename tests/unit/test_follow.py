@@ -15,7 +15,7 @@ from gameday.core import events as ev
 from gameday.core.follow import JournalFollower, new_journals, pick_session
 from gameday.core.journal import JournalWriter, read_journal
 from gameday.core.state import replay
-from gameday.core.watch import HostRow, host_rows, phase_length, probes_of
+from gameday.core.view import HostRow, facts_of_journal, host_rows, phase_length, probes_of
 
 STARTED = ev.SessionStarted(
     session_id="s1",
@@ -181,6 +181,12 @@ def test_the_view_reads_probes_hosts_and_phase_lengths_from_the_first_lines() ->
     assert phase_length(STARTED, "monitor") == 60.0
     assert phase_length(STARTED, "warmup") == 5.0
     assert phase_length(STARTED, "inject") is None
+    facts = facts_of_journal(STARTED, PLAN)
+    assert (facts.title, facts.waves, facts.phase_length("cooldown")) == (
+        "Web survives CPU pressure",
+        2,
+        10.0,
+    )
 
 
 def test_a_snapshot_without_details_gives_fewer_details_not_an_error() -> None:

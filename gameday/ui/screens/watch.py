@@ -30,7 +30,7 @@ from textual.worker import Worker, get_current_worker
 from gameday.core import events as ev
 from gameday.core.follow import Chunk, JournalFollower, new_journals, pick_session
 from gameday.core.state import SessionState
-from gameday.core.watch import host_rows, phase_length, probes_of
+from gameday.core.view import SessionFacts, facts_of_journal, host_rows, probes_of
 from gameday.ui.widgets.gauge import ProbeGauge
 from gameday.ui.widgets.hosts import HostsTable
 from gameday.ui.widgets.timeline import Timeline
@@ -110,6 +110,8 @@ class WatchScreen(Screen[None]):
         self.state = SessionState()
         """The fold of every event read so far (the same reducer as the console's)."""
         self.started: ev.SessionStarted | None = None
+        self.facts = SessionFacts()
+        """Title, waves and phase lengths, from the journal's first lines."""
         self.phase_started: float | None = None
         self.wave = 0
         self.waves = 0
@@ -212,6 +214,7 @@ class WatchScreen(Screen[None]):
         self.path = path
         self.state = SessionState()
         self.started, self.phase_started, self.verdict = None, None, None
+        self.facts = SessionFacts()
         self.wave, self.waves, self.last_event_at, self.watched = 0, 0, None, False
         self.left_steady_state, self.alarms, self.problems = [], [], []
         await self.query_one("#gauges").remove_children()
@@ -235,6 +238,7 @@ class WatchScreen(Screen[None]):
             await self._session_started(event)
         elif isinstance(event, ev.PlanMade):
             self.waves = len(event.waves)
+            self.facts = facts_of_journal(self.started, event)
             table = HostsTable(host_rows(self.started, event), id="hosts")
             await self.query_one("#hosts-box").mount(table)
         elif isinstance(event, ev.PhaseChanged):
@@ -254,6 +258,7 @@ class WatchScreen(Screen[None]):
 
     async def _session_started(self, event: ev.SessionStarted) -> None:
         self.started = event
+        self.facts = facts_of_journal(event)
         gauges = [ProbeGauge(probe, id=f"gauge-{i}") for i, probe in enumerate(probes_of(event))]
         await self.query_one("#gauges").mount_all(gauges)
         self.query_one("#stop-hint", Static).update(stop_hint(event.session_id))
@@ -327,7 +332,7 @@ class WatchScreen(Screen[None]):
         return text + self._quiet_text()
 
     def _time_left(self) -> float | None:
-        length = phase_length(self.started, self.state.phase)
+        length = self.facts.phase_length(self.state.phase)
         if length is None or self.phase_started is None or self.state.ended_at is not None:
             return None
         return max(0.0, self.phase_started + length - self._session_now())

@@ -9,7 +9,7 @@ from textual.widgets import DataTable
 
 from gameday.core import events as ev
 from gameday.core.plan import Plan
-from gameday.core.watch import HostRow
+from gameday.core.view import HostRow
 
 STYLES = {
     "planned": "dim",

@@ -1,5 +1,6 @@
-"""What a view built from a journal alone needs beyond the state fold: the probes, the hosts'
-rows and the phases' lengths, read back from the session's first lines.
+"""What a view of a session shows beyond the state fold: the session's shape (title, waves,
+phase lengths), its probes and the hosts' rows — from the console's plan, or read back from a
+journal's first lines by a view that has nothing else (`gameday watch`, the history).
 
 `gameday watch` has no scenario file and no inventory, only the journal: `session_started`
 carries a snapshot of the scenario (probes with their bounds, faults in order, schedule) and
@@ -11,15 +12,50 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gameday.core import events as ev
 from gameday.core.findings.snapshot import probe_defs
 from gameday.core.formats.probes import PROBE_KINDS, Probe, ProbeKind
+from gameday.core.plan import Plan
 
 _FAULT_INDEX = re.compile(r"f(\d+)-")
-_TIMED = {"warmup": "warmup", "monitor": "duration", "cooldown": "cooldown"}
+_SCHEDULE_KEYS: dict[str, str] = {"warmup": "warmup", "monitor": "duration", "cooldown": "cooldown"}
+TIMED_PHASES: tuple[ev.Phase, ...] = ("warmup", "monitor", "cooldown")
+
+
+@dataclass(frozen=True)
+class SessionFacts:
+    """What a status line needs to know of the session beyond its state."""
+
+    title: str = ""
+    waves: int = 0
+    lengths: Mapping[str, float] = field(default_factory=dict)
+    """Phase → seconds by the schedule (warmup, monitor, cooldown)."""
+
+    def phase_length(self, phase: ev.Phase | None) -> float | None:
+        return self.lengths.get(phase or "")
+
+
+def facts_of_plan(plan: Plan) -> SessionFacts:
+    schedule = plan.scenario.schedule
+    lengths = {"warmup": schedule.warmup, "monitor": schedule.duration}
+    lengths["cooldown"] = schedule.cooldown
+    return SessionFacts(plan.scenario.title, len(plan.selection.waves), lengths)
+
+
+def facts_of_journal(
+    started: ev.SessionStarted | None, plan: ev.PlanMade | None = None
+) -> SessionFacts:
+    """The facts a journal's first lines give (fewer when a line is missing)."""
+    lengths: dict[str, float] = {}
+    for phase in TIMED_PHASES:
+        length = phase_length(started, phase)
+        if length is not None:
+            lengths[phase] = length
+    title = started.scenario_title if started else ""
+    return SessionFacts(title, len(plan.waves) if plan else 0, lengths)
 
 
 @dataclass(frozen=True)
@@ -85,10 +121,10 @@ def _kind_of(fault_id: str, kinds: list[str]) -> str:
 
 def phase_length(started: ev.SessionStarted | None, phase: ev.Phase | None) -> float | None:
     """Seconds the phase lasts by the schedule (warmup, monitor, cooldown), else None."""
-    if started is None or phase not in _TIMED:
+    if started is None or phase not in _SCHEDULE_KEYS:
         return None
     schedule = started.scenario.get("schedule")
-    value = schedule.get(_TIMED[phase]) if isinstance(schedule, Mapping) else None
+    value = schedule.get(_SCHEDULE_KEYS[phase]) if isinstance(schedule, Mapping) else None
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return float(value)
