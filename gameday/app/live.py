@@ -74,7 +74,8 @@ def live_session(plan: Plan, options: LiveOptions) -> Iterator[Session]:
     session stops before touching any host and says which one could not be reached.
     """
     from gameday.adapters.sources import build_sources, close_sources
-    from gameday.adapters.ssh import SshOptions, make_connector
+    from gameday.adapters.ssh import make_connector
+    from gameday.adapters.ssh_config import SshOptions
 
     session_id = new_session_id(plan.scenario.id)
     ssh = SshOptions(trust_new_hosts=options.trust_new_hosts)

@@ -35,7 +35,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def recover_and_report(journal: Path, inventory_path: str | None, trust_new_hosts: bool) -> int:
-    from gameday.adapters.ssh import SshConnector, SshOptions
+    from gameday.adapters.ssh import SshConnector
+    from gameday.adapters.ssh_config import SshOptions
     from gameday.engine.recovery import inventory_for, open_faults, recover
 
     _, journal_inventory, faults = open_faults(journal)

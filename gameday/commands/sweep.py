@@ -72,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
         print("gameday sweep: the inventory lists no hosts", file=sys.stderr)
         return ExitCode.BAD_INPUT
 
-    from gameday.adapters.ssh import SshOptions, make_connector
+    from gameday.adapters.ssh import make_connector
+    from gameday.adapters.ssh_config import SshOptions
 
     connector = make_connector(inventory, SshOptions(trust_new_hosts=args.trust_new_hosts))
     try:

@@ -8,11 +8,11 @@ processes, files and firewall are private to it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from gameday.errors import LabError
-from gameday.lab import fleet, model, system
+from gameday.lab import model, system
 from gameday.lab.model import HostStatus, LabStatus
+from gameday.lab.state import STATE_FILE, HostState, ProcessRecord, read_state
 
 DEFAULT_QDISCS = frozenset({"noqueue", "pfifo_fast", "mq", "fq_codel", "pfifo", "fq"})
 
@@ -69,13 +69,13 @@ def host_traces(init_pid: int, init_start: int) -> tuple[str, ...] | None:
     return parse_traces(result.stdout)
 
 
-def _host_status(host: dict[str, Any]) -> HostStatus:
-    address = host["address"]
+def _host_status(host: HostState) -> HostStatus:
+    address = host.address
     banner = system.ssh_banner(address, timeout=1.5)
-    init = host.get("init") or {"pid": 0, "start": 0}
-    traces = host_traces(int(init["pid"]), int(init["start"]))
+    init = host.init or ProcessRecord(pid=0, start=0)
+    traces = host_traces(init.pid, init.start)
     return HostStatus(
-        name=host["name"],
+        name=host.name,
         address=address,
         ssh=banner is not None,
         ssh_banner=banner or "",
@@ -90,24 +90,21 @@ def status(lab_dir: Path) -> LabStatus:
     """The state of every part of the lab in `lab_dir` (LabError when there is no lab there)."""
     system.require_root_linux()
     lab_dir = Path(lab_dir).absolute()
-    state = fleet.read_state(lab_dir)
+    state = read_state(lab_dir)
     if state is None:
-        raise LabError(f"there is no lab in {lab_dir} (no {fleet.STATE_FILE})")
-    hosts = tuple(_host_status(h) for h in state["hosts"])
-    prometheus_port = int(state["prometheus_port"])
-    loadgen_port = int(state["loadgen_port"])
+        raise LabError(f"there is no lab in {lab_dir} (no {STATE_FILE})")
+    hosts = tuple(_host_status(h) for h in state.hosts)
     problems = []
-    for key, what in (("prometheus", "Prometheus"), ("loadgen", "the load generator")):
-        record = state.get(key)
-        if not record or not system.is_alive(int(record["pid"]), int(record["start"])):
+    for record, what in ((state.prometheus, "Prometheus"), (state.loadgen, "the load generator")):
+        if record is None or not system.is_alive(record.pid, record.start):
             problems.append(f"{what} is not running")
     return LabStatus(
-        name=state["name"],
+        name=state.name,
         dir=lab_dir,
         hosts=hosts,
-        prometheus=system.http_status("127.0.0.1", prometheus_port, "/-/ready") == 200,
-        prometheus_url=f"http://127.0.0.1:{prometheus_port}",
-        loadgen=system.http_status("127.0.0.1", loadgen_port, "/metrics") == 200,
+        prometheus=system.http_status("127.0.0.1", state.prometheus_port, "/-/ready") == 200,
+        prometheus_url=state.prometheus_url,
+        loadgen=system.http_status("127.0.0.1", state.loadgen_port, "/metrics") == 200,
         problems=tuple(problems),
     )
 

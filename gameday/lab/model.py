@@ -136,6 +136,10 @@ class LabInfo:
     scenarios_dir: Path
     bridge: str
     subnet: str
+    prometheus_pid: int = 0
+    """PID of the lab's Prometheus server (0 when none is recorded), e.g. to pause it."""
+    loadgen_pid: int = 0
+    """PID of the load generator (0 when none is recorded), e.g. to pause the load."""
 
     def host(self, name: str) -> LabHost:
         for lab_host in self.hosts:

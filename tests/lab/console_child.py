@@ -16,7 +16,8 @@ from types import MappingProxyType
 
 def main() -> int:
     spec = json.loads(sys.argv[1])
-    from gameday.adapters.ssh import SshConnector, SshOptions
+    from gameday.adapters.ssh import SshConnector
+    from gameday.adapters.ssh_config import SshOptions
     from gameday.core.faults import FaultPlan
     from gameday.core.formats.inventory import Host, Inventory
     from gameday.engine.faultrun import FaultRunner, LeaseKeeper

@@ -172,7 +172,8 @@ def _health_ok(host: LabHost) -> bool:
 
 
 def _open(lab: LabInfo, name: str) -> Transport:
-    from gameday.adapters.ssh import SshConnector, SshOptions
+    from gameday.adapters.ssh import SshConnector
+    from gameday.adapters.ssh_config import SshOptions
     from gameday.core.formats.inventory_loader import load_inventory
 
     # only the lab's own known_hosts and key: nothing of this machine's ~/.ssh

@@ -151,7 +151,8 @@ def test_watcher_killed_the_host_timer_reverts_at_the_deadline(lab: LabInfo, hos
 
 
 def test_kill_switch_reverts_every_host_over_open_channels(lab: LabInfo) -> None:
-    from gameday.adapters.ssh import SshConnector, SshOptions
+    from gameday.adapters.ssh import SshConnector
+    from gameday.adapters.ssh_config import SshOptions
     from gameday.core.formats.inventory_loader import load_inventory
     from gameday.engine.connector import Connector
     from gameday.engine.faultrun import FaultRunner, revert_everywhere

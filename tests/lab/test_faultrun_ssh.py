@@ -149,7 +149,8 @@ def test_timer_reverts_when_the_watcher_itself_is_killed(sshd: Sshd, tmp_path: P
 def test_proxy_jump_chains_through_the_jump_host(sshd: Sshd, tmp_path: Path) -> None:
     from types import MappingProxyType
 
-    from gameday.adapters.ssh import SshConnector, SshOptions
+    from gameday.adapters.ssh import SshConnector
+    from gameday.adapters.ssh_config import SshOptions
     from gameday.core.formats.inventory import Host, Inventory
 
     config = tmp_path / "ssh_config"

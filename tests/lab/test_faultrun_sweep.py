@@ -42,7 +42,8 @@ def _sweep(lab: LabInfo, *hosts: str) -> subprocess.CompletedProcess[str]:
 def _abandon(lab: LabInfo, host: LabHost, plan: FaultPlan) -> None:
     """Arm and inject `plan`, then lose both the watcher and the console: only the host's
     record and its (long) timer are left, as after a crash with a dead watcher."""
-    from gameday.adapters.ssh import SshConnector, SshOptions
+    from gameday.adapters.ssh import SshConnector
+    from gameday.adapters.ssh_config import SshOptions
     from gameday.core.formats.inventory_loader import load_inventory
     from gameday.engine.faultrun import FaultRunner
 

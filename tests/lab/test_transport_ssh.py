@@ -44,7 +44,7 @@ def _inventory(
 
 
 def _options(**overrides: object):  # type: ignore[no-untyped-def]
-    from gameday.adapters.ssh import SshOptions
+    from gameday.adapters.ssh_config import SshOptions
 
     settings: dict[str, object] = {
         "ssh_config": None,

@@ -10,11 +10,11 @@ from pathlib import Path
 import paramiko
 import pytest
 
-from gameday.adapters import ssh
+from gameday.adapters import ssh, ssh_config
 from gameday.core.formats.inventory import Host
 from gameday.errors import AuthFailed, HostKeyRejected, HostUnreachable, TransportError
 
-TARGET = ssh.Endpoint("web-1", "10.0.0.5", 2222, "deploy", ())
+TARGET = ssh_config.Endpoint("web-1", "10.0.0.5", 2222, "deploy", ())
 
 
 def _key() -> paramiko.PKey:
@@ -47,7 +47,7 @@ def test_fingerprint_matches_ssh_keygen() -> None:
         check=True,
         timeout=30,
     ).stdout
-    assert ssh.fingerprint(_key()) == out.split()[1]
+    assert ssh_config.fingerprint(_key()) == out.split()[1]
 
 
 @pytest.mark.parametrize(
@@ -92,16 +92,16 @@ def test_changed_key_error_shows_both_fingerprints_and_refuses() -> None:
     error = paramiko.BadHostKeyException("10.0.0.5", offered, known)
     result = ssh._map_connect_error("web-1", TARGET, error)
     assert isinstance(result, HostKeyRejected)
-    assert "CHANGED" in result.message and ssh.fingerprint(offered) in result.message
+    assert "CHANGED" in result.message and ssh_config.fingerprint(offered) in result.message
     assert "[10.0.0.5]:2222" in result.message
 
 
 def test_unknown_key_policy_refuses_with_fingerprint_and_the_way_to_trust(tmp_path: Path) -> None:
     record = tmp_path / "known_hosts"
-    policy = ssh._KnownHostsPolicy(TARGET, str(record), trust=False)
+    policy = ssh_config.KnownHostsPolicy(TARGET, str(record), trust=False)
     with pytest.raises(HostKeyRejected) as caught:
         policy.missing_host_key(paramiko.SSHClient(), "[10.0.0.5]:2222", _key())
-    assert ssh.fingerprint(_key()) in caught.value.message
+    assert ssh_config.fingerprint(_key()) in caught.value.message
     assert "--trust-new-hosts" in caught.value.message
     assert "ssh-keyscan -p 2222 10.0.0.5" in caught.value.message
     assert not record.exists()
@@ -109,7 +109,7 @@ def test_unknown_key_policy_refuses_with_fingerprint_and_the_way_to_trust(tmp_pa
 
 def test_unknown_key_policy_records_only_when_asked(tmp_path: Path) -> None:
     record = tmp_path / "sub" / "known_hosts"
-    ssh._KnownHostsPolicy(TARGET, str(record), trust=True).missing_host_key(
+    ssh_config.KnownHostsPolicy(TARGET, str(record), trust=True).missing_host_key(
         paramiko.SSHClient(), "[10.0.0.5]:2222", _key()
     )
     keys = paramiko.HostKeys(str(record))
@@ -125,7 +125,7 @@ def test_ssh_config_fills_what_the_inventory_left_at_defaults() -> None:
         "Host web-1\n  HostName 10.0.0.5\n  User deploy\n  Port 2200\n"
         "  IdentityFile ~/.ssh/web\n  ProxyJump bastion\n"
     )
-    endpoint = ssh.resolve_endpoint(Host(name="w1", address="web-1"), config)
+    endpoint = ssh_config.resolve_endpoint(Host(name="w1", address="web-1"), config)
     assert (endpoint.address, endpoint.user, endpoint.port) == ("10.0.0.5", "deploy", 2200)
     assert endpoint.identity_files[0].endswith("/.ssh/web")
     assert endpoint.proxy_jump == ("bastion",)
@@ -135,13 +135,13 @@ def test_ssh_config_fills_what_the_inventory_left_at_defaults() -> None:
 def test_inventory_values_win_over_ssh_config() -> None:
     config = _config("Host web-1\n  User deploy\n  Port 2200\n")
     host = Host(name="w1", address="web-1", user="ops", port=2022, identity_file="/k")
-    endpoint = ssh.resolve_endpoint(host, config)
+    endpoint = ssh_config.resolve_endpoint(host, config)
     assert (endpoint.user, endpoint.port, endpoint.identity_files[0]) == ("ops", 2022, "/k")
 
 
 def test_without_config_the_inventory_is_used_as_is() -> None:
-    endpoint = ssh.resolve_endpoint(Host(name="w1", address="10.1.1.1"), None)
-    assert endpoint == ssh.Endpoint("w1", "10.1.1.1", 22, "root", ())
+    endpoint = ssh_config.resolve_endpoint(Host(name="w1", address="10.1.1.1"), None)
+    assert endpoint == ssh_config.Endpoint("w1", "10.1.1.1", 22, "root", ())
     assert endpoint.known_hosts_name == "10.1.1.1"
 
 
@@ -155,20 +155,20 @@ def test_without_config_the_inventory_is_used_as_is() -> None:
 )
 def test_proxy_jump_hops_parse_like_ssh(spec: str, user: str, address: str, port: int) -> None:
     config = _config("Host bastion\n  HostName 192.0.2.10\n  User admin\n")
-    hop = ssh.resolve_jump(spec, config)
+    hop = ssh_config.resolve_jump(spec, config)
     assert (hop.user, hop.address, hop.port) == (user, address, port)
 
 
 def test_proxy_jump_none_means_direct() -> None:
     config = _config("Host *\n  ProxyJump none\n")
-    assert ssh.resolve_endpoint(Host(name="w", address="w"), config).proxy_jump == ()
+    assert ssh_config.resolve_endpoint(Host(name="w", address="w"), config).proxy_jump == ()
 
 
 def test_unreachable_address_is_mapped_quickly() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    endpoint = ssh.Endpoint("w", "127.0.0.1", port, "root", ())
+    endpoint = ssh_config.Endpoint("w", "127.0.0.1", port, "root", ())
     with pytest.raises(HostUnreachable) as caught:
         ssh._tcp_connect("w", endpoint, 2.0)
     assert "refused" in caught.value.message
