@@ -67,7 +67,7 @@ async def test_past_sessions_are_listed_opened_and_exported_again(
         assert runner.journal_path is not None and rows[0][1] == runner.journal_path.stem
         assert rows[0][5] == "3" and rows[0][6] == "api-1, api-2"
         status = text_of(history.query_one("#history-status", Static), width=200)
-        assert status.startswith("3 session(s), 0 running")
+        assert status.startswith("3 session(s), 0 running   enter: open")
 
         await pilot.press("enter")  # the first row: the demo session
         await until(pilot, lambda: isinstance(app.screen, WatchScreen), "the session's view")

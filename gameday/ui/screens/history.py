@@ -100,6 +100,7 @@ class HistoryScreen(Screen[None]):
         running = sum(1 for s in message.sessions if s.running)
         status = message.problem or (
             f"{len(message.sessions)} session(s), {running} running"
+            "   enter: open its view · f: findings (e there: export) · r: read again"
             if message.sessions
             else "No session has been journaled here yet."
         )
