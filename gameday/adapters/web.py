@@ -7,6 +7,7 @@ Python, its arguments quoted by the one quoting function (the server hands it to
 
 from __future__ import annotations
 
+import socket
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -14,6 +15,11 @@ from typing import Any
 from textual_serve.server import Server
 
 from gameday.core.shell import render
+from gameday.errors import GamedayError
+
+
+class ServeError(GamedayError):
+    title = "Cannot serve the watch view"
 
 
 class WatchServer(Server):
@@ -44,8 +50,27 @@ def watch_command(arguments: Sequence[str]) -> str:
 def serve_watch(
     arguments: Sequence[str], *, host: str, port: int, public_url: str | None = None
 ) -> None:
-    """Serve `gameday watch <arguments>` on host:port until SIGINT or SIGTERM."""
+    """Serve `gameday watch <arguments>` on host:port until SIGINT or SIGTERM.
+
+    Raises ServeError when the address cannot be listened on (in use, not this machine's).
+    """
+    _check_free(host, port)
     server = WatchServer(
         watch_command(arguments), host=host, port=port, title="gameday watch", public_url=public_url
     )
-    server.serve()
+    try:
+        server.serve()
+    except OSError as exc:  # taken between the check and the server's own bind
+        raise ServeError(f"{host}:{port}: {exc.strerror or exc}") from None
+
+
+def _check_free(host: str, port: int) -> None:
+    """Bind and release the address first, so a port in use is said before "serving on"."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _, address = infos[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:
+        raise ServeError(f"{host}:{port}: {exc.strerror or exc}") from None

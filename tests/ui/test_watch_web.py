@@ -7,6 +7,7 @@ opened as a browser tab would, all on 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
+import socket
 import subprocess
 from pathlib import Path
 
@@ -52,6 +53,16 @@ def test_bad_arguments_are_said_with_exit_2(tmp_path: Path) -> None:
     assert port.returncode == 2 and "expected a port from 1 to 65535" in port.stderr
     both = _gameday("watch", str(tmp_path / "x.jsonl"), "--journal-dir", str(tmp_path))
     assert both.returncode == 2 and "not both" in both.stderr
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = str(taken.getsockname()[1])
+        in_use = _gameday("watch", "--web", "--port", busy, "--journal-dir", str(tmp_path))
+    assert in_use.returncode == 2
+    assert f"Cannot serve the watch view: 127.0.0.1:{busy}: Address already in use" in (
+        in_use.stderr
+    )
+    assert "serving" not in in_use.stdout
     no_terminal = _gameday("watch", "--journal-dir", str(tmp_path))
     assert no_terminal.returncode == 2 and "add --web" in no_terminal.stderr
 
