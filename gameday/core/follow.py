@@ -8,14 +8,14 @@ tail) the follower reads what replaced the cut line; when the file is replaced, 
 reads it again from the top.
 
 `pick_session(directory)` is the journal `watch --journal-dir` follows: the newest session that
-has not ended there.
+has not ended there; `SessionFollower` puts both together (and moves to each new session).
 """
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -166,3 +166,81 @@ def pick_session(directory: Path) -> Path | None:
 def new_journals(directory: Path, known: frozenset[str]) -> list[Path]:
     """Journals that appeared since `known` (file names) was taken, newest first."""
     return [p for p in journals_by_age(directory) if p.name not in known]
+
+
+SCAN = 1.0
+"""Seconds between two looks at a directory for a new session."""
+
+
+@dataclass(frozen=True)
+class Switched:
+    """The view follows another journal from now on (None: none yet, waiting for one)."""
+
+    path: Path | None
+
+
+@dataclass(frozen=True)
+class Grew:
+    """What one poll of the followed journal found."""
+
+    path: Path
+    chunk: Chunk
+
+
+Update = Switched | Grew
+
+
+class SessionFollower:
+    """What `gameday watch` follows: one journal, or the sessions of a directory (the newest
+    that has not ended, then each new one as soon as its journal appears).
+
+    `start()` once, then `poll()` as often as wanted, from one thread; neither blocks nor
+    sleeps. `now` is a monotonic clock (the directory is looked at every `scan` seconds).
+    """
+
+    def __init__(
+        self,
+        journal: Path | None = None,
+        directory: Path | None = None,
+        *,
+        now: Callable[[], float],
+        scan: float = SCAN,
+    ) -> None:
+        self.journal, self.directory = journal, directory
+        self._now, self._scan = now, scan
+        self._follower: JournalFollower | None = None
+        self._known: frozenset[str] = frozenset()
+        self._next_scan = 0.0
+        self._missing = False
+
+    def start(self) -> Switched:
+        """The journal to follow first."""
+        path = self.journal
+        if self.directory is not None:
+            self._known = frozenset(p.name for p in journals_by_age(self.directory))
+            path = path or pick_session(self.directory)
+            self._next_scan = self._now() + self._scan
+        self._follower = JournalFollower(path) if path else None
+        return Switched(path)
+
+    def poll(self) -> tuple[list[Update], bool]:
+        """What changed since the last poll, and whether more is waiting (poll again at once)."""
+        updates: list[Update] = []
+        chunk = self._follower.poll() if self._follower else Chunk()
+        if self._follower is not None and self._worth_saying(chunk):
+            updates.append(Grew(self._follower.path, chunk))
+        if self.directory is not None and self._now() >= self._next_scan:
+            self._next_scan = self._now() + self._scan
+            fresh = new_journals(self.directory, self._known)
+            if fresh:
+                self._known |= {p.name for p in fresh}
+                self._follower, self._missing = JournalFollower(fresh[0]), False
+                updates.append(Switched(fresh[0]))
+                return updates, True
+        return updates, chunk.more
+
+    def _worth_saying(self, chunk: Chunk) -> bool:
+        """New lines, problems, a restart; a journal that can no longer be read, once."""
+        missing_now = chunk.missing and not self._missing
+        self._missing = chunk.missing
+        return bool(chunk.events or chunk.problems or chunk.restarted or missing_now)

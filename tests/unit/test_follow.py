@@ -12,7 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gameday.core import events as ev
-from gameday.core.follow import JournalFollower, new_journals, pick_session
+from gameday.core.follow import (
+    Grew,
+    JournalFollower,
+    SessionFollower,
+    Switched,
+    new_journals,
+    pick_session,
+)
 from gameday.core.journal import JournalWriter, read_journal
 from gameday.core.state import replay
 from gameday.core.view import HostRow, facts_of_journal, host_rows, phase_length, probes_of
@@ -204,3 +211,40 @@ def test_a_snapshot_without_details_gives_fewer_details_not_an_error() -> None:
     assert host_rows(bare, PLAN)[0].kind == ""
     assert phase_length(bare, "monitor") is None
     assert replay([bare, PLAN]).targets == ("web-2", "web-1")
+
+
+class Ticks:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_directory_is_followed_session_after_session(tmp_path: Path) -> None:
+    _lines(tmp_path / "a-ended.jsonl", EVENTS)
+    clock = Ticks()
+    source = SessionFollower(directory=tmp_path, now=clock, scan=1.0)
+    assert source.start() == Switched(None)  # nothing running: wait
+    assert source.poll() == ([], False)
+    _lines(tmp_path / "b.jsonl", EVENTS[:2])
+    assert source.poll() == ([], False)  # not looked at before the next scan
+    clock.now = 1.0
+    updates, more = source.poll()
+    assert updates == [Switched(tmp_path / "b.jsonl")] and more
+    updates, _ = source.poll()
+    assert [type(u) for u in updates] == [Grew]
+    assert isinstance(updates[0], Grew) and len(updates[0].chunk.events) == 2
+    assert source.poll() == ([], False)
+
+
+def test_a_journal_that_disappears_is_said_once(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    _lines(path, EVENTS[:1])
+    source = SessionFollower(journal=path, now=Ticks())
+    assert source.start() == Switched(path)
+    assert len(source.poll()[0]) == 1
+    path.unlink()
+    updates, _ = source.poll()
+    assert len(updates) == 1 and isinstance(updates[0], Grew) and updates[0].chunk.missing
+    assert source.poll() == ([], False)

@@ -28,7 +28,7 @@ from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, get_current_worker
 
 from gameday.core import events as ev
-from gameday.core.follow import Chunk, JournalFollower, new_journals, pick_session
+from gameday.core.follow import Chunk, SessionFollower, Switched
 from gameday.core.state import SessionState
 from gameday.core.view import SessionFacts, facts_of_journal, host_rows, probes_of
 from gameday.ui.widgets.gauge import ProbeGauge
@@ -38,8 +38,6 @@ from gameday.ui.workers import run_io
 
 POLL = 0.25
 """Seconds between two reads of the journal (a bounded interval: polling, no inotify)."""
-SCAN = 1.0
-"""Seconds between two looks at the journal directory for a new session."""
 QUIET = 30.0
 """Seconds without a new line, in a session that has not ended, before the view says so."""
 WAVE_PHASES = ("inject", "monitor", "revert")
@@ -164,27 +162,18 @@ class WatchScreen(Screen[None]):
 
     # --- the follower (a thread worker) --------------------------------------------------------
     def _follow(self) -> None:
-        """Poll the journal (and the directory) until the app stops; post what is found."""
+        """Poll the journal (and the directory) until the screen goes; post what is found."""
         cancelled = get_current_worker().cancelled_event
-        directory = self.target.directory
-        known = frozenset(p.name for p in directory.glob("*.jsonl")) if directory else frozenset()
-        path = self.target.journal or (pick_session(directory) if directory else None)
-        self.post_message(SessionSwitched(path))
-        follower = JournalFollower(path) if path else None
-        next_scan = time.monotonic() + SCAN
+        source = SessionFollower(self.target.journal, self.target.directory, now=time.monotonic)
+        self.post_message(SessionSwitched(source.start().path))
         while not cancelled.is_set():
-            chunk = follower.poll() if follower else Chunk()
-            if follower and (chunk.events or chunk.problems or chunk.restarted):
-                self.post_message(JournalGrew(follower.path, chunk))
-            if directory and time.monotonic() >= next_scan:
-                next_scan = time.monotonic() + SCAN
-                fresh = new_journals(directory, known)
-                if fresh:
-                    known |= {p.name for p in fresh}
-                    follower = JournalFollower(fresh[0])
-                    self.post_message(SessionSwitched(fresh[0]))
-                    continue
-            if not chunk.more:
+            updates, more = source.poll()
+            for update in updates:
+                if isinstance(update, Switched):
+                    self.post_message(SessionSwitched(update.path))
+                else:
+                    self.post_message(JournalGrew(update.path, update.chunk))
+            if not more:
                 cancelled.wait(self.poll)
 
     # --- what the follower found ----------------------------------------------------------------
@@ -196,6 +185,8 @@ class WatchScreen(Screen[None]):
             return  # a poll of the previous session, read before the switch
         if message.chunk.restarted:
             await self._reset(message.path)
+        if message.chunk.missing:
+            self.notify(f"{message.path}: cannot read the journal", severity="error")
         for problem in message.chunk.problems:
             self.problems.append(problem)
             self.notify(f"{message.path}: {problem}", title="Journal line skipped")
