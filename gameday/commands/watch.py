@@ -74,7 +74,9 @@ def _target_args(args: argparse.Namespace) -> tuple[Path | None, Path | None]:
         raise InputError("--journal-dir", 0, "", "give a JOURNAL or --journal-dir, not both")
     if args.journal:
         return resolve_journal(args.journal), None
-    directory = Path(args.journal_dir) if args.journal_dir else default_journal_dir()
+    if not args.journal_dir:  # the default folder appears with the first session: wait for it
+        return None, default_journal_dir().resolve()
+    directory = Path(args.journal_dir)
     if not directory.is_dir():
         raise InputError(str(directory), 0, "", "no such journal directory (see --journal-dir)")
     return None, directory.resolve()

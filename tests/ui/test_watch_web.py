@@ -7,6 +7,7 @@ opened as a browser tab would, all on 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import subprocess
 from pathlib import Path
@@ -39,9 +40,9 @@ def test_the_page_loads_and_each_tab_runs_the_watch_view(tmp_path: Path) -> None
     assert f"ssh -L {port}:127.0.0.1:{port}" in said
 
 
-def _gameday(*argv: str) -> subprocess.CompletedProcess[str]:
+def _gameday(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*GAMEDAY, *argv], capture_output=True, text=True, timeout=30, check=False
+        [*GAMEDAY, *argv], capture_output=True, text=True, timeout=30, check=False, env=env
     )
 
 
@@ -65,6 +66,11 @@ def test_bad_arguments_are_said_with_exit_2(tmp_path: Path) -> None:
     assert "serving" not in in_use.stdout
     no_terminal = _gameday("watch", "--journal-dir", str(tmp_path))
     assert no_terminal.returncode == 2 and "add --web" in no_terminal.stderr
+    # The default folder may not exist yet (no session so far): not an error, it is waited for.
+    fresh = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "fresh")}
+    waiting = _gameday("watch", env=fresh)
+    assert waiting.returncode == 2 and "add --web" in waiting.stderr
+    assert not (tmp_path / "fresh").exists()
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
