@@ -127,3 +127,8 @@ class DemoBackend:
             number += 1
             session_id = f"{base}-{number}"
         return session_id, self.journal_dir / f"{session_id}.jsonl"
+
+    def export_findings(self, journal: Path) -> Path:
+        from gameday.app.exports import export_markdown
+
+        return export_markdown(journal, self.export_dir)

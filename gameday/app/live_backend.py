@@ -87,3 +87,8 @@ class LiveBackend:
         from gameday.app.headless import journal_is_running
 
         return list_sessions(self.journal_dir, journal_is_running)
+
+    def export_findings(self, journal: Path) -> Path:
+        from gameday.app.exports import export_markdown
+
+        return export_markdown(journal, self.export_dir)

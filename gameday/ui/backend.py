@@ -93,3 +93,8 @@ class Backend(Protocol):
         Blocks (reads every journal). Never raises for a bad journal: it is listed as such.
         """
         ...
+
+    def export_findings(self, journal: Path) -> Path:
+        """Write a finished session's findings (Markdown) into `export_dir` and record the
+        export in its journal; return the file's path. Blocks. Raises GamedayError."""
+        ...

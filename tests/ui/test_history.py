@@ -11,7 +11,8 @@ from pathlib import Path
 
 from textual.widgets import DataTable, Static
 
-from gameday.core.journal import JournalWriter
+from gameday.core import events as ev
+from gameday.core.journal import JournalWriter, read_journal
 from gameday.ui.app import GamedayApp
 from gameday.ui.screens.findings import FindingsScreen
 from gameday.ui.screens.history import HistoryScreen
@@ -91,6 +92,27 @@ async def test_past_sessions_are_listed_opened_and_exported_again(
         assert findings.markdown is not None
         assert findings.export_path.read_text(encoding="utf-8") == findings.markdown
         assert "**Verdict: aborted**" in findings.markdown
+
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen), "back to the list")
+        await pilot.press("e")  # from the list: exported again and recorded in the journal
+        journal = runner.journal_path
+        await until(
+            pilot,
+            lambda: history.sessions[str(journal)].findings_file.endswith(".findings.md"),
+            "the list saying where the findings are",
+        )
+        exported = Path(history.sessions[str(journal)].findings_file)
+        assert exported.read_text(encoding="utf-8") == findings.markdown
+        recorded = [e for e in read_journal(journal).events if isinstance(e, ev.FindingsExported)]
+        assert [e.path for e in recorded] == [str(exported)]
+        detail = text_of(history.query_one("#history-detail", Static), width=300)
+        assert f"findings exported to {exported}" in detail
+
+        await pilot.press("down", "down")  # the unreadable journal: said, nothing written
+        await pilot.press("e")
+        await until(pilot, lambda: "not exported" in history.export_said, "a word on it")
+        assert not (tmp_path / "1-unreadable.findings.md").exists()
 
 
 @in_loop

@@ -2,8 +2,8 @@
 
 The same list as `gameday sessions` (`core.history.list_sessions`, asked of the backend in a
 worker: it reads every journal). Enter opens a session's view from its journal (the watch view:
-gauges, hosts, timeline, verdict; live while it runs), `f` its findings document, where `e`
-exports it again.
+gauges, hosts, timeline, verdict; live while it runs), `f` its findings document, `e` exports
+it again (recorded in the journal, so the list says where the findings are).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from gameday.core.findings.text import utc_iso
 from gameday.core.history import SessionSummary, duration_text, outcome_text
+from gameday.errors import GamedayError
 from gameday.ui.backend import Backend
 from gameday.ui.workers import run_io
 
@@ -37,6 +38,14 @@ MAX_TARGETS = 3
 
 
 @dataclass
+class FindingsWritten(Message):
+    """The findings of a session were exported again (or why not)."""
+
+    path: str
+    problem: str = ""
+
+
+@dataclass
 class SessionsListed(Message):
     """The sessions read from the journal directory (or why they could not be)."""
 
@@ -49,6 +58,7 @@ class HistoryScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open"),
         Binding("f", "findings", "Findings"),
+        Binding("e", "export", "Export findings"),
         Binding("r", "refresh", "Refresh"),
         Binding("escape", "back", "Back"),
     ]
@@ -58,6 +68,8 @@ class HistoryScreen(Screen[None]):
         self.backend = backend
         self.sessions: dict[str, SessionSummary] = {}
         """Journal path → its summary, as listed."""
+        self.export_said = ""
+        """What the last export came to, as said to the facilitator."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -100,7 +112,7 @@ class HistoryScreen(Screen[None]):
         running = sum(1 for s in message.sessions if s.running)
         status = message.problem or (
             f"{len(message.sessions)} session(s), {running} running"
-            "   enter: open its view · f: findings (e there: export) · r: read again"
+            "   enter: open its view · f: findings · e: export them again · r: read again"
             if message.sessions
             else "No session has been journaled here yet."
         )
@@ -131,6 +143,33 @@ class HistoryScreen(Screen[None]):
             self.notify("The findings are ready once the session has ended.", severity="warning")
             return
         self.app.push_screen(FindingsScreen(summary.journal, self.backend.export_dir))
+
+    def action_export(self) -> None:
+        """Write the highlighted session's findings again, next to the console's exports."""
+        summary = self._selected()
+        if summary is None:
+            return
+        if summary.running:
+            self.notify("The findings are ready once the session has ended.", severity="warning")
+            return
+        backend, journal = self.backend, summary.journal
+
+        def write() -> None:
+            try:
+                self.post_message(FindingsWritten(str(backend.export_findings(journal))))
+            except GamedayError as exc:
+                self.post_message(FindingsWritten("", f"{exc.title}: {exc.message}"))
+
+        run_io(self, write, group="export", description=f"export the findings of {journal.stem}")
+
+    def on_findings_written(self, message: FindingsWritten) -> None:
+        if message.problem:
+            self.export_said = f"Findings not exported: {message.problem}"
+            self.notify(message.problem, title="Findings not exported", severity="error")
+            return
+        self.export_said = f"Findings written to {message.path}"
+        self.notify(self.export_said, title="Exported")
+        self.action_refresh()  # the list says where the findings are now
 
     def action_back(self) -> None:
         self.dismiss()
