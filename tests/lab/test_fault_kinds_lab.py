@@ -34,7 +34,7 @@ from gameday.engine.faultrun import FaultRunner
 from gameday.engine.ports import Transport
 from gameday.lab import LabHost, LabInfo
 
-pytestmark = pytest.mark.lab
+pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
 DURATION = 30
 """Seconds a fault may last (stress-ng's own --timeout): far beyond each test, never forever."""

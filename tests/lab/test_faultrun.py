@@ -24,7 +24,7 @@ from gameday.core.shell import render
 from gameday.core.yamlsrc import load_yaml
 from gameday.lab import LabHost, LabInfo
 
-pytestmark = pytest.mark.lab
+pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
 HERE = Path(__file__).resolve().parent
 LEASE = 1.5

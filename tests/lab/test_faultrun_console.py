@@ -14,7 +14,7 @@ import pytest
 
 from gameday.lab import LabHost, LabInfo
 
-pytestmark = pytest.mark.lab
+pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
 GAMEDAY = [sys.executable, "-m", "gameday.cli"]
 LEASE = 1.5

@@ -23,6 +23,7 @@ from tests.lab.sshd_server import SSHD, Sshd, sshd_running
 
 pytestmark = [
     pytest.mark.lab,
+    pytest.mark.slow,
     pytest.mark.skipif(not SSHD.exists(), reason="OpenSSH server (/usr/sbin/sshd) not installed"),
 ]
 

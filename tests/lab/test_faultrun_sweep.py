@@ -16,7 +16,7 @@ from gameday.core.faults import FaultPlan, HostContext, parse_fault
 from gameday.core.yamlsrc import load_yaml
 from gameday.lab import LabHost, LabInfo
 
-pytestmark = pytest.mark.lab
+pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
 FILL = "kind: disk_fill\npath: /var/tmp\nsize: 4M\nkeep_free: 1M\n"
 

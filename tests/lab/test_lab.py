@@ -28,7 +28,7 @@ from gameday.errors import LabError
 from gameday.lab import LabConfig, LabHost, LabInfo
 from tests.lab.conftest import OWNER_FILE, LabDir, free_port, lab_unavailable
 
-pytestmark = pytest.mark.lab
+pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
 
 def run(argv: list[str], timeout: float = 20.0) -> subprocess.CompletedProcess[str]:

@@ -20,7 +20,7 @@ from gameday.core import events as ev
 from gameday.core.journal import read_journal
 from gameday.lab import LabInfo
 
-pytestmark = pytest.mark.lab
+pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
 GAMEDAY = [sys.executable, "-m", "gameday.cli"]
 ERROR_RATE = (

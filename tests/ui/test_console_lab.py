@@ -27,7 +27,7 @@ from gameday.ui.screens.session import SessionScreen
 from gameday.ui.widgets.hosts import HostsTable
 from tests.ui.conftest import in_loop, start, until
 
-pytestmark = pytest.mark.lab
+pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
 LAB_ROOT = Path("/var/lib/gameday-lab")  # outside /tmp, which every lab host hides
 SCENARIO = """

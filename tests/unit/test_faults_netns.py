@@ -32,6 +32,7 @@ from gameday.core.yamlsrc import load_yaml
 
 pytestmark = [
     pytest.mark.lab,
+    pytest.mark.slow,
     pytest.mark.skipif(
         os.geteuid() != 0 or shutil.which("ip") is None,
         reason="needs root and iproute2 to create network namespaces",
