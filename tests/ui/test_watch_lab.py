@@ -27,7 +27,7 @@ from gameday.ui.widgets.timeline import Timeline
 from tests.ui.conftest import in_loop, until
 from tests.ui.web_watch import GAMEDAY, fetch_page, free_port, screen_text, web_watch
 
-pytestmark = pytest.mark.lab
+pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
 LAB_ROOT = Path("/var/lib/gameday-lab")  # outside /tmp, which every lab host hides
 TITLE = "Two nodes under CPU pressure, watched from elsewhere"

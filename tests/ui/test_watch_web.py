@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from gameday.core.journal import JournalWriter
+
+pytestmark = pytest.mark.slow  # a server and its tabs are subprocesses
 from tests.ui.browser import CHROMIUM, open_in_chromium
 from tests.ui.test_watch import PLAN, STARTED
 from tests.ui.web_watch import GAMEDAY, fetch_page, listening_addresses, screen_text, web_watch
