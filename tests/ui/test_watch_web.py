@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from gameday.core.journal import JournalWriter
-
-pytestmark = pytest.mark.slow  # a server and its tabs are subprocesses
 from tests.ui.browser import CHROMIUM, open_in_chromium
 from tests.ui.test_watch import PLAN, STARTED
 from tests.ui.web_watch import GAMEDAY, fetch_page, listening_addresses, screen_text, web_watch
+
+pytestmark = pytest.mark.slow  # a server and its tabs are subprocesses
 
 
 def test_the_page_loads_and_each_tab_runs_the_watch_view(tmp_path: Path) -> None:
