@@ -64,9 +64,9 @@ async def test_past_sessions_are_listed_opened_and_exported_again(
         history = _history(app)
         await until(pilot, lambda: len(history.sessions) == 3, "three sessions listed")
         rows = _rows(history)
-        assert [row[4] for row in rows] == ["aborted", "interrupted", "unreadable"]
-        assert runner.journal_path is not None and rows[0][1] == runner.journal_path.stem
-        assert rows[0][5] == "3" and rows[0][6] == "api-1, api-2"
+        assert [row[1] for row in rows] == ["aborted", "interrupted", "unreadable"]
+        assert runner.journal_path is not None and rows[0][6] == runner.journal_path.stem
+        assert rows[0][2] == "3" and rows[0][5] == "api-1, api-2"
         status = text_of(history.query_one("#history-status", Static), width=200)
         assert status.startswith("3 session(s), 0 running   enter: open")
 
@@ -129,7 +129,7 @@ async def test_a_running_session_is_listed_as_running_and_its_view_follows_it(
         await until(pilot, lambda: isinstance(app.screen, HistoryScreen), "the history")
         history = _history(app)
         await until(pilot, lambda: history.sessions, "the running session listed")
-        assert [row[4] for row in _rows(history)] == ["running"]
+        assert [row[1] for row in _rows(history)] == ["running"]
         await pilot.press("f")
         assert isinstance(app.screen, HistoryScreen), "no findings before the end"
         await pilot.press("enter")

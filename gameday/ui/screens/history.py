@@ -24,7 +24,8 @@ from gameday.errors import GamedayError
 from gameday.ui.backend import Backend
 from gameday.ui.workers import run_io
 
-COLUMNS = ("started (UTC)", "session", "scenario", "duration", "outcome", "exit", "targets")
+COLUMNS = ("started (UTC)", "outcome", "exit", "duration", "scenario", "targets", "session")
+"""The outcome first: at 80 columns the long session id is what runs off the screen."""
 OUTCOME_STYLES = {
     "held": "bold green",
     "running": "bold magenta",
@@ -195,12 +196,12 @@ def _cells(summary: SessionSummary) -> tuple[Text, ...]:
     exit_status = "-" if summary.exit_status is None else str(summary.exit_status)
     return (
         _plain(started),
-        _plain(summary.session_id),
-        _plain(summary.scenario_id or "-"),
-        _plain(duration_text(summary.duration)),
         Text(_printable(outcome.replace("_", " ")), style=OUTCOME_STYLES.get(outcome, "")),
         _plain(exit_status),
+        _plain(duration_text(summary.duration)),
+        _plain(summary.scenario_id or "-"),
         _plain(", ".join(targets) or "-"),
+        _plain(summary.session_id),
     )
 
 
