@@ -1,8 +1,16 @@
-"""The kill switch over a real lab fleet: from the pull to every host verified clean.
+"""gameday beside its baselines on a real lab fleet: the kill switch and the cold launch.
 
-Brings up its own lab (`gdbench`, loopback ports 9590/9591), connects to every host over SSH
-with verified host keys, arms and injects a real bandwidth fault (tc tbf) on each, then times
-`revert_everywhere` — the same path the engine's kill switch takes — and takes the lab down.
+For each host count (8 and 24 by default) and each of ROUNDS rounds, on the same hosts:
+
+    cold launch   gameday: connect + preflight + arm + inject + verify, through the same wiring
+                  as `gameday run` (`live_session`), until the session is monitoring
+                  bare: a paramiko pool doing connect + inject + verify
+    kill switch   gameday: `Session.kill_switch` — the path the console and `gameday run` take
+                  armed floor, exec pool, ControlMaster (see bench.baselines)
+
+The lab's load generator and Prometheus are paused (SIGSTOP) while this runs, and every inject
+and every revert is checked from outside the hosts (`ip netns exec … tc qdisc show`). The order
+of the methods rotates from round to round so none always runs on a warmer machine.
 """
 
 from __future__ import annotations
@@ -10,67 +18,196 @@ from __future__ import annotations
 import os
 import statistics
 import tempfile
+import threading
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from gameday import lab
-from gameday.adapters.ssh import SshConnector
-from gameday.core.faults import HostContext, parse_fault
-from gameday.core.formats.inventory_loader import load_inventory
-from gameday.core.yamlsrc import load_yaml
-from gameday.engine.faultrun import FaultRunner, revert_everywhere
+from bench import baselines, labkit
+from gameday.app.live import LiveOptions, live_session, load_plan
+from gameday.core import events as ev
+from gameday.lab.model import LabInfo
 
-HOSTS = int(os.environ.get("GAMEDAY_BENCH_HOSTS", "8"))
-ROUNDS = 5
+HOST_COUNTS = tuple(
+    int(n) for n in os.environ.get("GAMEDAY_BENCH_HOSTS", "8,24").split(",") if n.strip()
+)
+ROUNDS = int(os.environ.get("GAMEDAY_BENCH_ROUNDS", "5"))
 
-
-def kill_switch() -> dict[str, float]:
-    directory = Path("/var/lib/gameday-lab/gdbench")
-    config = lab.LabConfig(name="gdbench", dir=directory, hosts=HOSTS, prometheus_port=9590)
-    info = lab.up(config, say=lambda _text: None)
-    try:
-        return _measure(info.inventory)
-    finally:
-        lab.down(directory, say=lambda _text: None)
+Figures = dict[str, dict[str, float]]
 
 
-def _measure(inventory_path: Path) -> dict[str, float]:
-    inventory = load_inventory(inventory_path)
-    connector = SshConnector(inventory)
-    started = time.perf_counter()
-    transports = [connector.open(name) for name in inventory.hosts]
-    connect_s = time.perf_counter() - started
-    spec = _bandwidth()
-    latencies = []
-    try:
-        for round_ in range(ROUNDS):
-            runners = [FaultRunner(t, f"bench-{round_}") for t in transports]
-            for runner in runners:
-                plan = spec.plan(HostContext(runner.host), f"b{round_}-{runner.host}", 60)
-                assert runner.arm(plan, 120).ok and runner.inject(plan).ok
-            report = revert_everywhere(runners)
-            assert report.all_confirmed, report
-            latencies.append(report.duration)
-            for runner in runners:
-                runner.close()
-    finally:
-        for transport in transports:
-            transport.close()
-    return {
-        "hosts": float(len(transports)),
-        "connect_all_ms": connect_s * 1000,
-        "kill_switch_median_ms": statistics.median(latencies) * 1000,
-        "kill_switch_max_ms": max(latencies) * 1000,
+def run_lab(say: Callable[[str], None] = print) -> dict[str, Figures]:
+    """{"kill_switch": {N: figures}, "launch": {N: figures}} for every host count."""
+    kill: Figures = {}
+    launch: Figures = {}
+    with labkit.bench_lab(max(HOST_COUNTS)) as info, labkit.background_paused(info):
+        for count in HOST_COUNTS:
+            names = [h.name for h in info.hosts[:count]]
+            say(f"lab: {count} hosts, {ROUNDS} rounds")
+            kill[str(count)], launch[str(count)] = _rounds(info, names, say)
+    return {"kill_switch": kill, "launch": launch}
+
+
+def _rounds(
+    info: LabInfo, names: Sequence[str], say: Callable[[str], None]
+) -> tuple[dict[str, float], dict[str, float]]:
+    times: dict[str, list[float]] = {
+        k: [] for k in ("gameday", "armed_floor", "exec_pool", "controlmaster", "launch", "bare")
     }
+    folder = Path(tempfile.mkdtemp(prefix="gdbench-"))
+    scenario = labkit.write_scenario(folder, names)
+    with baselines.transports(info, names) as open_:
+        shells = baselines.ArmedShells(open_)
+        masters = baselines.ControlMasters(info, names)
+        try:
+            methods: list[tuple[str, Callable[[int], None]]] = [
+                ("gameday", lambda r: _gameday(info, names, scenario, folder, r, times)),
+                (
+                    "armed_floor",
+                    lambda r: _baseline(info, open_, names, r, shells.run, times, "armed_floor"),
+                ),
+                (
+                    "exec_pool",
+                    lambda r: _baseline(
+                        info,
+                        open_,
+                        names,
+                        r,
+                        lambda s: baselines.exec_pool(open_, s),
+                        times,
+                        "exec_pool",
+                    ),
+                ),
+                (
+                    "controlmaster",
+                    lambda r: _baseline(info, open_, names, r, masters.run, times, "controlmaster"),
+                ),
+                ("bare", lambda r: _bare_launch(info, open_, names, r, times)),
+            ]
+            for round_ in range(ROUNDS):
+                turn = round_ % len(methods)
+                for _name, method in methods[turn:] + methods[:turn]:
+                    method(round_)
+                say(
+                    f"  round {round_ + 1}: "
+                    + ", ".join(f"{k} {v[-1] * 1000:.0f} ms" for k, v in times.items() if v)
+                )
+        finally:
+            shells.close()
+            masters.close()
+    kill = {
+        f"{key}_ms": _ms(statistics.median(times[key]))
+        for key in ("gameday", "armed_floor", "exec_pool", "controlmaster")
+    }
+    kill.update(
+        {
+            f"{key}_max_ms": _ms(max(times[key]))
+            for key in ("gameday", "armed_floor", "exec_pool", "controlmaster")
+        }
+    )
+    kill["ratio_to_floor"] = round(kill["gameday_ms"] / kill["armed_floor_ms"], 2)
+    launch = {
+        "gameday_ms": _ms(statistics.median(times["launch"])),
+        "bare_ms": _ms(statistics.median(times["bare"])),
+        "gameday_max_ms": _ms(max(times["launch"])),
+        "bare_max_ms": _ms(max(times["bare"])),
+    }
+    launch["ratio_to_bare"] = round(launch["gameday_ms"] / launch["bare_ms"], 2)
+    kill["hosts"] = launch["hosts"] = float(len(names))
+    kill["rounds"] = launch["rounds"] = float(ROUNDS)
+    return kill, launch
 
 
-def _bandwidth():  # type: ignore[no-untyped-def]
-    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
-        f.write("kind: bandwidth\nrate: 10mbit\ninterface: eth0\n")
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 1)
+
+
+def _plans(names: Sequence[str], round_: int, method: str) -> dict[str, labkit.FaultPlan]:
+    return {n: labkit.fault_plan(n, f"b{round_}-{method[:4]}-{n}") for n in names}
+
+
+def _baseline(
+    info: LabInfo,
+    open_: dict[str, object],
+    names: Sequence[str],
+    round_: int,
+    revert: Callable[[dict[str, str]], float],
+    times: dict[str, list[float]],
+    key: str,
+) -> None:
+    plans = _plans(names, round_, key)
+    baselines.run_everywhere(
+        open_,  # type: ignore[arg-type]
+        {n: labkit.script((*p.inject, *p.verify_active)) for n, p in plans.items()},
+    )
+    labkit.require(info, names, faulted=True, what=f"{key}: inject")
+    took = revert({n: labkit.script((*p.revert, *p.verify_reverted)) for n, p in plans.items()})
+    labkit.require(info, names, faulted=False, what=f"{key}: revert")
+    times[key].append(took)
+
+
+def _bare_launch(
+    info: LabInfo,
+    open_: dict[str, object],
+    names: Sequence[str],
+    round_: int,
+    times: dict[str, list[float]],
+) -> None:
+    plans = _plans(names, round_, "bare")
+    took, opened = baselines.bare_launch(
+        info, {n: labkit.script((*p.inject, *p.verify_active)) for n, p in plans.items()}
+    )
     try:
-        return parse_fault(load_yaml(f.name))
+        labkit.require(info, names, faulted=True, what="bare launch")
+        baselines.run_everywhere(
+            dict(zip(names, opened, strict=True)),
+            {n: labkit.script((*p.revert, *p.verify_reverted)) for n, p in plans.items()},
+        )
     finally:
-        os.unlink(f.name)
+        for transport in opened:
+            transport.close()
+    labkit.require(info, names, faulted=False, what="bare launch: revert")
+    times["bare"].append(took)
 
 
-LAB_BENCHMARKS = {"kill_switch": kill_switch}
+def _gameday(
+    info: LabInfo,
+    names: Sequence[str],
+    scenario: Path,
+    folder: Path,
+    round_: int,
+    times: dict[str, list[float]],
+) -> None:
+    """One session through `gameday run`'s wiring: the launch timed until every fault is
+    injected and verified, then the kill switch timed until every host's outcome is in."""
+    plan = load_plan(str(scenario), str(info.inventory), seed=1)  # validating, not launching
+    monitoring = threading.Event()
+    done: list[ev.KillSwitchDone] = []
+
+    def listen(event: ev.Event) -> None:
+        if isinstance(event, ev.PhaseChanged) and event.phase in ("monitor", "done"):
+            monitoring.set()
+        if isinstance(event, ev.KillSwitchDone):
+            done.append(event)
+
+    options = LiveOptions(journal_dir=folder / "journals")
+    started = time.perf_counter()
+    with live_session(plan, options) as session:
+        session.subscribe(listen)
+        runner = threading.Thread(target=session.run, name="bench-session", daemon=True)
+        runner.start()
+        if not monitoring.wait(120) or session.state.phase != "monitor":
+            raise AssertionError(f"the session did not reach monitor: {session.state.phase}")
+        launched = time.perf_counter() - started
+        labkit.require(info, names, faulted=True, what="gameday: inject")
+        pulled = time.perf_counter()
+        session.kill_switch("bench")
+        took = time.perf_counter() - pulled
+        runner.join(60)
+    labkit.require(info, names, faulted=False, what="gameday: kill switch")
+    outcomes = done[0].hosts if done else {}
+    if len(outcomes) != len(names) or any(o != ev.RevertOutcome.CLEAN for o in outcomes.values()):
+        raise AssertionError(f"the kill switch was not clean everywhere: {outcomes}")
+    times["launch"].append(launched)
+    times["gameday"].append(took)
+    del round_

@@ -118,7 +118,7 @@ class _Sender:
     def __init__(self, target: NotifyTarget, owner: Notifier) -> None:
         self.target = target
         self.owner = owner
-        self.secrets = target_secrets(target)
+        self.secrets = (*target_secrets(target), *owner.extra_secrets)
         self.queue: queue.Queue[_Pending | object] = queue.Queue(maxsize=256)
         self.current: _Pending | None = None
         self.thread = threading.Thread(target=self._loop, name=f"notify-{target.name}", daemon=True)
@@ -165,11 +165,14 @@ class Notifier:
         *,
         record: Callable[[ev.Event], object],
         journal_path: str = "",
+        extra_secrets: Sequence[str] = (),
         backoff: float = 0.5,
         post: Callable[[str, bytes, dict[str, str], float], None] = post_json,
         hook: Callable[[Sequence[str], bytes, float], None] = run_hook,
     ) -> None:
         self.record = record
+        self.extra_secrets = tuple(extra_secrets)
+        """Masked in every payload besides each target's own (the inventory's other secrets)."""
         self.backoff = backoff
         self.closing = False
         self._post = post

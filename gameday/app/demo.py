@@ -11,23 +11,25 @@ import time
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from gameday.core.formats.inventory import Inventory
-from gameday.core.formats.inventory_loader import load_inventory
-from gameday.core.formats.scenario import load_scenario
-from gameday.core.history import SessionSummary, list_sessions
-from gameday.core.journal import JournalWriter, default_journal_dir
-from gameday.core.plan import Plan, build_plan
+from gameday.core.roles import Team
 from gameday.demo.clock import ScaledClock
-from gameday.demo.simulation import DemoHost, DemoSource, Fleet
-from gameday.engine.ports import Clock, HostDriver, MetricSource
-from gameday.engine.session import Session, SessionConfig
 from gameday.ui.backend import OpenedSession, ScenarioChoice, scenario_choice
+
+if TYPE_CHECKING:  # the engine and the loaders are imported when used: the console's first
+    # frame does not wait for them
+    from gameday.core.formats.inventory import Inventory, NotifyTarget
+    from gameday.core.history import SessionSummary
+    from gameday.core.plan import Plan
+    from gameday.demo.simulation import DemoHost, Fleet
+    from gameday.engine.ports import Clock, HostDriver, MetricSource
 
 MISSING = {"web-3": frozenset({"netem"})}
 """web-3 runs a kernel without netem: latency scenarios fail its preflight, as in real life."""
 
-AUTHOR = "facilitator"
+AUTHOR = "coordinator"
+NOTIFY_WAIT = 5.0
 
 
 def demo_dir() -> Path:
@@ -37,6 +39,8 @@ def demo_dir() -> Path:
 
 def default_demo_journal_dir() -> Path:
     """Per-user: next to real journals, but apart from them (`.../gameday/demo`)."""
+    from gameday.core.journal import default_journal_dir
+
     return default_journal_dir().parent / "demo"
 
 
@@ -61,6 +65,10 @@ class DemoBackend:
     options: DemoOptions = field(default_factory=DemoOptions)
     label: str = "demo fleet (simulated, nothing is contacted)"
     author: str = AUTHOR
+    team: Team = field(default_factory=Team)
+    team_file: Path | None = None
+    notify: tuple[NotifyTarget, ...] = ()
+    """`gameday demo --notify URL`: the demo's sessions are told like real ones."""
     fleets: list[Fleet] = field(default_factory=list)
     """The fleet of every session opened, newest last (tests look at what is still active)."""
     hosts: list[dict[str, DemoHost]] = field(default_factory=list)
@@ -80,6 +88,8 @@ class DemoBackend:
     @property
     def inventory(self) -> Inventory:
         if self._inventory is None:
+            from gameday.core.formats.inventory_loader import load_inventory
+
             self._inventory = load_inventory(demo_dir() / "fleet.yaml")
         return self._inventory
 
@@ -87,10 +97,17 @@ class DemoBackend:
         return [scenario_choice(p) for p in sorted((demo_dir() / "scenarios").glob("*.yaml"))]
 
     def plan(self, key: str) -> Plan:
+        from gameday.core.formats.scenario import load_scenario
+        from gameday.core.plan import build_plan
+
         return build_plan(load_scenario(key), self.inventory)
 
     def open(self, plan: Plan) -> OpenedSession:
         seed, delay = self.options.seed, self.options.host_delay
+        from gameday.core.journal import JournalWriter
+        from gameday.demo.simulation import DemoHost, DemoSource, Fleet
+        from gameday.engine.session import Session, SessionConfig
+
         fleet = Fleet(self.inventory, MISSING)
         hosts = {
             name: DemoHost(name, fleet, seed=seed, delay=delay) for name in plan.selection.targets
@@ -106,15 +123,28 @@ class DemoBackend:
             session_id=session_id,
             mode="demo",
             environment="demo",
-            participants=((AUTHOR, "facilitator"),),
+            participants=self.team.participants(self.author),
+            gameday_name=self.team.name,
         )
         session = Session(plan, drivers, sources, journal, config, clock=self.clock)
         self.fleets.append(fleet)
         self.hosts.append(hosts)
         self.journals.append(path)
-        return OpenedSession(session, path, journal.close)
+        if not self.notify:
+            return OpenedSession(session, path, journal.close)
+        from gameday.app.live import start_notifier
+
+        close_notifier = start_notifier(session, self.notify, path, self.inventory)
+
+        def close() -> None:
+            close_notifier(NOTIFY_WAIT)  # first: what it journals still reaches the journal
+            journal.close()
+
+        return OpenedSession(session, path, close)
 
     def sessions(self) -> list[SessionSummary]:
+        from gameday.core.history import list_sessions
+
         # Demo sessions run in this process (no control file): one opened here that has not
         # ended is running.
         return list_sessions(self.journal_dir, lambda journal: journal in self.journals)

@@ -14,7 +14,7 @@ from gameday.app.headless import journal_is_running
 from gameday.core import events as ev
 from gameday.core.findings.build import findings_from_file
 from gameday.core.findings.markdown import render_markdown
-from gameday.core.journal import JournalWriter
+from gameday.core.journal import append_to_finished
 from gameday.errors import GamedayError
 
 
@@ -46,10 +46,6 @@ def _record(journal: Path, output: Path) -> None:
     """Append the export to a finished session's journal (a read-only journal stays as it is:
     the document was written, which is what the facilitator asked for)."""
     try:
-        writer = JournalWriter.resume(journal)
-        try:
-            writer.append(ev.FindingsExported(path=str(output.resolve()), format="md"))
-        finally:
-            writer.close()
+        append_to_finished(journal, ev.FindingsExported(path=str(output.resolve()), format="md"))
     except (OSError, GamedayError):
         return

@@ -11,7 +11,7 @@ import functools
 import os
 import secrets
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +39,7 @@ class LiveOptions:
     environment: str = ""
     mode: SessionMode = "headless"
     participants: tuple[tuple[str, str], ...] = ()
+    gameday_name: str = ""
     notify: tuple[NotifyTarget, ...] = ()
     """The inventory's notification targets plus any `--notify URL`."""
     notify_wait: float = 5.0
@@ -106,20 +107,33 @@ def live_session(plan: Plan, options: LiveOptions) -> Iterator[Session]:
             mode=options.mode,
             environment=options.environment,
             participants=options.participants,
+            lease_seconds=options.lease_seconds,
+            gameday_name=options.gameday_name,
         )
         session = Session(plan, drivers, sources, journal, config, unreachable=unreachable)
         if options.notify:
             # Registered last, so it closes first: what it journals still reaches the journal.
-            _notify(stack, session, options, str(journal_path))
+            close = start_notifier(session, options.notify, journal_path, plan.inventory)
+            stack.callback(close, options.notify_wait)
         yield session
 
 
-def _notify(stack: ExitStack, session: Session, options: LiveOptions, journal: str) -> None:
+def start_notifier(
+    session: Session, targets: Sequence[NotifyTarget], journal: Path, inventory: Inventory
+) -> Callable[[float], None]:
+    """Subscribe a notifier to the session; returns its `close(wait)` (call before the
+    journal closes, so undelivered notifications are still journaled)."""
     from gameday.adapters.notify import Notifier
+    from gameday.core.notify import inventory_secrets
 
-    notifier = Notifier(options.notify, record=session.record, journal_path=journal)
+    notifier = Notifier(
+        targets,
+        record=session.record,
+        journal_path=str(journal),
+        extra_secrets=inventory_secrets(inventory),
+    )
     session.subscribe(notifier)
-    stack.callback(notifier.close, options.notify_wait)
+    return notifier.close
 
 
 def notify_targets(inventory: Inventory, urls: Sequence[str]) -> tuple[NotifyTarget, ...]:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from gameday.core.history import SessionSummary, list_sessions
 from gameday.core.plan import Plan
+from gameday.core.roles import Team
 from gameday.ui.backend import OpenedSession, ScenarioChoice, scenario_choice
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -25,7 +26,7 @@ def _user() -> str:
     try:
         return getpass.getuser()
     except (KeyError, OSError):  # no passwd entry (containers)
-        return "facilitator"
+        return "coordinator"
 
 
 @dataclass
@@ -38,6 +39,8 @@ class LiveBackend:
     environment: str = ""
     export_dir: Path = field(default_factory=Path.cwd)
     author: str = field(default_factory=_user)
+    team: Team = field(default_factory=Team)
+    team_file: Path | None = None
     notify_urls: tuple[str, ...] = ()
     """`--notify URL`s, added to the inventory's notify targets."""
 
@@ -75,7 +78,8 @@ class LiveBackend:
             trust_new_hosts=self.trust_new_hosts,
             environment=self.environment,
             mode="console",
-            participants=((self.author, "facilitator"),),
+            participants=self.team.participants(self.author),
+            gameday_name=self.team.name,
             notify=notify_targets(plan.inventory, self.notify_urls),
         )
         stack = ExitStack()

@@ -98,7 +98,7 @@ def _wait_for_outcome(journal: Path, after: int, limit: float) -> ev.KillSwitchD
                 return event
         if any(isinstance(e, ev.SessionEnded) for e in events):
             state = replay(events)
-            hosts = {f.host: "unconfirmed" for f in state.open_faults()}
+            hosts = {f.host: ev.RevertOutcome.UNCONFIRMED for f in state.open_faults()}
             return ev.KillSwitchDone(latency=0.0, hosts=hosts)
         time.sleep(0.02)
     return None

@@ -48,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
     from gameday.app.live_backend import LiveBackend
     from gameday.core.formats.inventory_loader import load_inventory
     from gameday.core.journal import default_journal_dir
+    from gameday.core.roles import default_team_file
     from gameday.errors import InputError
     from gameday.ui.launch import run_console
 
@@ -64,5 +65,6 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         environment=args.environment,
         notify_urls=tuple(args.notify),
+        team_file=default_team_file(),
     )
     return run_console(backend)

@@ -1,4 +1,5 @@
-"""`gameday demo`: the console on a simulated fleet. Needs no root and contacts nothing.
+"""`gameday demo`: the console on a simulated fleet. Needs no root and contacts nothing (only
+a `--notify` webhook, when given).
 
 The real engine, journal and findings run over six in-memory hosts whose metrics react to the
 faults injected on them. Journals go to a per-user demo directory (or `--journal-dir`).
@@ -29,6 +30,13 @@ def register(subparsers: Any) -> None:
         help="run the demo's clock this many times faster than real time (default 1)",
     )
     parser.add_argument("--journal-dir", metavar="DIR", help="where the demo's journals go")
+    parser.add_argument(
+        "--notify",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="POST each notification of the demo's sessions as JSON to this webhook (repeatable)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -36,6 +44,9 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from gameday.app.demo import DemoBackend, DemoOptions
+    from gameday.app.live import notify_targets
+    from gameday.core.formats.inventory import Inventory
+    from gameday.core.roles import default_team_file
     from gameday.errors import InputError
     from gameday.ui.launch import run_console
 
@@ -46,4 +57,6 @@ def run(args: argparse.Namespace) -> int:
         speed=args.speed,
         journal_dir=Path(args.journal_dir) if args.journal_dir else None,
     )
-    return run_console(DemoBackend(options))
+    notify = notify_targets(Inventory(file="demo", hosts={}, groups={}), args.notify)
+    backend = DemoBackend(options, team_file=default_team_file(), notify=notify)
+    return run_console(backend)

@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(
                 "--junit", 0, "", "a JUnit report is written by headless runs: add --headless"
             )
-        return _console(args)
+        return _console(args, participants)
     if args.junit and not Path(args.junit).parent.is_dir():
         raise InputError(args.junit, 0, "--junit", "no such directory for the JUnit report")
     out = sys.stderr if args.json else sys.stdout
@@ -139,9 +139,11 @@ def write_junit(journal: Path, output: Path) -> None:
     write_text(output, render_junit(findings_from_file(journal)))
 
 
-def _console(args: argparse.Namespace) -> int:
-    """The console, on the scenario's folder (the scenario is in its list)."""
+def _console(args: argparse.Namespace, participants: tuple[tuple[str, str], ...]) -> int:
+    """The console, on the scenario's folder (the scenario is in its list); `--participant`s
+    are its team (else the remembered one)."""
     from gameday.app.live_backend import LiveBackend
+    from gameday.core.roles import Team, default_team_file
     from gameday.ui.launch import run_console
 
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
@@ -155,6 +157,8 @@ def _console(args: argparse.Namespace) -> int:
         seed=args.seed,
         environment=args.environment,
         notify_urls=tuple(args.notify),
+        team_file=default_team_file(),
+        team=Team(people=participants),
     )
     return run_console(backend)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, ClassVar, Literal, TypeAlias
 
 JSON: TypeAlias = "bool | int | float | str | list[JSON] | dict[str, JSON] | None"
@@ -36,6 +37,40 @@ SessionMode = Literal["headless", "console", "demo"]
 """Who runs the session: `gameday run --headless`, the console on real hosts, or the demo's
 simulated fleet (whose hosts no command may ever try to reach)."""
 NoteTag = Literal["note", "impact", "went_well", "went_wrong", "lucky", "action"]
+RevertBy = Literal["console", "kill_switch", "host_timer", "lease", "recover", "sweep"]
+"""Who asked for a revert: the console's own revert (end of a wave, a failed fault), the kill
+switch, the host's timer or lease watcher, `gameday recover`, `gameday sweep`."""
+
+
+class RevertOutcome(StrEnum):
+    """How one host's revert ended, as every view says it."""
+
+    CLEAN = "clean"
+    """Every fault confirmed gone."""
+    UNCONFIRMED = "unconfirmed"
+    """No answer within the bound (host unreachable): its lease and timer still revert it."""
+    FAILED = "failed"
+    """The host answered, but at least one fault could not be confirmed gone."""
+
+    @classmethod
+    def read(cls, value: object) -> RevertOutcome:
+        """From a journal: older journals said `unreachable` for no answer."""
+        text = str(value)
+        if text == "unreachable":
+            return cls.UNCONFIRMED
+        try:
+            return cls(text)
+        except ValueError:
+            return cls.UNCONFIRMED
+
+    @classmethod
+    def worst(cls, outcomes: list[RevertOutcome]) -> RevertOutcome:
+        """FAILED over UNCONFIRMED over CLEAN (an empty list is CLEAN)."""
+        for outcome in (cls.FAILED, cls.UNCONFIRMED):
+            if outcome in outcomes:
+                return outcome
+        return cls.CLEAN
+
 
 SYSTEM = "system"
 
@@ -60,6 +95,8 @@ class SessionStarted(Event):
     inventory_file: str
     environment: str = ""
     mode: SessionMode = "headless"
+    gameday_name: str = ""
+    """The GameDay this session belongs to, as named in the console's setup step."""
     gameday_version: str = ""
     scenario: Mapping[str, JSON] = field(default_factory=dict)
     """A JSON snapshot of the scenario: faults with parameters, probes, abort rules, schedule."""
@@ -155,8 +192,7 @@ class FaultReverted(Event):
     """False: the revert ran (or not) but its absence could not be confirmed."""
     duration: float = 0.0
     detail: str = ""
-    by: str = "console"
-    """console | kill_switch | host_timer | lease | recover | sweep."""
+    by: RevertBy = "console"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -202,8 +238,12 @@ class KillSwitchDone(Event):
     type: ClassVar[str] = "kill_switch_done"
     latency: float
     """Seconds from the pull to the last host verified (or given up on)."""
-    hosts: Mapping[str, str] = field(default_factory=dict)
-    """Host → outcome: clean | unconfirmed | unreachable."""
+    hosts: Mapping[str, RevertOutcome] = field(default_factory=dict)
+    """Host → outcome (clean | unconfirmed | failed)."""
+
+    def __post_init__(self) -> None:
+        typed = {host: RevertOutcome.read(value) for host, value in self.hosts.items()}
+        object.__setattr__(self, "hosts", typed)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -300,13 +340,27 @@ def from_json(body: Mapping[str, Any]) -> Event:
     if cls is None:
         raise ValueError(f"unknown event type {body.get('type')!r}")
     kwargs: dict[str, Any] = {}
-    for f in dataclasses.fields(cls):
-        if f.name in body:
-            kwargs[f.name] = _typed(body[f.name], str(f.type))
+    for name, annotation in _field_types(cls):
+        if name in body:
+            value = body[name]
+            # only lists and mappings may need tuples back: plain values pass as they are
+            kwargs[name] = _typed(value, annotation) if isinstance(value, list | dict) else value
     try:
         return cls(**kwargs)
     except TypeError as exc:
         raise ValueError(f"{cls.type}: {exc}") from None
+
+
+_FIELD_TYPES: dict[type[Event], tuple[tuple[str, str], ...]] = {}
+
+
+def _field_types(cls: type[Event]) -> tuple[tuple[str, str], ...]:
+    """(name, annotation) of each field, worked out once per event type (a 4-hour journal
+    holds hundreds of thousands of events)."""
+    found = _FIELD_TYPES.get(cls)
+    if found is None:
+        found = _FIELD_TYPES[cls] = tuple((f.name, str(f.type)) for f in dataclasses.fields(cls))
+    return found
 
 
 def with_position(event: Event, seq: int, ts: float) -> Event:

@@ -12,9 +12,10 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from gameday.core.events import Event, from_json, to_json, with_position
 from gameday.errors import InputError
@@ -98,6 +99,23 @@ class JournalWriter:
             os.fsync(self._file.fileno())
             return placed
 
+    def append_batch(self, events: Sequence[Event]) -> list[Event]:
+        """Write several events with one flush and one fsync (a revert's outcomes on many
+        hosts); return them with their seq and ts, in order. Only then tell anyone."""
+        with self._lock:
+            placed: list[Event] = []
+            lines: list[str] = []
+            for event in events:
+                self._seq += 1
+                stored = with_position(event, self._seq, round(self._clock(), 6))
+                placed.append(stored)
+                lines.append(json.dumps(to_json(stored), ensure_ascii=False, separators=(",", ":")))
+            if lines:
+                self._file.write("\n".join(lines) + "\n")
+                self._file.flush()
+                os.fsync(self._file.fileno())
+            return placed
+
     def close(self) -> None:
         with self._lock:
             if not self._file.closed:
@@ -110,6 +128,24 @@ class JournalWriter:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+_LATE_LOCK = threading.Lock()
+"""Serializes appends to finished journals within this process (late notes, exports)."""
+
+
+def append_to_finished(path: Path, event: Event, clock: Callable[[], float] = time.time) -> Event:
+    """Append one event to the journal of a session that has ended; returns it placed.
+
+    For what happens after the session's own writer closed: retrospective notes, the record
+    of a findings export. Raises OSError when the file cannot be written.
+    """
+    with _LATE_LOCK:
+        writer = JournalWriter.resume(path, clock=clock)
+        try:
+            return writer.append(event)
+        finally:
+            writer.close()
 
 
 @dataclass(frozen=True)
@@ -130,22 +166,19 @@ def read_journal(path: Path | str) -> JournalRead:
     except OSError as exc:
         raise InputError(name, 0, "", f"cannot read journal: {exc.strerror or exc}") from None
     lines = raw.split(b"\n")
-    events: list[Event] = []
+    numbered = [(n, line) for n, line in enumerate(lines[:-1], start=1) if line.strip()]
+    bodies = _decode_all(numbered)
+    if bodies is None:  # a bad line somewhere: find it, one line at a time
+        bodies = [_decode_line(name, number, line) for number, line in numbered]
     torn = False
-    skipped = 0
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        last = number == len(lines)  # no newline after it: the write never finished
+    if lines[-1].strip():  # no newline after it: the write may not have finished
         try:
-            body = json.loads(line.decode("utf-8"))
-            if not isinstance(body, dict):
-                raise ValueError("not a JSON object")
-        except (ValueError, UnicodeDecodeError) as exc:
-            if last:
-                torn = True
-                break
-            raise InputError(name, number, "", f"journal line is not valid: {exc}") from None
+            bodies.append((len(lines), _decode_line(name, len(lines), lines[-1])[1]))
+        except InputError:
+            torn = True
+    events: list[Event] = []
+    skipped = 0
+    for number, body in bodies:
         try:
             events.append(from_json(body))
         except ValueError as exc:
@@ -154,6 +187,28 @@ def read_journal(path: Path | str) -> JournalRead:
                 continue
             raise InputError(name, number, str(body.get("type", "")), str(exc)) from None
     return JournalRead(name, tuple(events), torn, skipped)
+
+
+def _decode_all(numbered: list[tuple[int, bytes]]) -> list[tuple[int, dict[str, Any]]] | None:
+    """Every line decoded in one call (a long session has hundreds of thousands); None when
+    one of them is not a JSON object."""
+    try:
+        decoded = json.loads(b"[" + b",".join(line for _, line in numbered) + b"]")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if len(decoded) != len(numbered) or not all(isinstance(b, dict) for b in decoded):
+        return None
+    return [(number, body) for (number, _), body in zip(numbered, decoded, strict=True)]
+
+
+def _decode_line(name: str, number: int, line: bytes) -> tuple[int, dict[str, Any]]:
+    try:
+        body = json.loads(line.decode("utf-8"))
+        if not isinstance(body, dict):
+            raise ValueError("not a JSON object")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(name, number, "", f"journal line is not valid: {exc}") from None
+    return number, body
 
 
 def iter_journals(directory: Path) -> Iterator[Path]:

@@ -25,7 +25,7 @@ from typing import Any
 from gameday.core import events as ev
 from gameday.core.events import JSON
 from gameday.core.findings.text import redact_prose, utc_iso
-from gameday.core.formats.inventory import NotifyTarget
+from gameday.core.formats.inventory import Inventory, NotifyTarget
 from gameday.core.state import SessionState
 
 MASK = "********"
@@ -56,6 +56,7 @@ class NoticeMaker:
         self.journal_path = journal_path
         self.state = SessionState()
         self.environment = ""
+        self.gameday_name = ""
         self.verdict_reason = ""
         self._leases: set[str] = set()
 
@@ -64,7 +65,7 @@ class NoticeMaker:
         if isinstance(event, ev.VerdictReached):
             self.verdict_reason = event.reason
         if isinstance(event, ev.SessionStarted):
-            self.environment = event.environment
+            self.environment, self.gameday_name = event.environment, event.gameday_name
         build = _BUILDERS.get(event.type)
         return [] if build is None else build(self, event)
 
@@ -100,7 +101,8 @@ class NoticeMaker:
 def _started(m: NoticeMaker, e: ev.Event) -> list[Notice]:
     s = m.state
     people = ", ".join(f"{n} ({r})" if r else n for n, r in s.participants.items())
-    facts = [("targets", ", ".join(s.targets) or "none")]
+    facts = [("gameday", m.gameday_name)] if m.gameday_name else []
+    facts.append(("targets", ", ".join(s.targets) or "none"))
     if people:
         facts.append(("participants", people))
     facts.append(("session", s.session_id))
@@ -191,6 +193,19 @@ def target_secrets(target: NotifyTarget) -> tuple[str, ...]:
     if target.url is not None:
         values.append(target.url.reveal())
     return tuple(v for v in values if len(v) >= 4)
+
+
+def inventory_secrets(inventory: Inventory) -> tuple[str, ...]:
+    """Every secret value the inventory holds (Prometheus headers, host secrets, every notify
+    target's URL and headers): none may reach any payload, whichever target it goes to."""
+    values: list[str] = []
+    if inventory.prometheus is not None:
+        values += [h.reveal() for h in inventory.prometheus.headers.values()]
+    for host in inventory.hosts.values():
+        values += [s.reveal() for s in host.secrets.values()]
+    for target in inventory.notify:
+        values += target_secrets(target)
+    return tuple(v for v in dict.fromkeys(values) if len(v) >= 4)
 
 
 def mask(text: str, secrets: Iterable[str] = ()) -> str:

@@ -11,8 +11,12 @@ raises InputError with a sentence naming the known roles.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
 
 from gameday.errors import InputError
 
@@ -74,3 +78,82 @@ def note_author(people: Mapping[str, str], fallback: str) -> str:
 def role_rank(role: str) -> int:
     """Owner first, then coordinator, reporter, observer; unknown or empty roles last."""
     return ROLES.index(role) if role in ROLES else len(ROLES)
+
+
+@dataclass(frozen=True)
+class Team:
+    """A GameDay's name and its people, as the console's setup step records them."""
+
+    name: str = ""
+    people: tuple[tuple[str, str], ...] = ()
+    """(name, role), in the order given."""
+
+    @property
+    def roles(self) -> dict[str, str]:
+        return dict(self.people)
+
+    def participants(self, fallback: str) -> tuple[tuple[str, str], ...]:
+        """Who the session announces: the team, or the console's user as coordinator."""
+        return self.people or ((fallback, "coordinator"),)
+
+
+MAX_TEAM_NAME = 120
+
+
+def parse_team(name: str, people: str, source: str = "team") -> Team:
+    """`people` is `alice:owner bob:coordinator, carol:reporter` (spaces or commas between)."""
+    title = " ".join(name.split())
+    if len(title) > MAX_TEAM_NAME or not title.isprintable():
+        raise InputError(
+            source, 0, "name", f"a GameDay name is one line of at most {MAX_TEAM_NAME} characters"
+        )
+    entries = tuple(parse_participant(p, source) for p in people.replace(",", " ").split())
+    check_team(entries, source)
+    return Team(title, entries)
+
+
+def team_text(team: Team) -> str:
+    """The people as the setup step shows them back: `alice:owner bob:coordinator`."""
+    return " ".join(f"{n}:{r}" for n, r in team.people)
+
+
+def describe_team(team: Team) -> str:
+    """One line for the confirm dialog and the session's header: who has which role."""
+    if not team.people:
+        return ""
+    by_role = sorted(team.people, key=lambda p: role_rank(p[1]))
+    people = ", ".join(f"{role} {name}" for name, role in by_role)
+    return f"{team.name}: {people}" if team.name else people
+
+
+def default_team_file() -> Path:
+    """$XDG_CONFIG_HOME/gameday/team.json (~/.config/gameday/team.json)."""
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    return Path(base) / "gameday" / "team.json"
+
+
+def load_team(path: Path) -> Team:
+    """The remembered team; a missing file is no team. Raises InputError for a bad file."""
+    try:
+        body = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return Team()
+    except (OSError, ValueError) as exc:
+        raise InputError(str(path), 0, "", f"cannot read the remembered team: {exc}") from None
+    if not isinstance(body, dict) or not isinstance(body.get("people", []), list):
+        raise InputError(str(path), 0, "", "not a team file (expected name and people)")
+    people = " ".join(
+        f"{p.get('name', '')}:{p.get('role', '')}"
+        for p in body.get("people", [])
+        if isinstance(p, dict)
+    )
+    return parse_team(str(body.get("name", "")), people, str(path))
+
+
+def save_team(path: Path, team: Team) -> None:
+    """Write the team for the next console (through a temporary file; raises OSError)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = {"name": team.name, "people": [{"name": n, "role": r} for n, r in team.people]}
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
+    temporary.replace(path)

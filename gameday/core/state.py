@@ -36,7 +36,7 @@ class FaultState:
         return self.status in ("armed", "injected", "failed", "unconfirmed")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Sample:
     ts: float
     value: float | None

@@ -13,12 +13,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gameday.core import events as ev
 from gameday.core.findings.snapshot import probe_defs
 from gameday.core.formats.probes import PROBE_KINDS, Probe, ProbeKind
-from gameday.core.plan import Plan
+
+if TYPE_CHECKING:
+    from gameday.core.plan import Plan
 
 _FAULT_INDEX = re.compile(r"f(\d+)-")
 _SCHEDULE_KEYS: dict[str, str] = {"warmup": "warmup", "monitor": "duration", "cooldown": "cooldown"}

@@ -22,11 +22,11 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from gameday.core.events import Step
+from gameday.core.events import RevertBy, Step
 from gameday.core.faults import FaultPlan
 from gameday.core.formats.inventory import Inventory
 from gameday.core.formats.probes import Probe
-from gameday.engine.ports import CommandRecord, Outcome, Reading
+from gameday.engine.ports import CommandRecord, Outcome, PendingRevert, Reading, RevertLater
 
 NETEM_KINDS = frozenset({"network_latency", "packet_loss"})
 """Fault kinds that need the kernel's netem queueing discipline."""
@@ -223,8 +223,8 @@ class DemoHost:
         verified = self._commands("verify_reverted", plan.verify_reverted)
         return _joined(reverted, verified)
 
-    def revert_all(self, plans: Sequence[FaultPlan]) -> dict[str, Outcome]:
-        return {plan.fault_id: self.revert(plan) for plan in plans}
+    def send_revert(self, plans: Sequence[FaultPlan], by: RevertBy) -> PendingRevert:
+        return RevertLater(lambda _deadline: {p.fault_id: self.revert(p) for p in plans})
 
     def heartbeat(self) -> bool:
         with self._lock:

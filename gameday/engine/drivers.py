@@ -5,10 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
-from gameday.core.events import Step
+from gameday.core.events import RevertBy, Step
 from gameday.core.faults import FaultPlan
+from gameday.core.guard import Requester
 from gameday.engine.faultrun import FaultRunner, StepResult
-from gameday.engine.ports import CommandRecord, Outcome, Transport
+from gameday.engine.launching import Launched, launch_fault
+from gameday.engine.ports import CommandRecord, Outcome, PendingRevert, RevertLater, Transport
 from gameday.errors import GamedayError
 
 
@@ -26,22 +28,33 @@ class RunnerDriver:
         self._clock = clock
         self._reconnect = reconnect
         """Opens a fresh connection to the host, for a revert whose connection broke."""
+        self._launched: dict[str, Launched] = {}
+        """Faults armed, injected and verified in one round trip, until `inject` reports them."""
 
     def check(self, plan: FaultPlan) -> Outcome:
         return _outcome(self.runner.check(plan), "capability", plan.capability)
 
     def arm(self, plan: FaultPlan, deadline: float) -> Outcome:
+        """Arm, and in the same round trip inject and verify (their outcomes are kept for
+        `inject`); the first fault on the host also starts its lease watcher there."""
         # The host's timer counts from the host's own clock: hand it seconds, not a timestamp.
         seconds = max(1.0, deadline - self._clock())
-        result = self.runner.arm(plan, seconds)
-        return _outcome(result, "arm", (f"arm {plan.fault_id}: timer in {seconds:.0f}s",))
+        launched = launch_fault(self.runner, plan, seconds)
+        if launched.inject is not None:
+            self._launched[plan.fault_id] = launched
+        return _outcome(launched.arm, "arm", (f"arm {plan.fault_id}: timer in {seconds:.0f}s",))
 
     def inject(self, plan: FaultPlan) -> Outcome:
-        injected = self.runner.inject(plan)
+        launched = self._launched.pop(plan.fault_id, None)
+        if launched is not None and launched.inject is not None:
+            injected, verified = launched.inject, launched.verify_active
+        else:
+            injected, verified = self.runner.inject(plan), None
         first = _outcome(injected, "inject", plan.inject)
         if not injected.ok:
             return first
-        verified = self.runner.verify_active(plan)
+        if verified is None:
+            verified = self.runner.verify_active(plan)
         second = _outcome(verified, "verify_active", plan.verify_active)
         if verified.ok:
             return Outcome(
@@ -55,11 +68,15 @@ class RunnerDriver:
         return Outcome(False, f"{verified.detail}; {note}", first.commands + second.commands)
 
     def revert(self, plan: FaultPlan) -> Outcome:
+        return self._revert_one(plan, None, "console")
+
+    def _revert_one(self, plan: FaultPlan, deadline: float | None, requester: Requester) -> Outcome:
         lines = plan.revert + plan.verify_reverted
-        result = self.runner.revert(plan)
+        result = self.runner.revert(plan, _left(deadline), requester)
         if result.ok or not self._fresh_connection():
             return _outcome(result, "revert", lines)
-        return _outcome(self.runner.revert(plan), "revert", lines)  # idempotent: safe to retry
+        # idempotent: safe to retry
+        return _outcome(self.runner.revert(plan, _left(deadline), requester), "revert", lines)
 
     def _fresh_connection(self) -> bool:
         """Swap in a new connection after a failed revert; False when none can be had."""
@@ -71,15 +88,27 @@ class RunnerDriver:
             return False
         return True
 
-    def revert_all(self, plans: Sequence[FaultPlan]) -> dict[str, Outcome]:
-        results = self.runner.revert_all_now() if self.runner.armed else {}
-        outcomes = {
-            fault_id: _outcome(result, "revert", ()) for fault_id, result in results.items()
-        }
-        for plan in plans:  # faults the runner no longer holds: revert again, it is idempotent
-            if plan.fault_id not in outcomes:
-                outcomes[plan.fault_id] = self.revert(plan)
-        return outcomes
+    def send_revert(self, plans: Sequence[FaultPlan], by: RevertBy) -> PendingRevert:
+        """One line into the host's watcher channel now; its answer read by `gather`."""
+        requester = _REQUESTERS.get(by, "console")
+        started = time.monotonic()
+        armed = bool(self.runner.armed)
+        if armed:
+            self.runner.send_revert(requester)
+
+        def gather(deadline: float) -> dict[str, Outcome]:
+            results = (
+                self.runner.collect_revert(max(0.0, deadline - time.monotonic()), started)
+                if armed
+                else {}
+            )
+            outcomes = {fid: _outcome(result, "revert", ()) for fid, result in results.items()}
+            for plan in plans:  # faults the runner no longer holds: revert again (idempotent)
+                if plan.fault_id not in outcomes:
+                    outcomes[plan.fault_id] = self._revert_one(plan, deadline, requester)
+            return outcomes
+
+        return RevertLater(gather)
 
     def heartbeat(self) -> bool:
         # No armed fault, no lease to keep: nothing can have been lost.
@@ -93,6 +122,22 @@ class RunnerDriver:
         self.runner.close()
 
 
+_REQUESTERS: dict[RevertBy, Requester] = {
+    "console": "console",
+    "kill_switch": "kill-switch",
+    "host_timer": "timer",
+    "lease": "lease",
+    "recover": "recover",
+    "sweep": "sweep",
+}
+"""How the host's history names who asked (its words predate the journal's)."""
+
+
+def _left(deadline: float | None) -> float | None:
+    """Seconds until a monotonic `deadline` (None: no deadline)."""
+    return None if deadline is None else max(0.0, deadline - time.monotonic())
+
+
 def _outcome(result: StepResult, step: Step, lines: Sequence[str]) -> Outcome:
     command = " ; ".join(lines) if lines else result.step
     record = CommandRecord(
@@ -101,4 +146,11 @@ def _outcome(result: StepResult, step: Step, lines: Sequence[str]) -> Outcome:
     detail = result.detail
     if result.via and result.via != "console":
         detail = f"{detail} (via {result.via})".strip()
-    return Outcome(result.ok, detail, (record,), result.duration, timer=result.timer)
+    return Outcome(
+        result.ok,
+        detail,
+        (record,),
+        result.duration,
+        timer=result.timer,
+        answered=result.answered,
+    )

@@ -16,6 +16,7 @@ every open watcher channel, then each host's acknowledgement.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -25,6 +26,7 @@ from typing import Literal
 
 from gameday.core import guard
 from gameday.core.faults import FaultPlan
+from gameday.core.guard import launch
 from gameday.engine.ports import Channel, CommandResult, Transport
 from gameday.errors import CommandTimedOut, TransportError
 
@@ -56,6 +58,8 @@ class StepResult:
     """arm only: when the host's timer fires, in epoch seconds of the host's clock."""
     via: str = ""
     """revert only: `console`, `watcher` (kill switch over the lease channel) or `fallback`."""
+    answered: bool = True
+    """revert only: False when the host gave no answer (connection lost, timed out)."""
 
 
 class FaultRunner:
@@ -126,28 +130,52 @@ class FaultRunner:
     def check(self, plan: FaultPlan) -> StepResult:
         """Capability: the guard can run here and each of the plan's capability lines exits 0.
 
-        Changes nothing on the host except creating gameday's state directory.
+        One round trip: the guard's probe (the first time) and every capability line in one
+        script. Changes nothing on the host except creating gameday's state directory.
         """
         started = self._clock()
-        capability = self.guard_capability()
-        if isinstance(capability, StepResult):
-            return capability
-        problems = capability.problems()
+        probe = self._capability is None
+        script = launch.preflight_script(plan, self.paths, sudo=self.sudo, probe=probe)
+        try:
+            result = self._run(script, 20.0)
+        except TransportError as exc:
+            return self._fail(
+                "capability", plan.fault_id if not probe else "", exc.problem, started
+            )
+        steps = launch.parse_steps(result.stdout.splitlines())
+        if probe:
+            failed = self._probed(steps.get("probe"), result, started)
+            if failed is not None:
+                return failed
+        assert self._capability is not None
+        problems = self._capability.problems()
         if problems:
             return self._fail("capability", plan.fault_id, "; ".join(problems), started)
-        for line in plan.capability:
-            try:
-                result = self._run(guard.as_root(line, sudo=False), 20.0)  # sh, whatever shell
-            except TransportError as exc:
-                return self._fail("capability", plan.fault_id, exc.problem, started)
-            if not result.ok:
-                reason = _last_line(result.stderr) or _last_line(result.stdout)
-                # Our checks say what is missing; only a silent failure needs its command shown.
-                detail = reason or f"exit status {result.status} (from: {line})"
+        for index, line in enumerate(plan.capability):
+            step = steps.get(f"cap{index}")
+            if step is None:
+                detail = _last_line(result.stderr) or f"exit status {result.status}"
+                return self._fail("capability", plan.fault_id, detail, started)
+            if not step.ok:
+                # our checks say what is missing; only a silent failure needs its command shown
+                detail = (
+                    step.reason() if step.lines else f"exit status {step.status} (from: {line})"
+                )
                 return self._fail("capability", plan.fault_id, detail, started)
         return self._ok("capability", plan.fault_id, started)
 
-    # --- arm / inject / verify ---------------------------------------------------------------
+    def _probed(
+        self, step: launch.StepOutput | None, result: CommandResult, started: float
+    ) -> StepResult | None:
+        """Cache the probe's findings; a failed StepResult when the probe did not run."""
+        if step is None or not step.ok:
+            output = "\n".join(step.lines) if step is not None else result.stderr
+            reason = _last_line(output) or f"exit status {step.status if step else result.status}"
+            if self.sudo and "password" in output.lower():
+                reason = f"sudo -n needs a password ({reason}); allow passwordless sudo"
+            return self._fail("capability", "", f"cannot probe the host: {reason}", started)
+        self._capability = guard.parse_probe("\n".join(step.lines))
+        return None
 
     def arm(self, plan: FaultPlan, deadline: float) -> StepResult:
         """Record the fault and start its dead-man timer `deadline` seconds from now (host clock);
@@ -234,19 +262,29 @@ class FaultRunner:
 
     # --- revert ------------------------------------------------------------------------------
 
-    def revert(self, plan: FaultPlan) -> StepResult:
+    def revert(
+        self,
+        plan: FaultPlan,
+        timeout: float | None = None,
+        requester: guard.Requester = "console",
+    ) -> StepResult:
         """Revert now, verify it is gone, disarm its timer and drop its record — one round trip.
 
         Idempotent: safe when the fault is already gone or was never injected. `ok` only when
         confirmed; otherwise `unconfirmed=True` and the host keeps its record for sweep.
+        `timeout` (default: the command timeout) bounds the wait for the host's answer.
         """
         started = self._clock()
-        script = guard.revert_script(plan, self.paths, "console")
+        script = guard.revert_script(plan, self.paths, requester)
+        limit = self.command_timeout if timeout is None else timeout
         try:
-            result = self._run(guard.as_root(script, sudo=self.sudo), self.command_timeout)
+            if limit <= 0:
+                raise CommandTimedOut(self.host, "no time left to wait for its answer")
+            result = self._run(guard.as_root(script, sudo=self.sudo), limit)
         except TransportError as exc:
             detail = f"{exc.problem} (the host's lease watcher and timer still guard it)"
-            return self._unconfirmed(plan.fault_id, detail, started, "console")
+            failed = self._unconfirmed(plan.fault_id, detail, started, "console")
+            return dataclasses.replace(failed, answered=False)
         if result.ok:
             self._armed.pop(plan.fault_id, None)
             self._guarded.discard(plan.fault_id)
@@ -267,24 +305,57 @@ class FaultRunner:
 
     # --- lease -------------------------------------------------------------------------------
 
-    def start_lease(self) -> StepResult:
-        """Start this session's lease watcher on the host (no-op when it runs already)."""
-        started = self._clock()
+    def now(self) -> float:
+        """The runner's clock (monotonic seconds unless a test gave another)."""
+        return self._clock()
+
+    def has_lease(self) -> bool:
+        """True while this session's lease watcher listens on the host."""
         with self._lease_lock:
-            if self._lease is not None and self._lease.is_open():
-                return self._ok("lease", "", started)
+            return self._lease is not None and self._lease.is_open()
+
+    def lease_command(self) -> str | StepResult:
+        """The command line of this session's watcher here (a failed StepResult when the host
+        cannot run one)."""
+        started = self._clock()
         capability = self.guard_capability()
         if isinstance(capability, StepResult):
             return capability
         if capability.lease_runner is None:
             return self._fail("lease", "", "; ".join(capability.problems()), started)
-        command = guard.watcher_command(
+        return guard.watcher_command(
             capability.lease_runner,
             self.session_id,
             self.lease_seconds,
             self.paths,
             sudo=self.sudo,
         )
+
+    def adopt_watcher(self, channel: Channel, ready: str) -> bool:
+        """Keep `channel` as the lease channel once its watcher said `ready <pid>`."""
+        words = ready.split()
+        if len(words) != 2 or words[0] != "ready":
+            return False
+        with self._lease_lock:
+            self._lease = channel
+            self.watcher_pid = int(words[1]) if words[1].isdigit() else None
+        return True
+
+    def note_armed(self, plan: FaultPlan, *, guarded: bool) -> None:
+        """The fault may have a record (every revert path must see it); `guarded`: its record
+        and timer were confirmed written, so it may be injected."""
+        self._armed[plan.fault_id] = plan
+        if guarded:
+            self._guarded.add(plan.fault_id)
+
+    def start_lease(self) -> StepResult:
+        """Start this session's lease watcher on the host (no-op when it runs already)."""
+        started = self._clock()
+        if self.has_lease():
+            return self._ok("lease", "", started)
+        command = self.lease_command()
+        if isinstance(command, StepResult):
+            return command
         try:
             channel = self.transport.open_channel(command)
             line = channel.read_line(10.0)
@@ -323,15 +394,17 @@ class FaultRunner:
         finally:
             self._lease_lock.release()
 
-    def send_revert(self) -> bool:
-        """The first half of the kill switch: ask the watcher to revert everything now.
-        False when there is no open watcher (then `revert_all_now` falls back to commands)."""
+    def send_revert(self, requester: guard.Requester = "kill-switch") -> bool:
+        """The first half of the kill switch: ask the watcher to revert everything now (the host's
+        history names `requester`). False when there is no open watcher (then `collect_revert`
+        falls back to commands)."""
+        line = "revert" if requester == "kill-switch" else f"revert {requester}"
         with self._lease_lock:
             channel = self._lease
             if channel is None:
                 return False
             try:
-                channel.write_line("revert")
+                channel.write_line(line)
             except TransportError:
                 return False
             return True
@@ -375,7 +448,7 @@ class FaultRunner:
                     via="watcher",
                 )
             else:
-                result = self.revert(plan)
+                result = self.revert(plan, max(0.0, deadline - self._clock()))
                 outcomes[fault_id] = _with_via(result, "fallback", self._clock() - started)
         return outcomes
 
@@ -433,18 +506,7 @@ class FaultRunner:
 
 
 def _with_via(result: StepResult, via: str, duration: float) -> StepResult:
-    return StepResult(
-        result.host,
-        result.step,
-        result.fault_id,
-        result.ok,
-        result.detail,
-        duration,
-        result.unconfirmed,
-        result.timer,
-        result.deadline,
-        via,
-    )
+    return dataclasses.replace(result, duration=duration, via=via)
 
 
 def _last_line(text: str) -> str:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from gameday.core.events import Step
+from gameday.core.events import RevertBy, Step
 from gameday.core.faults import FaultPlan
 from gameday.errors import CommandFailed, GamedayError
 
@@ -133,6 +133,29 @@ class Outcome:
     duration: float = 0.0
     timer: str = ""
     """arm only: which host-side timer guards the fault (systemd-run, setsid, …)."""
+    answered: bool = True
+    """revert only: False when the host gave no answer (connection lost, timed out), so
+    nothing is known; True when `ok` is the host's own word."""
+
+
+class PendingRevert(Protocol):
+    """A revert already asked of one host, whose answer is still to be read."""
+
+    def gather(self, deadline: float) -> dict[str, Outcome]:
+        """Each fault's outcome, by fault id; returns by `deadline` (time.monotonic()), a
+        fault whose answer did not come by then with `answered=False`. Never raises."""
+        ...
+
+
+class RevertLater:
+    """A PendingRevert for drivers that cannot split asking from answering (the demo, tests):
+    the whole revert runs when gathered."""
+
+    def __init__(self, run: Callable[[float], dict[str, Outcome]]) -> None:
+        self._run = run
+
+    def gather(self, deadline: float) -> dict[str, Outcome]:
+        return self._run(deadline)
 
 
 class HostDriver(Protocol):
@@ -154,8 +177,13 @@ class HostDriver(Protocol):
         """Revert (idempotent), verify it is gone, disarm; ok only when verified gone."""
         ...
 
-    def revert_all(self, plans: Sequence[FaultPlan]) -> dict[str, Outcome]:
-        """The kill switch's path: revert every listed fault now, fastest way first."""
+    def send_revert(self, plans: Sequence[FaultPlan], by: RevertBy) -> PendingRevert:
+        """Ask the host to revert every listed fault now, without waiting for its answer.
+
+        The engine's one revert path (kill switch, end of a wave, a failed fault) calls this
+        for every host before gathering any answer, so it must not wait on the network
+        (writing a line into an open channel is fine). Never raises.
+        """
         ...
 
     def heartbeat(self) -> bool:

@@ -9,7 +9,10 @@ message; the headless printer prints it). Subscribers are called from engine thr
 
 `kill_switch()` may be called from any thread at any time, any number of times: it latches
 (no injection starts after it), reverts every fault that may be active on every host in
-parallel, and reports each host's outcome. Abort rules and signals take the same path.
+parallel, and reports each host's outcome. Abort rules and signals take the same path. Every
+revert (kill switch, end of a wave, a fault injected after the kill switch) goes through one
+path, `gameday.engine.revert.Reverter`: every host asked before any answer is awaited, one
+deadline for all, each batch of answers journaled with one fsync.
 """
 
 from __future__ import annotations
@@ -33,7 +36,9 @@ from gameday.core.plan import Plan
 from gameday.core.state import SessionState
 from gameday.core.steady import AbortTracker, evaluate
 from gameday.engine.clock import SystemClock
+from gameday.engine.faultrun import DEFAULT_LEASE_SECONDS
 from gameday.engine.ports import Clock, HostDriver, MetricSource, Outcome, Reading
+from gameday.engine.revert import HostReverted, Reverter
 from gameday.exit_codes import ExitCode
 
 Listener = Callable[[ev.Event], None]
@@ -60,6 +65,9 @@ class SessionConfig:
     """Polls allowed for the steady state to hold before the experiment."""
     participants: tuple[tuple[str, str], ...] = ()
     """(name, role) pairs announced at the start."""
+    lease_seconds: float = DEFAULT_LEASE_SECONDS
+    """The hosts' lease: a host silent past `lease + 2 s` during a revert is unconfirmed."""
+    gameday_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -93,7 +101,9 @@ class Session:
         self._probes = {p.name: p for p in plan.scenario.steady_state.probes}
         self._plans = {(p.host, p.fault_id): p for ps in plan.host_plans.values() for p in ps}
         self._emit_lock = threading.RLock()
-        self._kill_lock = threading.Lock()
+        self._reverter = Reverter(
+            self._drivers, lease=config.lease_seconds, on_batch=self._reverted_batch
+        )
         self._killed = threading.Event()
         self._stop = threading.Event()
         self._heartbeat_stop = threading.Event()
@@ -103,6 +113,7 @@ class Session:
         self._tracker = AbortTracker(plan.scenario.abort_when)
         self._breaching: dict[str, tuple[Literal["above", "below"], float]] = {}
         self._deviated = False
+        self._pool: ThreadPoolExecutor | None = None
 
     # --- what the UI, the CLI and signal handlers call ------------------------------------
     def subscribe(self, listener: Listener) -> None:
@@ -125,15 +136,29 @@ class Session:
         """Stop injecting, revert everything that may be active, verify. Idempotent, any thread."""
         started = time.monotonic()
         first = not self._killed.is_set()
-        self._killed.set()
-        self._stop.set()
-        with self._kill_lock:
+        self._killed.set()  # no injection starts after this
+        if self.state.ended_at is not None:
+            self._stop.set()
+            return  # the session is over (its journal may be closed): recover's job now
+        open_plans = self._open_plans()
+        if not open_plans and not first:
+            return
+
+        def pulled() -> None:
+            # after every host was asked: the journal's fsync never delays a revert, and the
+            # session's own revert phase (woken by _stop) finds these faults already claimed
             if first:
                 self._emit(ev.KillSwitchPulled(source=source, reason=reason))
-            open_plans = self._open_plans()
-            if not open_plans and not first:
-                return
-            outcomes = self._revert_in_parallel(open_plans, by="kill_switch", fast=True)
+            self._stop.set()
+
+        outcomes = self._reverter.revert(
+            open_plans,
+            "kill_switch",
+            still_open=self._is_open,
+            after_asking=pulled,
+            report_waited=first,
+        )
+        if outcomes or first:
             self._emit(ev.KillSwitchDone(latency=time.monotonic() - started, hosts=outcomes))
 
     def run(self) -> SessionResult:
@@ -154,6 +179,9 @@ class Session:
             return self._finish()
         finally:
             self._heartbeat_stop.set()
+            if self._pool is not None:
+                self._pool.shutdown(wait=False)
+            self._reverter.close()
 
     # --- phases -----------------------------------------------------------------------------
     def _start(self) -> None:
@@ -169,6 +197,7 @@ class Session:
                 inventory_file=os.path.abspath(self.plan.inventory.file),
                 environment=self.config.environment,
                 mode=self.config.mode,
+                gameday_name=self.config.gameday_name,
                 gameday_version=__version__,
                 scenario=scenario_snapshot(scenario),
             )
@@ -198,11 +227,17 @@ class Session:
         driver = self._drivers[host]
         for plan in self.plan.host_plans.get(host, ()):
             outcome = driver.check(plan)
-            self._record_commands(host, plan.fault_id, outcome)
-            self._emit(
-                ev.PreflightChecked(
-                    host=host, check=f"{plan.kind} capability", ok=outcome.ok, detail=outcome.detail
-                )
+            # one fsync for the step's commands and its fact: every host's step journals at once
+            self._emit_batch(
+                [
+                    *self._command_events(host, plan.fault_id, outcome),
+                    ev.PreflightChecked(
+                        host=host,
+                        check=f"{plan.kind} capability",
+                        ok=outcome.ok,
+                        detail=outcome.detail,
+                    ),
+                ]
             )
 
     def _baseline(self) -> bool:
@@ -253,42 +288,50 @@ class Session:
             if self._stop.is_set():
                 return
             outcome = driver.arm(plan, deadline)
-            self._record_commands(host, plan.fault_id, outcome)
+            commands = self._command_events(host, plan.fault_id, outcome)
             if not outcome.ok:
+                self._emit_batch(commands)
                 self._fault_failed(plan, "arm", outcome.detail)
                 return
-            self._emit(
-                ev.FaultArmed(
-                    host=host,
-                    fault_id=plan.fault_id,
-                    kind=plan.kind,
-                    deadline=deadline,
-                    revert=tuple(redact(c) for c in plan.revert),
-                    verify_reverted=tuple(redact(c) for c in plan.verify_reverted),
-                    timer=outcome.timer,
-                )
+            self._emit_batch(
+                [
+                    *commands,
+                    ev.FaultArmed(
+                        host=host,
+                        fault_id=plan.fault_id,
+                        kind=plan.kind,
+                        deadline=deadline,
+                        revert=tuple(redact(c) for c in plan.revert),
+                        verify_reverted=tuple(redact(c) for c in plan.verify_reverted),
+                        timer=outcome.timer,
+                    ),
+                ]
             )
             if not self._inject_one(driver, plan):
                 return
 
     def _inject_one(self, driver: HostDriver, plan: FaultPlan) -> bool:
         outcome = driver.inject(plan)
-        self._record_commands(plan.host, plan.fault_id, outcome)
+        commands = self._command_events(plan.host, plan.fault_id, outcome)
         if not outcome.ok:
+            self._emit_batch(commands)
             self._fault_failed(plan, "inject", outcome.detail)
             return False
-        self._emit(
-            ev.FaultInjected(
-                host=plan.host,
-                fault_id=plan.fault_id,
-                kind=plan.kind,
-                summary=plan.summary,
-                verified=plan.verified,
-            )
+        self._emit_batch(
+            [
+                *commands,
+                ev.FaultInjected(
+                    host=plan.host,
+                    fault_id=plan.fault_id,
+                    kind=plan.kind,
+                    summary=plan.summary,
+                    verified=plan.verified,
+                ),
+            ]
         )
         if self._killed.is_set():
             # The kill switch may have swept the hosts before this injection landed.
-            self._revert_in_parallel([plan], by="kill_switch", fast=False)
+            self._reverter.revert([plan], "kill_switch")
             return False
         return True
 
@@ -297,13 +340,14 @@ class Session:
         self._abort("fault failed", f"{plan.kind} on {plan.host}: {step} failed: {reason}")
 
     def _revert_everything_open(self) -> None:
-        # Under the kill switch's lock: a running kill switch finishes first, then nothing of
-        # what it reverted is reverted twice.
-        with self._kill_lock:
-            open_plans = self._open_plans()
-            if open_plans:
-                self._phase("revert")
-                self._revert_in_parallel(open_plans, by="console", fast=False)
+        # A kill switch in flight finishes first (bounded); what it reverted is not reverted
+        # twice, and the verdict never reads a revert still on its way.
+        self._reverter.wait_idle(self._reverter.bound + 1.0)
+        open_plans = self._open_plans()
+        if open_plans:
+            self._phase("revert")
+            self._reverter.revert(open_plans, "console", still_open=self._is_open)
+        self._reverter.wait_idle(self._reverter.bound + 1.0)
 
     def _rollback(self) -> None:
         steps = self.plan.scenario.rollback
@@ -375,25 +419,33 @@ class Session:
         names = list(self._sources)
         if not names:
             return {}
-        with ThreadPoolExecutor(max_workers=len(names), thread_name_prefix="probe") as pool:
-            readings = dict(
-                zip(names, pool.map(lambda n: self._sources[n].sample(), names), strict=True)
-            )
+        pool = self._probe_pool(len(names))
+        readings = dict(
+            zip(names, pool.map(lambda n: self._sources[n].sample(), names), strict=True)
+        )
+        events: list[ev.Event] = []
         for name, reading in readings.items():
             probe = self._probes[name]
             ok = evaluate(probe, reading.value)
-            self._emit(
+            events.append(
                 ev.ProbeSampled(
                     probe=name, value=reading.value, ok=ok, phase=phase, detail=reading.detail
                 )
             )
-            self._note_crossing(probe, reading.value, ok)
+            events.extend(self._crossing(probe, reading.value, ok))
+        self._emit_batch(events)  # one fsync per poll, not one per probe
         return readings
 
-    def _note_crossing(self, probe: Probe, value: float | None, ok: bool | None) -> None:
-        """Journal the moment a probe leaves its thresholds and the moment it comes back."""
+    def _probe_pool(self, size: int) -> ThreadPoolExecutor:
+        """One pool for every poll of the session (threads are not made anew each second)."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="probe")
+        return self._pool
+
+    def _crossing(self, probe: Probe, value: float | None, ok: bool | None) -> list[ev.Event]:
+        """The moment a probe leaves its thresholds and the moment it comes back."""
         if ok is None or value is None:
-            return
+            return []
         breach = self._breaching.get(probe.name)
         if not ok and breach is None:
             above = probe.max is not None and value > probe.max
@@ -401,12 +453,12 @@ class Session:
             direction: Literal["above", "below"] = "above" if above else "below"
             limit = float(bound if bound is not None else 0.0)
             self._breaching[probe.name] = (direction, limit)
-            self._emit(
+            return [
                 ev.ThresholdCrossed(probe=probe.name, value=value, bound=limit, direction=direction)
-            )
-        elif ok and breach is not None:
+            ]
+        if ok and breach is not None:
             del self._breaching[probe.name]
-            self._emit(
+            return [
                 ev.ThresholdCrossed(
                     probe=probe.name,
                     value=value,
@@ -414,7 +466,8 @@ class Session:
                     direction=breach[0],
                     recovered=True,
                 )
-            )
+            ]
+        return []
 
     def _check_abort_rules(self, readings: Mapping[str, Reading]) -> bool:
         fired = self._tracker.observe(
@@ -437,54 +490,31 @@ class Session:
             keys = [(f.host, f.fault_id) for f in self.state.open_faults()]
         return [self._plans[k] for k in keys if k in self._plans]
 
-    def _revert_in_parallel(
-        self, plans: Sequence[FaultPlan], *, by: str, fast: bool
-    ) -> dict[str, str]:
-        """Revert and verify, every host at once; returns host → clean | unconfirmed."""
-        by_host: dict[str, list[FaultPlan]] = {}
-        for plan in plans:
-            by_host.setdefault(plan.host, []).append(plan)
-        results: dict[str, str] = {}
+    def _is_open(self, key: tuple[str, str]) -> bool:
+        with self._emit_lock:
+            fault = self.state.faults.get(key)
+            return fault is not None and fault.may_be_active
 
-        def one(host: str) -> None:
-            results[host] = self._revert_host(host, by_host[host], by=by, fast=fast)
-
-        self._parallel(list(by_host), one)
-        return results
-
-    def _revert_host(self, host: str, plans: list[FaultPlan], *, by: str, fast: bool) -> str:
-        driver = self._drivers.get(host)
-        if driver is None:
-            for plan in plans:
-                self._reverted(plan, Outcome(False, "host not connected: run gameday recover"), by)
-            return "unreachable"
-        ordered = list(reversed(plans))
-        if fast:
-            outcomes = driver.revert_all(ordered)
-        else:
-            outcomes = {p.fault_id: driver.revert(p) for p in ordered}
-        clean = True
-        for plan in ordered:
-            outcome = outcomes.get(plan.fault_id, Outcome(False, "no answer from the host"))
-            self._reverted(plan, outcome, by)
-            clean = clean and outcome.ok
-        return "clean" if clean else "unconfirmed"
-
-    def _reverted(self, plan: FaultPlan, outcome: Outcome, by: str) -> None:
-        self._record_commands(plan.host, plan.fault_id, outcome)
-        detail = outcome.detail
-        if outcome.ok and not plan.revert_verified:
-            detail = (detail + "; " if detail else "") + NOTHING_TO_VERIFY
-        self._emit(
-            ev.FaultReverted(
-                host=plan.host,
-                fault_id=plan.fault_id,
-                verified=outcome.ok,
-                duration=outcome.duration,
-                detail=detail,
-                by=by,
-            )
-        )
+    def _reverted_batch(self, batch: Sequence[HostReverted], by: ev.RevertBy) -> None:
+        """Journal one batch of hosts' revert outcomes (one fsync), fold them, tell the views."""
+        events: list[ev.Event] = []
+        for host in batch:
+            for plan, outcome in host.faults:
+                events.extend(self._command_events(plan.host, plan.fault_id, outcome))
+                detail = outcome.detail
+                if outcome.ok and not plan.revert_verified:
+                    detail = (detail + "; " if detail else "") + NOTHING_TO_VERIFY
+                events.append(
+                    ev.FaultReverted(
+                        host=plan.host,
+                        fault_id=plan.fault_id,
+                        verified=outcome.ok,
+                        duration=outcome.duration,
+                        detail=detail,
+                        by=by,
+                    )
+                )
+        self._emit_batch(events)
 
     # --- plumbing ---------------------------------------------------------------------------
     def _start_heartbeats(self) -> None:
@@ -547,29 +577,38 @@ class Session:
         if self.state.phase != phase:
             self._emit(ev.PhaseChanged(phase=phase))
 
-    def _record_commands(self, host: str, fault_id: str, outcome: Outcome) -> None:
-        for record in outcome.commands:
-            self._emit(
-                ev.CommandRan(
-                    host=host,
-                    fault_id=fault_id,
-                    step=record.step,
-                    command=redact(record.command),
-                    status=record.status,
-                    duration=record.duration,
-                    detail=redact(record.detail),
-                )
+    @staticmethod
+    def _command_events(host: str, fault_id: str, outcome: Outcome) -> list[ev.Event]:
+        return [
+            ev.CommandRan(
+                host=host,
+                fault_id=fault_id,
+                step=record.step,
+                command=redact(record.command),
+                status=record.status,
+                duration=record.duration,
+                detail=redact(record.detail),
             )
+            for record in outcome.commands
+        ]
 
     def _emit(self, event: ev.Event) -> ev.Event:
+        return self._emit_batch([event])[0]
+
+    def _emit_batch(self, events: Sequence[ev.Event]) -> list[ev.Event]:
+        """Journal the events (one fsync), fold them into `state`, then tell the listeners."""
+        if not events:
+            return []
         with self._emit_lock:
-            stored = self._journal.append(event)
-            self.state.apply(stored)
-        for listener in list(self._listeners):
-            try:
-                listener(stored)
-            except Exception:  # a broken screen must never stop a revert
-                continue
+            stored = self._journal.append_batch(events)
+            for event in stored:
+                self.state.apply(event)
+        for event in stored:
+            for listener in list(self._listeners):
+                try:
+                    listener(event)
+                except Exception:  # a broken screen must never stop a revert
+                    continue
         return stored
 
     @staticmethod

@@ -14,13 +14,12 @@ from __future__ import annotations
 import asyncio
 import functools
 import signal
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.worker import Worker, WorkerState
 
-from gameday.core.plan import Plan
 from gameday.errors import GamedayError
 from gameday.exit_codes import ExitCode
 from gameday.ui.backend import Backend
@@ -30,6 +29,9 @@ from gameday.ui.screens.confirm import ConfirmScreen
 from gameday.ui.screens.plan import PlanScreen
 from gameday.ui.screens.session import SessionScreen
 from gameday.ui.workers import run_io
+
+if TYPE_CHECKING:
+    from gameday.core.plan import Plan
 
 SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 QUIT_WAIT = 120.0
@@ -80,6 +82,13 @@ class GamedayApp(App[int]):
         runner, screen = self.runner, self.session_screen
         if runner is None or not runner.running:
             self.notify("No session is running: there is nothing to revert.", title="Kill switch")
+            return
+        if runner.result is not None:  # over, still closing (pending notifications)
+            self.notify(
+                "The session has ended: every revert already ran (gameday recover JOURNAL "
+                "retries an unconfirmed one).",
+                title="Kill switch",
+            )
             return
         if screen is not None:
             screen.show_kill_pending(source)

@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from gameday.core.history import SessionSummary
-from gameday.core.plan import Plan
-from gameday.engine.session import Session
+if TYPE_CHECKING:  # the engine is imported when a session opens, not before the first frame
+    from gameday.core.history import SessionSummary
+    from gameday.core.plan import Plan
+    from gameday.core.roles import Team
+    from gameday.engine.session import Session
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,11 @@ class Backend(Protocol):
     def label(self) -> str:
         """Where the console acts, for the title bar: the demo fleet or the inventory's path."""
         ...
+
+    team: Team
+    """The GameDay's name and people (the console's setup step sets it before a start)."""
+    team_file: Path | None
+    """Where the team is remembered between consoles; None: not remembered."""
 
     @property
     def author(self) -> str:

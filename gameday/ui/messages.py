@@ -9,12 +9,15 @@ frozen because Textual marks a message as handled by setting attributes on it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from gameday.core import events as ev
-from gameday.core.plan import Plan
 from gameday.ui.backend import ScenarioChoice
+
+if TYPE_CHECKING:
+    from gameday.core.plan import Plan
 
 
 @dataclass

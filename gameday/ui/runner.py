@@ -13,14 +13,16 @@ import queue
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gameday.core import events as ev
-from gameday.core.journal import JournalWriter
-from gameday.core.plan import Plan
-from gameday.engine.session import SessionResult
 from gameday.errors import GamedayError
 from gameday.ui.backend import Backend, OpenedSession
 from gameday.ui.notes import NoteDraft
+
+if TYPE_CHECKING:  # the engine is imported when a session opens, not before the first frame
+    from gameday.core.plan import Plan
+    from gameday.engine.session import SessionResult
 
 
 class NotReady(GamedayError):
@@ -137,15 +139,15 @@ class SessionRunner:
                 opened.session.add_note(author, note.text, note.tag, note.owner, note.due)
                 return
             # The session is over and its journal closed: append to it, for the findings.
-            writer = JournalWriter.resume(opened.journal_path, clock=self.backend.now)
-            try:
-                event = writer.append(
-                    ev.NoteAdded(
-                        actor=author, text=note.text, tag=note.tag, owner=note.owner, due=note.due
-                    )
-                )
-            finally:
-                writer.close()
+            from gameday.core.journal import append_to_finished
+
+            event = append_to_finished(
+                opened.journal_path,
+                ev.NoteAdded(
+                    actor=author, text=note.text, tag=note.tag, owner=note.owner, due=note.due
+                ),
+                clock=self.backend.now,
+            )
         self._forward(event)
 
     def _forward(self, event: ev.Event) -> None:

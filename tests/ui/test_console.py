@@ -161,7 +161,7 @@ async def test_a_typed_note_lands_in_the_timeline_and_the_journal(
         await pilot.press("ctrl+k")
         await until(pilot, lambda: runner.ended, "the end")
         entries = timeline.entries
-    assert any(line.endswith("facilitator: impact noticed: pages feel slow") for line in entries)
+    assert any(line.endswith("coordinator: impact noticed: pages feel slow") for line in entries)
     assert any(
         "action item: write the runbook (owner bob, due 2026-12-04)" in line for line in entries
     )
@@ -224,7 +224,13 @@ async def test_the_findings_screen_shows_the_verdict_and_exports_the_document(
         label = text_of(findings.query_one("#findings-verdict", Static))
         await pilot.press("e")
         await until(pilot, findings.export_path.exists, "the exported file")
+
+        def exported() -> list[ev.FindingsExported]:
+            return [e for e in journal_events(app) if isinstance(e, ev.FindingsExported)]
+
+        await until(pilot, exported, "the export in the journal")  # for `gameday sessions`
         shown = text_of(findings.query_one("#export-path", Static), width=300)
+        assert exported()[0].path == str(findings.export_path.resolve())
     assert label.startswith("Verdict: aborted — error_rate above 5 for 2")
     assert findings.markdown is not None and "**Verdict: aborted**" in findings.markdown
     assert findings.export_path.read_text(encoding="utf-8") == findings.markdown
@@ -301,7 +307,7 @@ async def test_the_screen_answers_keys_while_the_kill_switch_waits_for_slow_host
         await until(pilot, lambda: "injected" in hosts.statuses.values(), "an injected fault")
         answer = threading.Event()  # the hosts answer the revert only when this is set
         for host in demo(app).hosts[-1].values():
-            host.revert_all = slow_down(host.revert_all, answer)  # type: ignore[method-assign]
+            host.revert = slow_down(host.revert, answer)  # type: ignore[method-assign]
         await pilot.press("ctrl+k")
         await pilot.press(*"still typing")
         assert screen.kill_state == "reverting"
@@ -312,9 +318,9 @@ async def test_the_screen_answers_keys_while_the_kill_switch_waits_for_slow_host
     assert demo(app).fleets[-1].active() == {}
 
 
-def slow_down(revert_all: Callable[[Any], Any], answer: threading.Event) -> Callable[[Any], Any]:
-    def slow(plans: Any) -> Any:
+def slow_down(revert: Callable[[Any], Any], answer: threading.Event) -> Callable[[Any], Any]:
+    def slow(plan: Any) -> Any:
         answer.wait(WAIT)
-        return revert_all(plans)
+        return revert(plan)
 
     return slow

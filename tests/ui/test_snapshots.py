@@ -15,6 +15,7 @@ from textual.widgets import Input
 
 from gameday.ui.app import GamedayApp
 from gameday.ui.screens.findings import FindingsScreen
+from gameday.ui.screens.team import TeamScreen
 from tests.ui.conftest import choose, start, until
 
 
@@ -63,3 +64,21 @@ def test_findings_screen(snap_compare, app: GamedayApp) -> None:  # type: ignore
         await pilot.pause(0.3)
 
     assert snap_compare(app, terminal_size=(110, 30), run_before=ready)
+
+
+def test_team_dialog_with_a_refused_role(snap_compare, app: GamedayApp) -> None:  # type: ignore[no-untyped-def]
+    async def ready(pilot: Pilot[int]) -> None:
+        await choose(pilot, "web-cpu")
+        await pilot.press("t")
+        await until(pilot, lambda: isinstance(pilot.app.screen, TeamScreen), "the team dialog")
+        screen = pilot.app.screen
+        screen.query_one("#team-name", Input).value = "Q4 checkout resilience"
+        people = screen.query_one("#team-people", Input)
+        people.value = "alice:owner bob:coordinator carol:scribe"
+        people.focus()
+        await pilot.press("enter")
+        for field in screen.query(Input):
+            field.cursor_blink = False
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(100, 30), run_before=ready)

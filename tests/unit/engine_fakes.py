@@ -10,8 +10,9 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from gameday.core.events import RevertBy
 from gameday.core.faults import FaultPlan, HostContext
-from gameday.engine.ports import CommandRecord, Outcome, Reading
+from gameday.engine.ports import CommandRecord, Outcome, PendingRevert, Reading, RevertLater
 
 
 class FakeClock:
@@ -89,8 +90,8 @@ class FakeHost:
         self.armed.discard(plan.fault_id)
         return Outcome(True, duration=0.02)
 
-    def revert_all(self, plans: Sequence[FaultPlan]) -> dict[str, Outcome]:
-        return {p.fault_id: self.revert(p) for p in plans}
+    def send_revert(self, plans: Sequence[FaultPlan], by: RevertBy) -> PendingRevert:
+        return RevertLater(lambda _deadline: {p.fault_id: self.revert(p) for p in plans})
 
     def heartbeat(self) -> bool:
         self.heartbeats += 1

@@ -27,7 +27,7 @@ class StubRunner:
     transport: object = "old"
     seen: list[object] = field(default_factory=list)
 
-    def revert(self, plan: FaultPlan) -> StepResult:
+    def revert(self, plan: FaultPlan, timeout: object = None, requester: object = "") -> StepResult:
         self.seen.append(self.transport)
         ok = self.answers.pop(0)
         return StepResult("web-1", "revert", plan.fault_id, ok, "" if ok else "connection lost")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shlex
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -98,6 +99,7 @@ def test_arm_script_records_then_chooses_a_timer() -> None:
     script = guard.arm_script(PLAN, "S1", 90.2, guard.GuardPaths("/var/lib/gameday"))
     lines = script.splitlines()
     assert lines[:3] == ["set -e", "umask 077", "dir=/var/lib/gameday/faults/web-1.disk_fill-0"]
+    assert lines[4].startswith("if command -v flock") and "flock -w 30 9" in lines[4]
     refuse = lines.index('if [ -f "$dir/session" ] && [ "$(cat "$dir/session")" != S1 ]; then')
     assert refuse < lines.index("mkdir -p /var/lib/gameday/faults/web-1.disk_fill-0")
     assert "printf '%s\\n' S1 > /var/lib/gameday/faults/web-1.disk_fill-0/session" in lines
@@ -105,7 +107,8 @@ def test_arm_script_records_then_chooses_a_timer() -> None:
     systemd = next(line for line in lines if "systemd-run" in line)
     assert "--unit=gameday-fault-web-1.disk_fill-0 --on-active=91s" in systemd
     assert systemd.startswith("if [ -d /run/systemd/system ]")
-    assert '  setsid sh "$dir/timer.sh" </dev/null >/dev/null 2>&1 &' in lines
+    sleeper = '  ( cd "$dir" && exec setsid sh "$dir/timer.sh" ) </dev/null >/dev/null 2>&1 9>&- &'
+    assert lines[lines.index(sleeper) + 1] == '  echo $! > "$dir/timer.pid"'  # no polling
     assert lines[-1] == 'echo "armed $(cat "$dir/timer") $(cat "$dir/deadline")"'
 
 
@@ -121,13 +124,14 @@ def test_arm_refuses_an_unsafe_session_id() -> None:
 
 
 def test_fire_script_confirms_before_it_drops_the_record() -> None:
-    lines = guard.fire_script(guard.GuardPaths(), "f1", has_verify=True)
+    lines = guard.fire_script(PLAN, guard.GuardPaths())
     text = "\n".join(lines)
-    assert text.index('. "$dir/revert.sh"') < text.index('. "$dir/verify_reverted.sh"')
-    assert text.index('. "$dir/verify_reverted.sh"') < text.index('rm -rf "$dir"')
-    assert lines[-1] == f"exit {guard.UNCONFIRMED_STATUS}"
-    without = "\n".join(guard.fire_script(guard.GuardPaths(), "f1", has_verify=False))
-    assert 'if [ "$revert_rc" -eq 0 ] && ( . "$dir/verify_reverted.sh"' in without
+    revert, verify = PLAN.revert[0], PLAN.verify_reverted[0]
+    assert text.index(revert) < text.index(verify) < text.index(': > "$dir/confirmed"')
+    assert text.index(': > "$dir/confirmed"') < text.index('rm -rf "$dir"')
+    assert ". " not in text.replace("...", ""), "nothing is sourced: the plan's lines are inline"
+    without = "\n".join(guard.fire_script(replace(PLAN, verify_reverted=()), guard.GuardPaths()))
+    assert 'ok=1; [ "$revert_rc" -eq 0 ] || ok=0' in without
 
 
 def test_revert_script_prefers_the_record_and_falls_back_to_the_plan() -> None:
@@ -156,7 +160,7 @@ def test_watcher_lease_keeps_fractions() -> None:
 
 
 def test_python_watcher_compiles() -> None:
-    compile(guard._PYTHON_WATCHER, "watcher", "exec")
+    compile(guard.watcher_source("python3"), "watcher", "exec")
 
 
 @pytest.mark.parametrize(
@@ -360,3 +364,16 @@ def test_any_accepted_id_is_a_plain_shell_word_and_path_segment(text: str) -> No
     assert shlex.split(guard.GuardPaths().fault_dir(accepted)) == [
         f"/var/lib/gameday/faults/{accepted}"
     ]
+
+
+def test_the_catalogs_own_programs_run_in_fire_without_a_subshell_around_them() -> None:
+    standalone = replace(
+        PLAN,
+        revert=(shlex.join(("sh", "-c", "rm -f /var/tmp/.gameday-fill-x; exit 0")),),
+        verify_reverted=(shlex.join(("sh", "-c", "test ! -e /var/tmp/.gameday-fill-x")),),
+    )
+    lines = guard.fire_script(standalone, guard.GuardPaths())
+    assert "(" not in lines, "a `sh -c` line is a program of its own: no fork around it"
+    # a line that only looks like one (an operator after the quotes) gets its subshell
+    sneaky = replace(PLAN, revert=("sh -c 'true'&&exit 0",))
+    assert "(" in guard.fire_script(sneaky, guard.GuardPaths())

@@ -7,7 +7,7 @@ import contextlib
 import os
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -47,6 +47,17 @@ def _sleepers(state: Path) -> list[int]:
         if str(state).encode() in cmdline and b"timer.sh" in cmdline:
             found.append(int(entry.name))
     return found
+
+
+def _eventually(found: Callable[[], list[int]], limit: float = 5.0) -> list[int]:
+    """`found()` once it finds something: arm answers with the timer's pid as soon as it is
+    forked, a moment before the timer's own command line shows in /proc."""
+    started = time.monotonic()
+    result = found()
+    while not result and time.monotonic() - started < limit:
+        time.sleep(0.01)
+        result = found()
+    return result
 
 
 def _process_group(pgid: int) -> list[int]:
@@ -109,8 +120,8 @@ def test_full_life_leaves_nothing_behind(tmp_path: Path, state: Path) -> None:
     armed = runner.arm(plan, 60)
     assert armed.ok, armed.detail
     assert armed.timer == "setsid" and armed.deadline is not None
-    assert _records(state) == ["f1"] and len(_sleepers(state)) == 1
-    (timer,) = _sleepers(state)
+    assert _records(state) == ["f1"]
+    (timer,) = _eventually(lambda: _sleepers(state))
     assert runner.inject(plan).ok
     assert runner.verify_active(plan).ok
     reverted = runner.revert(plan)

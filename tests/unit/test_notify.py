@@ -3,6 +3,7 @@ never delays a revert; Slack bodies keep Slack's block shape; secrets never leav
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import threading
@@ -11,11 +12,9 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 import pytest
-from engine_fakes import FakeClock, FakeHost, FakeSource
-from quiet_http import serving
-from test_session import _inventory, _scenario
 
 from gameday.adapters.notify import Notifier
 from gameday.core import events as ev
@@ -25,6 +24,9 @@ from gameday.core.journal import JournalWriter, read_journal
 from gameday.core.notify import NoticeMaker, slack_body, slack_problems, webhook_body
 from gameday.core.plan import build_plan
 from gameday.engine.session import Session, SessionConfig
+from tests.unit.engine_fakes import FakeClock, FakeHost, FakeSource
+from tests.unit.quiet_http import serving
+from tests.unit.test_session import _inventory, _scenario
 
 TOKEN = "tok-9f8e7d6c5b4a"
 SLACK_PATH = "/services/T0001/B0002/XyZsecretPathPart"
@@ -142,7 +144,7 @@ def test_every_notification_event_reaches_a_webhook_with_its_header(
     assert set(got.events()) == set(NOTIFY_EVENTS)
     assert all(h["Authorization"] == f"Bearer {TOKEN}" for h in got.headers)
     ended = got.bodies[-1]
-    assert ended["facts"] == {  # type: ignore[comparison-overlap]
+    assert ended["facts"] == {
         "verdict": "revert_unconfirmed",
         "session": "s1",
         "journal": "/j/s1.jsonl",
@@ -184,20 +186,14 @@ def test_slack_bodies_keep_the_documented_block_shape() -> None:
     notices = [n for e in _placed(_events()) for n in maker(e)]
     assert {n.event for n in notices} == set(NOTIFY_EVENTS)
     for notice in notices:
-        body = slack_body(notice, (TOKEN,))
+        body: Any = slack_body(notice, (TOKEN,))
         assert slack_problems(body) == []
         blocks = body["blocks"]
-        assert [b["type"] for b in blocks] == ["header", "section", "context"]  # type: ignore[index,union-attr]
-        section = blocks[1]["text"]["text"]  # type: ignore[index,call-overload]
+        assert [b["type"] for b in blocks] == ["header", "section", "context"]
+        section = blocks[1]["text"]["text"]
         assert "<" not in section and ">" not in section  # no accidental links or mentions
-    huge = dataclasses_replace_headline(notices[0], "x" * 500)
+    huge = dataclasses.replace(notices[0], headline="x" * 500)
     assert slack_problems(slack_body(huge)) == []
-
-
-def dataclasses_replace_headline(notice: object, headline: str) -> object:
-    import dataclasses
-
-    return dataclasses.replace(notice, headline=headline)  # type: ignore[type-var]
 
 
 def test_the_slack_checker_finds_what_slack_would_refuse() -> None:
@@ -419,3 +415,33 @@ def test_the_kill_switch_is_as_fast_with_a_hanging_receiver(
     assert loud_took[0] < quiet_took[0] + 0.05
     assert all(not h.active and not h.armed for h in hosts.values())
     assert got.events()[0] == "session_started"
+
+
+def test_every_inventory_secret_is_masked_whichever_target_it_goes_to(
+    receiver: tuple[str, Received],
+) -> None:
+    from gameday.core.formats.inventory import Host, Inventory, PrometheusConfig
+    from gameday.core.notify import inventory_secrets
+
+    prom_secret = "prom-header-31337"
+    inventory = Inventory(
+        file="i.yaml",
+        hosts={"web-1": Host(name="web-1", address="10.0.0.1")},
+        groups={},
+        prometheus=PrometheusConfig(
+            url="http://127.0.0.1:9", headers=MappingProxyType({"X-Token": Secret(prom_secret)})
+        ),
+    )
+    url, got = receiver
+    notifier = Notifier(
+        [NotifyTarget(kind="webhook", name="plain", url=Secret(url), events=("abort_fired",))],
+        record=lambda _e: None,
+        extra_secrets=inventory_secrets(inventory),
+    )
+    for event in _placed(_events()[:3]):
+        notifier(event)
+    notifier(ev.AbortTriggered(rule="no_data: 3", reason=f"query failed: token {prom_secret}"))
+    got.wait_for(1)
+    notifier.close(WAIT)
+    assert prom_secret not in got.raw[0].decode()
+    assert got.bodies[0]["detail"] == "query failed: token ********"

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from gameday.cli import main
+from gameday.core import events as ev
+from gameday.core.findings.build import build_findings
+from gameday.core.findings.markdown import render_markdown
+from gameday.core.journal import JournalWriter, read_journal
 from gameday.core.roles import ROLES, note_author, parse_participant
 from gameday.errors import InputError
 
@@ -52,3 +58,31 @@ def test_notes_default_to_the_first_reporter() -> None:
     people = {"alice": "owner", "bob": "reporter", "carol": "reporter"}
     assert note_author(people, "console-user") == "bob"
     assert note_author({"alice": "owner"}, "console-user") == "console-user"
+
+
+def test_the_findings_name_the_gameday_and_list_people_by_role(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    writer = JournalWriter(path, clock=iter(range(1000, 1100)).__next__)
+    writer.append(
+        ev.SessionStarted(
+            session_id="s",
+            scenario_id="web-cpu",
+            scenario_title="Web CPU",
+            scenario_file="/s.yaml",
+            scenario_sha256="0" * 64,
+            hypothesis="p99 holds",
+            inventory_file="/i.yaml",
+            gameday_name="Q4 checkout <resilience>",
+        )
+    )
+    for name, role in (("dave", "observer"), ("carol", "reporter"), ("alice", "owner")):
+        writer.append(ev.ParticipantJoined(actor=name, name=name, role=role))
+    writer.append(ev.NoteAdded(actor="carol", text="slow checkout"))
+    writer.close()
+
+    md = render_markdown(build_findings(read_journal(path), "0" * 64))
+
+    assert "- **GameDay:** Q4 checkout &lt;resilience&gt;" in md
+    rows = [line for line in md.splitlines() if line.startswith("| ") and " | " in line]
+    people = [r.split(" | ")[0].strip("| ") for r in rows[1:4]]
+    assert people == ["alice", "carol", "dave"]  # owner, reporter, observer

@@ -362,3 +362,13 @@ def test_a_host_that_reverted_by_itself_aborts_the_session(tmp_path: Path) -> No
     assert "web-2" in rig.of(ev.AbortTriggered)[0].reason  # type: ignore[attr-defined]
     assert rig.nothing_left_behind()
     assert all(e.verified for e in rig.of(ev.FaultReverted))  # type: ignore[attr-defined]
+
+
+def test_the_kill_switch_after_the_end_touches_nothing(tmp_path: Path) -> None:
+    rig = Rig(tmp_path, [0.1])
+    rig.session.run()
+    rig.session._journal.close()  # the console closes it once the session is over
+    lines = rig.journal_path.read_bytes()
+    rig.session.kill_switch("keypress")  # a late ctrl+k: no error, nothing written
+    assert rig.journal_path.read_bytes() == lines
+    assert not rig.of(ev.KillSwitchPulled)

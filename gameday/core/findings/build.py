@@ -143,6 +143,7 @@ def build_findings(
             for n in _all(events, ev.NoteAdded)
             if n.tag == "action"
         ),
+        gameday_name=redact_prose(started.gameday_name) if started else "",
         appendix=Appendix(
             journal_path=journal.path,
             journal_sha256=journal_sha256,

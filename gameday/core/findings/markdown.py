@@ -98,6 +98,8 @@ def _header(doc: _Doc) -> None:
     if f.started_at is not None:
         end = utc_iso(f.ended_at) if f.ended_at is not None else "—"
         doc.add(f"- **Date (UTC):** {utc_iso(f.started_at)} → {end}")
+    if f.gameday_name:
+        doc.add(f"- **GameDay:** {inline(f.gameday_name)}")
     doc.add(f"- **Environment:** {inline(f.environment)}")
     duration = f.duration
     ended = "" if f.finished else " (the session did not finish)"

@@ -274,6 +274,8 @@ class Findings:
     lucky: tuple[Note, ...]
     actions: tuple[ActionItem, ...]
     appendix: Appendix
+    gameday_name: str = ""
+    """The GameDay this session belongs to (the console's setup step); empty when unnamed."""
 
     @property
     def duration(self) -> float | None:

@@ -58,10 +58,18 @@ def probe_findings(
     """One entry per probe: the snapshot's probes in order, then any other probe sampled."""
     known = {d.name: d for d in defs or []}
     names = [d.name for d in defs or []]
+    # one pass over the journal, each probe's events apart (a long session has many samples)
+    by_probe: dict[str, list[ev.Event]] = {name: [] for name in names}
     for e in events:
-        if isinstance(e, ev.ProbeSampled | ev.ThresholdCrossed) and e.probe not in names:
-            names.append(e.probe)
-    return [_one_probe(name, known.get(name), events, window, defs is not None) for name in names]
+        if isinstance(e, ev.ProbeSampled | ev.ThresholdCrossed):
+            if e.probe not in by_probe:
+                names.append(e.probe)
+                by_probe[e.probe] = []
+            by_probe[e.probe].append(e)
+    return [
+        _one_probe(name, known.get(name), by_probe[name], window, defs is not None)
+        for name in names
+    ]
 
 
 def _one_probe(

@@ -15,6 +15,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Markdown, Static
 
+from gameday.core import events as ev
+from gameday.core.journal import append_to_finished
 from gameday.errors import GamedayError
 from gameday.ui.messages import FindingsExported, FindingsReady
 from gameday.ui.workers import run_io
@@ -82,6 +84,10 @@ class FindingsScreen(Screen[None]):
             temporary = path.with_name(f".{path.name}.tmp")
             temporary.write_text(text, encoding="utf-8")
             temporary.replace(path)
+            # Journaled, so `gameday sessions` says where this session's findings are.
+            append_to_finished(
+                self.journal, ev.FindingsExported(path=str(path.resolve()), format="md")
+            )
             self.post_message(FindingsExported(str(path)))
 
         run_io(self, write, group="export", description=f"write {path}")

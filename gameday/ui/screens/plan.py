@@ -6,7 +6,7 @@ back, including why a scenario cannot be planned.
 
 from __future__ import annotations
 
-from typing import ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -18,17 +18,19 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
-from gameday.core.faults.reference import display
-from gameday.core.formats.scenario import AbortRule
-from gameday.core.plan import Plan
-from gameday.core.steady import describe_bounds
+from gameday.core.roles import Team, describe_team, load_team, save_team
 from gameday.core.units import format_duration
 from gameday.errors import GamedayError
 from gameday.ui.backend import Backend, ScenarioChoice
 from gameday.ui.messages import PlanReady, ScenariosLoaded
 from gameday.ui.runner import SessionRunner
 from gameday.ui.screens.confirm import ConfirmScreen
+from gameday.ui.screens.team import TeamScreen
 from gameday.ui.workers import run_io
+
+if TYPE_CHECKING:  # read once a plan is shown, not before the first frame
+    from gameday.core.formats.scenario import AbortRule
+    from gameday.core.plan import Plan
 
 
 class Console(Protocol):
@@ -43,6 +45,7 @@ class PlanScreen(Screen[None]):
     CSS_PATH = "plan.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "start", "Start"),
+        Binding("t", "team", "Team"),
         Binding("h", "history", "History"),
     ]
 
@@ -78,6 +81,43 @@ class PlanScreen(Screen[None]):
                 self.post_message(ScenariosLoaded((), f"cannot read the scenarios: {exc}"))
 
         run_io(self, load, group="scenarios", description="read the scenario files")
+        self._load_team()
+
+    def _load_team(self) -> None:
+        """The team remembered by the last console, if the backend remembers one."""
+        backend, path = self.backend, self.backend.team_file
+        if path is None:
+            return
+
+        def load() -> None:
+            team = load_team(path)
+            if not backend.team.people and not backend.team.name:
+                backend.team = team
+
+        run_io(self, load, group="team", description=f"read the team from {path}")
+
+    def action_team(self) -> None:
+        """The setup step: the GameDay's name and its people."""
+        backend = self.backend
+
+        def chosen(team: Team | None) -> None:
+            if team is None:
+                return
+            backend.team = team
+            self.notify(
+                describe_team(team) or "No participants: notes go to " + backend.author,
+                title="Team",
+            )
+            path = backend.team_file
+            if path is not None:
+                run_io(
+                    self,
+                    lambda: save_team(path, team),
+                    group="team",
+                    description=f"remember the team in {path}",
+                )
+
+        self.app.push_screen(TeamScreen(backend.team), chosen)
 
     def on_scenarios_loaded(self, message: ScenariosLoaded) -> None:
         options = self.query_one("#scenarios", OptionList)
@@ -136,8 +176,12 @@ class PlanScreen(Screen[None]):
         plan = ready.plan
         count = len(plan.selection.targets)
         question = f"Start the experiment on {count} host{'s' if count != 1 else ''}?"
+        team = describe_team(self.backend.team) or (
+            f"no team set (t): {self.backend.author} joins as coordinator"
+        )
         detail = (
             f"{plan.scenario.title}\nTargets: {', '.join(plan.selection.targets)}\n"
+            f"Team: {team}\n"
             "The kill switch (ctrl+k) reverts every fault on every host at any time."
         )
 
@@ -167,6 +211,9 @@ def _choice_label(choice: ScenarioChoice) -> Text:
 
 def describe_plan(plan: Plan) -> Group:
     """Everything a facilitator reads before saying yes, as Rich renderables."""
+    from gameday.core.faults.reference import display
+    from gameday.core.steady import describe_bounds
+
     s = plan.scenario
     selection = plan.selection
     parts: list[RenderableType] = [Text(s.title, style="bold"), Text(s.id, style="dim")]

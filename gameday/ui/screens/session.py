@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
 from gameday.core import events as ev
+from gameday.core.roles import note_author
 from gameday.ui.backend import Backend
 from gameday.ui.messages import EngineEvent, SessionFailed, SessionFinished
 from gameday.ui.notes import NoteError, parse_note
@@ -31,7 +32,10 @@ if TYPE_CHECKING:
     from gameday.ui.screens.findings import FindingsScreen
 
 TIMED_PHASES = ("warmup", "monitor", "cooldown")
-NOTE_HELP = "note… (!impact !went_well !went_wrong !lucky, or !action @owner due:YYYY-MM-DD …)"
+NOTE_HELP = (
+    "note… (@name: who speaks; !impact !went_well !went_wrong !lucky; "
+    "!action @owner due:YYYY-MM-DD …)"
+)
 
 
 class SessionScreen(Screen[None]):
@@ -112,6 +116,12 @@ class SessionScreen(Screen[None]):
             self._kill_done(event)
         elif isinstance(event, ev.VerdictReached):
             self._show_verdict(event.verdict, event.reason)
+        elif isinstance(event, ev.NotificationFailed):
+            self.notify(
+                f"{event.event} to {event.target}: {event.reason}",
+                title="Notification not delivered",
+                severity="warning",
+            )
         self.query_one(HostsTable).apply(event)
         self.query_one(Timeline).add(event)
 
@@ -155,8 +165,17 @@ class SessionScreen(Screen[None]):
         except NoteError as exc:
             self.notify(str(exc), title="Note not added", severity="warning")
             return
+        people = self.backend.team.roles
+        if note.author and people and note.author not in people:
+            self.notify(
+                f"{note.author} is not in this GameDay's team: " + ", ".join(people),
+                title="Note not added",
+                severity="warning",
+            )
+            return
         event.input.clear()
-        self.runner.queue_note(self.backend.author, note)
+        author = note.author or note_author(people, self.backend.author)
+        self.runner.queue_note(author, note)
         run_io(
             self,
             self.runner.write_queued_notes,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections import deque
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Sparkline, Static
 
-from gameday.core.formats.probes import Probe
-from gameday.core.steady import describe_bounds
+if TYPE_CHECKING:  # a gauge exists only once a session runs: its imports wait until then
+    from gameday.core.formats.probes import Probe
 
 HISTORY = 40
 
@@ -57,4 +58,6 @@ class ProbeGauge(Vertical):
     def _line(self, value: float | None, state: str) -> str:
         unit = f" {self.probe.unit}" if self.probe.unit else ""
         shown = "—" if value is None else f"{value:.4g}{unit}"
+        from gameday.core.steady import describe_bounds
+
         return f"{shown:>14}   limit {describe_bounds(self.probe)}   {state}"

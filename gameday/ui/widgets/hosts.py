@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.widgets import DataTable
 
 from gameday.core import events as ev
-from gameday.core.plan import Plan
-from gameday.core.view import HostRow
+
+if TYPE_CHECKING:
+    from gameday.core.plan import Plan
+    from gameday.core.view import HostRow
 
 STYLES = {
     "planned": "dim",
@@ -26,7 +29,7 @@ class HostsTable(DataTable[str | Text]):
 
     def __init__(self, plan: Plan | Sequence[HostRow], *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
-        self.rows_planned = rows_of(plan) if isinstance(plan, Plan) else tuple(plan)
+        self.rows_planned = tuple(plan) if isinstance(plan, Sequence) else rows_of(plan)
         """The rows, from the console's plan or (in `gameday watch`) from the journal."""
         self.statuses: dict[str, str] = {}
         """`host/fault_id` → planned | armed | injected | reverted | failed | UNCONFIRMED."""
@@ -83,6 +86,8 @@ class HostsTable(DataTable[str | Text]):
 
 
 def rows_of(plan: Plan) -> tuple[HostRow, ...]:
+    from gameday.core.view import HostRow
+
     return tuple(
         HostRow(name, host.wave, fault.kind, fault.fault_id)
         for name, host in plan.hosts.items()

@@ -1,0 +1,67 @@
+"""The capability probe: what the guard can use on a host (lease runner, timer, state dir)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gameday.core.guard.base import GuardPaths, LeaseRunner, TimerKind
+from gameday.core.shell import render
+
+
+@dataclass(frozen=True)
+class GuardCapability:
+    """What the guard can use on a host (parsed from `probe_script`'s output)."""
+
+    uid: int | None
+    lease_runner: LeaseRunner | None
+    """bash (`read -t`) is preferred; python3 otherwise; None: no lease watcher possible."""
+    timer: TimerKind | None
+    """systemd when it is PID 1 and usable (tried first at arm time), else setsid."""
+    state_writable: bool
+
+    def problems(self) -> tuple[str, ...]:
+        """Why faults cannot be guarded on this host (empty when they can)."""
+        found: list[str] = []
+        if self.lease_runner is None:
+            found.append("neither bash nor python3 is installed: no lease watcher can run")
+        if self.timer is None:
+            found.append("neither systemd-run nor setsid is available: no dead-man timer")
+        if not self.state_writable:
+            found.append(
+                "cannot write gameday's state directory (log in as root, or set `sudo: true`"
+                " for this host in the inventory)"
+            )
+        return tuple(found)
+
+
+def probe_script(paths: GuardPaths) -> str:
+    """Prints `key=value` lines describing the host; changes nothing but creating the state dir."""
+    faults = render((paths.faults_dir,))
+    return "\n".join(
+        [
+            'echo "uid=$(id -u)"',
+            "if command -v bash >/dev/null 2>&1; then echo lease=bash;"
+            " elif command -v python3 >/dev/null 2>&1; then echo lease=python3; fi",
+            "if [ -d /run/systemd/system ] && command -v systemd-run >/dev/null 2>&1;"
+            " then echo timer=systemd;"
+            " elif command -v setsid >/dev/null 2>&1; then echo timer=setsid; fi",
+            f"if mkdir -p {faults} 2>/dev/null && [ -w {faults} ]; then echo state=writable; fi",
+        ]
+    )
+
+
+def parse_probe(stdout: str) -> GuardCapability:
+    values: dict[str, str] = {}
+    for line in stdout.splitlines():
+        key, sep, value = line.strip().partition("=")
+        if sep:
+            values[key] = value
+    uid_text = values.get("uid", "")
+    lease = values.get("lease")
+    timer = values.get("timer")
+    return GuardCapability(
+        uid=int(uid_text) if uid_text.isdigit() else None,
+        lease_runner="bash" if lease == "bash" else "python3" if lease == "python3" else None,
+        timer="systemd" if timer == "systemd" else "setsid" if timer == "setsid" else None,
+        state_writable=values.get("state") == "writable",
+    )

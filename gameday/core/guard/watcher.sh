@@ -1,0 +1,44 @@
+trap '' HUP PIPE
+state=$1 session=$2 lease=$3
+# revert_session WHO MODE: each of the session's records through its fire.sh; sets ok and bad
+revert_session() {
+  ok='' bad=''
+  for d in "$state"/faults/*/; do
+    owner=''; { read -r owner < "$d/session"; } 2>/dev/null
+    [ "$owner" = "$session" ] || continue
+    id=${d%/}; id=${id##*/}
+    if ( . "$d/fire.sh" "$1" "$2" ) </dev/null >/dev/null 2>&1 || [ ! -d "$d" ]
+    then ok="$ok,$id"
+    else bad="$bad,$id"
+    fi
+  done
+}
+# tidy_session WHO: after the answer, the confirmed records' timers, cleanup, removal, history
+tidy_session() {
+  for d in "$state"/faults/*/; do
+    [ -f "$d/confirmed" ] || continue
+    owner=''; { read -r owner < "$d/session"; } 2>/dev/null
+    [ "$owner" = "$session" ] || continue
+    ( . "$d/fire.sh" "$1" tidy ) </dev/null >/dev/null 2>&1
+  done
+}
+echo "ready $$"
+tidy=''
+while IFS= read -r -t "$lease" line; do
+  # the tidy-up of the last revert waits for the next line (a heartbeat, a second later): while
+  # the kill switch runs, every other host's revert has the machine to itself
+  if [ -n "$tidy" ]; then tidy_session "$tidy"; tidy=''; fi
+  case $line in
+    revert|'revert '*)
+      by=${line#revert}; by=${by# }
+      case $by in console|sweep|recover|timer|lease) ;; *) by=kill-switch ;; esac
+      revert_session "$by" answer
+      echo "reverted ok=${ok#,} unconfirmed=${bad#,}"
+      tidy=$by ;;
+    ping) echo pong ;;
+  esac
+done
+trap '' TERM INT
+exec </dev/null >/dev/null 2>&1
+if [ -n "$tidy" ]; then tidy_session "$tidy"; fi
+revert_session lease full

@@ -1,0 +1,143 @@
+"""`fire.sh` on this machine: what it starts before it answers, and what a crash between its
+answer and its tidy-up leaves (a record that `gameday sweep` finishes)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from gameday.core import guard
+from gameday.core.faults import FaultPlan
+
+
+def _plan(folder: Path) -> FaultPlan:
+    effect = folder / "effect"
+    return FaultPlan(
+        kind="custom",
+        fault_id="f1",
+        host="localhost",
+        capability=(),
+        inject=(f"touch {effect}",),
+        verify_active=(f"test -f {effect}",),
+        revert=(f"rm -f {effect}",),
+        verify_reverted=(f"test ! -e {effect}",),
+        cleanup=(f"rm -f {folder / 'leftover'}",),
+    )
+
+
+def _sh(script: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["sh", "-c", script], capture_output=True, text=True, timeout=20)
+
+
+def _armed(tmp_path: Path) -> tuple[FaultPlan, guard.GuardPaths, Path]:
+    plan = _plan(tmp_path)
+    paths = guard.GuardPaths(str(tmp_path / "state"))
+    armed = _sh(guard.arm_script(plan, "s1", 600, paths))
+    assert armed.returncode == 0 and "armed setsid" in armed.stdout, armed.stderr
+    (tmp_path / "effect").touch()
+    (tmp_path / "leftover").touch()
+    return plan, paths, Path(paths.fault_dir("f1"))
+
+
+def _timer_alive(record: Path) -> bool:
+    pid = (record / "timer.pid").read_text().strip()
+    return Path(f"/proc/{pid}").exists()
+
+
+def _stop_timer(pid: str) -> None:
+    if Path(f"/proc/{pid}").exists():
+        os.killpg(int(pid), 15)
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")
+def test_before_its_answer_fire_starts_only_the_lock_and_the_plans_own_lines(
+    tmp_path: Path,
+) -> None:
+    _, _, record = _armed(tmp_path)
+    pid = (record / "timer.pid").read_text().strip()
+    trace = tmp_path / "trace"
+    fire = (str(record / "fire.sh"), "kill-switch", "answer")
+    done = subprocess.run(
+        ["strace", "-f", "-qq", "-e", "trace=execve", "-o", str(trace), "sh", *fire],
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+    if done.returncode != 0 and "ptrace" in done.stderr:
+        pytest.skip("ptrace is not allowed here")
+    assert done.returncode == 0, done.stderr
+    started = [
+        line.split('execve("', 1)[1].split('"', 1)[0].rsplit("/", 1)[-1]
+        for line in trace.read_text().splitlines()
+        if "execve(" in line and line.rstrip().endswith("= 0")
+    ]
+    # sh itself, the lock, the plan's revert (`rm`); `test` is the shell's own
+    assert started == ["sh", "flock", "rm"], started
+    assert not (tmp_path / "effect").exists()
+    _stop_timer(pid)
+
+
+def test_a_crash_between_answer_and_tidy_leaves_a_record_that_sweep_finishes(
+    tmp_path: Path,
+) -> None:
+    _, paths, record = _armed(tmp_path)
+    answered = _sh(f"sh {record}/fire.sh kill-switch answer")  # then the host "crashes"
+    assert answered.returncode == 0
+    # the fault is gone; its record, mark, timer and leftovers stay; history says nothing yet
+    assert not (tmp_path / "effect").exists()
+    assert (record / "confirmed").exists() and _timer_alive(record)
+    assert (tmp_path / "leftover").exists()
+    assert not Path(paths.history).exists()
+    records = guard.parse_records(_sh(guard.list_records_script(paths)).stdout)
+    assert [r.fault_id for r in records] == ["f1"] and not records[0].unconfirmed
+    pid = (record / "timer.pid").read_text().strip()
+    swept = _sh(guard.sweep_record_script("f1", paths))
+    assert swept.returncode == 0, swept.stderr
+    assert not record.exists() and not (tmp_path / "leftover").exists()
+    assert "f1 reverted by sweep" in Path(paths.history).read_text()
+    assert _gone(pid), "the timer must be stopped"
+
+
+def test_tidy_without_a_confirmed_answer_changes_nothing(tmp_path: Path) -> None:
+    _, _, record = _armed(tmp_path)
+    pid = (record / "timer.pid").read_text().strip()
+    tidy = _sh(f"sh {record}/fire.sh kill-switch tidy")
+    assert tidy.returncode == guard.UNCONFIRMED_STATUS
+    assert record.exists() and _timer_alive(record) and (tmp_path / "effect").exists()
+    _stop_timer(pid)
+
+
+def test_a_fresh_arm_is_never_tidied_away_by_the_last_reverts_late_tidy(tmp_path: Path) -> None:
+    plan, paths, record = _armed(tmp_path)
+    assert _sh(f"sh {record}/fire.sh kill-switch answer").returncode == 0
+    old = (record / "timer.pid").read_text().strip()
+    rearmed = _sh(guard.arm_script(plan, "s1", 600, paths))  # before the watcher tidied
+    assert rearmed.returncode == 0, rearmed.stderr
+    late = _sh(f"sh {record}/fire.sh kill-switch tidy")
+    assert late.returncode == guard.UNCONFIRMED_STATUS
+    assert (record / "fire.sh").exists() and _timer_alive(record)
+    new = (record / "timer.pid").read_text().strip()
+    assert new != old and _gone(old), "re-arming stops the earlier timer"
+    _stop_timer(new)
+
+
+def _gone(pid: str, limit: float = 3.0) -> bool:
+    """The process ended (or is a zombie) within `limit` seconds: SIGTERM takes a moment."""
+    started = time.monotonic()
+    while time.monotonic() - started < limit:
+        if not Path(f"/proc/{pid}").exists() or _zombie(pid):
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def _zombie(pid: str) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True

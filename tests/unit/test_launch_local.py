@@ -1,0 +1,131 @@
+"""A launch in two round trips, on this machine (LocalTransport, a temp state directory, a file
+as the fault): one preflight command, then one channel that arms, injects, verifies and
+becomes the lease watcher."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from gameday.adapters.local import LocalTransport
+from gameday.core.faults import FaultPlan
+from gameday.core.guard import launch
+from gameday.engine.drivers import RunnerDriver
+from gameday.engine.faultrun import FaultRunner
+from gameday.engine.ports import Channel, CommandResult
+
+
+class CountingTransport(LocalTransport):
+    """A LocalTransport that counts what the engine asks of the host."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.commands = 0
+        self.channels = 0
+
+    def run(self, command: str, *, timeout: float, stdin: str | None = None) -> CommandResult:
+        self.commands += 1
+        return super().run(command, timeout=timeout, stdin=stdin)
+
+    def open_channel(self, command: str) -> Channel:
+        self.channels += 1
+        return super().open_channel(command)
+
+
+def _fault(folder: Path) -> FaultPlan:
+    effect = folder / "effect"
+    return FaultPlan(
+        kind="custom",
+        fault_id="f1",
+        host="localhost",
+        capability=("true", f"test -d {folder}"),
+        inject=(f"touch {effect}",),
+        verify_active=(f"test -f {effect}",),
+        revert=(f"rm -f {effect}",),
+        verify_reverted=(f"test ! -e {effect}",),
+    )
+
+
+@pytest.fixture
+def state(tmp_path: Path) -> Iterator[Path]:
+    folder = tmp_path / "state"
+    yield folder
+    for pid_file in folder.glob("faults/*/timer.pid"):  # never leave a timer behind
+        with contextlib.suppress(ProcessLookupError, ValueError):
+            os.killpg(int(pid_file.read_text().strip()), signal.SIGKILL)
+
+
+def _driver(state: Path) -> tuple[RunnerDriver, CountingTransport]:
+    transport = CountingTransport()
+    runner = FaultRunner(transport, "s1", state_dir=str(state), lease_seconds=30)
+    return RunnerDriver(runner), transport
+
+
+def test_a_launch_is_one_command_then_one_channel(tmp_path: Path, state: Path) -> None:
+    plan = _fault(tmp_path)
+    driver, transport = _driver(state)
+    assert driver.check(plan).ok
+    assert (transport.commands, transport.channels) == (1, 0), "probe + capability: one command"
+    armed = driver.arm(plan, deadline=driver._clock() + 600)
+    assert armed.ok and armed.timer == "setsid", armed.detail
+    assert driver.inject(plan).ok
+    assert (transport.commands, transport.channels) == (1, 1), "arm + inject + verify: one channel"
+    assert (tmp_path / "effect").exists()
+    assert driver.runner.watcher_pid is not None, "the launch's channel became the watcher"
+    outcomes = driver.send_revert([plan], "kill_switch").gather(driver._clock() + 10)
+    assert outcomes["f1"].ok and not (tmp_path / "effect").exists()
+    driver.close()
+
+
+def test_a_failed_capability_line_is_named_with_its_reason(tmp_path: Path, state: Path) -> None:
+    plan = replace(_fault(tmp_path), capability=("true", "echo 'no tc here' >&2; exit 1"))
+    driver, _ = _driver(state)
+    outcome = driver.check(plan)
+    assert not outcome.ok and outcome.detail == "no tc here"
+    driver.close()
+
+
+def test_a_failed_inject_is_reverted_at_once_and_never_verified(
+    tmp_path: Path, state: Path
+) -> None:
+    half = tmp_path / "half"
+    plan = replace(
+        _fault(tmp_path),
+        inject=(f"touch {half}", "echo 'second step broke' >&2; exit 1"),
+        revert=(f"rm -f {half}",),
+        verify_reverted=(f"test ! -e {half}",),
+    )
+    driver, _ = _driver(state)
+    assert driver.check(plan).ok
+    assert driver.arm(plan, deadline=driver._clock() + 600).ok
+    outcome = driver.inject(plan)
+    assert not outcome.ok and outcome.detail == "second step broke; reverted"
+    assert not half.exists() and not (state / "faults" / "f1").exists()
+    driver.close()
+
+
+def test_a_refused_arm_injects_nothing(tmp_path: Path, state: Path) -> None:
+    plan = _fault(tmp_path)
+    other = FaultRunner(LocalTransport(), "s0", state_dir=str(state), lease_seconds=30)
+    assert RunnerDriver(other).arm(plan, deadline=other.now() + 600).ok  # another session's
+    (tmp_path / "effect").unlink()
+    driver, _ = _driver(state)
+    outcome = driver.arm(plan, deadline=driver._clock() + 600)
+    assert not outcome.ok and "run gameday sweep first" in outcome.detail
+    assert not (tmp_path / "effect").exists(), "nothing may be injected without its record"
+    other.close()
+    driver.close()
+
+
+def test_the_steps_are_read_from_their_markers() -> None:
+    lines = ["armed setsid 100", "gameday-step arm 0", "oops", "gameday-step inject 1", "tail"]
+    steps = launch.parse_steps(lines)
+    assert steps["arm"].ok and steps["arm"].lines == ("armed setsid 100",)
+    assert not steps["inject"].ok and steps["inject"].reason() == "oops"
+    assert "verify_active" not in steps
