@@ -97,14 +97,19 @@ def _end(pid: int, grace: float = 3.0) -> None:
 
 
 def _child(*args: str) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.ui_child", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=ROOT,
-        check=True,
-    )
+    return _run([sys.executable, "-m", "bench.ui_child", *args], 300)
+
+
+def _run(argv: list[str], timeout: float) -> dict[str, Any]:
+    """The JSON object a measuring process printed; `{"error": …}` (its last words) when it
+    failed, so one failed figure does not lose the others."""
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    except subprocess.TimeoutExpired:
+        return {"error": f"{argv[-1]}: no result within {timeout:g}s"}
+    if done.returncode != 0 or not done.stdout.strip():
+        tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"error": f"{argv[-1]}: exit status {done.returncode}: {tail}"}
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
@@ -121,16 +126,7 @@ def long_session() -> dict[str, float]:
 
 
 def _child_module(module: str) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, "-m", module],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        cwd=ROOT,
-        check=True,
-    )
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    return _run([sys.executable, "-m", module], 900)
 
 
 UI_BENCHMARKS = {"ui": console, "long_session": long_session}

@@ -94,13 +94,13 @@ def busy() -> dict[str, Any]:
             await _start(pilot)
             screen = app.screen
             assert isinstance(screen, SessionScreen)
-            await _until(pilot, lambda: _faulted(backend) >= 32, 30)
+            await _until(pilot, lambda: _faulted(backend) >= 32, 90)
             await pilot.pause(2.0)
             result["session_cpu_pct"] = await _cpu_over(10.0, pilot)
             note = screen.query_one("#note", Input)
             result.update(await _keys(pilot, note))
             await pilot.press("ctrl+k")
-            await _until(pilot, lambda: screen.kill_state == "done", 30)
+            await _until(pilot, lambda: screen.kill_state == "done", 90)
 
     asyncio.run(run())
     return result
@@ -126,7 +126,7 @@ async def _until(pilot: Any, condition: Any, limit: float) -> None:
     deadline = time.monotonic() + limit
     while not condition():
         if time.monotonic() > deadline:
-            raise TimeoutError("the console did not get there in time")
+            raise TimeoutError(f"the console did not get there within {limit:g}s")
         await pilot.pause(0.05)
 
 

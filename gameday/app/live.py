@@ -26,6 +26,7 @@ from gameday.core.plan import Plan, build_plan
 from gameday.engine.connector import Connector
 from gameday.engine.drivers import RunnerDriver
 from gameday.engine.faultrun import DEFAULT_LEASE_SECONDS, FaultRunner
+from gameday.engine.ladder import LadderPolicy, PolicyGate
 from gameday.engine.ports import HostDriver, MetricSource, Transport
 from gameday.engine.session import Session, SessionConfig
 
@@ -39,6 +40,8 @@ class LiveOptions:
     environment: str = ""
     mode: SessionMode = "headless"
     participants: tuple[tuple[str, str], ...] = ()
+    ladder: LadderPolicy = "auto"
+    """Headless: who steps up a ladder (the console asks its owner instead)."""
     gameday_name: str = ""
     notify: tuple[NotifyTarget, ...] = ()
     """The inventory's notification targets plus any `--notify URL`."""
@@ -110,7 +113,15 @@ def live_session(plan: Plan, options: LiveOptions) -> Iterator[Session]:
             lease_seconds=options.lease_seconds,
             gameday_name=options.gameday_name,
         )
-        session = Session(plan, drivers, sources, journal, config, unreachable=unreachable)
+        session = Session(
+            plan,
+            drivers,
+            sources,
+            journal,
+            config,
+            unreachable=unreachable,
+            ladder_gate=PolicyGate(options.ladder),
+        )
         if options.notify:
             # Registered last, so it closes first: what it journals still reaches the journal.
             close = start_notifier(session, options.notify, journal_path, plan.inventory)

@@ -123,16 +123,36 @@ def _write_blast_radius(plan: Plan, w: Callable[[str], object]) -> None:
     targets, waves = plan.targets, plan.waves
     limit = plan.scenario.targets.max_concurrent
     per_wave = f", at most {limit} at once" if limit else ""
-    w(f"\nTargets: {_count(len(targets), 'host')} in {_count(len(waves), 'wave')}{per_wave}\n")
+    stages = plan.selection.stages
+    grouped = (
+        f"a ladder of {_count(len(stages), 'stage')}" if stages else _count(len(waves), "wave")
+    )
+    where = "on" if stages else "in"
+    w(f"\nTargets: {_count(len(targets), 'host')} {where} {grouped}{per_wave}\n")
     width = max((len(name) for name in [*targets, *plan.spared]), default=0)
-    for name in targets:
+    for name in sorted(targets, key=lambda n: plan.hosts[n].stage):  # stable: inventory order
         hp = plan.hosts[name]
         host = hp.host
         sudo = ", sudo" if host.sudo else ""
-        w(f"  wave {hp.wave}  {name:<{width}}  {host.user}@{host.address}:{host.port}{sudo}\n")
+        when = f"stage {hp.stage}" if stages else f"wave {hp.wave}"
+        w(f"  {when}  {name:<{width}}  {host.user}@{host.address}:{host.port}{sudo}\n")
+    if stages:
+        _write_ladder(plan, w)
     w(f"\nSpared: {_count(len(plan.spared), 'host')}\n")
     for name, reason in plan.spared.items():
         w(f"  {name:<{width}}  {reason}\n")
+
+
+def _write_ladder(plan: Plan, w: Callable[[str], object]) -> None:
+    from gameday.core.ladder import ladder_lines
+
+    duration = format_duration(plan.scenario.schedule.duration)
+    w(
+        f"\nLadder: each stage is injected, watched for {duration}, reverted and verified; the "
+        "next\nstage starts only if the steady state held (no breach, no poll without data)\n"
+    )
+    for line in ladder_lines(plan.selection, plan.scenario.targets.stages):
+        w(f"  {line}\n")
 
 
 def _write_steady_state(plan: Plan, w: Callable[[str], object]) -> None:
@@ -178,7 +198,8 @@ def _write_commands(plan: Plan, w: Callable[[str], object]) -> None:
     w("\nCommands per target, in the order they are sent\n")
     w("(the engine also arms a dead-man timer and a lease on each host around them)\n")
     for name, hp in plan.hosts.items():
-        w(f"\n{name}  (wave {hp.wave})\n")
+        when = f"joins at stage {hp.stage}" if hp.stage else f"wave {hp.wave}"
+        w(f"\n{name}  ({when})\n")
         for fault, label in zip(hp.faults, hp.labels, strict=True):
             extra = f" ({label})" if label else ""
             summary = f": {fault.summary}" if fault.summary else ""

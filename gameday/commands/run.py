@@ -69,6 +69,15 @@ def register(subparsers: Any) -> None:
         help="record unknown host keys in the inventory's known_hosts instead of refusing",
     )
     parser.add_argument(
+        "--ladder",
+        choices=("auto", "stop"),
+        default="auto",
+        help=(
+            "for a scenario with targets.stages: auto steps up while the steady state holds "
+            "(default), stop ends after the first stage that held"
+        ),
+    )
+    parser.add_argument(
         "--lease",
         type=float,
         default=None,
@@ -115,6 +124,7 @@ def run(args: argparse.Namespace) -> int:
         environment=args.environment,
         participants=participants,
         notify=notify,
+        ladder=args.ladder,
         **({"lease_seconds": args.lease} if args.lease else {}),
     )
     with live_session(plan, options) as session:
@@ -167,8 +177,13 @@ def describe_plan(plan: Plan) -> str:
     """The plan as a facilitator reads it before saying yes."""
     s = plan.scenario
     lines = [f"{s.title} ({s.id})", f"hypothesis: {s.hypothesis}", ""]
-    for number, wave in enumerate(plan.selection.waves, start=1):
-        lines.append(f"wave {number}: {', '.join(wave)}")
+    if plan.selection.stages:
+        from gameday.core.ladder import ladder_lines
+
+        lines += [f"ladder {line}" for line in ladder_lines(plan.selection, s.targets.stages)]
+    else:
+        for number, wave in enumerate(plan.selection.waves, start=1):
+            lines.append(f"wave {number}: {', '.join(wave)}")
     for host, reason in plan.selection.spared.items():
         lines.append(f"spared {host}: {reason}")
     lines.append("")
@@ -176,8 +191,9 @@ def describe_plan(plan: Plan) -> str:
         for fault in faults:
             lines.append(f"{host}: {fault.summary or fault.kind}")
     schedule = s.schedule
+    each = "stage" if plan.selection.stages else "wave"
     lines.append(
         f"schedule: warmup {schedule.warmup:g}s, duration {schedule.duration:g}s "
-        f"per wave, cooldown {schedule.cooldown:g}s; seed {plan.selection.seed_used}"
+        f"per {each}, cooldown {schedule.cooldown:g}s; seed {plan.selection.seed_used}"
     )
     return "\n".join(lines)

@@ -62,6 +62,8 @@ def render_table(summaries: list[SessionSummary]) -> str:
         line = "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
         if summary is not None and summary.findings_file:
             line += f"  findings: {_printable(summary.findings_file)}"
+        if summary is not None and summary.ladder:
+            line += f"  {_printable(summary.ladder)}"
         if summary is not None and summary.problem:
             line += f"  ({_printable(summary.problem)})"
         lines.append(line)

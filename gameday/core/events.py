@@ -279,6 +279,60 @@ class SessionEnded(Event):
     type: ClassVar[str] = "session_ended"
 
 
+# --- the blast-radius ladder (targets.stages) ---------------------------------------------------
+StageOutcome = Literal["held", "broke", "aborted", "unconfirmed"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class LadderPlanned(Event):
+    """The scenario climbs a ladder: right after PlanMade, each stage's hosts."""
+
+    type: ClassVar[str] = "ladder_planned"
+    stages: tuple[tuple[str, ...], ...]
+    """Each stage's hosts, cumulative (stage k holds stage k-1's hosts)."""
+    sizes: tuple[str, ...] = ()
+    """Each stage's size as the scenario wrote it: `1`, `50%`."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class StageStarted(Event):
+    type: ClassVar[str] = "stage_started"
+    stage: int
+    """1-based."""
+    of: int
+    hosts: tuple[str, ...]
+    joining: tuple[str, ...] = ()
+    """The hosts this stage adds to the one before."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class StageEnded(Event):
+    """A stage's faults are reverted (or could not be confirmed so): did the steady state hold?"""
+
+    type: ClassVar[str] = "stage_ended"
+    stage: int
+    of: int
+    outcome: StageOutcome
+    """held: no breach and no poll without data while its faults were on; broke: the
+    hypothesis did not hold; aborted: an abort rule, the kill switch or a failed fault stopped
+    it; unconfirmed: a revert of the stage could not be confirmed."""
+    reason: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class LadderDecided(Event):
+    """Go or no-go to the next stage, after a stage that held; `actor` is who decided."""
+
+    type: ClassVar[str] = "ladder_decided"
+    stage: int
+    """The stage that held; `go` starts stage + 1."""
+    go: bool
+    role: str = ""
+    """The decider's role (owner, facilitator), empty for a policy."""
+    how: str = ""
+    """console | --ladder auto | --ladder stop | no answer (the wait ran out) | console closed."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class FindingsExported(Event):
     type: ClassVar[str] = "findings_exported"
@@ -320,6 +374,10 @@ EVENT_TYPES: dict[str, type[Event]] = {
         NoteAdded,
         VerdictReached,
         SessionEnded,
+        LadderPlanned,
+        StageStarted,
+        StageEnded,
+        LadderDecided,
         FindingsExported,
         NotificationFailed,
     )
@@ -340,11 +398,18 @@ def from_json(body: Mapping[str, Any]) -> Event:
     if cls is None:
         raise ValueError(f"unknown event type {body.get('type')!r}")
     kwargs: dict[str, Any] = {}
-    for name, annotation in _field_types(cls):
+    fields = _field_types(cls)
+    for name, annotation in fields:
         if name in body:
             value = body[name]
             # only lists and mappings may need tuples back: plain values pass as they are
             kwargs[name] = _typed(value, annotation) if isinstance(value, list | dict) else value
+    if len(kwargs) == len(fields) and cls in _PLAIN:
+        # every field given and nothing to check after __init__: fill the frozen instance
+        # directly (a long journal holds hundreds of thousands of samples)
+        event = object.__new__(cls)
+        event.__dict__.update(kwargs)
+        return event
     try:
         return cls(**kwargs)
     except TypeError as exc:
@@ -352,6 +417,8 @@ def from_json(body: Mapping[str, Any]) -> Event:
 
 
 _FIELD_TYPES: dict[type[Event], tuple[tuple[str, str], ...]] = {}
+_PLAIN = frozenset(cls for cls in EVENT_TYPES.values() if not hasattr(cls, "__post_init__"))
+"""Event types whose __init__ only stores the fields (no __post_init__ to run)."""
 
 
 def _field_types(cls: type[Event]) -> tuple[tuple[str, str], ...]:

@@ -9,12 +9,13 @@ question about a process, not about the journal: the caller answers it with `is_
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from gameday.core.events import JSON
 from gameday.core.findings.text import utc_iso
 from gameday.core.journal import iter_journals, read_journal
+from gameday.core.ladder import ladder_headline
 from gameday.core.state import SessionState, replay
 from gameday.errors import GamedayError
 from gameday.exit_codes import ExitCode
@@ -55,6 +56,8 @@ class SessionSummary:
     mode: str = ""
     participants: tuple[tuple[str, str], ...] = ()
     """(name, role) in the order they joined."""
+    ladder: str = ""
+    """For a blast-radius ladder, how far the hypothesis held (`core.ladder.ladder_sentence`)."""
 
 
 def summarize(journal: Path, state: SessionState, *, running: bool) -> SessionSummary:
@@ -114,7 +117,9 @@ def read_summary(journal: Path, is_running: Callable[[Path], bool]) -> SessionSu
         )
     state = replay(read.events)
     running = state.ended_at is None and is_running(journal)
-    return summarize(journal, state, running=running)
+    summary = summarize(journal, state, running=running)
+    ladder = ladder_headline(read.events)
+    return replace(summary, ladder=ladder) if ladder else summary
 
 
 def list_sessions(
@@ -160,6 +165,7 @@ def summary_json(summary: SessionSummary) -> dict[str, JSON]:
         "mode": summary.mode,
         "participants": [{"name": n, "role": r} for n, r in summary.participants],
         "problem": summary.problem or None,
+        "ladder": summary.ladder or None,
     }
 
 

@@ -26,6 +26,7 @@ from gameday.core.faults import FaultPlan, FaultSpec, HostContext
 from gameday.core.formats.inventory import Host, Inventory
 from gameday.core.formats.probes import Probe
 from gameday.core.formats.scenario import RollbackStep, Scenario
+from gameday.core.formats.stages import StageSize
 from gameday.core.selection import Selection, select_targets
 from gameday.errors import PlanError
 
@@ -59,6 +60,8 @@ class HostPlan:
     """The rollback steps that run on this host: those without `host` and those naming it."""
     labels: tuple[str, ...] = ()
     """Each fault's `name` from the scenario ("" when it has none), parallel to `faults`."""
+    stage: int = 0
+    """1-based stage of the ladder at which this host joins; 0 when there is no ladder."""
 
     def steps(self) -> tuple[Step, ...]:
         """Every line this host receives, in the order they are sent (see the module doc)."""
@@ -131,6 +134,7 @@ class Plan:
             "seed": self.seed,
             "targets": list(self.targets),
             "waves": [list(wave) for wave in self.waves],
+            "stages": ladder_json(self.selection, s.targets.stages),
             "spared": dict(self.spared),
             "commands": self.commands(),
             "steps": {
@@ -171,6 +175,20 @@ class Plan:
                 for r in s.rollback
             ],
         }
+
+
+def ladder_json(selection: Selection, sizes: tuple[StageSize, ...]) -> list[dict[str, Any]]:
+    """Each stage of the ladder: its size as written, its hosts, who joins, its waves."""
+    return [
+        {
+            "stage": number,
+            "size": size.text,
+            "hosts": list(hosts),
+            "joining": list(selection.joining(number)),
+            "waves": [list(wave) for wave in selection.stage_waves(number)],
+        }
+        for number, (size, hosts) in enumerate(zip(sizes, selection.stages, strict=True), start=1)
+    ]
 
 
 def _step_json(step: Step) -> dict[str, str]:
@@ -250,6 +268,7 @@ def build_plan(scenario: Scenario, inventory: Inventory, seed: int | None = None
             faults=faults,
             rollback=tuple(r for r in scenario.rollback if r.host in (None, name)),
             labels=tuple(fault_label(f) for f in scenario.faults),
+            stage=selection.stage_of(name) or 0,
         )
     elsewhere = tuple(r for r in scenario.rollback if r.host is not None and r.host not in hosts)
     return Plan(

@@ -12,6 +12,11 @@ with a reason a person can read:
 6. cut by `percentage` / `count`: a seeded random pick among the sorted remaining names.
 
 `max_concurrent` spares nobody: it splits the targets into waves of at most that many hosts.
+
+With `stages` (the blast-radius ladder) the seed orders the candidates once and stage *k* takes
+the first hosts of that order, so every stage contains the one before; the targets are the last
+stage's hosts, and a candidate beyond it is spared as cut by the stages. Each stage is split
+into waves of `max_concurrent` when the engine runs it (`Selection.stage_waves`).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from types import MappingProxyType
 
 from gameday.core.formats.inventory import Host, Inventory
 from gameday.core.formats.scenario import TargetSpec
+from gameday.core.formats.stages import stage_sizes
 from gameday.errors import PlanError
 
 PROTECTED = "protected"
@@ -63,6 +69,9 @@ class Selection:
     """The targets split into consecutive batches of at most `max_concurrent` hosts."""
     rules: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     """Spared host → the code of the rule that spared it (one of `RULE_ORDER`)."""
+    stages: tuple[tuple[str, ...], ...] = ()
+    """The ladder: each stage's hosts (cumulative, in inventory order); empty without one."""
+    max_concurrent: int | None = None
 
     def wave_of(self, host: str) -> int | None:
         """1-based wave number of a target, None for a spared host."""
@@ -70,6 +79,29 @@ class Selection:
             if host in wave:
                 return number
         return None
+
+    def stage_of(self, host: str) -> int | None:
+        """1-based stage at which a target joins the ladder; None for a spared host or when
+        there is no ladder."""
+        for number, stage in enumerate(self.stages, start=1):
+            if host in stage:
+                return number
+        return None
+
+    def joining(self, stage: int) -> tuple[str, ...]:
+        """The hosts that stage `stage` (1-based) adds to the one before."""
+        before = set(self.stages[stage - 2]) if stage > 1 else set()
+        return tuple(h for h in self.stages[stage - 1] if h not in before)
+
+    def stage_waves(self, stage: int) -> tuple[tuple[str, ...], ...]:
+        """Stage `stage`'s hosts (1-based) split into waves of at most `max_concurrent`."""
+        return split_waves(self.stages[stage - 1], self.max_concurrent)
+
+
+def split_waves(hosts: Sequence[str], size: int | None) -> tuple[tuple[str, ...], ...]:
+    """Consecutive batches of at most `size` hosts (one batch when `size` is None)."""
+    step = size or max(len(hosts), 1)
+    return tuple(tuple(hosts[i : i + step]) for i in range(0, len(hosts), step))
 
 
 def select_targets(inventory: Inventory, spec: TargetSpec, seed: int | None = None) -> Selection:
@@ -97,6 +129,33 @@ def select_targets(inventory: Inventory, spec: TargetSpec, seed: int | None = No
             rules[name], spared[name] = verdict
     if not candidates:
         raise PlanError(_nothing_left(inventory, rules, spared))
+    stages: tuple[tuple[str, ...], ...] = ()
+    if spec.stages:
+        stages = _ladder(candidates, spec, seed, rules, spared)
+        picked = set(stages[-1])
+    else:
+        picked = _pick(candidates, spec, seed, rules, spared)
+    targets = tuple(name for name in candidates if name in picked)
+    order = list(inventory.hosts)
+    return Selection(
+        targets=targets,
+        spared=MappingProxyType({n: spared[n] for n in order if n in spared}),
+        seed_used=seed,
+        waves=split_waves(targets, spec.max_concurrent),
+        rules=MappingProxyType({n: rules[n] for n in order if n in rules}),
+        stages=stages,
+        max_concurrent=spec.max_concurrent,
+    )
+
+
+def _pick(
+    candidates: list[str],
+    spec: TargetSpec,
+    seed: int,
+    rules: dict[str, str],
+    spared: dict[str, str],
+) -> set[str]:
+    """The `percentage` / `count` cut; the hosts it leaves out are recorded as spared."""
     keep = _keep_count(len(candidates), spec)
     picked = set(candidates)
     if keep < len(candidates):
@@ -105,17 +164,32 @@ def select_targets(inventory: Inventory, spec: TargetSpec, seed: int | None = No
         for name in candidates:
             if name not in picked:
                 rules[name], spared[name] = CUT, reason
-    targets = tuple(name for name in candidates if name in picked)
-    size = spec.max_concurrent or len(targets)
-    waves = tuple(targets[i : i + size] for i in range(0, len(targets), size))
-    order = list(inventory.hosts)
-    return Selection(
-        targets=targets,
-        spared=MappingProxyType({n: spared[n] for n in order if n in spared}),
-        seed_used=seed,
-        waves=waves,
-        rules=MappingProxyType({n: rules[n] for n in order if n in rules}),
+    return picked
+
+
+def _ladder(
+    candidates: list[str],
+    spec: TargetSpec,
+    seed: int,
+    rules: dict[str, str],
+    spared: dict[str, str],
+) -> tuple[tuple[str, ...], ...]:
+    """Each stage's hosts: the first hosts of one seeded order, so every stage holds the last.
+
+    Candidates beyond the last stage are recorded as spared."""
+    sizes = stage_sizes(spec.stages, len(candidates), spec.file)
+    order = random.Random(seed).sample(sorted(candidates), len(candidates))
+    position = {name: i for i, name in enumerate(order)}
+    stages = tuple(tuple(name for name in candidates if position[name] < size) for size in sizes)
+    last = spec.stages[-1].text
+    reason = (
+        f"cut by stages: the last stage ({last}) takes {sizes[-1]} of {len(candidates)} "
+        f"candidates (seed {seed})"
     )
+    for name in candidates:
+        if position[name] >= sizes[-1]:
+            rules[name], spared[name] = CUT, reason
+    return stages
 
 
 def _check_spec(inventory: Inventory, spec: TargetSpec) -> None:

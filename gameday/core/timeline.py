@@ -84,6 +84,29 @@ def _note(e: ev.NoteAdded) -> str:
     return f"{label}: {e.text}{extra}"
 
 
+def _stage_started(e: ev.StageStarted) -> str:
+    joining = f"; joining: {', '.join(e.joining)}" if e.stage > 1 and e.joining else ""
+    return f"stage {e.stage} of {e.of} starts on {', '.join(e.hosts)}{joining}"
+
+
+def _stage_ended(e: ev.StageEnded) -> str:
+    word = {
+        "held": "held",
+        "broke": "BROKE",
+        "aborted": "ABORTED",
+        "unconfirmed": "REVERT UNCONFIRMED",
+    }[e.outcome]
+    return f"stage {e.stage} of {e.of} {word}" + (f": {e.reason}" if e.reason else "")
+
+
+def _decided(e: ev.LadderDecided) -> str:
+    step = (
+        f"go to stage {e.stage + 1}" if e.go else f"no-go: the ladder stops after stage {e.stage}"
+    )
+    who = f" ({e.how})" if e.how and e.how != "console" else ""
+    return f"{step}{who}"
+
+
 _RENDERERS: dict[type[ev.Event], Callable[[Any], str | None]] = {
     ev.SessionStarted: _started,
     ev.ParticipantJoined: lambda e: f"{e.name} joined" + (f" as {e.role}" if e.role else ""),
@@ -108,6 +131,14 @@ _RENDERERS: dict[type[ev.Event], Callable[[Any], str | None]] = {
     ev.NoteAdded: _note,
     ev.VerdictReached: lambda e: f"verdict: {e.verdict.replace('_', ' ')} — {e.reason}",
     ev.SessionEnded: lambda e: "session ended",
+    ev.LadderPlanned: lambda e: (
+        f"ladder of {len(e.stages)} stages: "
+        + ", ".join(str(len(hosts)) for hosts in e.stages)
+        + " hosts"
+    ),
+    ev.StageStarted: _stage_started,
+    ev.StageEnded: _stage_ended,
+    ev.LadderDecided: _decided,
     ev.FindingsExported: lambda e: f"findings exported to {e.path}",
     ev.NotificationFailed: lambda e: (
         f"NOTIFICATION FAILED: {e.event} to {e.target}: {e.reason}"

@@ -69,6 +69,8 @@ class HostRow:
     """1-based."""
     kind: str
     fault_id: str
+    stage: int = 0
+    """1-based stage of a ladder at which the host joins; 0 without a ladder."""
 
 
 def probes_of(started: ev.SessionStarted) -> tuple[Probe, ...]:
@@ -95,15 +97,25 @@ def _probe_kind(kind: str) -> ProbeKind:
     return "prometheus"  # not shown by a gauge; only a valid Probe needs one
 
 
-def host_rows(started: ev.SessionStarted | None, plan: ev.PlanMade) -> tuple[HostRow, ...]:
-    """One row per (host, fault) of the plan, in wave order; kinds from the scenario snapshot."""
+def host_rows(
+    started: ev.SessionStarted | None,
+    plan: ev.PlanMade,
+    ladder: ev.LadderPlanned | None = None,
+) -> tuple[HostRow, ...]:
+    """One row per (host, fault) of the plan, in wave (or ladder stage) order; kinds from the
+    scenario snapshot."""
     waves = {host: number for number, wave in enumerate(plan.waves, start=1) for host in wave}
+    stages: dict[str, int] = {}
+    for number, hosts in enumerate(ladder.stages if ladder else (), start=1):
+        for host in hosts:
+            stages.setdefault(host, number)  # stages are cumulative: the first one it is in
     kinds = _fault_kinds(started.scenario if started else {})
     rows = []
     for host in plan.targets:
         for fault_id in plan.faults.get(host, ()):
-            rows.append(HostRow(host, waves.get(host, 1), _kind_of(fault_id, kinds), fault_id))
-    return tuple(sorted(rows, key=lambda row: row.wave))
+            kind = _kind_of(fault_id, kinds)
+            rows.append(HostRow(host, waves.get(host, 1), kind, fault_id, stages.get(host, 0)))
+    return tuple(sorted(rows, key=lambda row: (row.stage, row.wave)))
 
 
 def _fault_kinds(snapshot: Mapping[str, Any]) -> list[str]:

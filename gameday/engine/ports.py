@@ -6,6 +6,7 @@ implements them in memory, and the engine and its tests only ever see these.
     HostDriver              one host's faults: check, arm, inject, revert, heartbeat (never raises)
     MetricSource            one probe: sample() → Reading, within the probe's timeout
     Clock                   now() and a cancellable wait, so tests run on a fast clock
+    LadderGate              go or no-go to the next stage of a blast-radius ladder
 
 Errors: a Transport raises only `gameday.errors.TransportError` subclasses (each names the host);
 a non-zero exit status is *not* an error at this level, it is `CommandResult.status`. HostDriver
@@ -232,4 +233,41 @@ class Clock(Protocol):
 
     def wait(self, seconds: float, cancel: threading.Event) -> bool:
         """Sleep up to `seconds`; return True early when `cancel` is set."""
+        ...
+
+
+# --- the blast-radius ladder ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StageReport:
+    """What the owner sees before deciding: how the stage went and who joins next."""
+
+    stage: int
+    of: int
+    hosts: tuple[str, ...]
+    next_hosts: tuple[str, ...]
+    joining: tuple[str, ...]
+    """The hosts the next stage adds."""
+    summary: str
+    """One line per probe: its worst value during the stage."""
+    owner: str
+    """Who decides: the session's owner participant, else its facilitator; may be empty."""
+    owner_role: str = ""
+
+
+@dataclass(frozen=True)
+class Decision:
+    go: bool
+    by: str
+    """Who decided (a person's name), or empty for a policy."""
+    role: str = ""
+    how: str = "console"
+    """console | --ladder auto | --ladder stop | no answer | console closed."""
+
+
+class LadderGate(Protocol):
+    def decide(self, report: StageReport, cancel: threading.Event) -> Decision | None:
+        """Go or no-go to the next stage. Blocks until decided, bounded in time; returns None
+        when `cancel` is set first (the kill switch or an abort ended the session)."""
         ...

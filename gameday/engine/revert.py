@@ -28,6 +28,9 @@ FaultKey = tuple[str, str]
 BOUND_MARGIN = 2.0
 """Seconds granted past the lease before a silent host is given up on."""
 
+BATCH_WINDOW = 0.02
+"""Seconds an answer waits for others to join its batch (one fsync for them all)."""
+
 
 @dataclass(frozen=True)
 class _Ask:
@@ -216,6 +219,11 @@ class Reverter:
             )
             if not done:
                 break
+            if waiting:
+                # answers arriving together are journaled together: on a busy console every
+                # fsync and fold taken here is time the other hosts' answers wait for
+                more, waiting = wait(waiting, timeout=min(BATCH_WINDOW, _left(ask.deadline)))
+                done |= more
             batch = [self._answered(futures[f], by_host[futures[f]], f, ask) for f in done]
             self._report(batch, ask.by, results)
         if waiting:
@@ -264,6 +272,10 @@ class Reverter:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(max_workers=64, thread_name_prefix="revert")
             return self._pool
+
+
+def _left(deadline: float) -> float:
+    return max(0.0, deadline - time.monotonic())
 
 
 def _silent(detail: str) -> Outcome:

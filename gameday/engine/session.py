@@ -37,7 +37,14 @@ from gameday.core.state import SessionState
 from gameday.core.steady import AbortTracker, evaluate
 from gameday.engine.clock import SystemClock
 from gameday.engine.faultrun import DEFAULT_LEASE_SECONDS
-from gameday.engine.ports import Clock, HostDriver, MetricSource, Outcome, Reading
+from gameday.engine.ladder import (
+    LadderHooks,
+    LadderResult,
+    LadderRun,
+    PolicyGate,
+    owner_of,
+)
+from gameday.engine.ports import Clock, HostDriver, LadderGate, MetricSource, Outcome, Reading
 from gameday.engine.revert import HostReverted, Reverter
 from gameday.exit_codes import ExitCode
 
@@ -89,8 +96,12 @@ class Session:
         *,
         clock: Clock | None = None,
         unreachable: Mapping[str, str] | None = None,
+        ladder_gate: LadderGate | None = None,
     ) -> None:
         self.plan = plan
+        self.ladder_gate: LadderGate = ladder_gate or PolicyGate("auto")
+        """Who decides each step up the ladder (the console sets its own before `run`)."""
+        self._ladder: LadderResult | None = None
         self.config = config
         self.state = SessionState()
         self._drivers = dict(drivers)
@@ -168,9 +179,12 @@ class Session:
             if not self._preflight():
                 return self._finish_without_faults()
             if self._baseline() and self._warmup():
-                for wave in self.plan.selection.waves:
-                    if not self._run_wave(wave):
-                        break
+                if self.plan.selection.stages:
+                    self._run_ladder()
+                else:
+                    for wave in self.plan.selection.waves:
+                        if not self._run_wave(wave):
+                            break
             self._revert_everything_open()
             if self.state.faults_touched:
                 self._rollback()
@@ -209,11 +223,15 @@ class Session:
             ev.PlanMade(
                 targets=selection.targets,
                 spared=dict(selection.spared),
-                waves=selection.waves,
+                # A ladder's waves are per stage (in its stage events), not the plan's.
+                waves=() if selection.stages else selection.waves,
                 seed=selection.seed_used,
                 faults={h: tuple(p.fault_id for p in ps) for h, ps in self.plan.host_plans.items()},
             )
         )
+        if selection.stages:
+            sizes = tuple(stage.text for stage in self.plan.scenario.targets.stages)
+            self._emit(ev.LadderPlanned(stages=selection.stages, sizes=sizes))
 
     def _preflight(self) -> bool:
         self._phase("preflight")
@@ -281,6 +299,16 @@ class Session:
         )
         self._revert_everything_open()
         return held
+
+    def _run_ladder(self) -> None:
+        """Stage after stage while the hypothesis holds (see gameday.engine.ladder)."""
+        hooks = LadderHooks(
+            run_wave=self._run_wave, emit=self._emit, stopped=self._stop, state=self.state
+        )
+        owner = owner_of(self.config.participants)
+        self._ladder = LadderRun(self.plan, self.ladder_gate, owner, hooks).run()
+        if self._ladder.broke:
+            self._deviated = True
 
     def _inject_host(self, host: str, deadline: float) -> None:
         driver = self._drivers[host]
@@ -354,8 +382,10 @@ class Session:
         if not steps:
             return
         self._phase("rollback")
+        # A ladder that stopped early never touched its later stages' hosts: nor does rollback.
+        reached = self._ladder.reached if self._ladder else self.plan.selection.targets
         for step in steps:
-            hosts = [step.host] if step.host else list(self.plan.selection.targets)
+            hosts = [step.host] if step.host else list(reached)
             for host in hosts:
                 driver = self._drivers.get(host)
                 outcome = (
@@ -565,8 +595,13 @@ class Session:
             return "aborted", f"kill switch ({self.state.kill_switch})"
         if self.state.aborted:
             return "aborted", self.state.aborted
+        ladder = self._ladder
         if self._deviated:
+            if ladder is not None and ladder.broke:
+                return "deviated", ladder.verdict_reason()
             return "deviated", "steady state left its thresholds: " + self._breach_summary()
+        if ladder is not None:
+            return "held", ladder.verdict_reason()
         return "held", "steady state held for the whole experiment"
 
     def _breach_summary(self) -> str:

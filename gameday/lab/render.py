@@ -178,8 +178,36 @@ def _scenario(
     }
 
 
+def _ladder(lab: str, host_count: int, share: float) -> dict[str, Any]:
+    """A blast-radius ladder: one node cut, then two, then all, while the error rate holds.
+
+    The bound sits between one node's share of requests and two nodes' share, so on the lab
+    the first stage holds and the second breaks (the ladder stops there, exit status 1)."""
+    between = min(100.0, round(share * 1.5, 1))
+    stages: list[Any] = [1, 2, "100%"] if host_count > 2 else [1, "100%"][: max(host_count, 1)]
+    document = _scenario(
+        lab,
+        "lab-partition-ladder",
+        "Losing nodes one stage at a time",
+        f"With nodes cut off from the network, at most {between:g}% of requests fail: one node "
+        "is absorbed, and the ladder finds out how many are too many.",
+        [{"kind": "network_partition", "name": "cut the stage's nodes", "direction": "ingress"}],
+        probes=_probes(between, 2500),
+        abort_error=min(100.0, round(share * 2 + 25, 1)),
+        duration="20s",
+        description=(
+            f"A ladder on the gameday lab {lab!r}: stage 1 cuts one node, stage 2 two, the last "
+            "every node, each injected, watched for 20 s and reverted before the next, and the "
+            "next only while the steady state held."
+        ),
+    )
+    document["targets"] = {"select": {"tags": {"lab": lab}}, "stages": stages, "seed": 7}
+    return document
+
+
 def scenarios(lab: str, host_count: int) -> dict[str, str]:
-    """File name → scenario YAML. Every scenario targets one lab host (count: 1)."""
+    """File name → scenario YAML. Every scenario targets one lab host (count: 1), but the
+    ladder, which climbs from one host to all of them."""
     share = 100.0 / max(host_count, 1)
     # One host of N lost: about 1/N of all requests fail. Allow that much, abort well above.
     lose_one = min(100.0, round(share + 5, 1))
@@ -289,6 +317,7 @@ def scenarios(lab: str, host_count: int) -> dict[str, str]:
             abort_error=10,
         ),
     }
+    documents["partition-ladder.yaml"] = _ladder(lab, host_count, share)
     header = f"# A lab scenario for the gameday lab {lab!r}, written by `gameday lab up`.\n"
     return {
         file: header + yaml.safe_dump(doc, sort_keys=False, width=100)

@@ -60,6 +60,8 @@ class GamedayApp(App[int]):
         self.push_screen(PlanScreen(self.backend))
 
     def on_unmount(self) -> None:
+        if self.runner is not None:
+            self.runner.gate.close()  # nobody is left to say go: the ladder stops
         loop = asyncio.get_running_loop()
         for sig in SIGNALS:
             loop.remove_signal_handler(sig)
@@ -69,6 +71,7 @@ class GamedayApp(App[int]):
         runner = SessionRunner(self.backend, plan)
         screen = SessionScreen(runner, self.backend)
         runner.on_event = screen.post_event
+        runner.on_ladder_question = screen.post_ladder_question
         self.runner, self.session_screen = runner, screen
         self.push_screen(screen)
 

@@ -18,6 +18,7 @@ from gameday.ui.backend import ScenarioChoice
 
 if TYPE_CHECKING:
     from gameday.core.plan import Plan
+    from gameday.engine.ports import StageReport
 
 
 @dataclass
@@ -25,6 +26,13 @@ class EngineEvent(Message):
     """One engine event, already journaled, from an engine thread."""
 
     event: ev.Event
+
+
+@dataclass
+class LadderQuestion(Message):
+    """A stage held: the owner says go or no-go to the next one (from the session thread)."""
+
+    report: StageReport
 
 
 @dataclass

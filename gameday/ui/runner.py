@@ -22,7 +22,9 @@ from gameday.ui.notes import NoteDraft
 
 if TYPE_CHECKING:  # the engine is imported when a session opens, not before the first frame
     from gameday.core.plan import Plan
+    from gameday.engine.ports import StageReport
     from gameday.engine.session import SessionResult
+    from gameday.ui.ladder_gate import ConsoleGate
 
 
 class NotReady(GamedayError):
@@ -39,6 +41,12 @@ class SessionRunner:
         self.plan = plan
         self.on_event: Callable[[ev.Event], None] = lambda _event: None
         """Called from engine threads with each journaled event (must be thread-safe)."""
+        self.on_ladder_question: Callable[[StageReport], None] = lambda _report: None
+        """Called from the session thread when a stage held and the owner must say go or
+        no-go (must be thread-safe); answer with `answer_ladder`."""
+        from gameday.ui.ladder_gate import ConsoleGate  # a runner exists once a session starts
+
+        self.gate: ConsoleGate = ConsoleGate(self._ask_ladder, backend.author)
         self.result: SessionResult | None = None
         """Set when `run()` returned."""
         self._opened: OpenedSession | None = None
@@ -78,6 +86,7 @@ class SessionRunner:
                 where = f"{exc.filename}: " if exc.filename else ""
                 raise CannotOpen(f"{where}{exc.strerror or exc}") from None
             opened.session.subscribe(self._forward)
+            opened.session.ladder_gate = self.gate
             with self._lock:
                 self._opened = opened
             if self._kill_requested.is_set():
@@ -104,6 +113,14 @@ class SessionRunner:
             opened = self._opened
         if opened is not None:
             opened.session.kill_switch(source)
+
+    def answer_ladder(self, stage: int, go: bool) -> bool:
+        """The owner's go/no-go after `stage` (non-blocking: the UI thread may call it).
+        False when the question is no longer open (kill switch, time limit)."""
+        return self.gate.answer(stage, go)
+
+    def _ask_ladder(self, report: StageReport) -> None:
+        self.on_ladder_question(report)
 
     def wait_ended(self, timeout: float) -> bool:
         return self._ended.wait(timeout)

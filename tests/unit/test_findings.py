@@ -488,6 +488,33 @@ _EVENT = st.one_of(
     ),
     st.builds(ev.VerdictReached, verdict=st.sampled_from(["held", "deviated", "aborted"])),
     st.builds(ev.SessionEnded),
+    st.builds(
+        ev.LadderPlanned,
+        stages=st.lists(st.lists(_host, max_size=3).map(tuple), max_size=3).map(tuple),
+        sizes=st.lists(_text, max_size=3).map(tuple),
+    ),
+    st.builds(
+        ev.StageStarted,
+        stage=st.integers(-1, 4),
+        of=st.integers(0, 4),
+        hosts=st.lists(_host, max_size=3).map(tuple),
+        joining=st.lists(_host, max_size=3).map(tuple),
+    ),
+    st.builds(
+        ev.StageEnded,
+        stage=st.integers(-1, 4),
+        of=st.integers(0, 4),
+        outcome=st.sampled_from(["held", "broke", "aborted", "unconfirmed"]),
+        reason=_text,
+    ),
+    st.builds(
+        ev.LadderDecided,
+        actor=_text,
+        stage=st.integers(-1, 4),
+        go=st.booleans(),
+        role=_text,
+        how=st.sampled_from(["console", "--ladder auto", "no answer", ""]),
+    ),
 )
 
 
@@ -546,7 +573,8 @@ def test_rendered_markdown_has_only_our_structure(name: str) -> None:
     ]
     probes = [("h3", p.name) for p in findings.probes]
     observations = [("h3", t) for t in ("Went well", "Went wrong", "Where we got lucky")]
-    expected = [("h1", findings.title)] + [("h2", s) for s in SECTIONS]
+    sections = SECTIONS if findings.ladder is None else ["Summary", "Ladder", *SECTIONS[1:]]
+    expected = [("h1", findings.title)] + [("h2", s) for s in sections]
     # Headings come from us only: the sections, one per probe, the observation kinds.
     assert [h for h in headings if h[0] != "h3"] == expected
     assert [h for h in headings if h[0] == "h3"] == probes + observations

@@ -248,3 +248,14 @@ def test_a_journal_that_disappears_is_said_once(tmp_path: Path) -> None:
     updates, _ = source.poll()
     assert len(updates) == 1 and isinstance(updates[0], Grew) and updates[0].chunk.missing
     assert source.poll() == ([], False)
+
+
+def test_a_ladder_says_at_which_stage_each_host_joins() -> None:
+    ladder = ev.LadderPlanned(stages=(("web-2",), ("web-2", "web-1")), sizes=("1", "2"))
+    flat = ev.PlanMade(targets=PLAN.targets, spared={}, faults=PLAN.faults)  # no waves
+    assert [(r.host, r.stage) for r in host_rows(STARTED, flat, ladder)] == [
+        ("web-2", 1),
+        ("web-1", 2),
+        ("web-1", 2),
+    ]
+    assert {r.stage for r in host_rows(STARTED, PLAN)} == {0}

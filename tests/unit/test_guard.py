@@ -100,16 +100,18 @@ def test_arm_script_records_then_chooses_a_timer() -> None:
     lines = script.splitlines()
     assert lines[:3] == ["set -e", "umask 077", "dir=/var/lib/gameday/faults/web-1.disk_fill-0"]
     assert lines[4].startswith("if command -v flock") and "flock -w 30 9" in lines[4]
-    refuse = lines.index('if [ -f "$dir/session" ] && [ "$(cat "$dir/session")" != S1 ]; then')
-    assert refuse < lines.index("mkdir -p /var/lib/gameday/faults/web-1.disk_fill-0")
+    refuse = lines.index('if [ -n "$owner" ] && [ "$owner" != S1 ]; then')
+    folder = "/var/lib/gameday/faults/web-1.disk_fill-0"
+    made = f"[ -d {folder} ] || mkdir {folder}"
+    assert refuse < lines.index(made)
     assert "printf '%s\\n' S1 > /var/lib/gameday/faults/web-1.disk_fill-0/session" in lines
-    assert 'echo $(( $(date +%s) + 91 )) > "$dir/deadline"' in lines  # whole seconds, rounded up
+    assert "deadline=$(( $(date +%s) + 91 ))" in lines  # whole seconds, rounded up
     systemd = next(line for line in lines if "systemd-run" in line)
     assert "--unit=gameday-fault-web-1.disk_fill-0 --on-active=91s" in systemd
     assert systemd.startswith("if [ -d /run/systemd/system ]")
     sleeper = '  ( cd "$dir" && exec setsid sh "$dir/timer.sh" ) </dev/null >/dev/null 2>&1 9>&- &'
     assert lines[lines.index(sleeper) + 1] == '  echo $! > "$dir/timer.pid"'  # no polling
-    assert lines[-1] == 'echo "armed $(cat "$dir/timer") $(cat "$dir/deadline")"'
+    assert lines[-1] == 'echo "armed $timer $deadline"'
 
 
 @pytest.mark.parametrize("seconds", [0, 0.5, float("nan"), float("inf")])

@@ -49,12 +49,14 @@ def _sleepers(state: Path) -> list[int]:
     return found
 
 
-def _eventually(found: Callable[[], list[int]], limit: float = 5.0) -> list[int]:
-    """`found()` once it finds something: arm answers with the timer's pid as soon as it is
-    forked, a moment before the timer's own command line shows in /proc."""
+def _eventually(
+    found: Callable[[], list[int]], done: Callable[[list[int]], bool] = bool, limit: float = 5.0
+) -> list[int]:
+    """`found()` once `done` says so (or the limit passed): arm answers with the timer's pid as
+    soon as it is forked, a moment before the timer's own command line shows in /proc."""
     started = time.monotonic()
     result = found()
-    while not result and time.monotonic() - started < limit:
+    while not done(result) and time.monotonic() - started < limit:
         time.sleep(0.01)
         result = found()
     return result
@@ -256,7 +258,7 @@ def test_rearming_in_the_same_session_leaves_one_timer(tmp_path: Path, state: Pa
     runner = _runner(state, lease=30)
     assert runner.arm(plan, 600).ok
     assert runner.arm(plan, 600).ok
-    assert len(_sleepers(state)) == 1
+    assert len(_eventually(lambda: _sleepers(state), lambda found: len(found) == 1)) == 1
     assert runner.revert(plan).ok
     assert _sleepers(state) == []
     runner.close()

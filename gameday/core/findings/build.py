@@ -59,6 +59,7 @@ from gameday.core.findings.text import (
 )
 from gameday.core.findings.timeline import timeline
 from gameday.core.journal import JournalRead, read_journal
+from gameday.core.ladder import ladder_sentence, ladder_story
 from gameday.core.roles import role_rank
 from gameday.core.shell import render
 from gameday.core.state import FaultState, replay
@@ -114,6 +115,9 @@ def build_findings(
     verdict = _last(events, ev.VerdictReached)
     reverts = _revert_checks(events, journal.path, started)
     base = start or 0.0
+    ladder = ladder_story(events, {p.name: (p.min, p.max) for p in probes})
+    # The ladder's sentence is the headline: how far the hypothesis held.
+    lead = (ladder_sentence(ladder),) if ladder is not None else ()
     return Findings(
         title=f"GameDay findings: {started.scenario_title}" if started else "GameDay findings",
         started_at=start,
@@ -123,7 +127,7 @@ def build_findings(
         mode=started.mode if started else "",
         verdict=verdict.verdict if verdict else "unfinished",
         verdict_reason=verdict.reason if verdict else _no_verdict(journal, ended),
-        summary=_summary(events, probes, reverts, window, base),
+        summary=lead + _summary(events, probes, reverts, window, base),
         caveats=_caveats(journal, started, ended, probes, reverts),
         participants=_participants(events),
         scenario=_scenario(started, snapshot),
@@ -156,6 +160,7 @@ def build_findings(
             scenario_file=started.scenario_file if started else "",
             inventory_file=started.inventory_file if started else "",
         ),
+        ladder=ladder,
     )
 
 

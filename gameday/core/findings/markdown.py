@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from gameday.core.findings.chart import chart_legend, mermaid_chart, spark_lines
+from gameday.core.findings.ladder import ladder_section
 from gameday.core.findings.model import (
     Findings,
     Measure,
@@ -73,6 +74,7 @@ def render_markdown(findings: Findings) -> str:
     """The whole document; ends with a newline."""
     doc = _Doc(findings)
     _header(doc)
+    _ladder(doc)
     _participants(doc)
     _scenario(doc)
     _blast_radius(doc)
@@ -116,6 +118,14 @@ def _header(doc: _Doc) -> None:
     doc.heading("Summary")
     for i, line in enumerate(f.summary, start=1):
         doc.add(f"{i}. {inline(line)}")
+
+
+def _ladder(doc: _Doc) -> None:
+    story = doc.f.ladder
+    if story is None:
+        return
+    doc.heading("Ladder")
+    doc.add(*ladder_section(story, {p.name: p.unit for p in doc.f.probes}, doc.start))
 
 
 def _participants(doc: _Doc) -> None:

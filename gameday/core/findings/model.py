@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from gameday.core.ladder import LadderStory
+
 Window = Literal["before", "during", "after"]
 RevertStatus = Literal["verified", "unconfirmed", "not_reverted", "never_injected"]
 
@@ -274,6 +276,8 @@ class Findings:
     lucky: tuple[Note, ...]
     actions: tuple[ActionItem, ...]
     appendix: Appendix
+    ladder: LadderStory | None = None
+    """The blast-radius ladder, when the scenario had `targets.stages`."""
     gameday_name: str = ""
     """The GameDay this session belongs to (the console's setup step); empty when unnamed."""
 

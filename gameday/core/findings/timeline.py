@@ -20,6 +20,7 @@ from gameday.core.findings.text import (
     seconds_text,
     utc_time,
 )
+from gameday.core.timeline import describe
 
 TAG_LABELS = {
     "note": "note",
@@ -81,6 +82,10 @@ def _important(event: ev.Event) -> bool:
         return not event.verified
     if isinstance(event, ev.RollbackRan):
         return not event.ok and event.required
+    if isinstance(event, ev.StageEnded):
+        return event.outcome != "held"
+    if isinstance(event, ev.LadderDecided):
+        return not event.go
     return isinstance(
         event,
         ev.AbortTriggered
@@ -203,6 +208,12 @@ def _ended(e: ev.SessionEnded) -> Described:
     return "session ended", ""
 
 
+def _same_words(event: ev.Event) -> Described:
+    """The ladder's events read as they do in the console and the headless timeline."""
+    text = describe(event)
+    return (redact_prose(text), "") if text else None
+
+
 _DESCRIBE: dict[type[ev.Event], Callable[[Any], Described]] = {
     ev.SessionStarted: _started,
     ev.ParticipantJoined: _joined,
@@ -221,4 +232,8 @@ _DESCRIBE: dict[type[ev.Event], Callable[[Any], Described]] = {
     ev.NoteAdded: _note,
     ev.VerdictReached: _verdict,
     ev.SessionEnded: _ended,
+    ev.LadderPlanned: _same_words,
+    ev.StageStarted: _same_words,
+    ev.StageEnded: _same_words,
+    ev.LadderDecided: _same_words,
 }

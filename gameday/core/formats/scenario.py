@@ -23,6 +23,7 @@ import yaml
 from gameday.core.faults import FaultSpec, parse_fault
 from gameday.core.formats.collect import Collector
 from gameday.core.formats.probes import Probe, read_host_name, read_probe
+from gameday.core.formats.stages import StageSize, read_stages
 from gameday.core.units import format_duration
 from gameday.core.yamlsrc import MapNode, Node, load_yaml, read_text
 from gameday.errors import InputError
@@ -45,6 +46,10 @@ class TargetSpec:
     max_concurrent: int | None = None
     seed: int | None = None
     line: int = 0
+    stages: tuple[StageSize, ...] = ()
+    """The blast-radius ladder (cumulative sizes); empty: one stage of every target."""
+    file: str = ""
+    """The scenario file, for errors found once the inventory is known."""
 
 
 @dataclass(frozen=True)
@@ -244,7 +249,9 @@ def _read_percentage(node: Node) -> float:
 # --- targets ---------------------------------------------------------------------------------
 def _read_targets(node: Node, col: Collector) -> TargetSpec:
     m = node.as_map()
-    col.check_keys(m, ("select", "exclude", "percentage", "count", "max_concurrent", "seed"))
+    col.check_keys(
+        m, ("select", "exclude", "percentage", "count", "stages", "max_concurrent", "seed")
+    )
     select = col.required(
         m,
         "select",
@@ -257,6 +264,8 @@ def _read_targets(node: Node, col: Collector) -> TargetSpec:
     count = col.optional(m, "count", lambda n: n.as_int(min=1, max=100_000), None)
     max_concurrent = col.optional(m, "max_concurrent", lambda n: n.as_int(min=1), None)
     seed = col.optional(m, "seed", lambda n: n.as_int(min=0, max=2**63 - 1), None)
+    stages = col.optional(m, "stages", read_stages, ())
+    _check_stages_alone(m, col)
     return TargetSpec(
         tags=MappingProxyType(tags),
         groups=groups,
@@ -267,7 +276,24 @@ def _read_targets(node: Node, col: Collector) -> TargetSpec:
         max_concurrent=max_concurrent,
         seed=seed,
         line=node.line,
+        stages=stages,
+        file=node.file,
     )
+
+
+def _check_stages_alone(m: MapNode, col: Collector) -> None:
+    """`stages` says how many hosts each stage takes: `count` or `percentage` beside it would
+    be a second answer to the same question."""
+    if "stages" not in m:
+        return
+    for key in ("count", "percentage"):
+        if key in m:
+            col.add(
+                m.key_node(key).error(
+                    f"{key} and stages exclude each other: the last stage is the whole blast "
+                    "radius; write that size as the last entry of stages"
+                )
+            )
 
 
 def _read_select(node: Node) -> tuple[dict[str, str], tuple[str, ...], tuple[str, ...]]:

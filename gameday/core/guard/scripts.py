@@ -149,8 +149,9 @@ def fire_script(plan: FaultPlan, paths: GuardPaths) -> list[str]:
     ]
 
 
-def timer_script(paths: GuardPaths, fault_id: str) -> list[str]:
-    """Lines of `timer.sh`, the setsid sleeper: wait until the deadline, then `fire.sh timer`.
+def timer_script(paths: GuardPaths, fault_id: str, seconds: int) -> list[str]:
+    """Lines of `timer.sh`, the setsid sleeper: sleep `seconds` (it is started when the fault is
+    armed), then `fire.sh timer`.
 
     It runs with the record as its working directory (that is how disarm knows its pid is
     still this timer); its pid is the one `arm_script` took from `$!`.
@@ -160,9 +161,7 @@ def timer_script(paths: GuardPaths, fault_id: str) -> list[str]:
         "#!/bin/sh",
         f"# gameday: dead-man timer of fault {fault_id}: reverts at the deadline, whoever is gone",
         f"dir={folder}",
-        'deadline=$(cat "$dir/deadline")',
-        "now=$(date +%s)",
-        'if [ "$deadline" -gt "$now" ]; then sleep $((deadline - now)); fi',
+        f"sleep {int(seconds)}",
         # out of the record first: once it fires it is no longer the timer disarm would stop
         '[ -f "$dir/fire.sh" ] && cd / && exec sh "$dir/fire.sh" timer',
         "exit 0",
@@ -191,45 +190,50 @@ def arm_script(plan: FaultPlan, session_id: str, seconds: float, paths: GuardPat
             "set -e",
             "umask 077",
             f"dir={q_folder}",
-            f"mkdir -p {render((paths.faults_dir,))}",
+            # builtins where possible: every host arms at once, on machines that may be busy
+            f"[ -d {render((paths.faults_dir,))} ] || mkdir -p {render((paths.faults_dir,))}",
             # under the lock: a watcher still tidying this fault's last revert finishes first
             _take_lock(paths, 30),
             # a record left by another session (say, an unconfirmed revert) is not overwritten:
             # its fault may still be active, and only sweep may decide it is gone
-            f'if [ -f "$dir/session" ] && [ "$(cat "$dir/session")" != {render((session_id,))} ];'
-            " then",
+            'owner=; { read -r owner < "$dir/session"; } 2>/dev/null || true',
+            f'if [ -n "$owner" ] && [ "$owner" != {render((session_id,))} ]; then',
             f'  echo "fault {fault_id} is still recorded on this host by session'
-            f' $(cat "$dir/session"): run gameday sweep first" >&2',
+            ' $owner: run gameday sweep first" >&2',
             f"  exit {UNCONFIRMED_STATUS}",
             "fi",
             # re-arming in the same session: stop the earlier timer so only one is left
-            f"( set +e; {'; '.join(_disarm_lines(paths, fault_id))}; "
+            'if [ -f "$dir/timer" ] || [ -f "$dir/timer.pid" ]; then',
+            f"  ( set +e; {'; '.join(_disarm_lines(paths, fault_id))}; "
             'rm -f "$dir/timer.pid" ) || true',
-            f"mkdir -p {q_folder}",
+            "fi",
+            f"[ -d {q_folder} ] || mkdir {q_folder}",
             # a fresh arm is not confirmed: a late tidy of the last revert must leave it be
-            'rm -f "$dir/confirmed"',
+            '[ ! -e "$dir/confirmed" ] || rm -f "$dir/confirmed"',
             write_file_command(f"{folder}/revert.sh", ["#!/bin/sh", each_attempted(plan.revert)]),
             write_file_command(
                 f"{folder}/verify_reverted.sh", ["#!/bin/sh", all_succeed(plan.verify_reverted)]
             ),
             write_file_command(f"{folder}/cleanup.sh", ["#!/bin/sh", each_attempted(plan.cleanup)]),
             write_file_command(f"{folder}/fire.sh", fire_script(plan, paths)),
-            write_file_command(f"{folder}/timer.sh", timer_script(paths, fault_id)),
+            write_file_command(f"{folder}/timer.sh", timer_script(paths, fault_id, whole)),
             write_file_command(f"{folder}/session", [session_id]),
             write_file_command(f"{folder}/kind", [plan.kind]),
-            f'echo $(( $(date +%s) + {whole} )) > "$dir/deadline"',
+            f"deadline=$(( $(date +%s) + {whole} ))",
+            'echo "$deadline" > "$dir/deadline"',
             "if [ -d /run/systemd/system ] && command -v systemd-run >/dev/null 2>&1"
             f" && systemd-run --quiet --collect {unit} --on-active={whole}s"
             f" --timer-property=AccuracySec=1s /bin/sh {fire} timer >/dev/null 2>&1 9>&-; then",
-            '  echo systemd > "$dir/timer"',
+            "  timer=systemd",
             "else",
             # started in the record (disarm checks the pid by its working directory); a
             # background job is no group leader, so setsid execs in place and `$!` is its pid
             '  ( cd "$dir" && exec setsid sh "$dir/timer.sh" ) </dev/null >/dev/null 2>&1 9>&- &',
             '  echo $! > "$dir/timer.pid"',
-            '  echo setsid > "$dir/timer"',
+            "  timer=setsid",
             "fi",
-            'echo "armed $(cat "$dir/timer") $(cat "$dir/deadline")"',
+            'echo "$timer" > "$dir/timer"',
+            'echo "armed $timer $deadline"',
         ]
     )
 

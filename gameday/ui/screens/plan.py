@@ -184,6 +184,19 @@ class PlanScreen(Screen[None]):
             f"Team: {team}\n"
             "The kill switch (ctrl+k) reverts every fault on every host at any time."
         )
+        stages = plan.selection.stages
+        if stages:
+            first = len(stages[0])
+            question = (
+                f"Start the ladder: stage 1 of {len(stages)} on {first} "
+                f"host{'s' if first != 1 else ''}?"
+            )
+            detail = (
+                f"{plan.scenario.title}\nStage 1: {', '.join(stages[0])}; up to "
+                f"{count} hosts, one stage at a time, while the steady state holds and the "
+                "owner says go.\nThe kill switch (ctrl+k) reverts every fault on every host at "
+                "any time."
+            )
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -219,18 +232,21 @@ def describe_plan(plan: Plan) -> Group:
     parts: list[RenderableType] = [Text(s.title, style="bold"), Text(s.id, style="dim")]
     if s.hypothesis:
         parts += [Text("\nHypothesis", style="bold underline"), Text(s.hypothesis)]
-    waves = Text()
-    for number, wave in enumerate(selection.waves, start=1):
-        waves.append(f"  wave {number}: ", style="dim")
-        waves.append(", ".join(wave) + "\n", style="bold magenta")
-    parts += [
-        Text(
-            f"\nBlast radius: {len(selection.targets)} target(s) in {len(selection.waves)} "
-            f"wave(s), seed {selection.seed_used}",
-            style="bold underline",
-        ),
-        waves,
-    ]
+    if selection.stages:
+        parts += _ladder(plan)
+    else:
+        waves = Text()
+        for number, wave in enumerate(selection.waves, start=1):
+            waves.append(f"  wave {number}: ", style="dim")
+            waves.append(", ".join(wave) + "\n", style="bold magenta")
+        parts += [
+            Text(
+                f"\nBlast radius: {len(selection.targets)} target(s) in {len(selection.waves)} "
+                f"wave(s), seed {selection.seed_used}",
+                style="bold underline",
+            ),
+            waves,
+        ]
     if selection.spared:
         spared = Table(title=None, box=None, show_header=True, header_style="bold", expand=True)
         spared.add_column("spared host", style="green", no_wrap=True)
@@ -242,7 +258,8 @@ def describe_plan(plan: Plan) -> Group:
     parts.append(
         Text(
             f"\nSchedule: warmup {format_duration(schedule.warmup)}, duration "
-            f"{format_duration(schedule.duration)} per wave, cooldown "
+            f"{format_duration(schedule.duration)} per {'stage' if selection.stages else 'wave'}, "
+            "cooldown "
             f"{format_duration(schedule.cooldown)}; probes every "
             f"{format_duration(s.steady_state.interval)}"
         )
@@ -259,7 +276,8 @@ def describe_plan(plan: Plan) -> Group:
             parts.append(Text("  " + _rule(rule)))
     parts.append(Text("\nCommands each target receives", style="bold underline"))
     for target, host in plan.hosts.items():
-        parts.append(Text(f"\n{target} (wave {host.wave})", style="bold magenta"))
+        when = f"joins at stage {host.stage}" if host.stage else f"wave {host.wave}"
+        parts.append(Text(f"\n{target} ({when})", style="bold magenta"))
         commands = Table(box=None, show_header=False, expand=True, padding=(0, 1))
         commands.add_column("phase", style="dim", no_wrap=True)
         commands.add_column("command", overflow="fold")
@@ -267,6 +285,34 @@ def describe_plan(plan: Plan) -> Group:
             commands.add_row(f"{step.phase} {step.kind}", display(step.command))
         parts.append(commands)
     return Group(*parts)
+
+
+def _ladder(plan: Plan) -> list[RenderableType]:
+    """The ladder: which hosts join at which stage, and the rule that climbs it."""
+    selection = plan.selection
+    title = Text(
+        f"\nBlast radius: a ladder of {len(selection.stages)} stages up to "
+        f"{len(selection.targets)} target(s), seed {selection.seed_used}",
+        style="bold underline",
+    )
+    rule = Text(
+        "Each stage is injected, watched, reverted and verified; the next starts only if the "
+        "steady state held (no breach, no poll without data) and the owner says go.",
+        style="dim",
+    )
+    stages = Table(box=None, show_header=True, header_style="bold", expand=False)
+    stages.add_column("stage", no_wrap=True)
+    stages.add_column("hosts", no_wrap=True)
+    stages.add_column("joining", style="bold magenta")
+    sizes = plan.scenario.targets.stages
+    for number, hosts in enumerate(selection.stages, start=1):
+        size = sizes[number - 1].text if number <= len(sizes) else str(len(hosts))
+        waves = len(selection.stage_waves(number))
+        in_waves = f" in {waves} waves" if waves > 1 else ""
+        stages.add_row(
+            f"{number} ({size})", f"{len(hosts)}{in_waves}", ", ".join(selection.joining(number))
+        )
+    return [title, rule, stages, Text("")]
 
 
 def _rule(rule: AbortRule) -> str:

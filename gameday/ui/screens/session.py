@@ -20,15 +20,17 @@ from textual.widgets import Footer, Header, Input, Static
 from gameday.core import events as ev
 from gameday.core.roles import note_author
 from gameday.ui.backend import Backend
-from gameday.ui.messages import EngineEvent, SessionFailed, SessionFinished
+from gameday.ui.messages import EngineEvent, LadderQuestion, SessionFailed, SessionFinished
 from gameday.ui.notes import NoteError, parse_note
 from gameday.ui.runner import SessionRunner
+from gameday.ui.screens.confirm import ConfirmScreen
 from gameday.ui.widgets.gauge import ProbeGauge
 from gameday.ui.widgets.hosts import HostsTable
 from gameday.ui.widgets.timeline import Timeline
 from gameday.ui.workers import run_io
 
 if TYPE_CHECKING:
+    from gameday.engine.ports import StageReport
     from gameday.ui.screens.findings import FindingsScreen
 
 TIMED_PHASES = ("warmup", "monitor", "cooldown")
@@ -63,10 +65,20 @@ class SessionScreen(Screen[None]):
         """Probes that crossed a threshold while faults were on (the hypothesis is in doubt)."""
         self.watched = False
         """True once a monitor phase began: from then on the status says whether it holds."""
+        self.stage = 0
+        """The ladder's current stage (0 before the first, or without a ladder)."""
+        self.ladder_prompt: ConfirmScreen | None = None
+        """The open go/no-go question, if any."""
+        self.asking_for: int | None = None
+        """The stage whose go/no-go is on screen."""
 
     def post_event(self, event: ev.Event) -> None:
         """Thread-safe: the runner calls this from engine threads."""
         self.post_message(EngineEvent(event))
+
+    def post_ladder_question(self, report: StageReport) -> None:
+        """Thread-safe: the session thread asks the owner for a go/no-go."""
+        self.post_message(LadderQuestion(report))
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -110,8 +122,14 @@ class SessionScreen(Screen[None]):
         elif isinstance(event, ev.ProbeSampled):
             gauge = self.query_one(f"#gauge-{event.probe}", ProbeGauge)
             gauge.add(event.value, event.ok, event.detail)
+        elif isinstance(event, ev.StageStarted):
+            self.stage = event.stage
+            self._refresh_status()
         elif isinstance(event, ev.KillSwitchPulled):
             self.show_kill_pending(event.source)
+            self._close_ladder_prompt()
+        elif isinstance(event, ev.LadderDecided | ev.AbortTriggered):
+            self._close_ladder_prompt()
         elif isinstance(event, ev.KillSwitchDone):
             self._kill_done(event)
         elif isinstance(event, ev.VerdictReached):
@@ -125,7 +143,40 @@ class SessionScreen(Screen[None]):
         self.query_one(HostsTable).apply(event)
         self.query_one(Timeline).add(event)
 
+    # --- the ladder's go/no-go ------------------------------------------------------------------
+    def on_ladder_question(self, message: LadderQuestion) -> None:
+        report = message.report
+        self._close_ladder_prompt()
+        nxt = report.stage + 1
+        question = f"Stage {report.stage} of {report.of} held. Go to stage {nxt}?"
+        decider = report.owner or self.backend.author
+        role = f" ({report.owner_role})" if report.owner and report.owner_role else ""
+        detail = (
+            f"{report.summary}\n\nStage {nxt} of {report.of}: {len(report.next_hosts)} hosts, "
+            f"joining: {', '.join(report.joining)}.\nThe owner decides: {decider}{role}. "
+            "No-go ends the ladder here; the kill switch (ctrl+k) works at any time."
+        )
+        prompt = ConfirmScreen(question, detail, yes=f"Go: stage {nxt}", no="Stop here")
+        self.ladder_prompt, self.asking_for = prompt, report.stage
+
+        def answered(go: bool | None) -> None:
+            if self.asking_for != report.stage:
+                return  # closed by the kill switch or the time limit, not by the owner
+            self.ladder_prompt = self.asking_for = None
+            self.runner.answer_ladder(report.stage, bool(go))
+
+        self.app.push_screen(prompt, answered)
+        self._refresh_status()
+
+    def _close_ladder_prompt(self) -> None:
+        prompt, self.ladder_prompt, self.asking_for = self.ladder_prompt, None, None
+        # Only the top screen can be dismissed; a prompt under another dialog stays, and its
+        # answer is ignored (`asking_for` is cleared).
+        if prompt is not None and self.app.screen is prompt:
+            prompt.dismiss(False)
+
     def on_session_finished(self, message: SessionFinished) -> None:
+        self._close_ladder_prompt()
         if message.verdict is None:
             self._show_verdict(None, message.reason)
         self.phase = "done"
@@ -222,9 +273,14 @@ class SessionScreen(Screen[None]):
     def _status_text(self) -> str:
         scenario = self.plan.scenario
         waves = len(self.plan.selection.waves)
+        stages = len(self.plan.selection.stages)
         phase = self.phase or "opening"
         text = f"{scenario.title}   phase: {phase}"
-        if self.wave and phase in ("inject", "monitor", "revert"):
+        if self.asking_for is not None:
+            text += f" (stage {self.asking_for}/{stages} held: go or no-go?)"
+        elif self.stage and phase in ("inject", "monitor", "revert"):
+            text += f" (stage {self.stage}/{stages})"
+        elif self.wave and not stages and phase in ("inject", "monitor", "revert"):
             text += f" (wave {self.wave}/{waves})"
         if self.left_steady_state:
             text += "   steady state LEFT: " + ", ".join(self.left_steady_state)

@@ -30,7 +30,7 @@ from textual.worker import Worker, get_current_worker
 from gameday.core import events as ev
 from gameday.core.follow import Chunk, SessionFollower, Switched
 from gameday.core.state import SessionState
-from gameday.core.view import SessionFacts, facts_of_journal, host_rows, probes_of
+from gameday.core.view import HostRow, SessionFacts, facts_of_journal, host_rows, probes_of
 from gameday.ui.widgets.gauge import ProbeGauge
 from gameday.ui.widgets.hosts import HostsTable
 from gameday.ui.widgets.timeline import Timeline
@@ -108,6 +108,7 @@ class WatchScreen(Screen[None]):
         self.state = SessionState()
         """The fold of every event read so far (the same reducer as the console's)."""
         self.started: ev.SessionStarted | None = None
+        self.plan_made: ev.PlanMade | None = None
         self.facts = SessionFacts()
         """Title, waves and phase lengths, from the journal's first lines."""
         self.phase_started: float | None = None
@@ -205,7 +206,7 @@ class WatchScreen(Screen[None]):
         self.path = path
         self.state = SessionState()
         self.started, self.phase_started, self.verdict = None, None, None
-        self.facts = SessionFacts()
+        self.facts, self.plan_made = SessionFacts(), None
         self.wave, self.waves, self.last_event_at, self.watched = 0, 0, None, False
         self.left_steady_state, self.alarms, self.problems = [], [], []
         await self.query_one("#gauges").remove_children()
@@ -230,8 +231,11 @@ class WatchScreen(Screen[None]):
         elif isinstance(event, ev.PlanMade):
             self.waves = len(event.waves)
             self.facts = facts_of_journal(self.started, event)
-            table = HostsTable(host_rows(self.started, event), id="hosts")
-            await self.query_one("#hosts-box").mount(table)
+            self.plan_made = event
+            await self._mount_hosts(host_rows(self.started, event))
+        elif isinstance(event, ev.LadderPlanned) and self.plan_made is not None:
+            # Right after plan_made: the rows say at which stage each host joins.
+            await self._mount_hosts(host_rows(self.started, self.plan_made, event))
         elif isinstance(event, ev.PhaseChanged):
             self._phase(event)
         elif isinstance(event, ev.ThresholdCrossed):
@@ -286,6 +290,11 @@ class WatchScreen(Screen[None]):
         if text:
             self.alarms.append(text)
             self._show_alarms()
+
+    async def _mount_hosts(self, rows: tuple[HostRow, ...]) -> None:
+        box = self.query_one("#hosts-box")
+        await box.remove_children()
+        await box.mount(HostsTable(rows, id="hosts"))
 
     # --- display -------------------------------------------------------------------------------
     def _show_alarms(self) -> None:

@@ -38,14 +38,16 @@ class HostsTable(DataTable[str | Text]):
 
     def on_mount(self) -> None:
         self.add_column("host", key="host")
-        self.add_column("wave", key="wave")
+        ladder = any(row.stage for row in self.rows_planned)
+        self.add_column("stage" if ladder else "wave", key="wave")
         self.add_column("fault", key="fault")
         self.add_column("status", key="status", width=11)
         self.add_column("detail", key="detail")
         for row in self.rows_planned:
             key = f"{row.host}/{row.fault_id}"
             self.statuses[key] = "planned"
-            self.add_row(row.host, str(row.wave), row.kind, _status("planned"), "", key=key)
+            when = str(row.stage if ladder else row.wave)
+            self.add_row(row.host, when, row.kind, _status("planned"), "", key=key)
 
     def apply(self, event: ev.Event) -> None:
         """Update the row an event is about (other events are ignored)."""
@@ -89,7 +91,7 @@ def rows_of(plan: Plan) -> tuple[HostRow, ...]:
     from gameday.core.view import HostRow
 
     return tuple(
-        HostRow(name, host.wave, fault.kind, fault.fault_id)
+        HostRow(name, host.wave, fault.kind, fault.fault_id, host.stage)
         for name, host in plan.hosts.items()
         for fault in host.faults
     )

@@ -512,6 +512,200 @@ def hostile_notes(path: Path) -> None:
     s.close()
 
 
+# --- the blast-radius ladder -----------------------------------------------------------------
+
+LADDER = (("checkout-2",), ("checkout-2", "checkout-3"), ("checkout-1", "checkout-2", "checkout-3"))
+LADDER_FAULTS = {"checkout-1": "f0-a1", "checkout-2": "f0-b2", "checkout-3": "f0-c3"}
+LADDER_SNAPSHOT: dict[str, JSON] = {
+    **SNAPSHOT,
+    "id": "checkout-ladder",
+    "targets": {"stages": ["1", "2", "100%"], "seed": 7},
+    "schedule": {"warmup": 10, "duration": 60, "cooldown": 20},
+}
+
+
+def _ladder_start(s: Session) -> None:
+    s.at(
+        0,
+        ev.SessionStarted(
+            session_id="20261127T090000-checkout-ladder",
+            scenario_id="checkout-ladder",
+            scenario_title="Checkout survives losing nodes, one stage at a time",
+            scenario_file="scenarios/checkout-ladder.yaml",
+            scenario_sha256="5e" * 32,
+            hypothesis="With checkout nodes cut off, error rate stays under 1% and p99 under "
+            "500 ms.",
+            inventory_file="inventories/staging.yaml",
+            environment="staging",
+            mode="console",
+            gameday_version="0.1.0",
+            scenario=LADDER_SNAPSHOT,
+        ),
+        ev.ParticipantJoined(actor="alice", name="alice", role="owner"),
+        ev.ParticipantJoined(actor="bob", name="bob", role="facilitator"),
+    )
+    s.at(
+        1,
+        ev.PlanMade(
+            targets=LADDER[-1],
+            spared={"db-1": "protected by the inventory"},
+            waves=(),
+            seed=7,
+            faults={h: (f,) for h, f in LADDER_FAULTS.items()},
+        ),
+        ev.LadderPlanned(stages=LADDER, sizes=("1", "2", "100%")),
+        ev.PhaseChanged(phase="preflight"),
+        *(ev.PreflightChecked(host=h, check="ssh login", ok=True) for h in LADDER[-1]),
+    )
+    s.at(2, ev.PhaseChanged(phase="baseline"))
+    _sample(s, 3, "baseline", 0.2, 210.0)
+    s.at(4, ev.PhaseChanged(phase="warmup"))
+    _sample(s, 10, "warmup", 0.25, 215.0)
+
+
+def _ladder_stage(
+    s: Session, t: float, stage: int, errors: list[float], outcome: ev.StageOutcome, reason: str
+) -> float:
+    """Stage `stage` from `t`: inject, one sample per value (every 10 s), revert; the end time."""
+    hosts = LADDER[stage - 1]
+    joining = tuple(h for h in hosts if stage == 1 or h not in LADDER[stage - 2])
+    s.at(
+        t,
+        ev.StageStarted(stage=stage, of=3, hosts=hosts, joining=joining),
+        ev.PhaseChanged(phase="inject"),
+    )
+    for host in hosts:
+        fid = LADDER_FAULTS[host]
+        s.at(
+            t + 1,
+            ev.FaultArmed(
+                host=host,
+                fault_id=fid,
+                kind="network_partition",
+                deadline=T0 + t + 120,
+                revert=("iptables -D INPUT -p tcp --dport 8080 -j DROP",),
+                timer="setsid",
+            ),
+            ev.FaultInjected(
+                host=host, fault_id=fid, kind="network_partition", summary="port 8080 dropped"
+            ),
+        )
+    s.at(t + 2, ev.PhaseChanged(phase="monitor"))
+    crossed = False
+    for i, value in enumerate(errors):
+        at = t + 10 + i * 10
+        _sample(s, at, "monitor", value, 240.0 + 30 * stage)
+        if value > 1 and not crossed:
+            crossed = True
+            s.at(
+                at, ev.ThresholdCrossed(probe="error_rate", value=value, bound=1, direction="above")
+            )
+    end = t + 10 + len(errors) * 10
+    if outcome == "aborted" and "rule" in reason:
+        s.at(end - 9, ev.AbortTriggered(rule="error_rate above 5 for 2", reason="6.1 then 7.4"))
+    s.at(end - 8, ev.PhaseChanged(phase="revert"))
+    for host in hosts:
+        s.at(
+            end - 7,
+            ev.FaultReverted(host=host, fault_id=LADDER_FAULTS[host], verified=True, duration=0.4),
+        )
+    if crossed:
+        s.at(
+            end - 5,
+            ev.ThresholdCrossed(
+                probe="error_rate", value=0.4, bound=1, direction="above", recovered=True
+            ),
+        )
+    s.at(end - 5, ev.StageEnded(stage=stage, of=3, outcome=outcome, reason=reason))
+    return end
+
+
+HELD_REASON = "every probe stayed within its bounds on every poll"
+
+
+def _ladder_end(s: Session, t: float, verdict: ev.Verdict, reason: str) -> None:
+    s.at(t, ev.PhaseChanged(phase="cooldown"))
+    _sample(s, t + 5, "cooldown", 0.3, 220.0)
+    s.at(t + 10, ev.PhaseChanged(phase="after"))
+    _sample(s, t + 10, "after", 0.2, 212.0)
+    s.at(
+        t + 11,
+        ev.PhaseChanged(phase="done"),
+        ev.VerdictReached(verdict=verdict, reason=reason),
+        ev.SessionEnded(),
+    )
+    s.close()
+
+
+def _auto(s: Session, t: float, stage: int) -> None:
+    s.at(t, ev.LadderDecided(stage=stage, go=True, how="--ladder auto"))
+
+
+def ladder_held(path: Path) -> None:
+    s = Session(path)
+    _ladder_start(s)
+    t = _ladder_stage(s, 20, 1, [0.3, 0.4, 0.3], "held", HELD_REASON)
+    _auto(s, t, 1)
+    t = _ladder_stage(s, t + 1, 2, [0.5, 0.7, 0.6], "held", HELD_REASON)
+    _auto(s, t, 2)
+    t = _ladder_stage(s, t + 1, 3, [0.8, 0.9, 0.7], "held", HELD_REASON)
+    _ladder_end(s, t + 1, "held", "held up to stage 3 of 3: steady state held at every stage")
+
+
+def ladder_deviated(path: Path) -> None:
+    s = Session(path)
+    _ladder_start(s)
+    t = _ladder_stage(s, 20, 1, [0.3, 0.4, 0.3], "held", HELD_REASON)
+    s.at(t + 30, ev.LadderDecided(actor="alice", stage=1, go=True, role="owner", how="console"))
+    why = "error_rate out of bounds (1.8%; holds when ≤ 1 %)"
+    t = _ladder_stage(s, t + 31, 2, [0.6, 1.8, 1.2], "broke", why)
+    _ladder_end(s, t + 1, "deviated", f"held up to stage 1 of 3; broke at stage 2: {why}")
+
+
+def ladder_aborted(path: Path) -> None:
+    s = Session(path)
+    _ladder_start(s)
+    t = _ladder_stage(s, 20, 1, [0.3, 0.4, 0.3], "held", HELD_REASON)
+    _auto(s, t, 1)
+    rule = "error_rate above 5 for 2: 6.1 then 7.4"
+    t = _ladder_stage(s, t + 1, 2, [6.1, 7.4], "aborted", rule)
+    _ladder_end(s, t + 1, "aborted", rule)
+
+
+def ladder_kill_switch(path: Path) -> None:
+    s = Session(path)
+    _ladder_start(s)
+    t = _ladder_stage(s, 20, 1, [0.3, 0.4, 0.3], "held", HELD_REASON)
+    s.at(
+        t + 12,
+        ev.KillSwitchPulled(actor="bob", source="keypress", reason="payments incident elsewhere"),
+        ev.KillSwitchDone(latency=0.002, hosts={}),
+    )
+    s.at(
+        t + 13,
+        ev.PhaseChanged(phase="done"),
+        ev.VerdictReached(verdict="aborted", reason="kill switch (keypress)"),
+        ev.SessionEnded(),
+    )
+    s.close()
+
+
+def ladder_no_go(path: Path) -> None:
+    s = Session(path)
+    _ladder_start(s)
+    t = _ladder_stage(s, 20, 1, [0.3, 0.4, 0.3], "held", HELD_REASON)
+    s.at(t + 20, ev.LadderDecided(actor="alice", stage=1, go=True, role="owner", how="console"))
+    t = _ladder_stage(s, t + 21, 2, [0.6, 0.9, 0.8], "held", HELD_REASON)
+    s.at(
+        t + 40,
+        ev.NoteAdded(actor="alice", text="0.9% is too close to the line for stage 3", tag="note"),
+        ev.LadderDecided(actor="alice", stage=2, go=False, role="owner", how="console"),
+    )
+    _ladder_end(
+        s, t + 41, "held", "held up to stage 2 of 3; the ladder was stopped there (no-go by alice)"
+    )
+
+
 BUILDERS: dict[str, Callable[[Path], None]] = {
     "held": held,
     "deviated": deviated,
@@ -520,4 +714,9 @@ BUILDERS: dict[str, Callable[[Path], None]] = {
     "crashed": crashed,
     "recovered": recovered,
     "hostile_notes": hostile_notes,
+    "ladder_held": ladder_held,
+    "ladder_deviated": ladder_deviated,
+    "ladder_aborted": ladder_aborted,
+    "ladder_kill_switch": ladder_kill_switch,
+    "ladder_no_go": ladder_no_go,
 }
