@@ -33,6 +33,8 @@ class SessionFacts:
 
     title: str = ""
     waves: int = 0
+    stages: int = 0
+    """Stages of a blast-radius ladder (0: no ladder)."""
     lengths: Mapping[str, float] = field(default_factory=dict)
     """Phase → seconds by the schedule (warmup, monitor, cooldown)."""
 
@@ -44,11 +46,14 @@ def facts_of_plan(plan: Plan) -> SessionFacts:
     schedule = plan.scenario.schedule
     lengths = {"warmup": schedule.warmup, "monitor": schedule.duration}
     lengths["cooldown"] = schedule.cooldown
-    return SessionFacts(plan.scenario.title, len(plan.selection.waves), lengths)
+    waves, stages = len(plan.selection.waves), len(plan.selection.stages)
+    return SessionFacts(plan.scenario.title, waves, stages, lengths)
 
 
 def facts_of_journal(
-    started: ev.SessionStarted | None, plan: ev.PlanMade | None = None
+    started: ev.SessionStarted | None,
+    plan: ev.PlanMade | None = None,
+    ladder: ev.LadderPlanned | None = None,
 ) -> SessionFacts:
     """The facts a journal's first lines give (fewer when a line is missing)."""
     lengths: dict[str, float] = {}
@@ -57,7 +62,8 @@ def facts_of_journal(
         if length is not None:
             lengths[phase] = length
     title = started.scenario_title if started else ""
-    return SessionFacts(title, len(plan.waves) if plan else 0, lengths)
+    waves, stages = len(plan.waves) if plan else 0, len(ladder.stages) if ladder else 0
+    return SessionFacts(title, waves, stages, lengths)
 
 
 @dataclass(frozen=True)

@@ -235,6 +235,7 @@ class WatchScreen(Screen[None]):
             await self._mount_hosts(host_rows(self.started, event))
         elif isinstance(event, ev.LadderPlanned) and self.plan_made is not None:
             # Right after plan_made: the rows say at which stage each host joins.
+            self.facts = facts_of_journal(self.started, self.plan_made, event)
             await self._mount_hosts(host_rows(self.started, self.plan_made, event))
         elif isinstance(event, ev.PhaseChanged):
             self._phase(event)
