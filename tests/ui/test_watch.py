@@ -168,7 +168,7 @@ async def test_a_directory_view_moves_to_the_next_session_when_it_starts(tmp_pat
 async def test_a_demo_session_in_the_console_is_watched_to_its_verdict(
     fast: Callable[..., GamedayApp], tmp_path: Path
 ) -> None:
-    console = fast(speed=20.0)
+    console = fast(speed=4.0)  # slow enough that the session still runs when the view starts
     async with console.run_test(size=(140, 40)) as console_pilot:
         await start(console_pilot, "web-cpu")
         runner = console.runner
