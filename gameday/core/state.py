@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from gameday.core import events as ev
+from gameday.core.alarms import Alarm, alarm_for
 
 FaultStatus = Literal["planned", "armed", "injected", "failed", "reverted", "unconfirmed"]
 
@@ -29,6 +30,8 @@ class FaultState:
     reverted_at: float | None = None
     reverted_by: str = ""
     detail: str = ""
+    summary: str = ""
+    """What was injected, as the host's driver said it."""
 
     @property
     def may_be_active(self) -> bool:
@@ -42,6 +45,8 @@ class Sample:
     value: float | None
     ok: bool | None
     phase: ev.Phase
+    detail: str = ""
+    """Why there was no value (or a note about it), as the source said."""
 
 
 @dataclass
@@ -62,6 +67,8 @@ class SessionState:
     verdict: ev.Verdict | None = None
     notes: list[ev.NoteAdded] = field(default_factory=list)
     preflight_failures: list[str] = field(default_factory=list)
+    preflight: dict[str, str] = field(default_factory=dict)
+    """Host → "" when every check passed so far, else the first failed check and why."""
     participants: dict[str, str] = field(default_factory=dict)
     """Name → role, in the order they joined (a later line for a name changes its role)."""
     findings_file: str = ""
@@ -69,6 +76,30 @@ class SessionState:
     mode: str = ""
     last_seq: int = 0
     last_ts: float | None = None
+    waves: int = 0
+    """How many waves the plan has."""
+    wave: int = 0
+    """The wave being injected, watched or reverted (1-based; 0 before the first)."""
+    stage: int = 0
+    """The ladder's current stage (1-based; 0 before the first, or without a ladder)."""
+    stages: int = 0
+    """How many stages the ladder has (0 without a ladder)."""
+    phase_started: float | None = None
+    """When the current phase began (what the time left counts from)."""
+    verdict_reason: str = ""
+    kill_outcomes: dict[str, str] | None = None
+    """Host → clean | unconfirmed | unreachable once the kill switch finished."""
+    alarms: dict[str, Alarm] = field(default_factory=dict)
+    """Every alarm raised, by `Alarm.key` (a later one of the same key replaces it)."""
+
+    @property
+    def stopping(self) -> bool:
+        """True once the session will inject nothing more (abort, kill switch, verdict)."""
+        return bool(self.aborted or self.kill_switch or self.verdict or self.ended_at)
+
+    def latest(self, probe: str) -> Sample | None:
+        series = self.samples.get(probe)
+        return series[-1] if series else None
 
     @property
     def faults_touched(self) -> bool:
@@ -85,6 +116,15 @@ class SessionState:
         handler = _HANDLERS.get(type(event))
         if handler is not None:
             handler(self, event)
+        alarm = alarm_for(event, self._deadline_of(event))
+        if alarm is not None:
+            self.alarms[alarm.key] = alarm
+
+    def _deadline_of(self, event: ev.Event) -> float | None:
+        if not isinstance(event, ev.FaultReverted):
+            return None
+        fault = self.faults.get((event.host, event.fault_id))
+        return fault.deadline if fault is not None else None
 
     def _fault(self, host: str, fault_id: str) -> FaultState:
         key = (host, fault_id)
@@ -119,19 +159,25 @@ def _exported(s: SessionState, e: ev.FindingsExported) -> None:
 
 
 def _plan(s: SessionState, e: ev.PlanMade) -> None:
-    s.targets, s.spared = e.targets, dict(e.spared)
+    s.targets, s.spared, s.waves = e.targets, dict(e.spared), len(e.waves)
     for host, fault_ids in e.faults.items():
         for fault_id in fault_ids:
             s._fault(host, fault_id)
 
 
 def _phase(s: SessionState, e: ev.PhaseChanged) -> None:
-    s.phase = e.phase
+    s.phase, s.phase_started = e.phase, e.ts
+    if e.phase == "inject":
+        s.wave += 1
 
 
 def _preflight(s: SessionState, e: ev.PreflightChecked) -> None:
     if not e.ok:
         s.preflight_failures.append(f"{e.host}: {e.check}: {e.detail}")
+        if not s.preflight.get(e.host):
+            s.preflight[e.host] = f"{e.check}: {e.detail}"
+    else:
+        s.preflight.setdefault(e.host, "")
 
 
 def _armed(s: SessionState, e: ev.FaultArmed) -> None:
@@ -143,23 +189,26 @@ def _armed(s: SessionState, e: ev.FaultArmed) -> None:
 def _injected(s: SessionState, e: ev.FaultInjected) -> None:
     fault = s._fault(e.host, e.fault_id)
     fault.kind, fault.status, fault.injected_at = e.kind, "injected", e.ts
+    fault.summary = e.summary
 
 
 def _failed(s: SessionState, e: ev.FaultFailed) -> None:
     fault = s._fault(e.host, e.fault_id)
     # A fault that failed before anything was armed left nothing behind.
     fault.status = "failed" if fault.status != "planned" else "planned"
+    fault.kind = fault.kind or e.kind
     fault.detail = f"{e.step}: {e.reason}"
 
 
 def _reverted(s: SessionState, e: ev.FaultReverted) -> None:
     fault = s._fault(e.host, e.fault_id)
     fault.status = "reverted" if e.verified else "unconfirmed"
+    fault.kind = fault.kind or e.kind
     fault.reverted_at, fault.reverted_by, fault.detail = e.ts, e.by, e.detail
 
 
 def _sampled(s: SessionState, e: ev.ProbeSampled) -> None:
-    s.samples.setdefault(e.probe, []).append(Sample(e.ts, e.value, e.ok, e.phase))
+    s.samples.setdefault(e.probe, []).append(Sample(e.ts, e.value, e.ok, e.phase, e.detail))
 
 
 def _crossed(s: SessionState, e: ev.ThresholdCrossed) -> None:
@@ -168,11 +217,19 @@ def _crossed(s: SessionState, e: ev.ThresholdCrossed) -> None:
 
 
 def _abort(s: SessionState, e: ev.AbortTriggered) -> None:
-    s.aborted = s.aborted or f"{e.rule}: {e.reason}"
+    s.aborted = s.aborted or f"{e.rule} ({e.reason})"
 
 
 def _kill(s: SessionState, e: ev.KillSwitchPulled) -> None:
     s.kill_switch = s.kill_switch or e.source
+
+
+def _stage(s: SessionState, e: ev.StageStarted) -> None:
+    s.stage, s.stages = e.stage, e.of
+
+
+def _kill_done(s: SessionState, e: ev.KillSwitchDone) -> None:
+    s.kill_outcomes = dict(e.hosts)
 
 
 def _note(s: SessionState, e: ev.NoteAdded) -> None:
@@ -180,7 +237,7 @@ def _note(s: SessionState, e: ev.NoteAdded) -> None:
 
 
 def _verdict(s: SessionState, e: ev.VerdictReached) -> None:
-    s.verdict = e.verdict
+    s.verdict, s.verdict_reason = e.verdict, e.reason
 
 
 def _ended(s: SessionState, e: ev.SessionEnded) -> None:
@@ -200,6 +257,8 @@ _HANDLERS: dict[type[ev.Event], Callable[[SessionState, Any], None]] = {
     ev.ThresholdCrossed: _crossed,
     ev.AbortTriggered: _abort,
     ev.KillSwitchPulled: _kill,
+    ev.KillSwitchDone: _kill_done,
+    ev.StageStarted: _stage,
     ev.NoteAdded: _note,
     ev.VerdictReached: _verdict,
     ev.SessionEnded: _ended,

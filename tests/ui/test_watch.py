@@ -21,6 +21,7 @@ from gameday.ui.screens.watch import WatchScreen, WatchTarget
 from gameday.ui.watch_app import WatchApp, make_watch_app
 from gameday.ui.widgets.gauge import ProbeGauge
 from gameday.ui.widgets.hosts import HostsTable
+from gameday.ui.widgets.status import AlarmBanner
 from gameday.ui.widgets.timeline import Timeline
 from tests.ui.conftest import WAIT, in_loop, start, text_of, until
 
@@ -87,31 +88,33 @@ async def test_the_view_follows_a_journal_as_it_is_written(tmp_path: Path) -> No
         )
         writer.append(ev.FaultInjected(host="web-1", fault_id="f0-aaaa", kind="cpu_stress"))
         writer.append(ev.PhaseChanged(phase="monitor"))
-        await until(pilot, lambda: "phase: monitor (wave 1/1)" in _status(app), "the monitor")
+        await until(pilot, lambda: "MONITOR · wave 1/1" in _status(app), "the monitor")
         assert hosts.status_of("web-1", "f0-aaaa") == "injected"
         hint = text_of(screen.query_one("#stop-hint", Static), width=200)
         assert "gameday abort" in hint and "s1.jsonl" in hint
-        assert "time left: 01:00" in _status(app)
+        assert "01:00 left" in _status(app)
         clock.now += 15  # the watcher's clock: 15 s later, no new line yet
-        await until(pilot, lambda: "time left: 00:45" in _status(app), "the time going down")
+        await until(pilot, lambda: "00:45 left" in _status(app), "the time going down")
         writer.append(ev.ProbeSampled(probe="p99", value=420.0, ok=False))
         writer.append(ev.ThresholdCrossed(probe="p99", value=420, bound=300, direction="above"))
         gauge = screen.query_one(ProbeGauge)
-        await until(pilot, lambda: "steady state LEFT: p99" in _status(app), "the breach")
-        assert gauge.state == "breach"
+        await until(pilot, lambda: "steady state BREACHED" in _status(app), "the breach")
+        assert gauge.state == "breached"
         writer.append(ev.AbortTriggered(rule="p99 above 300 for 1", reason="420 ms"))
         writer.append(ev.FaultReverted(host="web-1", fault_id="f0-aaaa", verified=False))
-        await until(pilot, lambda: len(screen.alarms) == 2, "the alarms")
-        banner = text_of(screen.query_one("#alarm-banner", Static), width=200)
-        assert "ABORT: p99 above 300 for 1" in banner
-        assert "REVERT UNCONFIRMED on web-1" in banner
+        await until(pilot, lambda: len(screen.state.alarms) == 2, "the alarms")
+        banner = screen.query_one(AlarmBanner)
+        assert "REVERT UNCONFIRMED" in text_of(banner, width=200)  # the newest, severe
+        assert "ABORT RULE FIRED" in {a.title for a in screen.state.alarms.values()}
         assert hosts.status_of("web-1", "f0-aaaa") == "UNCONFIRMED"
+        await pilot.press("escape")  # acknowledged here: the next one waiting shows
+        assert "ABORT RULE FIRED" in text_of(banner, width=200)
         writer.append(ev.VerdictReached(verdict="revert_unconfirmed", reason="web-1"))
         writer.append(ev.SessionEnded())
         await until(pilot, lambda: screen.state.ended_at is not None, "the end")
         verdict = text_of(screen.query_one("#verdict", Static), width=200)
         assert "VERDICT: REVERT UNCONFIRMED — web-1" in verdict
-        assert "phase: ended" in _status(app)
+        assert "DONE" in _status(app)
         assert "ended" in text_of(screen.query_one("#stop-hint", Static), width=200)
         entries = screen.query_one(Timeline).entries
         assert any("ABORT" in line for line in entries) and "session ended" in entries[-1]
@@ -179,7 +182,7 @@ async def test_a_demo_session_in_the_console_is_watched_to_its_verdict(
             await until(pilot, lambda: _screen(watch).path == runner.journal_path, "the session")
             await until(console_pilot, lambda: runner.ended, "the console's session to end")
             screen = _screen(watch)
-            await until(pilot, lambda: screen.verdict is not None, "the verdict")
+            await until(pilot, lambda: screen.state.ended_at is not None, "the end, watched")
             session = console.session_screen
             assert session is not None
             watched = screen.query_one(HostsTable).statuses
