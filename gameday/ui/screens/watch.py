@@ -91,7 +91,7 @@ class WatchScreen(Screen[None]):
 
     CSS_PATH = "watch.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "escape", "Acknowledge / back"),
+        Binding("escape", "escape", "Acknowledge"),  # and back, when opened from the history
     ]
 
     def __init__(
