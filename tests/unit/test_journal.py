@@ -49,7 +49,10 @@ def _session_events() -> list[ev.Event]:
         ev.KillSwitchPulled(source="keypress"),
         ev.FaultReverted(host="web-1", fault_id="f1", verified=True, by="kill_switch"),
         ev.FaultReverted(host="web-2", fault_id="f2", verified=False, detail="host unreachable"),
-        ev.KillSwitchDone(latency=0.034, hosts={"web-1": "clean", "web-2": "unconfirmed"}),
+        ev.KillSwitchDone(
+            latency=0.034,
+            hosts={"web-1": ev.RevertOutcome.CLEAN, "web-2": ev.RevertOutcome.UNCONFIRMED},
+        ),
         ev.VerdictReached(verdict="revert_unconfirmed"),
         ev.SessionEnded(),
     ]

@@ -10,9 +10,9 @@ says plainly what is missing; nothing here raises on a journal that `read_journa
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path, PurePath
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from gameday import __version__
 from gameday.core import events as ev
@@ -27,7 +27,6 @@ from gameday.core.findings.model import (
     BlastRadius,
     Caveat,
     Durations,
-    FaultParams,
     Findings,
     HostRevertTime,
     KillSwitchInfo,
@@ -36,17 +35,9 @@ from gameday.core.findings.model import (
     Participant,
     ProbeFindings,
     RevertCheck,
-    RollbackInfo,
     ScenarioInfo,
 )
-from gameday.core.findings.snapshot import (
-    RuleDef,
-    abort_rules,
-    fault_params,
-    probe_defs,
-    rollback_steps,
-    schedule,
-)
+from gameday.core.findings.snapshot import RuleDef, ScenarioSnapshot, read_snapshot
 from gameday.core.findings.steady import fault_window, probe_findings, time_to_recover
 from gameday.core.findings.text import (
     count,
@@ -107,11 +98,9 @@ def build_findings(
     ended = _last(events, ev.SessionEnded)
     start = started.ts if started else (events[0].ts if events else None)
     end = ended.ts if ended else (events[-1].ts if events else None)
-    # The snapshot is whatever the writer put there: only a JSON object is read.
-    raw_snapshot = started.scenario if started else {}
-    snapshot: Mapping[str, Any] = raw_snapshot if isinstance(raw_snapshot, Mapping) else {}
+    snapshot = read_snapshot(started.scenario if started else None)
     window, window_end = fault_window(events)
-    probes = tuple(probe_findings(events, probe_defs(snapshot), window))
+    probes = tuple(probe_findings(events, snapshot.probes, window))
     verdict = _last(events, ev.VerdictReached)
     reverts = _revert_checks(events, journal.path, started)
     base = start or 0.0
@@ -222,7 +211,7 @@ def _caveats(
                 "unknown."
             )
         )
-    if started is not None and not (isinstance(started.scenario, Mapping) and started.scenario):
+    if started is not None and not read_snapshot(started.scenario).recorded:
         found.append(
             Caveat(
                 "The journal has no scenario snapshot: fault parameters, probe queries, "
@@ -295,16 +284,15 @@ def _participants(events: Sequence[ev.Event]) -> tuple[Participant, ...]:
     return tuple(sorted(people, key=lambda p: role_rank(p.role)))
 
 
-def _scenario(started: ev.SessionStarted | None, snapshot: Mapping[str, Any]) -> ScenarioInfo:
+def _scenario(started: ev.SessionStarted | None, snapshot: ScenarioSnapshot) -> ScenarioInfo:
     missing: list[str] = []
-    faults = fault_params(snapshot)
-    if faults is None:
+    if snapshot.faults is None:
         missing.append("the fault kinds and parameters are not in the journal")
-    if probe_defs(snapshot) is None:
+    if snapshot.probes is None:
         missing.append("the probes and their thresholds are not in the journal")
-    if abort_rules(snapshot) is None:
+    if snapshot.abort_rules is None:
         missing.append("the abort rules are not in the journal")
-    if not isinstance(snapshot.get("schedule"), Mapping):
+    if snapshot.schedule is None:
         missing.append("the schedule (warmup, duration, cooldown) is not in the journal")
     return ScenarioInfo(
         id=started.scenario_id if started else "",
@@ -312,9 +300,9 @@ def _scenario(started: ev.SessionStarted | None, snapshot: Mapping[str, Any]) ->
         hypothesis=started.hypothesis if started else "",
         file=started.scenario_file if started else "",
         sha256=started.scenario_sha256 if started else "",
-        faults=tuple(FaultParams(kind, tuple(params)) for kind, params in faults or []),
-        schedule=tuple(schedule(snapshot)),
-        rollback=tuple(RollbackInfo(*step) for step in rollback_steps(snapshot)),
+        faults=snapshot.faults or (),
+        schedule=snapshot.schedule or (),
+        rollback=snapshot.rollback,
         missing=tuple(missing),
     )
 
@@ -333,9 +321,9 @@ def _blast_radius(events: Sequence[ev.Event]) -> BlastRadius:
     )
 
 
-def _aborts(events: Sequence[ev.Event], snapshot: Mapping[str, Any]) -> AbortInfo:
+def _aborts(events: Sequence[ev.Event], snapshot: ScenarioSnapshot) -> AbortInfo:
     fired = [AbortFired(e.ts, e.rule, e.reason) for e in _all(events, ev.AbortTriggered)]
-    rules = abort_rules(snapshot)
+    rules = snapshot.abort_rules
     fired_at: dict[int, float] = {}
     for f in fired:
         index = _matching_rule(f.rule, rules or [])

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from gameday.core.findings.snapshot import FaultParams, RollbackInfo
 from gameday.core.ladder import LadderStory
 
 Window = Literal["before", "during", "after"]
@@ -30,20 +31,6 @@ class Participant:
     role: str
     """Empty when the person only wrote notes and never joined with a role."""
     notes: int
-
-
-@dataclass(frozen=True)
-class FaultParams:
-    kind: str
-    params: tuple[tuple[str, str], ...]
-
-
-@dataclass(frozen=True)
-class RollbackInfo:
-    name: str
-    command: str
-    host: str
-    required: bool
 
 
 @dataclass(frozen=True)

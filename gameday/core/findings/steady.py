@@ -46,14 +46,16 @@ def stats(points: Sequence[Point]) -> Stats:
     if not values:
         return Stats(0, no_data, None, None, None, None)
     rank = max(1, math.ceil(0.95 * len(values)))  # nearest-rank percentile
-    # each term scaled first: the mean of values near the float maximum must not overflow
-    mean = math.fsum(v / len(values) for v in values)
+    try:
+        mean = math.fsum(values) / len(values)
+    except OverflowError:  # values near the float maximum: scale each term first
+        mean = math.fsum(v / len(values) for v in values)
     return Stats(len(values), no_data, values[0], mean, values[-1], values[rank - 1])
 
 
 def probe_findings(
     events: Sequence[ev.Event],
-    defs: list[ProbeDef] | None,
+    defs: Sequence[ProbeDef] | None,
     window: tuple[float, float] | None,
 ) -> list[ProbeFindings]:
     """One entry per probe: the snapshot's probes in order, then any other probe sampled."""
