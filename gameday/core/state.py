@@ -7,6 +7,7 @@ which is what makes crash recovery and the findings document trustworthy.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -36,6 +37,10 @@ class FaultState:
         return self.status in ("armed", "injected", "failed", "unconfirmed")
 
 
+SAMPLES_KEPT = 900
+"""Samples of each probe kept in memory: a quarter of an hour at one a second."""
+
+
 @dataclass(frozen=True, slots=True)
 class Sample:
     ts: float
@@ -55,7 +60,10 @@ class SessionState:
     targets: tuple[str, ...] = ()
     spared: dict[str, str] = field(default_factory=dict)
     faults: dict[tuple[str, str], FaultState] = field(default_factory=dict)
-    samples: dict[str, list[Sample]] = field(default_factory=dict)
+    samples: dict[str, deque[Sample]] = field(default_factory=dict)
+    """The latest SAMPLES_KEPT samples of each probe (the journal keeps them all): a session of
+    hours must not grow in memory with every poll. The ladder keeps its own per-stage tally
+    (gameday.engine.ladder), so nothing reads old samples from here."""
     breaches: dict[str, int] = field(default_factory=dict)
     aborted: str | None = None
     kill_switch: str | None = None
@@ -159,7 +167,10 @@ def _reverted(s: SessionState, e: ev.FaultReverted) -> None:
 
 
 def _sampled(s: SessionState, e: ev.ProbeSampled) -> None:
-    s.samples.setdefault(e.probe, []).append(Sample(e.ts, e.value, e.ok, e.phase))
+    kept = s.samples.get(e.probe)
+    if kept is None:
+        kept = s.samples[e.probe] = deque(maxlen=SAMPLES_KEPT)
+    kept.append(Sample(e.ts, e.value, e.ok, e.phase))
 
 
 def _crossed(s: SessionState, e: ev.ThresholdCrossed) -> None:
