@@ -165,6 +165,11 @@ def read_journal(path: Path | str) -> JournalRead:
         raw = Path(path).read_bytes()
     except OSError as exc:
         raise InputError(name, 0, "", f"cannot read journal: {exc.strerror or exc}") from None
+    return read_journal_bytes(name, raw)
+
+
+def read_journal_bytes(name: str, raw: bytes) -> JournalRead:
+    """`read_journal` of a journal's contents already read; `name` is its path."""
     lines = raw.split(b"\n")
     numbered = [(n, line) for n, line in enumerate(lines[:-1], start=1) if line.strip()]
     bodies = _decode_all(numbered)
