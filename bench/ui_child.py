@@ -84,7 +84,7 @@ def busy() -> dict[str, Any]:
 
     folder = Path(tempfile.mkdtemp(prefix="gdbench-ui-"))
     backend = Fleet32Backend(DemoOptions(journal_dir=folder), files=write_fleet(folder))
-    app = make_app(backend)
+    app = make_app(backend, confirm_over=64)  # 32 targets: a yes is enough for the bench
     result: dict[str, Any] = {}
 
     async def run() -> None:
@@ -110,7 +110,9 @@ async def _start(pilot: Any) -> None:
     from gameday.ui.screens.plan import PlanScreen
 
     await _until(pilot, lambda: isinstance(pilot.app.screen, PlanScreen), 20)
-    await pilot.pause(0.5)
+    screen = pilot.app.screen
+    # Start is refused while the highlighted plan is computed: wait until it is on screen.
+    await _until(pilot, lambda: screen.shown is not None, 20)
     await pilot.press("s")
     await pilot.pause()
     await pilot.press("y")

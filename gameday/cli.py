@@ -20,6 +20,7 @@ from gameday.exit_codes import ExitCode
 COMMANDS = (
     "validate",
     "preview",
+    "check",
     "lab",
     "sweep",
     "recover",

@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the engine and the loaders are imported when used: the cons
     from gameday.core.plan import Plan
     from gameday.demo.simulation import DemoHost, Fleet
     from gameday.engine.ports import Clock, HostDriver, MetricSource
+    from gameday.engine.preflight import PreflightReport
 
 MISSING = {"web-3": frozenset({"netem"})}
 """web-3 runs a kernel without netem: latency scenarios fail its preflight, as in real life."""
@@ -98,6 +99,23 @@ class DemoBackend:
         from gameday.core.plan import build_plan
 
         return build_plan(load_scenario(key), self.inventory)
+
+    def preflight(self, plan: Plan) -> PreflightReport:
+        """Preflight only on a fresh simulated fleet (nothing is armed, nothing journaled)."""
+        from gameday.demo.simulation import DemoHost, DemoSource, Fleet
+        from gameday.engine.preflight import check_only
+
+        seed, delay = self.options.seed, self.options.host_delay
+        fleet = Fleet(self.inventory, MISSING)
+        drivers: dict[str, HostDriver] = {
+            name: DemoHost(name, fleet, seed=seed, delay=delay) for name in plan.selection.targets
+        }
+        sources: dict[str, MetricSource] = {
+            probe.name: DemoSource(probe, fleet, seed=seed, delay=delay)
+            for probe in plan.scenario.steady_state.probes
+        }
+        self.fleets.append(fleet)
+        return check_only(plan, drivers, sources)
 
     def open(self, plan: Plan) -> OpenedSession:
         seed, delay = self.options.seed, self.options.host_delay

@@ -28,6 +28,7 @@ from gameday.engine.drivers import RunnerDriver
 from gameday.engine.faultrun import DEFAULT_LEASE_SECONDS, FaultRunner
 from gameday.engine.ladder import LadderPolicy, PolicyGate
 from gameday.engine.ports import HostDriver, MetricSource, Transport
+from gameday.engine.preflight import PreflightReport, check_only
 from gameday.engine.session import Session, SessionConfig
 
 
@@ -160,6 +161,31 @@ def notify_targets(inventory: Inventory, urls: Sequence[str]) -> tuple[NotifyTar
             raise InputError("--notify", 0, "", str(exc)) from None
         extra.append(NotifyTarget(kind="webhook", name=f"--notify #{number}", url=Secret(checked)))
     return (*inventory.notify, *extra)
+
+
+def live_check(plan: Plan, options: LiveOptions) -> PreflightReport:
+    """Preflight only on a real fleet: connect, check every capability, sample each probe once.
+
+    No journal, no session, nothing armed or injected; every connection is closed on return.
+    """
+    from gameday.adapters.sources import build_sources, close_sources
+    from gameday.adapters.ssh import make_connector
+    from gameday.adapters.ssh_config import SshOptions
+
+    session_id = new_session_id(plan.scenario.id)
+    connector = make_connector(plan.inventory, SshOptions(trust_new_hosts=options.trust_new_hosts))
+    with ExitStack() as stack:
+        stack.callback(connector.close_all)
+        outcomes = connector.connect_all(hosts_to_contact(plan))
+        transports: dict[str, Transport] = {
+            h: o.transport for h, o in outcomes.items() if o.transport is not None
+        }
+        unreachable = {h: o.error.message for h, o in outcomes.items() if o.error is not None}
+        drivers = _drivers(plan, transports, session_id, options, connector)
+        stack.callback(_close_drivers, drivers)
+        sources = build_sources(plan.scenario, plan.inventory, transports)
+        stack.callback(close_sources, sources)
+        return check_only(plan, drivers, sources, unreachable)
 
 
 def _drivers(

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from gameday.core.plan import Plan
 from gameday.core.roles import Team
+from gameday.engine.preflight import PreflightReport
 from gameday.ui.backend import OpenedSession, ScenarioChoice, scenario_choice
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -67,6 +68,11 @@ class LiveBackend:
         from gameday.app.live import load_plan
 
         return load_plan(key, str(self.inventory), self.seed)
+
+    def preflight(self, plan: Plan) -> PreflightReport:
+        from gameday.app.live import LiveOptions, live_check
+
+        return live_check(plan, LiveOptions(self.journal_dir, trust_new_hosts=self.trust_new_hosts))
 
     def open(self, plan: Plan) -> OpenedSession:
         from gameday.app.live import LiveOptions, live_session, notify_targets

@@ -38,6 +38,14 @@ def register(subparsers: Any) -> None:
         metavar="URL",
         help="also POST each notification as JSON to this webhook (repeatable)",
     )
+    parser.add_argument(
+        "--confirm-over",
+        type=int,
+        default=10,
+        metavar="N",
+        help="starting on more than N hosts needs the scenario id typed (default 10; "
+        "production-tagged targets always do)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -67,4 +75,4 @@ def run(args: argparse.Namespace) -> int:
         notify_urls=tuple(args.notify),
         team_file=default_team_file(),
     )
-    return run_console(backend)
+    return run_console(backend, confirm_over=args.confirm_over)

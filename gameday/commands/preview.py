@@ -14,9 +14,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from gameday.core.formats.probes import Probe
-from gameday.core.formats.scenario import AbortRule
 from gameday.core.steady import describe_bounds
 from gameday.core.units import format_duration
+from gameday.core.wording import rule_texts
 from gameday.errors import InputError, InputErrors
 from gameday.exit_codes import ExitCode
 
@@ -163,8 +163,8 @@ def _write_steady_state(plan: Plan, w: Callable[[str], object]) -> None:
         w(f"  {probe.name:<{width}}  {_probe_text(probe)}\n")
     if plan.scenario.abort_when:
         w("\nAbort when\n")
-        for rule in plan.scenario.abort_when:
-            w(f"  {_rule_text(rule)}\n")
+        for text in rule_texts(plan.scenario.abort_when, steady.probes):
+            w(f"  {text}\n")
 
 
 def _probe_text(probe: Probe) -> str:
@@ -176,18 +176,6 @@ def _probe_text(probe: Probe) -> str:
     if probe.kind == "command":
         return f"command on {probe.host}  {bounds}  {_oneline(probe.query)}"
     return f"system {probe.query} of this console's machine  {bounds}"
-
-
-def _rule_text(rule: AbortRule) -> str:
-    if rule.no_data is not None:
-        who = rule.probe or "any probe"
-        if rule.no_data == 1:
-            return f"{who} has no data (at the first such poll)"
-        return f"{who} has no data for {rule.no_data} polls in a row"
-    limit = f"above {rule.above:g}" if rule.above is not None else f"below {rule.below:g}"
-    if rule.for_samples == 1:
-        return f"{rule.probe} {limit} (at the first such sample)"
-    return f"{rule.probe} {limit} for {rule.for_samples} samples in a row"
 
 
 def _write_commands(plan: Plan, w: Callable[[str], object]) -> None:

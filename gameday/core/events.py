@@ -181,6 +181,8 @@ class FaultFailed(Event):
     fault_id: str
     step: Step
     reason: str
+    kind: str = ""
+    """The fault's kind (empty in journals written before it was recorded)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -188,6 +190,8 @@ class FaultReverted(Event):
     type: ClassVar[str] = "fault_reverted"
     host: str
     fault_id: str
+    kind: str = ""
+    """The fault's kind (empty in journals written before it was recorded)."""
     verified: bool
     """False: the revert ran (or not) but its absence could not be confirmed."""
     duration: float = 0.0
@@ -216,6 +220,8 @@ class ThresholdCrossed(Event):
     direction: Literal["above", "below"]
     recovered: bool = False
     """True when the value came back within the threshold."""
+    unit: str = ""
+    """The probe's unit, so the sentence can say `6.2%` (empty in older journals)."""
 
 
 @dataclass(frozen=True, kw_only=True)

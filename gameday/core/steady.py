@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from gameday.core.formats.probes import Probe
 from gameday.core.formats.scenario import AbortRule
+from gameday.core.wording import probe_bounds, seen_values
 
 
 def evaluate(probe: Probe, value: float | None) -> bool | None:
@@ -40,16 +41,16 @@ def evaluate(probe: Probe, value: float | None) -> bool | None:
 
 
 def describe_bounds(probe: Probe) -> str:
-    """The probe's bounds as a facilitator reads them: `≤ 300 ms`, `≥ 99.5 %`,
-    `between 1 and 5`, or `no threshold`."""
-    unit = f" {probe.unit}" if probe.unit else ""
-    if probe.min is not None and probe.max is not None:
-        return f"between {_num(probe.min)} and {_num(probe.max)}{unit}"
-    if probe.max is not None:
-        return f"≤ {_num(probe.max)}{unit}"
-    if probe.min is not None:
-        return f"≥ {_num(probe.min)}{unit}"
-    return "no threshold"
+    """The probe's bounds as a facilitator reads them (`gameday.core.wording.probe_bounds`)."""
+    return probe_bounds(probe)
+
+
+def abort_reason(firing: AbortFiring, unit: str = "") -> str:
+    """What made a rule fire, without repeating the rule: `seen 6.2%, 7.9%`, or why there was
+    no data."""
+    if firing.values:
+        return seen_values(firing.values, unit)
+    return f"no data from {firing.probe}" + (f": {firing.detail}" if firing.detail else "")
 
 
 def breaches(rule: AbortRule, value: float) -> bool:
@@ -66,6 +67,12 @@ class AbortFiring:
     rule: AbortRule
     reason: str
     """e.g. `error_rate above 5 for 2 samples in a row (6.2, 7.9)`."""
+    values: tuple[float, ...] = ()
+    """The breaching values that made it fire (empty for a no-data rule)."""
+    detail: str = ""
+    """Why the last poll had no data (no-data rules)."""
+    probe: str = ""
+    """The probe without data (no-data rules; a rule without `probe` watches them all)."""
 
 
 @dataclass
@@ -132,9 +139,10 @@ class AbortTracker:
         needed = max(1, rule.for_samples)
         if streak.count < needed:
             return None
-        reason = _breach_reason(rule, needed, streak.values[-needed:])
+        seen = tuple(streak.values[-needed:])
+        reason = _breach_reason(rule, needed, list(seen))
         streak.count, streak.values = 0, []
-        return AbortFiring(rule, reason)
+        return AbortFiring(rule, reason, values=seen)
 
     def _observe_gaps(
         self,
@@ -163,7 +171,7 @@ class AbortTracker:
                 why = details.get(probe, "")
                 polls = "1 poll" if needed == 1 else f"{needed} polls in a row"
                 reason = f"no data from {probe} for {polls}" + (f" ({why})" if why else "")
-                fired = AbortFiring(rule, reason)
+                fired = AbortFiring(rule, reason, detail=why, probe=probe)
         return fired
 
 

@@ -7,6 +7,16 @@ from collections.abc import Callable
 from typing import Any
 
 from gameday.core import events as ev
+from gameday.core.wording import (
+    fault_name,
+    host_timer_text,
+    joined_text,
+    outcomes_text,
+    quantity,
+    reverted_by_text,
+    seconds_text,
+    verdict_word,
+)
 
 
 def describe(event: ev.Event) -> str | None:
@@ -32,10 +42,6 @@ def offset(ts: float, started: float | None) -> str:
     return f"T+{hours}:{minutes:02}:{secs:02}" if hours else f"T+{minutes:02}:{secs:02}"
 
 
-def _value(value: float | None, unit: str = "") -> str:
-    return "no data" if value is None else f"{value:.4g}{unit}"
-
-
 def _started(e: ev.SessionStarted) -> str:
     return f"session {e.session_id} started: {e.scenario_title} ({e.scenario_id})"
 
@@ -52,28 +58,29 @@ def _preflight(e: ev.PreflightChecked) -> str | None:
 
 
 def _sample(e: ev.ProbeSampled) -> str | None:
+    # A value out of bounds is said once, by the ThresholdCrossed that comes with it.
     if e.value is None:
         return f"probe {e.probe}: no data" + (f" ({e.detail})" if e.detail else "")
-    if e.ok is False:
-        return f"probe {e.probe} = {_value(e.value)}: out of bounds"
     return None
 
 
 def _crossed(e: ev.ThresholdCrossed) -> str:
+    value = quantity(e.value, e.unit)
     if e.recovered:
-        return f"{e.probe} back within bounds ({_value(e.value)})"
-    return f"{e.probe} crossed its threshold: {_value(e.value)} {e.direction} {e.bound:g}"
+        return f"{e.probe} back within its threshold: {value}"
+    return f"{e.probe} left its threshold: {value}, {e.direction} {quantity(e.bound, e.unit)}"
 
 
 def _reverted(e: ev.FaultReverted) -> str:
+    fault = fault_name(e.kind, e.fault_id)
     if e.verified:
-        return f"fault {e.fault_id} reverted on {e.host}, verified ({e.duration:.2f}s, by {e.by})"
-    return f"REVERT UNCONFIRMED: fault {e.fault_id} on {e.host}: {e.detail}"
+        took = seconds_text(e.duration)
+        return f"{fault} reverted on {e.host} by {reverted_by_text(e.by)}, verified in {took}"
+    return f"REVERT UNCONFIRMED: {fault} on {e.host}: {e.detail}"
 
 
 def _kill_done(e: ev.KillSwitchDone) -> str:
-    hosts = ", ".join(f"{h}: {o}" for h, o in sorted(e.hosts.items())) or "nothing was active"
-    return f"kill switch done in {e.latency * 1000:.0f} ms ({hosts})"
+    return f"kill switch done in {e.latency * 1000:.0f} ms: {outcomes_text(e.hosts)}"
 
 
 def _note(e: ev.NoteAdded) -> str:
@@ -109,17 +116,21 @@ def _decided(e: ev.LadderDecided) -> str:
 
 _RENDERERS: dict[type[ev.Event], Callable[[Any], str | None]] = {
     ev.SessionStarted: _started,
-    ev.ParticipantJoined: lambda e: f"{e.name} joined" + (f" as {e.role}" if e.role else ""),
+    ev.ParticipantJoined: lambda e: joined_text(e.name, e.role),
     ev.PlanMade: _plan,
     ev.PhaseChanged: lambda e: f"phase: {e.phase}",
     ev.PreflightChecked: _preflight,
-    ev.FaultArmed: lambda e: f"armed {e.kind} ({e.fault_id}) on {e.host}; host timer: {e.timer}",
+    ev.FaultArmed: lambda e: (
+        f"armed {fault_name(e.kind, e.fault_id)} on {e.host}; {host_timer_text(e.deadline)}"
+    ),
     ev.FaultInjected: lambda e: f"injected {e.kind} on {e.host}: {e.summary}",
-    ev.FaultFailed: lambda e: f"fault {e.fault_id} on {e.host} FAILED at {e.step}: {e.reason}",
+    ev.FaultFailed: lambda e: (
+        f"{fault_name(e.kind, e.fault_id)} on {e.host} FAILED at {e.step}: {e.reason}"
+    ),
     ev.FaultReverted: _reverted,
     ev.ProbeSampled: _sample,
     ev.ThresholdCrossed: _crossed,
-    ev.AbortTriggered: lambda e: f"ABORT ({e.rule}): {e.reason}",
+    ev.AbortTriggered: lambda e: f"ABORT: {e.rule} ({e.reason})",
     ev.KillSwitchPulled: lambda e: (
         f"KILL SWITCH pulled ({e.source})" + (f": {e.reason}" if e.reason else "")
     ),
@@ -129,7 +140,7 @@ _RENDERERS: dict[type[ev.Event], Callable[[Any], str | None]] = {
         + (f" ({e.detail})" if e.detail and not e.ok else "")
     ),
     ev.NoteAdded: _note,
-    ev.VerdictReached: lambda e: f"verdict: {e.verdict.replace('_', ' ')} — {e.reason}",
+    ev.VerdictReached: lambda e: f"verdict: {verdict_word(e.verdict)} — {e.reason}",
     ev.SessionEnded: lambda e: "session ended",
     ev.LadderPlanned: lambda e: (
         f"ladder of {len(e.stages)} stages: "

@@ -104,6 +104,7 @@ def _recover_host(
                 ev.FaultReverted(
                     host=host,
                     fault_id=fault.fault_id,
+                    kind=fault.kind,
                     verified=result.ok,
                     duration=result.duration,
                     detail=result.detail,

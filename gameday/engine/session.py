@@ -29,12 +29,12 @@ from gameday import __version__
 from gameday.core import events as ev
 from gameday.core.faults import FaultPlan
 from gameday.core.formats.probes import Probe
-from gameday.core.formats.scenario import AbortRule
 from gameday.core.formats.snapshot import scenario_snapshot
 from gameday.core.journal import JournalWriter, redact
 from gameday.core.plan import Plan
 from gameday.core.state import SessionState
-from gameday.core.steady import AbortTracker, evaluate
+from gameday.core.steady import AbortTracker, abort_reason, evaluate
+from gameday.core.wording import rule_text
 from gameday.engine.clock import SystemClock
 from gameday.engine.faultrun import DEFAULT_LEASE_SECONDS
 from gameday.engine.ladder import (
@@ -368,7 +368,11 @@ class Session:
         return True
 
     def _fault_failed(self, plan: FaultPlan, step: ev.Step, reason: str) -> None:
-        self._emit(ev.FaultFailed(host=plan.host, fault_id=plan.fault_id, step=step, reason=reason))
+        self._emit(
+            ev.FaultFailed(
+                host=plan.host, fault_id=plan.fault_id, step=step, reason=reason, kind=plan.kind
+            )
+        )
         self._abort("fault failed", f"{plan.kind} on {plan.host}: {step} failed: {reason}")
 
     def _revert_everything_open(self) -> None:
@@ -488,7 +492,9 @@ class Session:
             limit = float(bound if bound is not None else 0.0)
             self._breaching[probe.name] = (direction, limit)
             return [
-                ev.ThresholdCrossed(probe=probe.name, value=value, bound=limit, direction=direction)
+                ev.ThresholdCrossed(
+                    probe=probe.name, value=value, bound=limit, direction=direction, unit=probe.unit
+                )
             ]
         if ok and breach is not None:
             del self._breaching[probe.name]
@@ -499,6 +505,7 @@ class Session:
                     bound=breach[1],
                     direction=breach[0],
                     recovered=True,
+                    unit=probe.unit,
                 )
             ]
         return []
@@ -510,7 +517,8 @@ class Session:
         )
         if fired is None:
             return False
-        self._abort(_rule_text(fired.rule), fired.reason)
+        unit = self._probes[fired.rule.probe].unit if fired.rule.probe in self._probes else ""
+        self._abort(rule_text(fired.rule, unit), abort_reason(fired, unit))
         return True
 
     # --- reverting --------------------------------------------------------------------------
@@ -542,6 +550,7 @@ class Session:
                     ev.FaultReverted(
                         host=plan.host,
                         fault_id=plan.fault_id,
+                        kind=plan.kind,
                         verified=outcome.ok,
                         duration=outcome.duration,
                         detail=detail,
@@ -664,10 +673,3 @@ class Session:
         with ThreadPoolExecutor(max_workers=min(32, len(names)), thread_name_prefix="host") as pool:
             for future in [pool.submit(fn, name) for name in names]:
                 future.result()
-
-
-def _rule_text(rule: AbortRule) -> str:
-    if rule.no_data is not None:
-        return f"no_data: {rule.no_data}" + (f" ({rule.probe})" if rule.probe else "")
-    bound = f"above {rule.above:g}" if rule.above is not None else f"below {rule.below:g}"
-    return f"{rule.probe} {bound} for {rule.for_samples}"

@@ -20,10 +20,13 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.worker import Worker, WorkerState
 
+from gameday.core.confirmation import DEFAULT_TYPED_OVER
+from gameday.core.wording import verdict_word
 from gameday.errors import GamedayError
 from gameday.exit_codes import ExitCode
 from gameday.ui.backend import Backend
 from gameday.ui.messages import ReadyToQuit, SessionFailed, SessionFinished
+from gameday.ui.palette import GamedayCommands
 from gameday.ui.runner import SessionRunner
 from gameday.ui.screens.confirm import ConfirmScreen
 from gameday.ui.screens.plan import PlanScreen
@@ -40,14 +43,21 @@ QUIT_WAIT = 120.0
 
 class GamedayApp(App[int]):
     TITLE = "gameday"
+    COMMANDS = App.COMMANDS | {GamedayCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+k", "kill_switch", "KILL SWITCH", priority=True, id="kill-switch"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
+        Binding("f1", "help", "Help"),
+        Binding("question_mark", "help", "Help", show=False),
     ]
 
-    def __init__(self, backend: Backend) -> None:
+    def __init__(self, backend: Backend, *, confirm_over: int = DEFAULT_TYPED_OVER) -> None:
         super().__init__()
         self.backend = backend
+        self.confirm_over = confirm_over
+        """More targets than this need the scenario id typed to start."""
+        self.quit_dialog: ConfirmScreen | None = None
+        """The open "quit during a session?" dialog, kept current as the session ends."""
         self.runner: SessionRunner | None = None
         """The session of this console (one at a time); None before the first start."""
         self.session_screen: SessionScreen | None = None
@@ -78,6 +88,7 @@ class GamedayApp(App[int]):
         def run() -> None:
             result = runner.run()
             screen.post_message(SessionFinished(result.verdict, result.reason))
+            self.post_message(SessionFinished(result.verdict, result.reason))
 
         run_io(self, run, group="session", description=f"session {plan.scenario.id}")
 
@@ -95,6 +106,11 @@ class GamedayApp(App[int]):
             return
         if screen is not None:
             screen.show_kill_pending(source)
+        if self.quit_dialog is not None:
+            self.quit_dialog.set_question(
+                "The kill switch is pulled: every fault is being reverted. Quit?",
+                "The console quits once the session has ended and every host reported.",
+            )
         run_io(
             self,
             functools.partial(runner.kill, source),
@@ -133,19 +149,39 @@ class GamedayApp(App[int]):
             return
 
         def answered(yes: bool | None) -> None:
-            if yes:
+            self.quit_dialog = None
+            if yes and not runner.running:
+                self.exit()
+            elif yes:
                 self._quit_after_revert(runner)
 
-        await self.push_screen(
-            ConfirmScreen(
-                "A session is running. Pull the kill switch and quit?",
-                "Every fault on every host is reverted first; the console quits when the "
-                "session has ended.",
-                yes="Revert and quit",
-                no="Stay",
-            ),
-            answered,
+        self.quit_dialog = ConfirmScreen(
+            "A session is running. Pull the kill switch and quit?",
+            "Every fault on every host is reverted first; the console quits when the "
+            "session has ended.",
+            yes="Revert and quit",
+            no="Stay",
         )
+        await self.push_screen(self.quit_dialog, answered)
+
+    def on_session_finished(self, message: SessionFinished) -> None:
+        self._session_over(verdict_word(message.verdict) if message.verdict else "NOT STARTED")
+
+    def _session_over(self, how: str) -> None:
+        """No open dialog may go on saying that a session is running."""
+        if self.quit_dialog is None:
+            return
+        self.quit_dialog.set_question(
+            f"The session has ended ({how}). Quit?",
+            "Nothing is running any more: quitting reverts nothing.",
+            yes="Quit",
+        )
+
+    def action_help(self) -> None:
+        from gameday.ui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
 
     def _quit_after_revert(self, runner: SessionRunner, source: str = "keypress") -> None:
         self.quitting = True
@@ -172,8 +208,9 @@ class GamedayApp(App[int]):
         self.notify(f"{event.worker.description}: {text}", title=title, severity="error")
         if event.worker.group == "session" and self.session_screen is not None:
             self.session_screen.post_message(SessionFailed(f"{title}: {text}"))
+            self._session_over("STOPPED BY AN ERROR")
 
 
-def make_app(backend: Backend) -> GamedayApp:
+def make_app(backend: Backend, *, confirm_over: int = DEFAULT_TYPED_OVER) -> GamedayApp:
     """The one factory of the console, for the CLI and the tests alike."""
-    return GamedayApp(backend)
+    return GamedayApp(backend, confirm_over=confirm_over)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:  # the engine is imported when a session opens, not before the first frame
     from gameday.core.plan import Plan
     from gameday.core.roles import Team
+    from gameday.engine.preflight import PreflightReport
     from gameday.engine.session import Session
 
 
@@ -84,6 +85,11 @@ class Backend(Protocol):
 
     def plan(self, key: str) -> Plan:
         """The plan of one scenario (raises GamedayError with a sentence). Blocks."""
+        ...
+
+    def preflight(self, plan: Plan) -> PreflightReport:
+        """Preflight only: connect, check every capability, sample each probe once; journal,
+        arm and inject nothing. Blocks (may take seconds)."""
         ...
 
     def open(self, plan: Plan) -> OpenedSession:

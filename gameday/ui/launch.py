@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import sys
 
+from gameday.core.confirmation import DEFAULT_TYPED_OVER
 from gameday.exit_codes import ExitCode
 from gameday.ui.app import QUIT_WAIT, make_app
 from gameday.ui.backend import Backend
 from gameday.ui.runner import SessionRunner
 
 
-def run_console(backend: Backend) -> int:
-    app = make_app(backend)
+def run_console(backend: Backend, *, confirm_over: int = DEFAULT_TYPED_OVER) -> int:
+    app = make_app(backend, confirm_over=confirm_over)
     try:
         code = app.run()
     finally:

@@ -19,6 +19,7 @@ from gameday.ui.backend import ScenarioChoice
 if TYPE_CHECKING:
     from gameday.core.plan import Plan
     from gameday.engine.ports import StageReport
+    from gameday.engine.preflight import PreflightReport
 
 
 @dataclass
@@ -69,8 +70,11 @@ class PlanReady(Message):
 @dataclass
 class FindingsReady(Message):
     markdown: str
+    """The whole document, as exported."""
     verdict: str
     reason: str
+    shown: str = ""
+    """What the screen renders (the document without its Mermaid charts)."""
 
 
 @dataclass
@@ -83,3 +87,11 @@ class ReadyToQuit(Message):
     """Every fault was reverted (or the wait gave up): the console may exit."""
 
     reverted: bool
+
+
+@dataclass
+class PreflightDone(Message):
+    """Preflight only answered: the report, or why it could not run."""
+
+    report: PreflightReport | None
+    problem: str = ""

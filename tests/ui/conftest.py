@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import io
+import threading
+import time
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
 
 from gameday.app.demo import DemoBackend, DemoOptions
-from gameday.demo.clock import SteppingClock
+from gameday.demo.clock import DEFAULT_START, SteppingClock
 from gameday.ui.app import GamedayApp, make_app
 from gameday.ui.screens.plan import PlanScreen
 
@@ -42,6 +44,42 @@ def instant(tmp_path: Path) -> Callable[..., GamedayApp]:
     def build(journal_dir: Path | None = None) -> GamedayApp:
         options = DemoOptions(
             seed=7, clock=SteppingClock(), host_delay=0.0, journal_dir=journal_dir or tmp_path
+        )
+        return make_app(DemoBackend(options))
+
+    return build
+
+
+class HoldingClock(SteppingClock):
+    """A stepping clock that stops at `hold_at` (the session is frozen mid-run, for snapshots)
+    until `release` is set, a cancel comes (the kill switch), or `hold_for` real seconds passed."""
+
+    def __init__(self, hold_at: float, hold_for: float = 8.0) -> None:
+        super().__init__()
+        self.hold_at = hold_at
+        self.hold_for = hold_for
+        self.holding = threading.Event()
+        """Set once the session's clock reached `hold_at` and waits."""
+        self.release = threading.Event()
+
+    def wait(self, seconds: float, cancel: threading.Event) -> bool:
+        if self.now() + seconds >= self.hold_at and not self.release.is_set():
+            self.holding.set()
+            deadline = time.monotonic() + self.hold_for
+            while not (self.release.is_set() or cancel.is_set()) and time.monotonic() < deadline:
+                cancel.wait(0.05)
+            self.release.set()
+        return super().wait(seconds, cancel)
+
+
+@pytest.fixture
+def held(tmp_path: Path) -> Callable[..., GamedayApp]:
+    """An app on the stepping clock whose session freezes `at` seconds after the clock's start."""
+
+    def build(at: float, journal_dir: Path | None = None) -> GamedayApp:
+        clock = HoldingClock(DEFAULT_START + at)
+        options = DemoOptions(
+            seed=7, clock=clock, host_delay=0.0, journal_dir=journal_dir or tmp_path
         )
         return make_app(DemoBackend(options))
 

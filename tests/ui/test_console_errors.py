@@ -147,10 +147,10 @@ async def test_a_probe_without_data_says_no_data_and_why(
         )
         await pilot.pause()
         gauge = screen.query_one("#gauge-queue_depth", ProbeGauge)
-        line = text_of(gauge.query_one(".gauge--line", Static))
-    assert gauge.state == "nodata" and gauge.has_class("-nodata")
-    assert "no data: scrape timed out" in line
-    assert "jobs" not in line.split("limit")[0], "no stale number is shown"
+        line = gauge.render().plain.splitlines()[0]
+    assert gauge.state == "nodata"
+    assert "NO DATA (scrape timed out)" in line
+    assert "jobs" not in line.split("baseline")[0], "no stale number is shown"
 
 
 @in_loop
@@ -167,7 +167,7 @@ async def test_an_unreadable_journal_is_said_on_the_findings_screen(tmp_path: Pa
         screen = app.screen
         assert isinstance(screen, FindingsScreen)
         label = screen.query_one("#findings-verdict", Static)
-        await until(pilot, lambda: "unknown" in text_of(label), "the error")
+        await until(pilot, lambda: "UNKNOWN" in text_of(label), "the error")
         await pilot.press("e")
         await pilot.pause()
         shown = text_of(label)

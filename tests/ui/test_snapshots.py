@@ -1,4 +1,5 @@
-"""Snapshots of the three main screens in fixed states (fixed seed, stepping clock, relative
+"""Snapshots of the key screens at 160x48 (a projector) and 80x24 (a laptop over SSH), in fixed
+states (fixed seed, stepping clock, relative
 journal folder), so any change to what a facilitator sees shows up as a diff to review.
 
 Update after an intended change: `pytest tests/ui/test_snapshots.py --snapshot-update`.
@@ -6,17 +7,35 @@ Update after an intended change: `pytest tests/ui/test_snapshots.py --snapshot-u
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, Markdown
 
+from gameday.demo.simulation import DemoHost
+from gameday.engine.ports import Outcome
 from gameday.ui.app import GamedayApp
 from gameday.ui.screens.findings import FindingsScreen
+from gameday.ui.screens.session import SessionScreen
 from gameday.ui.screens.team import TeamScreen
 from tests.ui.conftest import choose, start, until
+
+
+@pytest.fixture(autouse=True)
+def hosts_answer_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hosts are armed, injected and reverted in parallel, so their lines come in any order;
+    here host -1 always answers before host -2, so the timeline is the same on every run."""
+    commands = DemoHost._commands
+
+    def in_order(self: DemoHost, *args: Any, **kwargs: Any) -> Outcome:
+        time.sleep(0.2 * (int(self.host.rsplit("-", 1)[-1]) - 1))
+        return commands(self, *args, **kwargs)
+
+    monkeypatch.setattr(DemoHost, "_commands", in_order)
 
 
 @pytest.fixture
@@ -39,21 +58,59 @@ async def _session_over(pilot: Pilot[int], scenario: str) -> None:
     await pilot.pause()
 
 
-def test_plan_screen(snap_compare, app: GamedayApp) -> None:  # type: ignore[no-untyped-def]
+SIZES = [pytest.param((160, 48), id="160x48"), pytest.param((80, 24), id="80x24")]
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_plan_screen(snap_compare, app: GamedayApp, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
     async def ready(pilot: Pilot[int]) -> None:
         await choose(pilot, "web-cpu")
 
-    assert snap_compare(app, terminal_size=(120, 40), run_before=ready)
+    assert snap_compare(app, terminal_size=size, run_before=ready)
 
 
-def test_session_screen_after_the_verdict(snap_compare, app: GamedayApp) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("size", SIZES)
+def test_running_session_with_a_breach(  # type: ignore[no-untyped-def]
+    snap_compare,
+    held: Callable[..., GamedayApp],
+    size: tuple[int, int],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """api-process-kill frozen in its monitor phase, error_rate past its bound."""
+    monkeypatch.chdir(tmp_path)
+    app = held(at=18.0, journal_dir=Path("journals"))
+    clock = app.backend.clock  # type: ignore[attr-defined]
+
     async def ready(pilot: Pilot[int]) -> None:
-        await _session_over(pilot, "web-cpu")
+        await start(pilot, "api-process-kill")
+        await until(pilot, clock.holding.is_set, "the session frozen mid-run")
+        await pilot.pause(0.3)
+        screen = pilot.app.screen
+        assert isinstance(screen, SessionScreen)
+        assert screen.state.phase == "monitor" and screen.state.breaches, "no breach to show"
+        screen.query_one("#note", Input).cursor_blink = False
+        await pilot.pause()
 
-    assert snap_compare(app, terminal_size=(140, 42), run_before=ready)
+    try:
+        assert snap_compare(app, terminal_size=size, run_before=ready)
+    finally:
+        clock.release.set()
 
 
-def test_findings_screen(snap_compare, app: GamedayApp) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("size", SIZES)
+def test_alarm_banner_after_an_abort_rule(
+    snap_compare, app: GamedayApp, size: tuple[int, int]
+) -> None:  # type: ignore[no-untyped-def]
+    async def ready(pilot: Pilot[int]) -> None:
+        await _session_over(pilot, "api-partition")
+        assert pilot.app.screen.query_one("#alarm").display
+
+    assert snap_compare(app, terminal_size=size, run_before=ready)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_findings_screen(snap_compare, app: GamedayApp, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
     async def ready(pilot: Pilot[int]) -> None:
         await _session_over(pilot, "api-partition")
         await pilot.press("ctrl+o")
@@ -62,8 +119,11 @@ def test_findings_screen(snap_compare, app: GamedayApp) -> None:  # type: ignore
         assert isinstance(screen, FindingsScreen)
         await until(pilot, lambda: screen.markdown is not None, "the document")
         await pilot.pause(0.3)
+        # The steady-state section: its charts are text sparklines, not Mermaid source.
+        assert screen.query_one(Markdown).goto_anchor("error_rate")
+        await pilot.pause(0.3)
 
-    assert snap_compare(app, terminal_size=(110, 30), run_before=ready)
+    assert snap_compare(app, terminal_size=size, run_before=ready)
 
 
 def test_team_dialog_with_a_refused_role(snap_compare, app: GamedayApp) -> None:  # type: ignore[no-untyped-def]

@@ -50,7 +50,7 @@ async def test_the_team_is_set_journaled_and_notes_carry_their_author(tmp_path: 
 
         await pilot.press("s")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirm dialog")
-        detail = text_of(app.screen.query_one("#detail", Static))
+        detail = text_of(app.screen.query_one("#dialog-detail", Static))
         assert (
             "Team: Q4 checkout: owner alice, coordinator bob, reporter carol, observer dave"
             in detail

@@ -166,9 +166,9 @@ def test_steady_state_stats_split_at_the_fault_window() -> None:
 def test_abort_rule_is_marked_fired_with_its_time() -> None:
     findings = _findings("aborted")
     rule = findings.aborts.rules[0]
-    assert rule.text == "error_rate above 5 for 2 samples in a row"
+    assert rule.text == "error_rate above 5% for 2 samples in a row"
     assert rule.fired_at is not None
-    assert "| error_rate above 5 for 2 samples in a row | **yes**, T+01:35 |" in render_markdown(
+    assert "| error_rate above 5% for 2 samples in a row | **yes**, T+01:35 |" in render_markdown(
         findings
     )
 

@@ -143,7 +143,9 @@ def test_abort_fires_after_exactly_n_consecutive_breaches(tmp_path: Path) -> Non
     assert result.verdict == "aborted" and result.exit_code == ExitCode.ABORTED
     samples = [e for e in rig.of(ev.ProbeSampled) if e.phase == "monitor"]  # type: ignore[attr-defined]
     assert [s.value for s in samples] == [3.0, 0.1, 3.0, 3.0]  # type: ignore[attr-defined]
-    assert "2 samples in a row" in rig.of(ev.AbortTriggered)[0].reason  # type: ignore[attr-defined]
+    fired = rig.of(ev.AbortTriggered)[0]
+    assert "2 samples in a row" in fired.rule  # type: ignore[attr-defined]
+    assert fired.reason.startswith("seen 3")  # type: ignore[attr-defined]
     assert rig.nothing_left_behind()
 
 

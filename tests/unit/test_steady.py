@@ -52,7 +52,7 @@ def test_evaluate_agrees_with_the_plain_comparison(lo: float, hi: float, value: 
 
 def test_bounds_are_described_in_words() -> None:
     assert describe_bounds(_probe(max=300.0, unit="ms")) == "≤ 300 ms"
-    assert describe_bounds(_probe(min=99.5, unit="%")) == "≥ 99.5 %"
+    assert describe_bounds(_probe(min=99.5, unit="%")) == "≥ 99.5%"
     assert describe_bounds(_probe(min=1.0, max=5.0)) == "between 1 and 5"
     assert describe_bounds(_probe()) == "no threshold"
 

@@ -41,8 +41,9 @@ VERDICT_WORDS = {
 
 
 class _Doc:
-    def __init__(self, findings: Findings) -> None:
+    def __init__(self, findings: Findings, mermaid: bool = True) -> None:
         self.f = findings
+        self.mermaid = mermaid
         self.start = findings.started_at or 0.0
         self.lines: list[str] = []
         self.multi_day = bool(
@@ -70,9 +71,10 @@ class _Doc:
         return utc_iso(ts) if self.multi_day else utc_time(ts)
 
 
-def render_markdown(findings: Findings) -> str:
-    """The whole document; ends with a newline."""
-    doc = _Doc(findings)
+def render_markdown(findings: Findings, *, mermaid: bool = True) -> str:
+    """The whole document; ends with a newline. `mermaid=False` leaves out the Mermaid charts
+    (for a reader that cannot draw them, like the console): the text sparklines remain."""
+    doc = _Doc(findings, mermaid)
     _header(doc)
     _ladder(doc)
     _participants(doc)
@@ -329,7 +331,7 @@ def _probe(doc: _Doc, p: ProbeFindings) -> None:
             doc.add(f"- {doc.at(b.at)}: {value} {b.direction} {bound}{back}")
     else:
         doc.add("No breach recorded.")
-    chart = mermaid_chart(p, doc.start, doc.f.fault_window)
+    chart = mermaid_chart(p, doc.start, doc.f.fault_window) if doc.mermaid else ""
     if chart:
         doc.add(
             "", "```mermaid", chart, "```", "", f"*{inline(chart_legend(p, doc.f.fault_window))}.*"

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from gameday.core.findings.text import number, redact_command
+from gameday.core.formats.scenario import AbortRule
 from gameday.core.units import format_duration, parse_duration
+from gameday.core.wording import bounds_text, rule_text
 
 _PROBE_KINDS = ("prometheus", "http", "command", "system")
 
@@ -88,13 +90,10 @@ def _latency_ms(value: Any) -> float | None:
 
 
 def threshold_text(low: float | None, high: float | None, unit: str) -> str:
-    if low is not None and high is not None:
-        return f"between {number(low)} and {number(high, unit)}"
-    if high is not None:
-        return f"≤ {number(high, unit)}"
-    if low is not None:
-        return f"≥ {number(low, unit)}"
-    return ""
+    """The bounds in the console's and the preview's words; "" when there are none."""
+    if low is None and high is None:
+        return ""
+    return bounds_text(low, high, unit)
 
 
 def fault_params(snapshot: Mapping[str, Any]) -> list[tuple[str, list[tuple[str, str]]]] | None:
@@ -170,26 +169,24 @@ def abort_rules(snapshot: Mapping[str, Any]) -> list[RuleDef] | None:
     raw = snapshot.get("abort_when")
     if not isinstance(raw, list | tuple):
         return None
-    return [_rule(_mapping(item)) for item in raw]
+    units = {p.name: p.unit for p in probe_defs(snapshot) or ()}
+    return [_rule(_mapping(item), units) for item in raw]
 
 
-def _rule(rule: Mapping[str, Any]) -> RuleDef:
+def _rule(rule: Mapping[str, Any], units: Mapping[str, str]) -> RuleDef:
     probe = str(rule.get("probe") or "")
     times = rule.get("for", rule.get("for_samples", 1))
-    run = f" for {times} samples in a row" if isinstance(times, int) and times > 1 else ""
+    count = times if isinstance(times, int) and not isinstance(times, bool) else 1
     if rule.get("no_data") is not None:
-        subject = probe or "any probe"
         key = f"no_data: {rule['no_data']}" + (f" ({probe})" if probe else "")
-        return RuleDef(f"{subject} without data for {rule['no_data']} polls in a row", probe, key)
+        polls = rule["no_data"] if isinstance(rule["no_data"], int) else 1
+        text = rule_text(AbortRule(probe=probe or None, no_data=polls))
+        return RuleDef(text, probe, key)
     above, below = _float(rule.get("above")), _float(rule.get("below"))
-    parts = []
-    if above is not None:
-        parts.append(f"above {number(above)}")
-    if below is not None:
-        parts.append(f"below {number(below)}")
-    if not parts:
+    if above is None and below is None:
         shown = ", ".join(f"{k}: {_value_text(v)}" for k, v in rule.items() if k != "line")
         return RuleDef(shown or "(an empty rule)", probe, "")
     bound = f"above {above:g}" if above is not None else f"below {below:g}"
     key = f"{probe} {bound} for {times}"
-    return RuleDef(f"{probe or 'a probe'} {' or '.join(parts)}{run}", probe, key)
+    parsed = AbortRule(probe=probe or None, above=above, below=below, for_samples=count)
+    return RuleDef(rule_text(parsed, units.get(probe, "")), probe, key)

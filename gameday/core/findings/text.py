@@ -7,11 +7,36 @@ cell, an HTML tag, a code span, a heading or a link. Secrets are masked before e
 
 from __future__ import annotations
 
-import math
 import re
-from datetime import UTC, datetime
 
 from gameday.core.journal import redact
+from gameday.core.wording import (  # times and numbers are the core's vocabulary, re-exported
+    count,
+    number,
+    offset,
+    plain_number,
+    seconds_text,
+    utc_date,
+    utc_iso,
+    utc_time,
+)
+
+__all__ = [
+    "cell",
+    "code",
+    "count",
+    "inline",
+    "number",
+    "offset",
+    "plain",
+    "plain_number",
+    "redact_command",
+    "redact_prose",
+    "seconds_text",
+    "utc_date",
+    "utc_iso",
+    "utc_time",
+]
 
 # Prose is not a command line: "reset the password for alice" must stay readable, so the
 # prose patterns need an explicit `=`/`:` (or a URL / header shape) before they mask anything.
@@ -43,89 +68,6 @@ def redact_prose(text: str) -> str:
 def redact_command(text: str) -> str:
     """Commands were redacted when journaled; mask again in case an older writer did not."""
     return redact(text)
-
-
-# --- times -------------------------------------------------------------------------------
-
-
-def _utc(ts: float, fmt: str) -> str:
-    try:
-        return datetime.fromtimestamp(ts, UTC).strftime(fmt)
-    except (ValueError, OverflowError, OSError):
-        return "(invalid time)"  # a hand-edited journal; say so rather than fail
-
-
-def utc_iso(ts: float) -> str:
-    """`2026-11-27T09:00:05Z` (whole seconds; the journal keeps the fractions)."""
-    return _utc(ts, "%Y-%m-%dT%H:%M:%SZ")
-
-
-def utc_time(ts: float) -> str:
-    return _utc(ts, "%H:%M:%S")
-
-
-def utc_date(ts: float) -> str:
-    return _utc(ts, "%Y-%m-%d")
-
-
-def offset(seconds: float) -> str:
-    """`T+mm:ss` from the session's start; minutes grow past 59 (`T+75:02`)."""
-    if not math.isfinite(seconds):
-        return "T+??:??"
-    sign = "-" if seconds < 0 else "+"
-    whole = round(abs(seconds))
-    return f"T{sign}{whole // 60:02d}:{whole % 60:02d}"
-
-
-def seconds_text(seconds: float) -> str:
-    """A duration for people: `34 ms`, `1.2 s`, `45 s`, `3 min 05 s`, `1 h 02 min`."""
-    if not math.isfinite(seconds):
-        return "—"
-    if seconds < 0:
-        return f"-{seconds_text(-seconds)}"
-    if seconds < 1:
-        return f"{round(seconds * 1000)} ms"
-    if seconds < 10:
-        return f"{seconds:.1f} s"
-    whole = round(seconds)
-    if whole < 60:
-        return f"{whole} s"
-    if whole < 3600:
-        return f"{whole // 60} min {whole % 60:02d} s"
-    return f"{whole // 3600} h {(whole % 3600) // 60:02d} min"
-
-
-def count(n: int, one: str, many: str = "") -> str:
-    """`1 host`, `2 hosts`; `many` for irregular plurals (`breaches`)."""
-    return f"{n} {one if n == 1 else (many or one + 's')}"
-
-
-# --- numbers -----------------------------------------------------------------------------
-
-
-def number(value: float | None, unit: str = "") -> str:
-    """A value as people read it: at most 4 significant digits, no exponent, unit appended."""
-    if value is None or not math.isfinite(value):
-        return "—"
-    tiny_or_huge = value != 0 and not 1e-6 <= abs(value) < 1e15
-    text = f"{value:.4g}" if tiny_or_huge else plain_number(value)
-    if not unit:
-        return text
-    return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
-
-
-def plain_number(value: float) -> str:
-    """Decimal without exponent (Mermaid's grammar has none): 0.0012, 1234.5, 1200000."""
-    if not math.isfinite(value):
-        return "0"
-    if value == 0:
-        return "0"
-    magnitude = math.floor(math.log10(abs(value)))
-    decimals = max(0, 3 - magnitude)
-    text = f"{value:.{min(decimals, 12)}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
 
 
 # --- Markdown ----------------------------------------------------------------------------

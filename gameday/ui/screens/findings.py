@@ -17,6 +17,7 @@ from textual.widgets import Footer, Header, Markdown, Static
 
 from gameday.core import events as ev
 from gameday.core.journal import append_to_finished
+from gameday.core.wording import verdict_word
 from gameday.errors import GamedayError
 from gameday.ui.messages import FindingsExported, FindingsReady
 from gameday.ui.workers import run_io
@@ -37,6 +38,8 @@ class FindingsScreen(Screen[None]):
         self.markdown: str | None = None
         """The document, once built."""
         self.verdict = ""
+        self.export_when_ready = False
+        """Export as soon as the document is built (the palette's "Export findings")."""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -58,7 +61,13 @@ class FindingsScreen(Screen[None]):
                 self.post_message(FindingsReady("", "unknown", f"{exc.title}: {exc.message}"))
                 return
             self.post_message(
-                FindingsReady(render_markdown(findings), findings.verdict, findings.verdict_reason)
+                # The console draws no Mermaid: the text sparklines stand for the charts.
+                FindingsReady(
+                    render_markdown(findings),
+                    findings.verdict,
+                    findings.verdict_reason,
+                    shown=render_markdown(findings, mermaid=False),
+                )
             )
 
         run_io(self, build, group="findings", description="build the findings document")
@@ -67,10 +76,13 @@ class FindingsScreen(Screen[None]):
         self.markdown = message.markdown or None
         self.verdict = message.verdict
         label = self.query_one("#findings-verdict", Static)
-        label.update(f"Verdict: {message.verdict.replace('_', ' ')} — {message.reason}")
+        label.update(f"Verdict: {verdict_word(message.verdict)} — {message.reason}")
         label.set_class(message.verdict == "held", "-held")
         label.set_class(message.verdict != "held", "-bad")
-        await self.query_one("#findings", Markdown).update(message.markdown)
+        # Exported: the whole document (as `gameday export`); shown: without the Mermaid source.
+        await self.query_one("#findings", Markdown).update(message.shown or message.markdown)
+        if self.export_when_ready and self.markdown is not None:
+            self.action_export()
 
     def action_export(self) -> None:
         text = self.markdown

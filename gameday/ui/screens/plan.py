@@ -1,7 +1,10 @@
-"""The plan screen: pick a scenario, read its blast radius and commands, start it.
+"""The plan screen: pick a scenario, read its blast radius and commands, start it or rehearse
+it (preflight only).
 
-Scenario files are read and planned in workers (files are IO); the screen shows what comes
-back, including why a scenario cannot be planned.
+Every scenario is read and planned in workers as soon as the list is loaded (files are IO; no
+host is contacted). What starts is what is shown: `s`, enter or a double-click build the start
+dialog from the highlighted scenario's plan, rendered first if it was not on screen yet; while
+that plan is still being computed, start is refused with a word. A single click only selects.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from typing import TYPE_CHECKING, ClassVar, Protocol
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -20,16 +24,16 @@ from textual.widgets.option_list import Option
 
 from gameday.core.roles import Team, describe_team, load_team, save_team
 from gameday.core.units import format_duration
+from gameday.core.wording import probe_bounds, rule_texts
 from gameday.errors import GamedayError
 from gameday.ui.backend import Backend, ScenarioChoice
 from gameday.ui.messages import PlanReady, ScenariosLoaded
 from gameday.ui.runner import SessionRunner
-from gameday.ui.screens.confirm import ConfirmScreen
+from gameday.ui.screens.confirm import ConfirmScreen, TypedConfirmScreen
 from gameday.ui.screens.team import TeamScreen
 from gameday.ui.workers import run_io
 
 if TYPE_CHECKING:  # read once a plan is shown, not before the first frame
-    from gameday.core.formats.scenario import AbortRule
     from gameday.core.plan import Plan
 
 
@@ -37,14 +41,30 @@ class Console(Protocol):
     """What this screen needs of the app (the app module imports the screens, not the reverse)."""
 
     runner: SessionRunner | None
+    confirm_over: int
+    """More targets than this need the scenario id typed to start."""
 
     def start_session(self, plan: Plan) -> None: ...
+
+
+class ScenarioList(OptionList):
+    """An option list where one click selects and only a double-click starts."""
+
+    async def _on_click(self, event: events.Click) -> None:
+        event.prevent_default()  # OptionList's own click handler would start at once
+        clicked = event.style.meta.get("option")
+        if not isinstance(clicked, int) or self.get_option_at_index(clicked).disabled:
+            return
+        self.highlighted = clicked
+        if event.chain >= 2:
+            self.action_select()
 
 
 class PlanScreen(Screen[None]):
     CSS_PATH = "plan.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "start", "Start"),
+        Binding("p", "preflight", "Preflight only"),
         Binding("t", "team", "Team"),
     ]
 
@@ -55,6 +75,8 @@ class PlanScreen(Screen[None]):
         """Scenario key → its plan (or problem), once planned."""
         self.current: str | None = None
         """The highlighted scenario's key."""
+        self.shown: str | None = None
+        """The key whose plan is on screen now (None while "Planning…" is shown)."""
 
     @property
     def gameday(self) -> Console:
@@ -63,7 +85,7 @@ class PlanScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal():
-            yield OptionList(id="scenarios")
+            yield ScenarioList(id="scenarios")
             with VerticalScroll(id="detail"):
                 yield Static("Reading scenarios…", id="plan")
         yield Footer()
@@ -129,6 +151,17 @@ class PlanScreen(Screen[None]):
             return
         options.highlighted = 0
         options.focus()
+        self._plan_all([choice.key for choice in message.choices])
+
+    def _plan_all(self, keys: list[str]) -> None:
+        """Plan every scenario in the background, so a quick ↓ ↓ s finds its plan ready."""
+        backend = self.backend
+
+        def plan_each() -> None:
+            for key in keys:
+                self.post_message(_plan_of(backend, key))
+
+        run_io(self, plan_each, group="plan-all", description="plan every scenario")
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         key = event.option.id
@@ -138,14 +171,12 @@ class PlanScreen(Screen[None]):
         if key in self.plans:
             self._show(self.plans[key])
             return
+        self.shown = None
         self.query_one("#plan", Static).update("Planning…")
         backend = self.backend
 
         def make_plan() -> None:
-            try:
-                self.post_message(PlanReady(key, backend.plan(key)))
-            except GamedayError as exc:
-                self.post_message(PlanReady(key, None, f"{exc.title}: {exc.message}"))
+            self.post_message(_plan_of(backend, key))
 
         run_io(self, make_plan, group="plan", description=f"plan {key}", exclusive=True)
 
@@ -153,27 +184,58 @@ class PlanScreen(Screen[None]):
         self.action_start()
 
     def on_plan_ready(self, message: PlanReady) -> None:
-        self.plans[message.key] = message
-        if message.key == self.current:
+        self.plans.setdefault(message.key, message)
+        if message.key == self.current and self.shown != message.key:
             self._show(message)
 
+    def highlighted_key(self) -> str | None:
+        """The scenario highlighted in the list right now (not what a late message says)."""
+        options = self.query_one("#scenarios", OptionList)
+        if options.highlighted is None or options.option_count == 0:
+            return None
+        return options.get_option_at_index(options.highlighted).id
+
+    def _plan_on_screen(self, doing: str) -> Plan | None:
+        """The highlighted scenario's plan, shown first if it was not yet; None (and a word to
+        the facilitator) while it is being computed or cannot run."""
+        key = self.highlighted_key()
+        ready = self.plans.get(key or "")
+        if key is None:
+            self.notify("Choose a scenario first.", severity="warning")
+            return None
+        if ready is None:
+            self.notify(
+                f"Still planning this scenario: {doing} once its plan is on screen.",
+                title="Not yet",
+                severity="warning",
+            )
+            return None
+        self.current = key
+        if self.shown != key:
+            self._show(ready)
+        if ready.plan is None:
+            self.notify("This scenario cannot run: its plan says why.", severity="warning")
+        return ready.plan
+
     def action_start(self) -> None:
-        ready = self.plans.get(self.current or "")
-        if ready is None or ready.plan is None:
-            self.notify("Choose a scenario that has a plan first.", severity="warning")
-            return
         runner = self.gameday.runner
         if runner is not None and runner.running:
             self.notify("A session is already running.", severity="warning")
             return
-        plan = ready.plan
-        count = len(plan.selection.targets)
-        question = f"Start the experiment on {count} host{'s' if count != 1 else ''}?"
-        team = describe_team(self.backend.team) or (
-            f"no team set (t): {self.backend.author} joins as coordinator"
-        )
+        plan = self._plan_on_screen("start it")
+        if plan is None:
+            return
+        scenario = plan.scenario
+        targets = plan.selection.targets
+        count = len(targets)
+        question = f"Start {scenario.id} on {count} host{'s' if count != 1 else ''}?"
+        waves = len(plan.selection.waves)
+        author = self.backend.author
+        role = "" if author == "coordinator" else " as coordinator"  # said once, not twice
+        team = describe_team(self.backend.team) or f"no team set (t): {author} joins{role}"
         detail = (
-            f"{plan.scenario.title}\nTargets: {', '.join(plan.selection.targets)}\n"
+            f"{scenario.title}\n"
+            f"Targets ({count}, in {waves} wave{'s' if waves != 1 else ''}): {', '.join(targets)}\n"
             f"Team: {team}\n"
             "The kill switch (ctrl+k) reverts every fault on every host at any time."
         )
@@ -181,21 +243,37 @@ class PlanScreen(Screen[None]):
         if stages:
             first = len(stages[0])
             question = (
-                f"Start the ladder: stage 1 of {len(stages)} on {first} "
+                f"Start the ladder of {scenario.id}: stage 1 of {len(stages)} on {first} "
                 f"host{'s' if first != 1 else ''}?"
             )
             detail = (
-                f"{plan.scenario.title}\nStage 1: {', '.join(stages[0])}; up to "
+                f"{scenario.title}\nStage 1: {', '.join(stages[0])}; up to "
                 f"{count} hosts, one stage at a time, while the steady state holds and the "
-                "owner says go.\nThe kill switch (ctrl+k) reverts every fault on every host at "
-                "any time."
+                f"owner says go.\nTeam: {team}\nThe kill switch (ctrl+k) reverts every fault "
+                "on every host at any time."
             )
 
         def answered(yes: bool | None) -> None:
             if yes:
                 self.gameday.start_session(plan)
 
+        from gameday.core.confirmation import typed_confirmation_reason
+
+        why = typed_confirmation_reason(plan, self.gameday.confirm_over)
+        if why:
+            detail += f"\nThis start needs the scenario id typed: {why}."
+            self.app.push_screen(TypedConfirmScreen(question, detail, scenario.id), answered)
+            return
         self.app.push_screen(ConfirmScreen(question, detail, yes="Start"), answered)
+
+    def action_preflight(self) -> None:
+        """Preflight only: check every host and probe of the plan on screen; inject nothing."""
+        plan = self._plan_on_screen("rehearse it")
+        if plan is None:
+            return
+        from gameday.ui.screens.preflight import PreflightScreen
+
+        self.app.push_screen(PreflightScreen(self.backend, plan))
 
     def _show(self, ready: PlanReady) -> None:
         body: RenderableType
@@ -205,6 +283,14 @@ class PlanScreen(Screen[None]):
             body = describe_plan(ready.plan)
         self.query_one("#plan", Static).update(body)
         self.query_one("#detail", VerticalScroll).scroll_home(animate=False)
+        self.shown = ready.key
+
+
+def _plan_of(backend: Backend, key: str) -> PlanReady:
+    try:
+        return PlanReady(key, backend.plan(key))
+    except GamedayError as exc:
+        return PlanReady(key, None, f"{exc.title}: {exc.message}")
 
 
 def _choice_label(choice: ScenarioChoice) -> Text:
@@ -218,7 +304,6 @@ def _choice_label(choice: ScenarioChoice) -> Text:
 def describe_plan(plan: Plan) -> Group:
     """Everything a facilitator reads before saying yes, as Rich renderables."""
     from gameday.core.faults.reference import display
-    from gameday.core.steady import describe_bounds
 
     s = plan.scenario
     selection = plan.selection
@@ -261,12 +346,12 @@ def describe_plan(plan: Plan) -> Group:
     probes.add_column("probe", no_wrap=True)
     probes.add_column("holds when")
     for probe in s.steady_state.probes:
-        probes.add_row(probe.name, describe_bounds(probe))
+        probes.add_row(probe.name, probe_bounds(probe))
     parts += [Text("\nSteady state", style="bold underline"), probes]
     if s.abort_when:
         parts.append(Text("\nAbort when", style="bold underline"))
-        for rule in s.abort_when:
-            parts.append(Text("  " + _rule(rule)))
+        for text in rule_texts(s.abort_when, s.steady_state.probes):
+            parts.append(Text("  " + text))
     parts.append(Text("\nCommands each target receives", style="bold underline"))
     for target, host in plan.hosts.items():
         when = f"joins at stage {host.stage}" if host.stage else f"wave {host.wave}"
@@ -306,10 +391,3 @@ def _ladder(plan: Plan) -> list[RenderableType]:
             f"{number} ({size})", f"{len(hosts)}{in_waves}", ", ".join(selection.joining(number))
         )
     return [title, rule, stages, Text("")]
-
-
-def _rule(rule: AbortRule) -> str:
-    if rule.no_data is not None:
-        return f"{rule.probe or 'any probe'} has no data for {rule.no_data} polls in a row"
-    bound = f"above {rule.above:g}" if rule.above is not None else f"below {rule.below:g}"
-    return f"{rule.probe} {bound} for {rule.for_samples} sample(s) in a row"

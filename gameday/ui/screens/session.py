@@ -1,16 +1,18 @@
-"""The session screen: phase and time left, a gauge per probe, the hosts, the timeline, notes,
-the kill switch's progress and the verdict.
+"""The session screen: the status line and the alarm banner, a gauge per probe, the hosts, the
+timeline, notes and the verdict.
 
-Engine events arrive as `EngineEvent` messages (posted from engine threads by the runner) and
-are applied here, on the UI thread; nothing on this screen blocks. Notes are journaled by a
-worker. The kill switch itself is an App binding (it works on every screen); this screen only
-shows its progress.
+Engine events arrive as `EngineEvent` messages (posted from engine threads by the runner). The
+screen folds each into its own `SessionState` (the engine's reducer, on the UI thread) and the
+status line, the banner, the hosts table and the gauges render that one state: no widget keeps
+a vocabulary or a count of its own, so no word goes stale when the state changes. The kill
+switch itself is an App binding (it works on every screen); this screen shows its progress.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -19,6 +21,8 @@ from textual.widgets import Footer, Header, Input, Static
 
 from gameday.core import events as ev
 from gameday.core.roles import note_author
+from gameday.core.state import SessionState
+from gameday.core.wording import verdict_word
 from gameday.ui.backend import Backend
 from gameday.ui.messages import EngineEvent, LadderQuestion, SessionFailed, SessionFinished
 from gameday.ui.notes import NoteError, parse_note
@@ -26,6 +30,7 @@ from gameday.ui.runner import SessionRunner
 from gameday.ui.screens.confirm import ConfirmScreen
 from gameday.ui.widgets.gauge import ProbeGauge
 from gameday.ui.widgets.hosts import HostsTable
+from gameday.ui.widgets.status import AlarmBanner, StatusLine
 from gameday.ui.widgets.timeline import Timeline
 from gameday.ui.workers import run_io
 
@@ -33,18 +38,21 @@ if TYPE_CHECKING:
     from gameday.engine.ports import StageReport
     from gameday.ui.screens.findings import FindingsScreen
 
-TIMED_PHASES = ("warmup", "monitor", "cooldown")
 NOTE_HELP = (
     "note… (@name: who speaks; !impact !went_well !went_wrong !lucky; "
     "!action @owner due:YYYY-MM-DD …)"
 )
+COMPACT_HEIGHT = 34
+"""Below this many rows, gauges are drawn on one line each."""
+WIDE_WIDTH = 140
+"""From this many columns the gauges and hosts get three fifths of the width."""
 
 
 class SessionScreen(Screen[None]):
     CSS_PATH = "session.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+o", "findings", "Findings"),
-        Binding("escape", "back", "Plans"),
+        Binding("escape", "escape", "Acknowledge / back"),
     ]
 
     def __init__(self, runner: SessionRunner, backend: Backend) -> None:
@@ -52,25 +60,27 @@ class SessionScreen(Screen[None]):
         self.runner = runner
         self.backend = backend
         self.plan = runner.plan
-        self.phase: ev.Phase | None = None
-        """The engine's current phase (None before the first event)."""
-        self.phase_started: float | None = None
-        self.wave = 0
-        """1-based number of the wave being injected or watched (0 before the first)."""
+        self.state = SessionState()
+        """The session as this screen knows it: the engine's fold of the events it received."""
+        self.ended = False
+        """True once the session worker returned (or failed)."""
         self.verdict: str | None = None
-        """The verdict line once known (also "not started: …" after a failed preflight)."""
+        """The verdict line once known (also "NOT STARTED — …" after a failed preflight)."""
         self.kill_state = ""
         """Empty, "reverting" (pulled, waiting for the hosts) or "done"."""
-        self.left_steady_state: list[str] = []
-        """Probes that crossed a threshold while faults were on (the hypothesis is in doubt)."""
-        self.watched = False
-        """True once a monitor phase began: from then on the status says whether it holds."""
-        self.stage = 0
-        """The ladder's current stage (0 before the first, or without a ladder)."""
         self.ladder_prompt: ConfirmScreen | None = None
         """The open go/no-go question, if any."""
         self.asking_for: int | None = None
         """The stage whose go/no-go is on screen."""
+
+    @property
+    def phase(self) -> ev.Phase | None:
+        return "done" if self.ended else self.state.phase
+
+    @property
+    def stage(self) -> int:
+        """The ladder's current stage (0 before the first, or without a ladder)."""
+        return self.state.stage
 
     def post_event(self, event: ev.Event) -> None:
         """Thread-safe: the runner calls this from engine threads."""
@@ -82,8 +92,8 @@ class SessionScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(self._status_text(), id="status")
-        yield Static("", id="kill-banner")
+        yield StatusLine(id="status")
+        yield AlarmBanner(id="alarm")
         with Horizontal(id="main"):
             with Vertical(id="left"):
                 with VerticalScroll(id="gauges"):
@@ -101,37 +111,29 @@ class SessionScreen(Screen[None]):
         self.query_one("#hosts").border_title = "Hosts"
         self.query_one("#timeline").border_title = "Timeline"
         self.query_one("#note", Input).focus()
+        self._refresh_status()
         self.set_interval(1.0, self._refresh_status)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.height < COMPACT_HEIGHT, "-compact")
+        self.set_class(event.size.width >= WIDE_WIDTH, "-wide")
+        self._refresh_status()
 
     # --- engine events ------------------------------------------------------------------------
     def on_engine_event(self, message: EngineEvent) -> None:
         event = message.event
+        self.state.apply(event)
         if isinstance(event, ev.SessionStarted):
             self.query_one(Timeline).border_subtitle = f"journal: {self.runner.journal_path}"
-        if isinstance(event, ev.PhaseChanged):
-            self.phase, self.phase_started = event.phase, event.ts
-            if event.phase == "inject":
-                self.wave += 1
-            self.watched = self.watched or event.phase == "monitor"
-            self._refresh_status()
-        elif isinstance(event, ev.ThresholdCrossed):
-            if self.phase == "monitor" and not event.recovered:
-                if event.probe not in self.left_steady_state:
-                    self.left_steady_state.append(event.probe)
-                self._refresh_status()
         elif isinstance(event, ev.ProbeSampled):
-            gauge = self.query_one(f"#gauge-{event.probe}", ProbeGauge)
-            gauge.add(event.value, event.ok, event.detail)
-        elif isinstance(event, ev.StageStarted):
-            self.stage = event.stage
-            self._refresh_status()
+            self._show_gauge(event.probe)
         elif isinstance(event, ev.KillSwitchPulled):
-            self.show_kill_pending(event.source)
+            self.kill_state = self.kill_state or "reverting"
             self._close_ladder_prompt()
         elif isinstance(event, ev.LadderDecided | ev.AbortTriggered):
             self._close_ladder_prompt()
         elif isinstance(event, ev.KillSwitchDone):
-            self._kill_done(event)
+            self.kill_state = "done"
         elif isinstance(event, ev.VerdictReached):
             self._show_verdict(event.verdict, event.reason)
         elif isinstance(event, ev.NotificationFailed):
@@ -140,8 +142,14 @@ class SessionScreen(Screen[None]):
                 title="Notification not delivered",
                 severity="warning",
             )
-        self.query_one(HostsTable).apply(event)
+        self.query_one(HostsTable).show(self.state)
+        self.query_one(AlarmBanner).show(self.state)
         self.query_one(Timeline).add(event)
+        self._refresh_status()
+
+    def _show_gauge(self, probe: str) -> None:
+        gauge = self.query_one(f"#gauge-{probe}", ProbeGauge)
+        gauge.show(self.state.samples.get(probe, []))
 
     # --- the ladder's go/no-go ------------------------------------------------------------------
     def on_ladder_question(self, message: LadderQuestion) -> None:
@@ -176,13 +184,16 @@ class SessionScreen(Screen[None]):
             prompt.dismiss(False)
 
     def on_session_finished(self, message: SessionFinished) -> None:
+        self.ended = True
         self._close_ladder_prompt()
         if message.verdict is None:
             self._show_verdict(None, message.reason)
-        self.phase = "done"
+        self.query_one(HostsTable).show(self.state)
+        self.query_one(AlarmBanner).show(self.state)
         self._refresh_status()
 
     def on_session_failed(self, message: SessionFailed) -> None:
+        self.ended = True
         self._show_verdict(None, f"the session stopped: {message.reason}")
         self._refresh_status()
 
@@ -192,20 +203,13 @@ class SessionScreen(Screen[None]):
         if self.kill_state:
             return
         self.kill_state = "reverting"
-        banner = self.query_one("#kill-banner", Static)
-        banner.update(f"KILL SWITCH ({source}): reverting every fault on every host…")
-        banner.add_class("-visible")
+        self.query_one(AlarmBanner).pending_kill(source)
 
-    def _kill_done(self, event: ev.KillSwitchDone) -> None:
-        self.kill_state = "done"
-        outcomes = ", ".join(f"{h}: {o}" for h, o in sorted(event.hosts.items()))
-        banner = self.query_one("#kill-banner", Static)
-        banner.update(
-            f"KILL SWITCH: done in {event.latency * 1000:.0f} ms — "
-            + (outcomes or "nothing was active on any host")
-        )
-        banner.add_class("-visible")
-        banner.set_class(any(o != "clean" for o in event.hosts.values()), "-unconfirmed")
+    def action_escape(self) -> None:
+        """Acknowledge the alarm on screen; with none, go back to the scenarios."""
+        if self.query_one(AlarmBanner).acknowledge(self.state):
+            return
+        self.action_back()
 
     # --- notes --------------------------------------------------------------------------------
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -245,6 +249,13 @@ class SessionScreen(Screen[None]):
         screen: FindingsScreen = FindingsScreen(path, self.backend.export_dir)
         self.app.push_screen(screen)
 
+    def action_export(self) -> None:
+        """Open the findings and export them at once (the palette's "Export findings")."""
+        self.action_findings()
+        screen = self.app.screen
+        if screen is not self and hasattr(screen, "export_when_ready"):
+            screen.export_when_ready = True
+
     def action_back(self) -> None:
         if self.runner.started and not self.runner.ended:
             self.notify(
@@ -255,11 +266,9 @@ class SessionScreen(Screen[None]):
         self.dismiss()
 
     # --- display ------------------------------------------------------------------------------
-    def _show_verdict(self, verdict: str | None, reason: str) -> None:
+    def _show_verdict(self, verdict: ev.Verdict | None, reason: str) -> None:
         text = (
-            f"VERDICT: {verdict.replace('_', ' ').upper()} — {reason}"
-            if verdict
-            else f"NOT STARTED — {reason}"
+            f"VERDICT: {verdict_word(verdict)} — {reason}" if verdict else f"NOT STARTED — {reason}"
         )
         self.verdict = text
         panel = self.query_one("#verdict", Static)
@@ -268,37 +277,9 @@ class SessionScreen(Screen[None]):
         panel.set_class(verdict == "held", "-held")
 
     def _refresh_status(self) -> None:
-        self.query_one("#status", Static).update(self._status_text())
-
-    def _status_text(self) -> str:
-        scenario = self.plan.scenario
-        waves = len(self.plan.selection.waves)
-        stages = len(self.plan.selection.stages)
-        phase = self.phase or "opening"
-        text = f"{scenario.title}   phase: {phase}"
+        question = ""
         if self.asking_for is not None:
-            text += f" (stage {self.asking_for}/{stages} held: go or no-go?)"
-        elif self.stage and phase in ("inject", "monitor", "revert"):
-            text += f" (stage {self.stage}/{stages})"
-        elif self.wave and not stages and phase in ("inject", "monitor", "revert"):
-            text += f" (wave {self.wave}/{waves})"
-        if self.left_steady_state:
-            text += "   steady state LEFT: " + ", ".join(self.left_steady_state)
-        elif self.watched:
-            text += "   steady state holding"
-        left = self._time_left()
-        if left is not None:
-            minutes, seconds = divmod(int(left + 0.999), 60)
-            text += f"   time left: {minutes:02}:{seconds:02}"
-        return text
-
-    def _time_left(self) -> float | None:
-        if self.phase not in TIMED_PHASES or self.phase_started is None:
-            return None
-        schedule = self.plan.scenario.schedule
-        length = {
-            "warmup": schedule.warmup,
-            "monitor": schedule.duration,
-            "cooldown": schedule.cooldown,
-        }[self.phase]
-        return max(0.0, self.phase_started + length - self.backend.now())
+            question = f"stage {self.asking_for}/{self.state.stages} held: go or no-go?"
+        self.query_one(StatusLine).show(
+            self.state, self.plan, self.backend.now(), self.ended, question
+        )

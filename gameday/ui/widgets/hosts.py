@@ -1,4 +1,9 @@
-"""The hosts table: one row per (host, fault), its status as the engine reports it."""
+"""The hosts table: one row per (host, fault), rendered from the session's state.
+
+The status words are the core's (`gameday.core.wording`); the status column comes right after
+the host so it stays on screen at 80 columns. A planned fault of a session that will inject
+nothing more reads `not run`, never `planned`.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,15 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.widgets import DataTable
 
-from gameday.core import events as ev
+from gameday.core.state import FaultState, SessionState
+from gameday.core.wording import FAULT_STATUS_WORDS, host_timer_text, reverted_by_text
 
 if TYPE_CHECKING:
     from gameday.core.plan import Plan
 
 STYLES = {
     "planned": "dim",
+    "not run": "dim italic",
     "armed": "yellow",
     "injected": "bold magenta",
     "reverted": "green",
@@ -23,67 +30,73 @@ STYLES = {
 
 
 class HostsTable(DataTable[str | Text]):
-    """Rows are keyed `host/fault_id`; `status_of` reads a row back (for tests and the banner)."""
+    """Rows are keyed `host/fault_id`; `statuses` holds the words shown (tests read them)."""
 
     def __init__(self, plan: Plan, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.plan = plan
         self.statuses: dict[str, str] = {}
-        """`host/fault_id` → planned | armed | injected | reverted | failed | UNCONFIRMED."""
+        """`host/fault_id` → the status word shown."""
         self.details: dict[str, str] = {}
-        """`host/fault_id` → the last detail shown (timer, summary, failure, revert)."""
+        """`host/fault_id` → the detail shown."""
 
     def on_mount(self) -> None:
-        self.add_column("host", key="host")
         ladder = bool(self.plan.selection.stages)
-        self.add_column("stage" if ladder else "wave", key="wave")
-        self.add_column("fault", key="fault")
+        self.add_column("host", key="host")
         self.add_column("status", key="status", width=11)
+        self.add_column("fault", key="fault")
+        self.add_column("stage" if ladder else "wave", key="wave")
         self.add_column("detail", key="detail")
         for name, host in self.plan.hosts.items():
             for fault in host.faults:
                 key = f"{name}/{fault.fault_id}"
-                self.statuses[key] = "planned"
+                self.statuses[key], self.details[key] = "planned", ""
                 when = str(host.stage if ladder else host.wave)
-                self.add_row(name, when, fault.kind, _status("planned"), "", key=key)
+                self.add_row(name, _status("planned"), fault.kind, when, "", key=key)
 
-    def apply(self, event: ev.Event) -> None:
-        """Update the row an event is about (other events are ignored)."""
-        if isinstance(event, ev.PreflightChecked):
-            self._preflight(event)
-        elif isinstance(event, ev.FaultArmed):
-            self._set(event.host, event.fault_id, "armed", f"host timer: {event.timer}")
-        elif isinstance(event, ev.FaultInjected):
-            self._set(event.host, event.fault_id, "injected", event.summary)
-        elif isinstance(event, ev.FaultFailed):
-            self._set(event.host, event.fault_id, "failed", f"{event.step}: {event.reason}")
-        elif isinstance(event, ev.FaultReverted):
-            status = "reverted" if event.verified else "UNCONFIRMED"
-            detail = f"by {event.by}" + (f": {event.detail}" if event.detail else "")
-            self._set(event.host, event.fault_id, status, detail)
-
-    def _preflight(self, event: ev.PreflightChecked) -> None:
-        """A refusal is shown on every row of the host; a pass only where nothing is shown."""
-        for key in [k for k in self.statuses if k.split("/", 1)[0] == event.host]:
-            previous = self.details.get(key, "")
-            if event.ok and previous:
-                continue
-            text = "preflight passed" if event.ok else f"preflight: {event.check}: {event.detail}"
-            self.details[key] = text
-            self.update_cell(key, "detail", text, update_width=True)
+    def show(self, state: SessionState) -> None:
+        """Bring every row in line with the state (only changed cells are touched)."""
+        for key in self.statuses:
+            host, fault_id = key.split("/", 1)
+            fault = state.faults.get((host, fault_id)) or FaultState(host, fault_id)
+            word = status_word(fault, state)
+            detail = detail_of(fault, state.preflight.get(host))
+            if word != self.statuses[key]:
+                self.statuses[key] = word
+                self.update_cell(key, "status", _status(word))
+            if detail != self.details[key]:
+                self.details[key] = detail
+                self.update_cell(key, "detail", detail, update_width=True)
 
     def status_of(self, host: str, fault_id: str) -> str:
         return self.statuses.get(f"{host}/{fault_id}", "")
 
-    def _set(self, host: str, fault_id: str, status: str, detail: str) -> None:
-        key = f"{host}/{fault_id}"
-        if key not in self.statuses:
-            return
-        self.statuses[key] = status
-        self.details[key] = detail
-        self.update_cell(key, "status", _status(status))
-        self.update_cell(key, "detail", detail, update_width=True)
+
+def status_word(fault: FaultState, state: SessionState) -> str:
+    if fault.status == "planned" and state.stopping:
+        return FAULT_STATUS_WORDS["not_run"]
+    return FAULT_STATUS_WORDS[fault.status]
 
 
-def _status(status: str) -> Text:
-    return Text(status, style=STYLES.get(status, ""))
+def detail_of(fault: FaultState, preflight: str | None) -> str:
+    """The one fact a facilitator needs about this fault now."""
+    if fault.status == "armed" and fault.deadline is not None:
+        return host_timer_text(fault.deadline)
+    if fault.status == "injected":
+        # The timer first: it is what a facilitator needs to know about an active fault.
+        parts = [host_timer_text(fault.deadline)] if fault.deadline is not None else []
+        return "; ".join(parts + ([fault.summary] if fault.summary else []))
+    if fault.status in ("reverted", "unconfirmed"):
+        by = f"by {reverted_by_text(fault.reverted_by)}"
+        return f"{by}: {fault.detail}" if fault.detail else by
+    if fault.status == "failed" or fault.detail:
+        return fault.detail
+    if preflight:
+        return f"preflight refused: {preflight}"
+    if preflight == "":
+        return "preflight passed"
+    return ""
+
+
+def _status(word: str) -> Text:
+    return Text(word, style=STYLES.get(word, ""))

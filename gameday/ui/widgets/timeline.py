@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.widgets import RichLog
 
 from gameday.core import events as ev
@@ -33,7 +34,9 @@ class Timeline(RichLog):
         )
         self.entries: list[str] = []
         """Every line shown, as plain text, in order."""
+        self._lines: list[Text] = []
         self._started: float | None = None
+        self._width = 0
 
     def add(self, event: ev.Event) -> None:
         if isinstance(event, ev.SessionStarted):
@@ -42,12 +45,26 @@ class Timeline(RichLog):
         if sentence is None:
             return
         when = offset(event.ts, self._started)
-        who = "" if event.actor == ev.SYSTEM else f"{event.actor}: "
+        # The actor is said once: "alice joined", not "alice: alice joined".
+        quiet = event.actor == ev.SYSTEM or isinstance(event, ev.ParticipantJoined)
+        who = "" if quiet else f"{event.actor}: "
         plain = f"{when}  {who}{sentence}"
         self.entries.append(plain)
         line = Text(f"{when}  ", style="dim")
         line.append(who + sentence, style=_style(event, sentence))
+        self._lines.append(line)
         self.write(line)
+
+    def on_resize(self, event: events.Resize) -> None:
+        # RichLog wraps a line once, when written: after a resize, write them all again.
+        # (Textual also calls RichLog's own handler, which writes what waited for a size.)
+        width, self._width = self._width, event.size.width
+        if not self._size_known or width in (0, event.size.width):
+            self.scroll_end(animate=False)  # a shorter log still shows its newest line
+            return
+        self.clear()
+        for line in self._lines:
+            self.write(line)
 
 
 def _style(event: ev.Event, sentence: str) -> str:
