@@ -141,7 +141,7 @@ def _lean(name: str, raw: bytes) -> tuple[JournalRead, Samples] | None:
     written = raw.count(b"\n" + marker) + (1 if raw.startswith(marker) else 0)
     if not written or raw.count(b'"probe_sampled"') != written:
         return None  # none, or one not at the start of its line: read it the plain way
-    with _no_gc():
+    with collector_paused():
         found = _SAMPLE.findall(raw)
         if len(found) != written:
             return None
@@ -179,7 +179,7 @@ def _picker(index: list[int]) -> Callable[[list[Any]], list[Any]]:
 
 
 @contextmanager
-def _no_gc() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Hold the garbage collector off while hundreds of thousands of tuples are made: it
     would otherwise walk the growing lists again and again (none of them is a cycle)."""
     was_on = gc.isenabled()

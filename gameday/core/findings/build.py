@@ -61,7 +61,7 @@ from gameday.core.findings.timeline import timeline
 from gameday.core.journal import JournalRead
 from gameday.core.ladder import ladder_sentence, ladder_story
 from gameday.core.roles import role_rank
-from gameday.core.samples import Samples, read_for_findings, split_samples
+from gameday.core.samples import Samples, collector_paused, read_for_findings, split_samples
 from gameday.core.shell import render
 from gameday.core.state import FaultState, replay
 
@@ -94,8 +94,9 @@ def findings_from_file(path: Path | str) -> Findings:
 
     The probe samples are read straight into columns (see gameday.core.samples): a 4-hour
     journal holds ~290 000 of them and a few hundred other events."""
-    journal, raw, samples = read_for_findings(path)
-    return _build(journal, samples, hashlib.sha256(raw).hexdigest(), __version__)
+    with collector_paused():  # nothing here makes a cycle; the collector would rescan the heap
+        journal, raw, samples = read_for_findings(path)
+        return _build(journal, samples, hashlib.sha256(raw).hexdigest(), __version__)
 
 
 def build_findings(

@@ -181,8 +181,16 @@ def _one_probe(
 
 
 def _in(
-    values: Sequence[float | None], windows: Sequence[Window], wanted: Window
-) -> list[float | None]:
+    values: Sequence[float | None], windows: list[Window], wanted: Window
+) -> Sequence[float | None]:
+    """The values whose window is `wanted` (a slice when those form one run, as they do when
+    the journal's times only move forward)."""
+    count = windows.count(wanted)
+    if not count:
+        return []
+    start = windows.index(wanted)
+    if windows[start : start + count].count(wanted) == count:
+        return values[start : start + count]
     return list(itertools.compress(values, [w == wanted for w in windows]))
 
 
