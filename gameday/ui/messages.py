@@ -22,10 +22,11 @@ if TYPE_CHECKING:
     from gameday.engine.preflight import PreflightReport
 
 
-class EngineEvents(Message):
-    """Engine events (already journaled) are waiting: the screen takes every one queued so
-    far at once, so a poll's burst of samples is drawn in one go (posted from an engine
-    thread, once per burst)."""
+@dataclass
+class EngineEvent(Message):
+    """One engine event, already journaled, from an engine thread."""
+
+    event: ev.Event
 
 
 @dataclass

@@ -1,18 +1,16 @@
 """The session screen: the status line and the alarm banner, a gauge per probe, the hosts, the
 timeline, notes and the verdict.
 
-Engine events are queued by the runner's engine threads and drawn in bursts (one
-`EngineEvents` message takes every event queued so far: a poll's 20 samples are one redraw, not
-20, so a key typed meanwhile does not wait behind them). The screen folds each into its own
-`SessionState` (the engine's reducer, on the UI thread) and the
-status line, the banner, the hosts table and the gauges render that one state: no widget keeps
+Engine events arrive as `EngineEvent` messages (posted from engine threads by the runner). The
+screen folds each into its own `SessionState` (the engine's reducer, on the UI thread) and the
+status line, the banner, the hosts table and the gauges render that one state (the first three
+once per burst of events): no widget keeps
 a vocabulary or a count of its own, so no word goes stale when the state changes. The kill
 switch itself is an App binding (it works on every screen); this screen shows its progress.
 """
 
 from __future__ import annotations
 
-import threading
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
@@ -27,7 +25,7 @@ from gameday.core.roles import note_author
 from gameday.core.state import SessionState
 from gameday.core.wording import verdict_word
 from gameday.ui.backend import Backend
-from gameday.ui.messages import EngineEvents, LadderQuestion, SessionFailed, SessionFinished
+from gameday.ui.messages import EngineEvent, LadderQuestion, SessionFailed, SessionFinished
 from gameday.ui.notes import NoteError, parse_note
 from gameday.ui.runner import SessionRunner
 from gameday.ui.screens.confirm import ConfirmScreen
@@ -75,9 +73,7 @@ class SessionScreen(Screen[None]):
         """The open go/no-go question, if any."""
         self.asking_for: int | None = None
         """The stage whose go/no-go is on screen."""
-        self._queue: list[ev.Event] = []
-        """Engine events not drawn yet (filled from engine threads, under `_queue_lock`)."""
-        self._queue_lock = threading.Lock()
+        self._redraw_due = False
 
     @property
     def phase(self) -> ev.Phase | None:
@@ -89,13 +85,8 @@ class SessionScreen(Screen[None]):
         return self.state.stage
 
     def post_event(self, event: ev.Event) -> None:
-        """Thread-safe: the runner calls this from engine threads. Only the first event of a
-        burst posts a message; the rest join the queue it will drain."""
-        with self._queue_lock:
-            self._queue.append(event)
-            if len(self._queue) > 1:
-                return
-        self.post_message(EngineEvents())
+        """Thread-safe: the runner calls this from engine threads."""
+        self.post_message(EngineEvent(event))
 
     def post_ladder_question(self, report: StageReport) -> None:
         """Thread-safe: the session thread asks the owner for a go/no-go."""
@@ -131,29 +122,13 @@ class SessionScreen(Screen[None]):
         self._refresh_status()
 
     # --- engine events ------------------------------------------------------------------------
-    def on_engine_events(self, message: EngineEvents) -> None:
-        with self._queue_lock:
-            events, self._queue = self._queue, []
-        if not events:
-            return
-        with self.app.batch_update():
-            sampled: dict[str, None] = {}
-            for event in events:
-                self._take(event)
-                if isinstance(event, ev.ProbeSampled):
-                    sampled[event.probe] = None
-            for probe in sampled:
-                self._show_gauge(probe)
-            self.query_one(HostsTable).show(self.state)
-            self.query_one(AlarmBanner).show(self.state)
-            self._refresh_status()
-
-    def _take(self, event: ev.Event) -> None:
-        """Fold one event into the state and show what is its own (the timeline line, the
-        verdict, the kill switch's progress); the caller redraws the rest once per burst."""
+    def on_engine_event(self, message: EngineEvent) -> None:
+        event = message.event
         self.state.apply(event)
         if isinstance(event, ev.SessionStarted):
             self.query_one(Timeline).border_subtitle = f"journal: {self.runner.journal_path}"
+        elif isinstance(event, ev.ProbeSampled):
+            self._show_gauge(event.probe)
         elif isinstance(event, ev.KillSwitchPulled):
             self.kill_state = self.kill_state or "reverting"
             self._close_ladder_prompt()
@@ -170,6 +145,18 @@ class SessionScreen(Screen[None]):
                 severity="warning",
             )
         self.query_one(Timeline).add(event)
+        if not self._redraw_due:  # once per burst: after the events already queued
+            self._redraw_due = True
+            self.call_later(self._redraw)
+
+    def _redraw(self) -> None:
+        """What renders the whole state (hosts, banner, status line), once for a burst of
+        events: a poll's 20 samples arrive together, and a key typed meanwhile should not wait
+        for 20 redraws of the hosts table."""
+        self._redraw_due = False
+        self.query_one(HostsTable).show(self.state)
+        self.query_one(AlarmBanner).show(self.state)
+        self._refresh_status()
 
     def _show_gauge(self, probe: str) -> None:
         gauge = self.query_one(f"#gauge-{probe}", ProbeGauge)
