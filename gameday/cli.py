@@ -55,6 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from gameday.adapters.logfile import quiet_libraries
+
+    quiet_libraries()  # before paramiko is imported: its warnings too go to the session log
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -57,6 +57,10 @@ _EXIT_GRACE = 0.5
 """Seconds to wait for output after the exit status when the output stays open."""
 _WRITE_TIMEOUT = 10.0
 """Seconds a line written into a long-lived channel may wait for the remote to take it."""
+TCP_USER_TIMEOUT = 10.0
+"""Seconds sent data may stay unacknowledged before the kernel drops the connection: with the
+path gone for good, every wait inside paramiko on this connection (some have no deadline of
+their own, e.g. a channel request's reply) ends within this bound, as an error."""
 
 
 class SshTransport:
@@ -416,6 +420,8 @@ def _tcp_connect(label: str, endpoint: Endpoint, timeout: float) -> socket.socke
     except OSError as exc:
         raise HostUnreachable(label, f"cannot connect to {where}: {exc.strerror or exc}") from None
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    if hasattr(socket, "TCP_USER_TIMEOUT"):  # Linux
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, int(TCP_USER_TIMEOUT * 1000))
     return sock
 
 

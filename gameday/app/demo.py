@@ -7,6 +7,7 @@ findings. Needs no root and contacts nothing.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from importlib import resources
@@ -119,6 +120,7 @@ class DemoBackend:
 
     def open(self, plan: Plan) -> OpenedSession:
         seed, delay = self.options.seed, self.options.host_delay
+        from gameday.core.control import ControlFile
         from gameday.core.journal import JournalWriter
         from gameday.demo.simulation import DemoHost, DemoSource, Fleet
         from gameday.engine.session import Session, SessionConfig
@@ -144,13 +146,25 @@ class DemoBackend:
         session = Session(plan, drivers, sources, journal, config, clock=self.clock)
         self.fleets.append(fleet)
         self.hosts.append(hosts)
+        # `gameday abort` reaches the demo as it reaches any console; "demo" tells it that
+        # there is no host to connect to
+        control = ControlFile(
+            ControlFile.for_journal(path), os.getpid(), session_id, str(path), "demo"
+        )
+        control.write()
         if not self.notify:
-            return OpenedSession(session, path, journal.close)
+
+            def close_journal() -> None:
+                control.remove()
+                journal.close()
+
+            return OpenedSession(session, path, close_journal)
         from gameday.app.live import start_notifier
 
         close_notifier = start_notifier(session, self.notify, path, self.inventory)
 
         def close() -> None:
+            control.remove()
             close_notifier(NOTIFY_WAIT)  # first: what it journals still reaches the journal
             journal.close()
 

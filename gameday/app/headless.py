@@ -10,16 +10,18 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
 from gameday.core import events as ev
+from gameday.core.control import ControlFile
 from gameday.core.timeline import timeline_line
 from gameday.engine.session import Session, SessionResult
+from gameday.exit_codes import ExitCode
 
-KILL_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+KILL_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1)
+"""SIGUSR1 is what `gameday abort` sends."""
 
 
 class TimelinePrinter:
@@ -45,45 +47,6 @@ class TimelinePrinter:
             self._out.flush()
 
 
-@dataclass(frozen=True)
-class ControlFile:
-    """`<journal-dir>/<session-id>.pid`: who runs the session, for `gameday abort`."""
-
-    path: Path
-    pid: int
-    session_id: str
-    journal: str
-
-    @staticmethod
-    def for_journal(journal: Path) -> Path:
-        return journal.with_suffix(".pid")
-
-    def write(self) -> None:
-        body = {"pid": self.pid, "session_id": self.session_id, "journal": self.journal}
-        tmp = self.path.with_suffix(".pid.tmp")
-        tmp.write_text(json.dumps(body) + "\n", encoding="utf-8")
-        os.replace(tmp, self.path)
-
-    def remove(self) -> None:
-        self.path.unlink(missing_ok=True)
-
-    @classmethod
-    def read(cls, path: Path) -> ControlFile | None:
-        try:
-            body = json.loads(path.read_text(encoding="utf-8"))
-            return cls(path, int(body["pid"]), str(body["session_id"]), str(body["journal"]))
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-
-    def is_running(self) -> bool:
-        """True when the recorded process is alive and is a gameday process."""
-        try:
-            cmdline = Path(f"/proc/{self.pid}/cmdline").read_bytes()
-        except OSError:
-            return False
-        return b"gameday" in cmdline
-
-
 def journal_is_running(journal: Path) -> bool:
     """True when the journal's control file names a live gameday process writing it.
 
@@ -95,12 +58,20 @@ def journal_is_running(journal: Path) -> bool:
 
 @contextmanager
 def signals_pull_kill_switch(session: Session) -> Iterator[None]:
-    """SIGINT, SIGTERM and SIGHUP pull the kill switch (in a thread: a handler must not block)."""
+    """SIGINT, SIGTERM, SIGHUP and SIGUSR1 (`gameday abort`) pull the kill switch (in a thread:
+    a handler must not block). A second SIGINT or SIGTERM exits at once, status 3: whoever
+    insists is not waiting for the reverts, and the hosts' leases finish the job."""
+    pulled = threading.Event()
 
     def handler(signum: int, _frame: FrameType | None) -> None:
-        name = signal.Signals(signum).name
+        sig = signal.Signals(signum)
+        name = "gameday abort" if sig == signal.SIGUSR1 else f"signal:{sig.name}"
+        if sig in (signal.SIGINT, signal.SIGTERM):
+            if pulled.is_set():
+                os._exit(ExitCode.ABORTED)
+            pulled.set()
         threading.Thread(
-            target=session.kill_switch, args=(f"signal:{name}",), name="kill-switch", daemon=False
+            target=session.kill_switch, args=(name,), name="kill-switch", daemon=True
         ).start()
 
     previous = {sig: signal.signal(sig, handler) for sig in KILL_SIGNALS}

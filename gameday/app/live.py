@@ -8,19 +8,22 @@ the blast radius are never connected to.
 from __future__ import annotations
 
 import functools
+import getpass
 import os
 import secrets
+import socket
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from gameday.app.headless import ControlFile
+from gameday.core.control import ControlFile
 from gameday.core.events import SessionMode
 from gameday.core.formats.inventory import Inventory, NotifyTarget
 from gameday.core.formats.inventory_loader import load_inventory
 from gameday.core.formats.scenario import Scenario, load_scenario
+from gameday.core.guard.holders import holder_text
 from gameday.core.journal import JournalWriter
 from gameday.core.plan import Plan, build_plan
 from gameday.engine.connector import Connector
@@ -78,6 +81,7 @@ def live_session(plan: Plan, options: LiveOptions) -> Iterator[Session]:
     Connection failures do not raise: they become preflight failures in the journal, so the
     session stops before touching any host and says which one could not be reached.
     """
+    from gameday.adapters.logfile import session_log
     from gameday.adapters.sources import build_sources, close_sources
     from gameday.adapters.ssh import make_connector
     from gameday.adapters.ssh_config import SshOptions
@@ -86,6 +90,7 @@ def live_session(plan: Plan, options: LiveOptions) -> Iterator[Session]:
     ssh = SshOptions(trust_new_hosts=options.trust_new_hosts)
     connector = make_connector(plan.inventory, ssh)
     with ExitStack() as stack:
+        stack.enter_context(session_log(options.journal_dir / f"{session_id}.log"))
         stack.callback(connector.close_all)
         outcomes = connector.connect_all(hosts_to_contact(plan))
         transports: dict[str, Transport] = {
@@ -102,7 +107,11 @@ def live_session(plan: Plan, options: LiveOptions) -> Iterator[Session]:
         journal = JournalWriter(journal_path)
         stack.callback(journal.close)
         control = ControlFile(
-            ControlFile.for_journal(journal_path), os.getpid(), session_id, str(journal_path)
+            ControlFile.for_journal(journal_path),
+            os.getpid(),
+            session_id,
+            str(journal_path),
+            options.mode,
         )
         control.write()
         stack.callback(control.remove)
@@ -196,15 +205,27 @@ def _drivers(
     connector: Connector,
 ) -> dict[str, HostDriver]:
     drivers: dict[str, HostDriver] = {}
+    holder = holder_text(plan.scenario.id, time.time(), socket.gethostname(), _user())
     for name, transport in transports.items():
         host = plan.inventory.hosts[name]
         runner = FaultRunner(
-            transport, session_id, sudo=host.sudo, lease_seconds=options.lease_seconds
+            transport,
+            session_id,
+            sudo=host.sudo,
+            lease_seconds=options.lease_seconds,
+            holder=holder,
         )
         drivers[name] = RunnerDriver(
             runner, reconnect=functools.partial(_reconnect, connector, name)
         )
     return drivers
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers)
+        return "?"
 
 
 def _reconnect(connector: Connector, host: str) -> Transport:

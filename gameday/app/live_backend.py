@@ -8,18 +8,23 @@ unreachable hosts become preflight failures, as in headless runs.
 
 from __future__ import annotations
 
+import functools
 import getpass
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gameday.core import events as ev
 from gameday.core.plan import Plan
 from gameday.core.roles import Team
 from gameday.engine.preflight import PreflightReport
 from gameday.ui.backend import OpenedSession, ScenarioChoice, scenario_choice
 
 YAML_SUFFIXES = (".yaml", ".yml")
+CONFIRM_CONNECT_TIMEOUT = 5.0
+"""Seconds one background confirm attempt may spend connecting to a host."""
 
 
 def _user() -> str:
@@ -90,4 +95,25 @@ class LiveBackend:
         stack = ExitStack()
         session = stack.enter_context(live_session(plan, options))
         path = self.journal_dir / f"{session.config.session_id}.jsonl"
-        return OpenedSession(session, path, stack.close)
+        confirm = functools.partial(self.confirm_once, path)
+        return OpenedSession(session, path, stack.close, confirm)
+
+    def confirm_once(self, journal: Path, listener: Callable[[ev.Event], None]) -> bool:
+        """One bounded attempt to reach the journal's unconfirmed hosts and confirm them (as
+        `gameday recover` does, with a short connect timeout). True when none is left."""
+        from gameday.adapters.ssh import SshConnector
+        from gameday.adapters.ssh_config import SshOptions
+        from gameday.engine.recovery import inventory_for, open_faults, recover
+
+        _, inventory_file, faults = open_faults(journal)
+        if not faults:
+            return True
+        inventory = inventory_for(inventory_file, str(self.inventory))
+        options = SshOptions(trust_new_hosts=False, connect_timeout=CONFIRM_CONNECT_TIMEOUT)
+        outcomes = recover(
+            journal,
+            SshConnector(inventory, options).open,
+            sudo_of=lambda h: bool(inventory.hosts[h].sudo) if h in inventory.hosts else False,
+            listener=listener,
+        )
+        return all(not outcome.unconfirmed for outcome in outcomes)

@@ -1,8 +1,11 @@
 """`gameday abort [JOURNAL]`: pull the kill switch of a running session from another terminal.
 
-The running console receives SIGTERM, which takes the same path as its kill switch key; this
+The running console — headless, on a real inventory, or the demo — receives SIGUSR1, which
+takes the same path as its kill switch key (the console stays open on the outcome); this
 command then waits for the journal to show the outcome and prints each host's. When the
-console is gone, it reverts from the journal instead (as `gameday recover`).
+console is gone, it says so and what it will do, then reverts from the journal instead (as
+`gameday recover`) — except for a demo journal, whose hosts are simulated: nothing is
+connected to for it, ever.
 """
 
 from __future__ import annotations
@@ -16,10 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from gameday.core import events as ev
+from gameday.core.control import ControlFile, session_mode
 from gameday.core.journal import default_journal_dir, iter_journals, read_journal
 from gameday.core.state import replay
 from gameday.errors import InputError
 from gameday.exit_codes import ExitCode
+
+ABORT_SIGNAL = signal.SIGUSR1
+"""Every console takes it as its kill switch (see gameday.ui.exit_guard, gameday.headless)."""
 
 
 def register(subparsers: Any) -> None:
@@ -43,17 +50,20 @@ def register(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from gameday.app.headless import ControlFile
     from gameday.commands.recover import recover_and_report
 
     journal = _pick_journal(args.journal, args.journal_dir)
     control = ControlFile.read(ControlFile.for_journal(journal))
     if control is None or not control.is_running():
-        print(f"{journal}: no running console; reverting from the journal")
+        mode = session_mode(journal)
+        if mode == "demo" or (control is not None and control.mode == "demo"):
+            print(f"{journal}: no running demo console; a demo touches no host: nothing to revert")
+            return ExitCode.OK
+        print(f"{journal}: no running console. {_what_recover_will_do(journal)}", flush=True)
         return recover_and_report(journal, None, False)
     seen = _last_seq(journal)
     started = time.monotonic()
-    os.kill(control.pid, signal.SIGTERM)
+    os.kill(control.pid, ABORT_SIGNAL)
     done = _wait_for_outcome(journal, seen, args.wait)
     if done is None:
         print(f"no answer from the session within {args.wait:g}s; see {journal}", file=sys.stderr)
@@ -66,20 +76,40 @@ def run(args: argparse.Namespace) -> int:
     return ExitCode.OK if clean else ExitCode.REVERT_UNCONFIRMED
 
 
-def _pick_journal(given: str | None, directory: str | None) -> Path:
-    from gameday.app.headless import ControlFile
+def _what_recover_will_do(journal: Path) -> str:
+    open_faults = replay(read_journal(journal).events).open_faults()
+    if not open_faults:
+        return "Its journal shows every fault verified reverted: nothing to do."
+    where = ", ".join(f"{f.host}/{f.fault_id}" for f in open_faults)
+    return (
+        f"Reverting over SSH what its journal does not show as verified reverted ({where}), "
+        "as `gameday recover` does:"
+    )
 
+
+def _journal_dirs(directory: str | None) -> list[Path]:
+    if directory:
+        return [Path(directory)]
+    from gameday.app.demo import default_demo_journal_dir
+
+    return [default_journal_dir(), default_demo_journal_dir()]
+
+
+def _pick_journal(given: str | None, directory: str | None) -> Path:
     if given:
         return Path(given)
-    folder = Path(directory) if directory else default_journal_dir()
-    journals = list(iter_journals(folder))
+    folders = _journal_dirs(directory)
+    journals = [j for folder in folders for j in iter_journals(folder)]
     for journal in journals:
         control = ControlFile.read(ControlFile.for_journal(journal))
         if control is not None and control.is_running():
             return journal
-    if journals:
-        return journals[0]
-    raise InputError(str(folder), 0, "", "no session journal here; name one: gameday abort JOURNAL")
+    real = list(iter_journals(folders[0]))
+    if real:
+        return real[0]
+    raise InputError(
+        str(folders[0]), 0, "", "no session journal here; name one: gameday abort JOURNAL"
+    )
 
 
 def _last_seq(journal: Path) -> int:

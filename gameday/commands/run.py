@@ -95,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
         signals_pull_kill_switch,
     )
     from gameday.app.live import LiveOptions, live_session, load_plan, notify_targets
+    from gameday.core.lease import recover_advice
 
     participants = tuple(parse_participant(p) for p in args.participant)
     check_team(participants)
@@ -137,6 +138,8 @@ def run(args: argparse.Namespace) -> int:
     if args.junit:
         write_junit(journal, Path(args.junit))
         print(f"junit: {args.junit}", file=out)
+    if result.exit_code == ExitCode.REVERT_UNCONFIRMED:
+        print(recover_advice(str(journal)), file=out)  # the last line: what to do next
     return int(result.exit_code)
 
 

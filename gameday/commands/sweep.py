@@ -36,7 +36,8 @@ def register(subparsers: Any) -> None:
             "directories, marked stress-ng processes, processes paused by process_pause), "
             "remove or resume them and look again. Needs no journal. Exit status: 0 when "
             "every host is confirmed clean, 4 when something could not be confirmed or a host "
-            "could not be reached, 2 for bad input."
+            "could not be reached, 2 for bad input. Faults of a session whose console is still "
+            "running (its lease is renewed) are left alone, and said so, unless --force."
         ),
     )
     parser.add_argument("-i", "--inventory", required=True, help="inventory file")
@@ -47,6 +48,11 @@ def register(subparsers: Any) -> None:
         "--trust-new-hosts",
         action="store_true",
         help="record unknown host keys in the inventory's known_hosts instead of refusing",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="also revert faults of sessions whose console still renews their lease",
     )
     parser.add_argument(
         "--state-dir",
@@ -85,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
             if outcome.transport is None:
                 message = outcome.error.message if outcome.error else "not reached"
                 return HostSweep(name, reached=False, error=message)
-            return sweep_host(outcome.transport, sudo=sudo[name], paths=paths)
+            return sweep_host(outcome.transport, sudo=sudo[name], paths=paths, force=args.force)
 
         with ThreadPoolExecutor(max_workers=min(16, len(names))) as pool:
             results = list(pool.map(one, names))
@@ -107,10 +113,13 @@ def describe(result: HostSweep) -> str:
         parts.append("reverted " + ", ".join(result.reverted))
     if result.cleared:
         parts.append("cleared " + ", ".join(result.cleared))
-    head = f"{result.host}: " + ("; ".join(parts) if parts else "clean")
+    nothing = "nothing reverted" if result.left_alone else "clean"
+    head = f"{result.host}: " + ("; ".join(parts) if parts else nothing)
     if result.clean and parts:
         head += " — clean now"
     lines = [head]
     for what, why in result.unconfirmed.items():
         lines.append(f"  UNCONFIRMED {what}: {why} — a human must look at this host")
+    for what, why in result.left_alone.items():
+        lines.append(f"  {what}: {why}")
     return "\n".join(lines)

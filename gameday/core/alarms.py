@@ -2,7 +2,7 @@
 
 An alarm is derived from one event by the session's fold (`SessionState.apply`), so every
 view of the session sees the same alarms. Each says what happened and what happens next.
-To raise an alarm for a new kind of event (for instance a host lost by its lease watcher),
+To raise an alarm for a new kind of event,
 add a function for its type to `ALARM_RULES`: the console's banner shows it with no change.
 """
 
@@ -116,8 +116,8 @@ def _unconfirmed_timer(alarm: Alarm, deadline: float | None) -> Alarm:
     return Alarm(alarm.kind, alarm.seq, alarm.title, alarm.text, step, alarm.severe)
 
 
-def _host_lost(e: Any) -> Alarm:
-    """A host that stopped answering its lease (`HostLost`: host, silent_for, reverted_by)."""
+def _host_lost(e: ev.HostLost) -> Alarm:
+    """A host that stopped answering its lease."""
     return Alarm(
         "lease_lost",
         e.seq,
@@ -133,14 +133,9 @@ ALARM_RULES: dict[type[ev.Event], Callable[[Any], Alarm | None]] = {
     ev.KillSwitchPulled: _kill_pulled,
     ev.KillSwitchDone: _kill_done,
     ev.FaultReverted: _reverted,
+    ev.HostLost: _host_lost,
 }
 """Event type → the alarm it raises (or None). The one place to plug a new alarm in."""
-
-# The host-lost event is being added to the journal alongside this banner; it raises its alarm
-# from the moment `events.HostLost` exists, with no change here.
-_HOST_LOST: type[ev.Event] | None = getattr(ev, "HostLost", None)
-if _HOST_LOST is not None:
-    ALARM_RULES[_HOST_LOST] = _host_lost
 
 
 def alarm_for(event: ev.Event, deadline: float | None = None) -> Alarm | None:

@@ -200,6 +200,17 @@ class FaultReverted(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class HostLost(Event):
+    type: ClassVar[str] = "host_lost"
+    host: str
+    silent_for: float
+    """Seconds without an answer to the host's lease when it was declared lost."""
+    reverted_by: float
+    """UTC epoch seconds: the host's own lease reverted the session's faults by then (not
+    confirmed until someone reaches the host again)."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class ProbeSampled(Event):
     type: ClassVar[str] = "probe_sampled"
     probe: str
@@ -371,6 +382,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         FaultInjected,
         FaultFailed,
         FaultReverted,
+        HostLost,
         ProbeSampled,
         ThresholdCrossed,
         AbortTriggered,

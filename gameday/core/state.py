@@ -125,6 +125,8 @@ class SessionState:
     per-stage tally (gameday.engine.ladder)."""
     breaches: dict[str, int] = field(default_factory=dict)
     aborted: str | None = None
+    lost: dict[str, float] = field(default_factory=dict)
+    """Hosts the console lost (no answer to their lease) → when their lease reverted them."""
     kill_switch: str | None = None
     verdict: ev.Verdict | None = None
     notes: list[ev.NoteAdded] = field(default_factory=list)
@@ -305,6 +307,10 @@ def _verdict(s: SessionState, e: ev.VerdictReached) -> None:
     s.verdict, s.verdict_reason = e.verdict, e.reason
 
 
+def _lost(s: SessionState, e: ev.HostLost) -> None:
+    s.lost[e.host] = e.reverted_by
+
+
 def _ended(s: SessionState, e: ev.SessionEnded) -> None:
     s.ended_at = e.ts
 
@@ -318,6 +324,7 @@ _HANDLERS: dict[type[ev.Event], Callable[[SessionState, Any], None]] = {
     ev.FaultInjected: _injected,
     ev.FaultFailed: _failed,
     ev.FaultReverted: _reverted,
+    ev.HostLost: _lost,
     ev.ProbeSampled: _sampled,
     ev.ThresholdCrossed: _crossed,
     ev.AbortTriggered: _abort,

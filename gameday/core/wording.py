@@ -28,6 +28,7 @@ FAULT_STATUS_WORDS: Mapping[str, str] = {
     "failed": "failed",
     "reverted": "reverted",
     "unconfirmed": "UNCONFIRMED",
+    "lost": "LOST",
 }
 """How a fault's state is shown (the console's hosts table, the findings)."""
 
@@ -131,6 +132,11 @@ def probe_state_word(ok: bool | None, *, sampled: bool = True) -> str:
 def host_timer_text(deadline: float) -> str:
     """The host-side timer, as the findings say it."""
     return f"the host reverts it by itself at {utc_time(deadline)} UTC"
+
+
+def lost_text(reverted_by: float) -> str:
+    """A fault on a host the console lost: what became of it, as far as anyone knows."""
+    return f"host lost: its own lease reverted it at ≈{utc_time(reverted_by)} UTC; not confirmed"
 
 
 def reverted_by_text(by: str) -> str:

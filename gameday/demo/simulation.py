@@ -26,7 +26,14 @@ from gameday.core.events import RevertBy, Step
 from gameday.core.faults import FaultPlan
 from gameday.core.formats.inventory import Inventory
 from gameday.core.formats.probes import Probe
-from gameday.engine.ports import CommandRecord, Outcome, PendingRevert, Reading, RevertLater
+from gameday.engine.ports import (
+    CommandRecord,
+    LeaseLoss,
+    Outcome,
+    PendingRevert,
+    Reading,
+    RevertLater,
+)
 
 NETEM_KINDS = frozenset({"network_latency", "packet_loss"})
 """Fault kinds that need the kernel's netem queueing discipline."""
@@ -230,6 +237,9 @@ class DemoHost:
         with self._lock:
             self.heartbeats += 1
         return True
+
+    def lease_loss(self) -> LeaseLoss | None:
+        return None  # a simulated host always answers
 
     def run(self, command: str, timeout: float) -> Outcome:
         with self._lock:

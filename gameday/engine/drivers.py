@@ -10,7 +10,14 @@ from gameday.core.faults import FaultPlan
 from gameday.core.guard import Requester
 from gameday.engine.faultrun import FaultRunner, StepResult
 from gameday.engine.launching import Launched, launch_fault
-from gameday.engine.ports import CommandRecord, Outcome, PendingRevert, RevertLater, Transport
+from gameday.engine.ports import (
+    CommandRecord,
+    LeaseLoss,
+    Outcome,
+    PendingRevert,
+    RevertLater,
+    Transport,
+)
 from gameday.errors import GamedayError
 
 
@@ -73,7 +80,8 @@ class RunnerDriver:
     def _revert_one(self, plan: FaultPlan, deadline: float | None, requester: Requester) -> Outcome:
         lines = plan.revert + plan.verify_reverted
         result = self.runner.revert(plan, _left(deadline), requester)
-        if result.ok or not self._fresh_connection():
+        # a lost host gets one short attempt; the reconnect is the background confirm's job
+        if result.ok or self.runner.lost_by is not None or not self._fresh_connection():
             return _outcome(result, "revert", lines)
         # idempotent: safe to retry
         return _outcome(self.runner.revert(plan, _left(deadline), requester), "revert", lines)
@@ -113,6 +121,10 @@ class RunnerDriver:
     def heartbeat(self) -> bool:
         # No armed fault, no lease to keep: nothing can have been lost.
         return self.runner.heartbeat() if self.runner.armed else True
+
+    def lease_loss(self) -> LeaseLoss | None:
+        lost_by = self.runner.lost_by
+        return None if lost_by is None else LeaseLoss(self.runner.silent_for, lost_by)
 
     def run(self, command: str, timeout: float) -> Outcome:
         result = self.runner.run(command, timeout)  # journaled by the engine as RollbackRan

@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from gameday.core import guard
+from gameday.core import lease as lease_words
 from gameday.core.faults import FaultPlan
-from gameday.core.guard import launch
+from gameday.core.guard import holders, launch
 from gameday.engine.ports import Channel, CommandResult, Transport
 from gameday.errors import CommandTimedOut, TransportError
 
@@ -79,6 +80,8 @@ class FaultRunner:
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
         command_timeout: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+        holder: str = "",
     ) -> None:
         """Raises ValueError for an unsafe session id or state directory."""
         self.transport = transport
@@ -88,6 +91,16 @@ class FaultRunner:
         self.lease_seconds = lease_seconds
         self.command_timeout = command_timeout
         self._clock = clock
+        self._wall = wall
+        self.holder = holder
+        """Who runs this session (gameday.core.holders.holder_text), left on the host by the
+        lease watcher so another session's preflight can name it."""
+        self._last_answer = clock()
+        self.lost_by: float | None = None
+        """Once the host is lost (no answer for lease + margin): when its own lease reverted
+        it, in epoch seconds. From then on nothing waits on this host for long."""
+        self.silent_for = 0.0
+        """Seconds without an answer when the host was declared lost."""
         self._capability: guard.GuardCapability | None = None
         self._armed: dict[str, FaultPlan] = {}
         """Faults that may have a record or an effect on the host: every revert path sees them."""
@@ -151,6 +164,9 @@ class FaultRunner:
         problems = self._capability.problems()
         if problems:
             return self._fail("capability", plan.fault_id, "; ".join(problems), started)
+        for holder in self._capability.held:
+            if holder.session != self.session_id:
+                return self._fail("capability", plan.fault_id, holders.refusal(holder), started)
         for index, line in enumerate(plan.capability):
             step = steps.get(f"cap{index}")
             if step is None:
@@ -277,12 +293,17 @@ class FaultRunner:
         started = self._clock()
         script = guard.revert_script(plan, self.paths, requester)
         limit = self.command_timeout if timeout is None else timeout
+        if self.lost_by is not None:  # one short attempt: nothing waits on a lost host
+            limit = min(limit, lease_words.LOST_RETRY_TIMEOUT)
         try:
             if limit <= 0:
                 raise CommandTimedOut(self.host, "no time left to wait for its answer")
             result = self._run(guard.as_root(script, sudo=self.sudo), limit)
         except TransportError as exc:
-            detail = f"{exc.problem} (the host's lease watcher and timer still guard it)"
+            if self.lost_by is not None:
+                detail = lease_words.unreachable_detail(self.lost_by)
+            else:
+                detail = f"{exc.problem} (the host's lease watcher and timer still guard it)"
             failed = self._unconfirmed(plan.fault_id, detail, started, "console")
             return dataclasses.replace(failed, answered=False)
         if result.ok:
@@ -329,6 +350,7 @@ class FaultRunner:
             self.lease_seconds,
             self.paths,
             sudo=self.sudo,
+            holder=self.holder,
         )
 
     def adopt_watcher(self, channel: Channel, ready: str) -> bool:
@@ -338,6 +360,7 @@ class FaultRunner:
             return False
         with self._lease_lock:
             self._lease = channel
+            self._last_answer = self._clock()
             self.watcher_pid = int(words[1]) if words[1].isdigit() else None
         return True
 
@@ -369,17 +392,21 @@ class FaultRunner:
         pid = line.split()[1]
         with self._lease_lock:
             self._lease = channel
+            self._last_answer = self._clock()
             self.watcher_pid = int(pid) if pid.isdigit() else None
         return self._ok("lease", "", started)
 
     def heartbeat(self) -> bool:
-        """Renew the lease. False when no watcher is listening any more (it has reverted the
-        session's faults on this host, or is doing so): the engine must treat them as reverted
-        by the host and confirm with `revert`.
+        """Renew the lease and take the watcher's answers. False when the host is lost: its
+        watcher stopped listening (it has reverted the session's faults on this host, or is
+        doing so) or has not answered for `lease + LOST_MARGIN` seconds (the path is gone: its
+        lease reverts it). The engine must then treat its faults as reverted by the host.
 
         Never blocks for long: while a kill switch holds the channel (waiting for the host's
         answer) the beat is skipped, so one slow host cannot starve the others' leases.
         """
+        if self.lost_by is not None:
+            return False
         if not self._lease_lock.acquire(timeout=0.2):
             return True  # a revert is in progress on this channel: the watcher is busy with it
         try:
@@ -389,10 +416,37 @@ class FaultRunner:
             try:
                 channel.write_line("hb")
             except TransportError:
-                return False
-            return channel.is_open()
+                return self._declare_lost(channel)
+            alive = self._take_answers(channel)
+            silent = self._clock() - self._last_answer
+            if not alive or silent > lease_words.lost_after(self.lease_seconds):
+                return self._declare_lost(channel)
+            return True
         finally:
             self._lease_lock.release()
+
+    def _take_answers(self, channel: Channel) -> bool:
+        """Read whatever the watcher said (without waiting); False when it has exited."""
+        for _ in range(64):
+            try:
+                line = channel.read_line(0.0)
+            except (CommandTimedOut, TransportError):
+                break
+            if line is None:
+                return False
+            self._last_answer = self._clock()
+        return channel.is_open()
+
+    def _declare_lost(self, channel: Channel) -> bool:
+        """Stop talking to the host: if our lines still reach it, closing the channel makes
+        its watcher revert at once; if not, its lease already ran out. Called under the lock."""
+        self.silent_for = self._clock() - self._last_answer
+        # its watcher last heard us no earlier than we last heard it
+        self.lost_by = self._wall() - self.silent_for + self.lease_seconds
+        self._lease = None
+        self.watcher_pid = None
+        channel.close()
+        return False
 
     def send_revert(self, requester: guard.Requester = "kill-switch") -> bool:
         """The first half of the kill switch: ask the watcher to revert everything now (the host's
@@ -401,7 +455,7 @@ class FaultRunner:
         line = "revert" if requester == "kill-switch" else f"revert {requester}"
         with self._lease_lock:
             channel = self._lease
-            if channel is None:
+            if channel is None or self.lost_by is not None:
                 return False
             try:
                 channel.write_line(line)
@@ -427,6 +481,7 @@ class FaultRunner:
                     break
                 if line is None:
                     break
+                self._last_answer = self._clock()
                 reply = guard.parse_reverted(line)
         outcomes: dict[str, StepResult] = {}
         for fault_id, plan in list(self._armed.items()):
@@ -459,8 +514,11 @@ class FaultRunner:
         return self.collect_revert(timeout, started)
 
     def run(self, command: str, timeout: float) -> StepResult:
-        """A plain command (a rollback step); ok iff it exits 0 within `timeout`."""
+        """A plain command (a rollback step); ok iff it exits 0 within `timeout` (at most
+        LOST_RETRY_TIMEOUT once the host is lost)."""
         started = self._clock()
+        if self.lost_by is not None:
+            timeout = min(timeout, lease_words.LOST_RETRY_TIMEOUT)
         try:
             result = self._run(command, timeout)
         except TransportError as exc:

@@ -159,6 +159,16 @@ class RevertLater:
         return self._run(deadline)
 
 
+@dataclass(frozen=True)
+class LeaseLoss:
+    """A host the console lost: no answer to its lease for longer than the lease allows."""
+
+    silent_for: float
+    """Seconds without an answer from the host's watcher when it was declared lost."""
+    reverted_by: float
+    """UTC epoch seconds: the host's own lease has reverted the session's faults by then."""
+
+
 class HostDriver(Protocol):
     host: str
 
@@ -193,6 +203,11 @@ class HostDriver(Protocol):
         False when the host is no longer listening: it has reverted this session's faults by
         itself (its lease ran out, e.g. the network to it was cut) or is doing so.
         """
+        ...
+
+    def lease_loss(self) -> LeaseLoss | None:
+        """Once `heartbeat` returned False: how long the host was silent and when its lease
+        reverted it; None while the host answers (or when the driver cannot tell)."""
         ...
 
     def run(self, command: str, timeout: float) -> Outcome:

@@ -9,8 +9,10 @@ own journal, so its findings show who reverted what, and when.
 from __future__ import annotations
 
 import functools
+import itertools
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +22,7 @@ from gameday.core.faults import FaultPlan
 from gameday.core.formats.inventory import Inventory
 from gameday.core.formats.inventory_loader import load_inventory
 from gameday.core.journal import JournalWriter, read_journal
+from gameday.core.lease import CONFIRMED_BY_LEASE
 from gameday.core.state import FaultState, replay
 from gameday.engine.faultrun import FaultRunner
 from gameday.engine.ports import Transport
@@ -36,6 +39,12 @@ class HostRecovery:
     """fault id → why it could not be confirmed."""
 
 
+CONFIRM_BACKOFF = (2.0, 4.0, 8.0, 16.0, 30.0)
+"""Seconds between background confirm attempts of unconfirmed hosts (then every 30 s)."""
+
+Listener = Callable[[ev.Event], None]
+
+
 def open_faults(journal: Path) -> tuple[str, str, list[FaultState]]:
     """(session id, inventory file, faults that may still be active) as the journal tells."""
     read = read_journal(journal)
@@ -45,17 +54,43 @@ def open_faults(journal: Path) -> tuple[str, str, list[FaultState]]:
     return start.session_id, start.inventory_file, replay(read.events).open_faults()
 
 
+def lost_hosts(journal: Path) -> frozenset[str]:
+    """Hosts the session lost (its `host_lost` events): their own lease reverted them."""
+    return frozenset(replay(read_journal(journal).events).lost)
+
+
+def confirm_until_clean(
+    attempt: Callable[[], bool],
+    stop: threading.Event,
+    backoff: Sequence[float] = CONFIRM_BACKOFF,
+) -> bool:
+    """Call `attempt` (itself bounded) until it returns True or `stop` is set, waiting longer
+    after each failure. True when everything was confirmed."""
+    for number in itertools.count():
+        if stop.is_set():
+            return False
+        if attempt():
+            return True
+        if stop.wait(backoff[min(number, len(backoff) - 1)]):
+            return False
+    return False  # unreachable: count() never ends
+
+
 def recover(
     journal: Path,
     open_transport: OpenTransport,
     *,
     sudo_of: Callable[[str], bool] = lambda _host: False,
     clock: Callable[[], float] = time.time,
+    listener: Listener | None = None,
 ) -> list[HostRecovery]:
-    """Revert and verify every open fault of the journal, hosts in parallel; append outcomes."""
+    """Revert and verify every open fault of the journal, hosts in parallel; append outcomes
+    (and hand each appended event to `listener`). A fault on a host the session lost is
+    journaled, once confirmed, as reverted by the host's lease."""
     session_id, _, faults = open_faults(journal)
     if not faults:
         return []
+    lost = lost_hosts(journal)
     by_host: dict[str, list[FaultState]] = {}
     for fault in faults:
         by_host.setdefault(fault.host, []).append(fault)
@@ -72,6 +107,8 @@ def recover(
                         open_transport=open_transport,
                         sudo=sudo_of(host),
                         writer=writer,
+                        lost=host in lost,
+                        listener=listener,
                     )
                 )
                 for host, items in by_host.items()
@@ -89,6 +126,8 @@ def _recover_host(
     open_transport: OpenTransport,
     sudo: bool,
     writer: JournalWriter,
+    lost: bool = False,
+    listener: Listener | None = None,
 ) -> HostRecovery:
     try:
         transport = open_transport(host)
@@ -100,17 +139,20 @@ def _recover_host(
     try:
         for fault in faults:
             result = runner.revert(_plan_of(fault))
-            writer.append(
+            by_lease = lost and result.ok
+            stored = writer.append(
                 ev.FaultReverted(
                     host=host,
                     fault_id=fault.fault_id,
                     kind=fault.kind,
                     verified=result.ok,
                     duration=result.duration,
-                    detail=result.detail,
-                    by="recover",
+                    detail=CONFIRMED_BY_LEASE if by_lease else result.detail,
+                    by="lease" if by_lease else "recover",
                 )
             )
+            if listener is not None:
+                listener(stored)
             if result.ok:
                 reverted.append(fault.fault_id)
             else:

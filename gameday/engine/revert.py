@@ -20,13 +20,16 @@ from dataclasses import dataclass
 
 from gameday.core.events import RevertBy, RevertOutcome
 from gameday.core.faults import FaultPlan
+from gameday.core.lease import KILL_SWITCH_SLACK
+from gameday.core.lease import unreachable_detail as lease_unreachable_detail
 from gameday.engine.ports import HostDriver, Outcome, PendingRevert
 
 FaultKey = tuple[str, str]
 """(host, fault id)."""
 
-BOUND_MARGIN = 2.0
-"""Seconds granted past the lease before a silent host is given up on."""
+BOUND_MARGIN = KILL_SWITCH_SLACK
+"""Seconds granted past the lease before a silent host is given up on (one documented value,
+gameday.core.lease)."""
 
 BATCH_WINDOW = 0.02
 """Seconds an answer waits for others to join its batch (one fsync for them all)."""
@@ -66,9 +69,9 @@ def host_outcome(outcomes: Sequence[Outcome]) -> RevertOutcome:
 
 
 def unreachable_detail(reverted_by: float) -> str:
-    """What a fault whose host did not answer in time is: `reverted_by` is wall-clock epoch."""
-    at = time.strftime("%H:%M:%S", time.localtime(reverted_by))
-    return f"unconfirmed: host unreachable, its lease reverts it by {at}"
+    """What a fault whose host did not answer in time is: `reverted_by` is wall-clock epoch
+    (the wording is gameday.core.lease's, shared with a lost host's)."""
+    return lease_unreachable_detail(reverted_by)
 
 
 class Reverter:

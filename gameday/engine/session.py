@@ -17,6 +17,7 @@ deadline for all, each batch of answers journaled with one fsync.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -27,8 +28,10 @@ from typing import Literal
 
 from gameday import __version__
 from gameday.core import events as ev
+from gameday.core import lease
 from gameday.core.faults import FaultPlan
 from gameday.core.formats.probes import Probe
+from gameday.core.formats.scenario import RollbackStep
 from gameday.core.formats.snapshot import scenario_snapshot
 from gameday.core.journal import JournalWriter, redact
 from gameday.core.plan import Plan
@@ -124,6 +127,8 @@ class Session:
         self._tracker = AbortTracker(plan.scenario.abort_when)
         self._breaching: dict[str, tuple[Literal["above", "below"], float]] = {}
         self._deviated = False
+        self._rollback_failed: list[str] = []
+        """Required rollback steps that failed: the system may not be back as it was."""
         self._pool: ThreadPoolExecutor | None = None
 
     # --- what the UI, the CLI and signal handlers call ------------------------------------
@@ -188,7 +193,8 @@ class Session:
             self._revert_everything_open()
             if self.state.faults_touched:
                 self._rollback()
-                self._observe("cooldown", self.plan.scenario.schedule.cooldown)
+                if not self._leases_lost:  # a lost host needs a human now, not a cooldown
+                    self._observe("cooldown", self.plan.scenario.schedule.cooldown)
                 self._after()
             return self._finish()
         finally:
@@ -386,6 +392,8 @@ class Session:
         self._reverter.wait_idle(self._reverter.bound + 1.0)
 
     def _rollback(self) -> None:
+        """Steps in list order; a step's hosts at once, so an unreachable host delays the
+        phase by one step's bound, never by one per host."""
         steps = self.plan.scenario.rollback
         if not steps:
             return
@@ -394,22 +402,27 @@ class Session:
         reached = self._ladder.reached if self._ladder else self.plan.selection.targets
         for step in steps:
             hosts = [step.host] if step.host else list(reached)
-            for host in hosts:
-                driver = self._drivers.get(host)
-                outcome = (
-                    driver.run(step.run, step.timeout)
-                    if driver
-                    else Outcome(False, "not connected")
-                )
-                self._emit(
-                    ev.RollbackRan(
-                        name=step.name,
-                        host=host,
-                        ok=outcome.ok,
-                        required=step.required,
-                        detail=outcome.detail,
-                    )
-                )
+            self._parallel(hosts, functools.partial(self._rollback_on, step))
+
+    def _rollback_on(self, step: RollbackStep, host: str) -> None:
+        driver = self._drivers.get(host)
+        if host in self._leases_lost:
+            outcome = Outcome(False, "not run: the host is lost (no answer to its lease)")
+        elif driver is None:
+            outcome = Outcome(False, "not connected")
+        else:
+            outcome = driver.run(step.run, step.timeout)
+        self._emit(
+            ev.RollbackRan(
+                name=step.name,
+                host=host,
+                ok=outcome.ok,
+                required=step.required,
+                detail=outcome.detail,
+            )
+        )
+        if step.required and not outcome.ok:
+            self._rollback_failed.append(f"{step.name!r} on {host} ({outcome.detail})")
 
     def _after(self) -> None:
         self._phase("after")
@@ -567,7 +580,7 @@ class Session:
         def beat() -> None:
             while not self._heartbeat_stop.wait(self.config.heartbeat_interval):
                 for host, driver in list(self._drivers.items()):
-                    if not driver.heartbeat():
+                    if host not in self._leases_lost and not driver.heartbeat():
                         self._lease_lost(host)
 
         self._heartbeat_thread = threading.Thread(target=beat, name="lease-heartbeat", daemon=True)
@@ -581,11 +594,16 @@ class Session:
         if host in self._leases_lost:
             return
         self._leases_lost.add(host)
-        if any(f.host == host for f in self.state.open_faults()):
-            self._abort(
-                "lease lost",
-                f"{host} stopped answering the lease and reverted its faults by itself",
+        loss = self._drivers[host].lease_loss()
+        if loss is None:
+            reason = f"{host} stopped answering the lease and reverted its faults by itself"
+        else:
+            self._emit(
+                ev.HostLost(host=host, silent_for=loss.silent_for, reverted_by=loss.reverted_by)
             )
+            reason = lease.lost_sentence(host, loss.silent_for, loss.reverted_by)
+        if any(f.host == host for f in self.state.open_faults()):
+            self._abort("lease lost", reason)
 
     def _finish_without_faults(self) -> SessionResult:
         reason = "preflight failed: " + "; ".join(self.state.preflight_failures)
@@ -604,6 +622,10 @@ class Session:
         unconfirmed = [f"{f.host}/{f.fault_id}" for f in self.state.open_faults()]
         if unconfirmed:
             return "revert_unconfirmed", "revert not confirmed on " + ", ".join(unconfirmed)
+        if self._rollback_failed:
+            return "revert_unconfirmed", "required rollback step failed: " + "; ".join(
+                self._rollback_failed
+            )
         if self.state.kill_switch:
             return "aborted", f"kill switch ({self.state.kill_switch})"
         if self.state.aborted:

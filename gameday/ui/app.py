@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import signal
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App
@@ -25,6 +25,7 @@ from gameday.core.wording import verdict_word
 from gameday.errors import GamedayError
 from gameday.exit_codes import ExitCode
 from gameday.ui.backend import Backend
+from gameday.ui.exit_guard import ExitGuard
 from gameday.ui.messages import ReadyToQuit, SessionFailed, SessionFinished
 from gameday.ui.palette import GamedayCommands
 from gameday.ui.runner import SessionRunner
@@ -35,8 +36,6 @@ from gameday.ui.workers import run_io
 
 if TYPE_CHECKING:
     from gameday.core.plan import Plan
-
-SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 QUIT_WAIT = 120.0
 """Seconds to wait for the reverts before quitting anyway (host timers are the backstop)."""
 
@@ -64,17 +63,24 @@ class GamedayApp(App[int]):
         self.quitting = False
         """True once the facilitator confirmed quitting (the reverts may still be running)."""
         self.sub_title = backend.label
+        self.exit_guard = ExitGuard(self)
+        """SIGHUP/SIGTERM/SIGINT: kill switch, bounded wait, exit; SIGUSR1: kill switch."""
 
     def on_mount(self) -> None:
-        self._catch_signals()
+        loop = asyncio.get_running_loop()
+
+        def call_in_loop(callback: Callable[[], None]) -> None:
+            loop.call_soon_threadsafe(callback)
+
+        self.exit_guard.install(call_in_loop)
+        if not self.is_headless:  # a pilot's test run has no terminal to lose
+            self.exit_guard.watch_terminal()
         self.push_screen(PlanScreen(self.backend))
 
     def on_unmount(self) -> None:
         if self.runner is not None:
             self.runner.gate.close()  # nobody is left to say go: the ladder stops
-        loop = asyncio.get_running_loop()
-        for sig in SIGNALS:
-            loop.remove_signal_handler(sig)
+        self.exit_guard.uninstall()
 
     def start_session(self, plan: Plan) -> None:
         """Open and run a session for the plan in a worker; show its screen at once."""
@@ -117,27 +123,6 @@ class GamedayApp(App[int]):
             group="kill-switch",
             description="kill switch: revert all",
         )
-
-    def _catch_signals(self) -> None:
-        """SIGTERM (`gameday abort`, a service manager) pulls the kill switch; SIGHUP (the
-        terminal is gone) pulls it and quits once every host is reverted."""
-        loop = asyncio.get_running_loop()
-        for sig in SIGNALS:
-            try:
-                loop.add_signal_handler(sig, self._on_signal, sig)
-            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
-                continue
-
-    def _on_signal(self, sig: signal.Signals) -> None:
-        runner = self.runner
-        if runner is None or not runner.running:
-            self.exit()
-            return
-        source = f"signal:{sig.name}"
-        if sig == signal.SIGHUP:
-            self._quit_after_revert(runner, source)
-        else:
-            self.action_kill_switch(source)
 
     async def action_quit(self) -> None:
         runner = self.runner

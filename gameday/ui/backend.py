@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:  # the engine is imported when a session opens, not before the first frame
+    from gameday.core import events as ev
     from gameday.core.plan import Plan
     from gameday.core.roles import Team
     from gameday.engine.preflight import PreflightReport
@@ -52,6 +53,10 @@ class OpenedSession:
     journal_path: Path
     close: Callable[[], None]
     """Close connections and the journal. Called once, after `run()` returned."""
+    confirm: Callable[[Callable[[ev.Event], None]], bool] | None = None
+    """One bounded attempt to reach the hosts the session left unconfirmed and confirm them
+    (appending to the journal, handing each new event to the callable); True when nothing is
+    left open. None: nothing to reach (the demo)."""
 
 
 class Backend(Protocol):

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from gameday.core import events as ev
 from gameday.errors import GamedayError
+from gameday.exit_codes import ExitCode
 from gameday.ui.backend import Backend, OpenedSession
 from gameday.ui.notes import NoteDraft
 
@@ -56,6 +57,9 @@ class SessionRunner:
         self._kill_requested = threading.Event()
         self._notes: queue.Queue[tuple[str, NoteDraft]] = queue.Queue()
         self._notes_lock = threading.Lock()
+        self.stop_confirming = threading.Event()
+        """Set to end the background confirm of unconfirmed hosts (else: while the console
+        runs)."""
 
     @property
     def started(self) -> bool:
@@ -105,6 +109,31 @@ class SessionRunner:
                 if opened is not None:
                     opened.close()
                 self._ended.set()
+            if opened is not None and self.result is not None:
+                self._confirm_in_background(opened, self.result)
+
+    def _confirm_in_background(self, opened: OpenedSession, result: SessionResult) -> None:
+        """Hosts left unconfirmed are retried (bounded, with backoff) while the console runs;
+        a success is journaled and shown: *confirmed clean (reverted by the host's lease)*."""
+        confirm = opened.confirm
+        if confirm is None or result.exit_code != ExitCode.REVERT_UNCONFIRMED:
+            return
+
+        def attempt() -> bool:
+            with self._lock:  # one writer at a time on the finished journal (notes too)
+                try:
+                    return confirm(self._forward)
+                except GamedayError:
+                    return False
+
+        from gameday.engine.recovery import confirm_until_clean
+
+        threading.Thread(
+            target=confirm_until_clean,
+            args=(attempt, self.stop_confirming),
+            name="confirm-unconfirmed",
+            daemon=True,
+        ).start()
 
     def kill(self, source: str = "keypress") -> None:
         """Pull the kill switch; returns when every host reported its outcome."""

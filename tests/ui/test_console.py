@@ -279,7 +279,7 @@ async def test_leaving_a_running_session_is_refused(fast: Callable[..., GamedayA
 
 
 @in_loop
-async def test_sigterm_pulls_the_kill_switch_as_gameday_abort_expects(
+async def test_sigusr1_pulls_the_kill_switch_as_gameday_abort_expects(
     fast: Callable[..., GamedayApp],
 ) -> None:
     app = fast(speed=10)
@@ -289,12 +289,12 @@ async def test_sigterm_pulls_the_kill_switch_as_gameday_abort_expects(
         assert isinstance(screen, SessionScreen)
         hosts = screen.query_one(HostsTable)
         await until(pilot, lambda: "injected" in hosts.statuses.values(), "an injected fault")
-        os.kill(os.getpid(), signal.SIGTERM)  # the console catches it: this process survives
+        os.kill(os.getpid(), signal.SIGUSR1)  # the console catches it: this process survives
         await until(pilot, lambda: app.runner is not None and app.runner.ended, "the end")
-        assert app.return_code is None, "SIGTERM must not quit the console"
+        assert app.return_code is None, "gameday abort must not quit the console"
     assert demo(app).fleets[-1].active() == {}
     pulled = [e for e in journal_events(app) if isinstance(e, ev.KillSwitchPulled)]
-    assert [e.source for e in pulled] == ["signal:SIGTERM"]
+    assert [e.source for e in pulled] == ["gameday abort"]
 
 
 @in_loop
@@ -327,3 +327,26 @@ def slow_down(revert: Callable[[Any], Any], answer: threading.Event) -> Callable
         return revert(plan)
 
     return slow
+
+
+@in_loop
+async def test_a_lost_host_is_shown_at_once_in_the_hosts_table_and_the_timeline(
+    fast: Callable[..., GamedayApp],
+) -> None:
+    app = fast(speed=10)
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, "web-cpu")
+        screen = app.screen
+        assert isinstance(screen, SessionScreen)
+        hosts = screen.query_one(HostsTable)
+        await until(pilot, lambda: "injected" in hosts.statuses.values(), "an injected fault")
+        host = next(k for k, v in hosts.statuses.items() if v == "injected").split("/")[0]
+        # what the engine emits when the host stops answering its lease
+        screen.post_event(ev.HostLost(host=host, silent_for=4.2, reverted_by=1795900345.0))
+        await until(pilot, lambda: "LOST" in hosts.statuses.values(), "the LOST status")
+        timeline = screen.query_one(Timeline)
+        lost = [line for line in timeline.entries if "LEASE LOST" in line]
+        assert lost and f"{host}: no answer for 4 s" in lost[0]
+        assert "its own lease reverted it at ≈" in lost[0] and "not confirmed" in lost[0]
+        await pilot.press("ctrl+k")
+        await until(pilot, lambda: app.runner is not None and app.runner.ended, "the end")

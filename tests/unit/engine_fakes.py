@@ -12,7 +12,14 @@ from dataclasses import dataclass, field
 
 from gameday.core.events import RevertBy
 from gameday.core.faults import FaultPlan, HostContext
-from gameday.engine.ports import CommandRecord, Outcome, PendingRevert, Reading, RevertLater
+from gameday.engine.ports import (
+    CommandRecord,
+    LeaseLoss,
+    Outcome,
+    PendingRevert,
+    Reading,
+    RevertLater,
+)
 
 
 class FakeClock:
@@ -44,7 +51,7 @@ class FakeHost:
 
     host: str
     fail: dict[str, str] = field(default_factory=dict)
-    """step → reason: check, arm, inject, revert."""
+    """step → reason: check, arm, inject, revert, run (a rollback step)."""
     active: set[str] = field(default_factory=set)
     armed: set[str] = field(default_factory=set)
     calls: list[tuple[str, str]] = field(default_factory=list)
@@ -101,8 +108,13 @@ class FakeHost:
             return False
         return True
 
+    def lease_loss(self) -> LeaseLoss | None:
+        return LeaseLoss(4.0, 1_700_000_100.0) if self.lease_lost else None
+
     def run(self, command: str, timeout: float) -> Outcome:
         self.ran.append(command)
+        if "run" in self.fail:
+            return Outcome(False, self.fail["run"])
         return Outcome(True)
 
     def close(self) -> None:

@@ -11,7 +11,7 @@ from typing import cast
 
 from gameday.core.faults import FaultPlan
 from gameday.engine.drivers import RunnerDriver
-from gameday.engine.faultrun import StepResult
+from gameday.engine.faultrun import FaultRunner, StepResult
 from gameday.engine.ports import Transport
 from gameday.errors import HostUnreachable
 
@@ -26,6 +26,7 @@ class StubRunner:
     host: str = "web-1"
     transport: object = "old"
     seen: list[object] = field(default_factory=list)
+    lost_by: float | None = None
 
     def revert(self, plan: FaultPlan, timeout: object = None, requester: object = "") -> StepResult:
         self.seen.append(self.transport)
@@ -35,7 +36,7 @@ class StubRunner:
 
 def test_a_revert_over_a_broken_connection_is_retried_over_a_fresh_one() -> None:
     runner = StubRunner([False, True])
-    driver = RunnerDriver(runner, reconnect=lambda: cast(Transport, "new"))
+    driver = RunnerDriver(cast(FaultRunner, runner), reconnect=lambda: cast(Transport, "new"))
     outcome = driver.revert(PLAN)
     assert outcome.ok
     assert runner.seen == ["old", "new"]
@@ -54,3 +55,16 @@ def test_without_reconnect_a_failed_revert_is_reported_once() -> None:
     runner = StubRunner([False])
     outcome = RunnerDriver(runner).revert(PLAN)  # type: ignore[arg-type]
     assert not outcome.ok and len(runner.seen) == 1
+
+
+def test_a_lost_host_gets_one_short_attempt_and_no_reconnect() -> None:
+    runner = StubRunner([False], lost_by=1_700_000_000.0)
+    reconnects: list[str] = []
+
+    def reconnect() -> Transport:
+        reconnects.append("x")
+        return cast(Transport, "new")
+
+    driver = RunnerDriver(cast(FaultRunner, runner), reconnect=reconnect)
+    outcome = driver.revert(PLAN)
+    assert not outcome.ok and runner.seen == ["old"] and reconnects == []

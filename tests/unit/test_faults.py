@@ -417,12 +417,38 @@ def test_an_existing_foreign_root_qdisc_is_refused_not_replaced() -> None:
 
 
 def test_netem_commands_are_exact() -> None:
+    shaped = "tc qdisc add dev ens3 parent 673a:2 handle 683a: netem"
     sub_ms = plan("{kind: network_latency, delay: 1.5ms, interface: ens3}")
-    assert sub_ms.inject == ("tc qdisc add dev ens3 root handle 673a: netem delay 1500us",)
+    assert sub_ms.inject[3] == f"{shaped} delay 1500us"
     latency = plan("{kind: network_latency, delay: 1.5s, jitter: 250ms, interface: ens3}")
-    assert latency.inject == ("tc qdisc add dev ens3 root handle 673a: netem delay 1500ms 250ms",)
+    assert latency.inject[3] == f"{shaped} delay 1500ms 250ms"
     loss = plan("{kind: packet_loss, percent: 0.5, interface: ens3}")
-    assert loss.inject == ("tc qdisc add dev ens3 root handle 673a: netem loss 0.5%",)
+    assert loss.inject[3] == f"{shaped} loss 0.5%"
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        "{kind: network_latency, delay: 100ms, interface: ens3}",
+        "{kind: packet_loss, percent: 5, interface: ens3}",
+        "{kind: bandwidth, rate: 1mbit, interface: ens3}",
+    ],
+)
+def test_shaping_faults_exempt_the_consoles_ssh_port(fault: str) -> None:
+    """The console's own path (lease, kill switch) is never shaped: its port goes to an
+    unshaped class, in both directions, IPv4 and IPv6; the preview says so."""
+    spec = parse_fault(load_yaml("s.yaml", fault))
+    shaped = spec.plan(HostContext("web-1", ssh_port=2222), "f1a2b3c4", 120)
+    assert shaped.inject[0] == "tc qdisc add dev ens3 root handle 673a: htb default 2"
+    filters = [line for line in shaped.inject if " filter " in line]
+    assert filters == [
+        f"tc filter add dev ens3 parent 673a: protocol {proto} prio {prio} u32 match {sel} "
+        f"{way} 2222 0xffff flowid 673a:1"
+        for proto, prio, sel in (("ip", 1, "ip"), ("ipv6", 2, "ip6"))
+        for way in ("sport", "dport")
+    ]
+    assert "the console's SSH port 2222 is exempt" in shaped.summary
+    assert "flowid 673a:1" in shaped.verify_active[0], "verify checks the exemption is there"
 
 
 def test_auto_interface_uses_the_constant_default_route_fragment() -> None:

@@ -40,27 +40,48 @@ capability: sh> for t in tc:iproute2 unshare:util-linux; do command -v "${t%%:*}
 capability: sh> unshare -n true >/dev/null 2>&1 || { printf '%s\n' 'cannot create a scratch network namespace (unshare -n) to test for netem' >&2; exit 1; }
 capability: sh> unshare -n tc qdisc add dev lo root netem delay 1ms >/dev/null 2>&1 || { printf '%s\n' 'kernel has no netem (sch_netem): latency and loss faults cannot run on this host' >&2; exit 1; }
 capability: sh> out=$(tc qdisc show dev eth0) || exit 1; root=$(printf '%s\n' "$out" | awk '$4 == "root" && $3 != "0:" {print $2 " " $3; exit}'); [ -z "$root" ] || { printf '%s already has a root qdisc (%s); gameday will not replace it\n' eth0 "$root" >&2; exit 1; }
-inject: tc qdisc add dev eth0 root handle 673a: netem delay 100ms 10ms
-verify_active: sh> tc qdisc show dev eth0 | grep -q -F -e 'qdisc netem 673a: root'
-revert: sh> if tc qdisc show dev eth0 2>/dev/null | grep -q -F -e 'qdisc netem 673a: root'; then tc qdisc del dev eth0 root handle 673a:; fi
-verify_reverted: sh> out=$(tc qdisc show dev eth0) && ! printf '%s\n' "$out" | grep -q -F -e 'qdisc netem 673a: root'
+inject: tc qdisc add dev eth0 root handle 673a: htb default 2
+inject: tc class add dev eth0 parent 673a: classid 673a:1 htb rate 10gbit quantum 60000
+inject: tc class add dev eth0 parent 673a: classid 673a:2 htb rate 10gbit quantum 60000
+inject: tc qdisc add dev eth0 parent 673a:2 handle 683a: netem delay 100ms 10ms
+inject: tc filter add dev eth0 parent 673a: protocol ip prio 1 u32 match ip sport 22 0xffff flowid 673a:1
+inject: tc filter add dev eth0 parent 673a: protocol ip prio 1 u32 match ip dport 22 0xffff flowid 673a:1
+inject: tc filter add dev eth0 parent 673a: protocol ipv6 prio 2 u32 match ip6 sport 22 0xffff flowid 673a:1
+inject: tc filter add dev eth0 parent 673a: protocol ipv6 prio 2 u32 match ip6 dport 22 0xffff flowid 673a:1
+verify_active: sh> out=$(tc qdisc show dev eth0) && printf '%s\n' "$out" | grep -q -F -e 'qdisc htb 673a: root' && printf '%s\n' "$out" | grep -q -F -e 'qdisc netem 683a: parent 673a:2' && tc filter show dev eth0 parent 673a: | grep -q -F -e 'flowid 673a:1'
+revert: sh> if tc qdisc show dev eth0 2>/dev/null | grep -q -F -e 'qdisc htb 673a: root'; then tc qdisc del dev eth0 root handle 673a:; fi
+verify_reverted: sh> out=$(tc qdisc show dev eth0) && ! printf '%s\n' "$out" | grep -q -F -e 'qdisc htb 673a: root'
 ## packet_loss
 capability: sh> for t in tc:iproute2 unshare:util-linux; do command -v "${t%%:*}" >/dev/null 2>&1 || { printf '%s is not installed on this host (package %s)\n' "${t%%:*}" "${t#*:}" >&2; exit 1; }; done
 capability: sh> unshare -n true >/dev/null 2>&1 || { printf '%s\n' 'cannot create a scratch network namespace (unshare -n) to test for netem' >&2; exit 1; }
 capability: sh> unshare -n tc qdisc add dev lo root netem delay 1ms >/dev/null 2>&1 || { printf '%s\n' 'kernel has no netem (sch_netem): latency and loss faults cannot run on this host' >&2; exit 1; }
 capability: sh> out=$(tc qdisc show dev eth0) || exit 1; root=$(printf '%s\n' "$out" | awk '$4 == "root" && $3 != "0:" {print $2 " " $3; exit}'); [ -z "$root" ] || { printf '%s already has a root qdisc (%s); gameday will not replace it\n' eth0 "$root" >&2; exit 1; }
-inject: tc qdisc add dev eth0 root handle 673a: netem loss 2.5%
-verify_active: sh> tc qdisc show dev eth0 | grep -q -F -e 'qdisc netem 673a: root'
-revert: sh> if tc qdisc show dev eth0 2>/dev/null | grep -q -F -e 'qdisc netem 673a: root'; then tc qdisc del dev eth0 root handle 673a:; fi
-verify_reverted: sh> out=$(tc qdisc show dev eth0) && ! printf '%s\n' "$out" | grep -q -F -e 'qdisc netem 673a: root'
+inject: tc qdisc add dev eth0 root handle 673a: htb default 2
+inject: tc class add dev eth0 parent 673a: classid 673a:1 htb rate 10gbit quantum 60000
+inject: tc class add dev eth0 parent 673a: classid 673a:2 htb rate 10gbit quantum 60000
+inject: tc qdisc add dev eth0 parent 673a:2 handle 683a: netem loss 2.5%
+inject: tc filter add dev eth0 parent 673a: protocol ip prio 1 u32 match ip sport 22 0xffff flowid 673a:1
+inject: tc filter add dev eth0 parent 673a: protocol ip prio 1 u32 match ip dport 22 0xffff flowid 673a:1
+inject: tc filter add dev eth0 parent 673a: protocol ipv6 prio 2 u32 match ip6 sport 22 0xffff flowid 673a:1
+inject: tc filter add dev eth0 parent 673a: protocol ipv6 prio 2 u32 match ip6 dport 22 0xffff flowid 673a:1
+verify_active: sh> out=$(tc qdisc show dev eth0) && printf '%s\n' "$out" | grep -q -F -e 'qdisc htb 673a: root' && printf '%s\n' "$out" | grep -q -F -e 'qdisc netem 683a: parent 673a:2' && tc filter show dev eth0 parent 673a: | grep -q -F -e 'flowid 673a:1'
+revert: sh> if tc qdisc show dev eth0 2>/dev/null | grep -q -F -e 'qdisc htb 673a: root'; then tc qdisc del dev eth0 root handle 673a:; fi
+verify_reverted: sh> out=$(tc qdisc show dev eth0) && ! printf '%s\n' "$out" | grep -q -F -e 'qdisc htb 673a: root'
 ## bandwidth
 capability: sh> for t in tc:iproute2 ip:iproute2; do command -v "${t%%:*}" >/dev/null 2>&1 || { printf '%s is not installed on this host (package %s)\n' "${t%%:*}" "${t#*:}" >&2; exit 1; }; done
 capability: sh> dev=$(ip -o route show default | awk '{for (i = 1; i < NF; i++) if ($i == "dev") {print $(i + 1); exit}}'); [ -n "$dev" ] || { printf '%s\n' 'no default route on this host: set interface: explicitly' >&2; exit 1; }; out=$(tc qdisc show dev "$dev") || exit 1; root=$(printf '%s\n' "$out" | awk '$4 == "root" && $3 != "0:" {print $2 " " $3; exit}'); [ -z "$root" ] || { printf '%s already has a root qdisc (%s); gameday will not replace it\n' "$dev" "$root" >&2; exit 1; }
 capability: sh> mkdir -p -m 0700 /var/lib/gameday && [ -w /var/lib/gameday ] || { printf '%s\n' 'cannot create or write the gameday state directory /var/lib/gameday' >&2; exit 1; }
-inject: sh> dev=$(ip -o route show default | awk '{for (i = 1; i < NF; i++) if ($i == "dev") {print $(i + 1); exit}}'); [ -n "$dev" ] || { printf '%s\n' 'no default route on this host: set interface: explicitly' >&2; exit 1; }; mkdir -p -m 0700 /var/lib/gameday && printf '%s\n' "$dev" > /var/lib/gameday/f1a2b3c4.dev && tc qdisc add dev "$dev" root handle 673a: tbf rate 1mbit burst 32768 latency 400ms
-verify_active: sh> dev=$(cat /var/lib/gameday/f1a2b3c4.dev 2>/dev/null); [ -n "$dev" ] || dev=$(ip -o route show default | awk '{for (i = 1; i < NF; i++) if ($i == "dev") {print $(i + 1); exit}}'); [ -n "$dev" ] || { printf '%s\n' 'no default route on this host: set interface: explicitly' >&2; exit 1; }; tc qdisc show dev "$dev" | grep -q -F -e 'qdisc tbf 673a: root'
-revert: sh> dev=$(cat /var/lib/gameday/f1a2b3c4.dev 2>/dev/null); [ -n "$dev" ] || dev=$(ip -o route show default | awk '{for (i = 1; i < NF; i++) if ($i == "dev") {print $(i + 1); exit}}'); [ -n "$dev" ] || { printf '%s\n' 'no default route on this host: set interface: explicitly' >&2; exit 1; }; if tc qdisc show dev "$dev" 2>/dev/null | grep -q -F -e 'qdisc tbf 673a: root'; then tc qdisc del dev "$dev" root handle 673a:; fi
-verify_reverted: sh> dev=$(cat /var/lib/gameday/f1a2b3c4.dev 2>/dev/null); [ -n "$dev" ] || dev=$(ip -o route show default | awk '{for (i = 1; i < NF; i++) if ($i == "dev") {print $(i + 1); exit}}'); [ -n "$dev" ] || { printf '%s\n' 'no default route on this host: set interface: explicitly' >&2; exit 1; }; out=$(tc qdisc show dev "$dev") && ! printf '%s\n' "$out" | grep -q -F -e 'qdisc tbf 673a: root'
+inject: sh> dev=$(ip -o route show default | awk '{for (i = 1; i < NF; i++) if ($i == "dev") {print $(i + 1); exit}}'); [ -n "$dev" ] || { printf '%s\n' 'no default route on this host: set interface: explicitly' >&2; exit 1; }; mkdir -p -m 0700 /var/lib/gameday && printf '%s\n' "$dev" > /var/lib/gameday/f1a2b3c4.dev && tc qdisc add dev "$dev" root handle 673a: htb default 2
+inject: sh> dev=$(cat /var/lib/gameday/f1a2b3c4.dev 2>/dev/null); [ -n "$dev" ] || dev=$(ip -o route show default | awk '{for (i = 1; i < NF; i++) if ($i == "dev") {print $(i + 1); exit}}'); [ -n "$dev" ] || { printf '%s\n' 'no default route on this host: set interface: explicitly' >&2; exit 1; }; tc class add dev "$dev" parent 673a: classid 673a:1 htb rate 10gbit quantum 60000
+inject: sh> dev=$(cat /var/lib/gameday/f1a2b3c4.dev 2>/dev/null); [ -n "$dev" ] || dev=$(ip -o route show default | awk '{for (i = 1; i < NF; i++) if ($i == "dev") {print $(i + 1); exit}}'); [ -n "$dev" ] || { printf '%s\n' 'no default route on this host: set interface: explicitly' >&2; exit 1; }; tc class add dev "$dev" parent 673a: classid 673a:2 htb rate 10gbit quantum 60000
+inject: sh> dev=$(cat /var/lib/gameday/f1a2b3c4.dev 2>/dev/null); [ -n "$dev" ] || dev=$(ip -o route show default | awk '{for (i = 1; i < NF; i++) if ($i == "dev") {print $(i + 1); exit}}'); [ -n "$dev" ] || { printf '%s\n' 'no default route on this host: set interface: explicitly' >&2; exit 1; }; tc qdisc add dev "$dev" parent 673a:2 handle 683a: tbf rate 1mbit burst 32768 latency 400ms
+inject: sh> dev=$(cat /var/lib/gameday/f1a2b3c4.dev 2>/dev/null); [ -n "$dev" ] || dev=$(ip -o route show default | awk '{for (i = 1; i < NF; i++) if ($i == "dev") {print $(i + 1); exit}}'); [ -n "$dev" ] || { printf '%s\n' 'no default route on this host: set interface: explicitly' >&2; exit 1; }; tc filter add dev "$dev" parent 673a: protocol ip prio 1 u32 match ip sport 22 0xffff flowid 673a:1
+inject: sh> dev=$(cat /var/lib/gameday/f1a2b3c4.dev 2>/dev/null); [ -n "$dev" ] || dev=$(ip -o route show default | awk '{for (i = 1; i < NF; i++) if ($i == "dev") {print $(i + 1); exit}}'); [ -n "$dev" ] || { printf '%s\n' 'no default route on this host: set interface: explicitly' >&2; exit 1; }; tc filter add dev "$dev" parent 673a: protocol ip prio 1 u32 match ip dport 22 0xffff flowid 673a:1
+inject: sh> dev=$(cat /var/lib/gameday/f1a2b3c4.dev 2>/dev/null); [ -n "$dev" ] || dev=$(ip -o route show default | awk '{for (i = 1; i < NF; i++) if ($i == "dev") {print $(i + 1); exit}}'); [ -n "$dev" ] || { printf '%s\n' 'no default route on this host: set interface: explicitly' >&2; exit 1; }; tc filter add dev "$dev" parent 673a: protocol ipv6 prio 2 u32 match ip6 sport 22 0xffff flowid 673a:1
+inject: sh> dev=$(cat /var/lib/gameday/f1a2b3c4.dev 2>/dev/null); [ -n "$dev" ] || dev=$(ip -o route show default | awk '{for (i = 1; i < NF; i++) if ($i == "dev") {print $(i + 1); exit}}'); [ -n "$dev" ] || { printf '%s\n' 'no default route on this host: set interface: explicitly' >&2; exit 1; }; tc filter add dev "$dev" parent 673a: protocol ipv6 prio 2 u32 match ip6 dport 22 0xffff flowid 673a:1
+verify_active: sh> dev=$(cat /var/lib/gameday/f1a2b3c4.dev 2>/dev/null); [ -n "$dev" ] || dev=$(ip -o route show default | awk '{for (i = 1; i < NF; i++) if ($i == "dev") {print $(i + 1); exit}}'); [ -n "$dev" ] || { printf '%s\n' 'no default route on this host: set interface: explicitly' >&2; exit 1; }; out=$(tc qdisc show dev "$dev") && printf '%s\n' "$out" | grep -q -F -e 'qdisc htb 673a: root' && printf '%s\n' "$out" | grep -q -F -e 'qdisc tbf 683a: parent 673a:2' && tc filter show dev "$dev" parent 673a: | grep -q -F -e 'flowid 673a:1'
+revert: sh> dev=$(cat /var/lib/gameday/f1a2b3c4.dev 2>/dev/null); [ -n "$dev" ] || dev=$(ip -o route show default | awk '{for (i = 1; i < NF; i++) if ($i == "dev") {print $(i + 1); exit}}'); [ -n "$dev" ] || { printf '%s\n' 'no default route on this host: set interface: explicitly' >&2; exit 1; }; if tc qdisc show dev "$dev" 2>/dev/null | grep -q -F -e 'qdisc htb 673a: root'; then tc qdisc del dev "$dev" root handle 673a:; fi
+verify_reverted: sh> dev=$(cat /var/lib/gameday/f1a2b3c4.dev 2>/dev/null); [ -n "$dev" ] || dev=$(ip -o route show default | awk '{for (i = 1; i < NF; i++) if ($i == "dev") {print $(i + 1); exit}}'); [ -n "$dev" ] || { printf '%s\n' 'no default route on this host: set interface: explicitly' >&2; exit 1; }; out=$(tc qdisc show dev "$dev") && ! printf '%s\n' "$out" | grep -q -F -e 'qdisc htb 673a: root'
 cleanup: rm -f /var/lib/gameday/f1a2b3c4.dev
 ## cpu_stress
 capability: sh> for t in stress-ng:stress-ng setsid:util-linux pgrep:procps; do command -v "${t%%:*}" >/dev/null 2>&1 || { printf '%s is not installed on this host (package %s)\n' "${t%%:*}" "${t#*:}" >&2; exit 1; }; done
@@ -179,10 +200,11 @@ def test_the_reference_doc_shows_the_exact_lines(kind: str) -> None:
 def test_the_docs_sudo_example_is_what_the_code_renders() -> None:
     spec = parse_fault(load_yaml("s.yaml", "{kind: bandwidth, rate: 1mbit, interface: eth0}"))
     inject = spec.plan(HostContext("web-1", sudo=True), "f1a2b3c4", 120).inject
-    assert inject == (
-        "sudo -n tc qdisc add dev eth0 root handle 673a: tbf rate 1mbit burst 32768 latency 400ms",
+    assert inject[:2] == (
+        "sudo -n tc qdisc add dev eth0 root handle 673a: htb default 2",
+        "sudo -n tc class add dev eth0 parent 673a: classid 673a:1 htb rate 10gbit quantum 60000",
     )
-    assert inject[0] in DOC.read_text(encoding="utf-8")
+    assert "\n".join(inject) in DOC.read_text(encoding="utf-8")
 
 
 SWEEP_AND_EXTRA = [

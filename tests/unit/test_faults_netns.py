@@ -10,6 +10,7 @@ removed afterwards, by PID and by namespace name, even when a test fails.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 import shlex
@@ -149,18 +150,18 @@ def test_bandwidth_limit_lives_and_leaves_no_qdisc(lab: Lab, interface: str) -> 
     result = lab.phase(plan.capability + plan.inject)
     assert result.status == 0, result.stderr
     shown = lab.run("tc qdisc show dev eth0").stdout
-    assert " tbf 67" in shown and "rate 2Mbit" in shown
+    assert " htb 67" in shown and " tbf 68" in shown and "rate 2Mbit" in shown
     lab.phase(plan.revert)
     _full_life(lab, plan)
     assert lab.run("tc qdisc show dev eth0").stdout == before
 
 
-def _send_seconds(lab: Lab, size: int) -> float:
+def _send_seconds(lab: Lab, size: int, port: int = 9555) -> float:
     """Seconds to send `size` bytes from the host namespace to a receiver in the peer."""
     receiver = subprocess.Popen(
         ["ip", "netns", "exec", lab.peer_ns, sys.executable, "-c",
          "import socket\n"
-         f"s = socket.socket(); s.bind(('{PEER_IP}', 9555)); s.listen(1)\n"
+         f"s = socket.socket(); s.bind(('{PEER_IP}', {port})); s.listen(1)\n"
          "print('ready', flush=True)\n"
          "c, _ = s.accept()\n"
          "while c.recv(65536): pass\n"],
@@ -170,7 +171,7 @@ def _send_seconds(lab: Lab, size: int) -> float:
         assert receiver.stdout is not None and receiver.stdout.readline().strip() == b"ready"
         sender = (
             "import socket, time\n"
-            f"c = socket.create_connection(('{PEER_IP}', 9555), timeout=30)\n"
+            f"c = socket.create_connection(('{PEER_IP}', {port}), timeout=30)\n"
             f"t = time.monotonic(); c.sendall(b'x' * {size}); c.shutdown(socket.SHUT_WR)\n"
             "c.recv(1); print(time.monotonic() - t)\n"
         )
@@ -192,6 +193,21 @@ def test_bandwidth_limit_is_felt_by_traffic(lab: Lab) -> None:
     finally:
         assert lab.phase(plan.revert).status == 0
     assert _send_seconds(lab, size) < 1.0
+
+
+def test_the_ssh_port_is_exempt_from_the_bandwidth_limit(lab: Lab) -> None:
+    """Traffic to the console's SSH port (here 9556) keeps its speed under a 1 mbit limit."""
+    size = 1_000_000  # 8 s at 1mbit
+    spec = parse_fault(load_yaml("s.yaml", "{kind: bandwidth, rate: 1mbit, interface: eth0}"))
+    plan = spec.plan(dataclasses.replace(lab.ctx, ssh_port=9556), "t" + secrets.token_hex(4), 60)
+    assert lab.phase(plan.inject + plan.verify_active).status == 0
+    try:
+        exempt = _send_seconds(lab, size, port=9556)
+        shaped = _send_seconds(lab, size // 8, port=9555)  # 1 s at 1mbit
+    finally:
+        assert lab.phase(plan.revert + plan.verify_reverted).status == 0
+    assert exempt < 1.0, f"the SSH port was shaped: {exempt:.2f}s for 8 Mbit"
+    assert shaped > 0.6, f"the limit was not felt: {shaped:.2f}s for 1 Mbit at 1mbit"
 
 
 def test_a_foreign_root_qdisc_is_refused_and_left_alone(lab: Lab) -> None:

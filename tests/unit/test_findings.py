@@ -632,3 +632,11 @@ def test_a_scenario_snapshot_of_unexpected_shape_is_reported_not_fatal(snapshot:
     findings = build_findings(JournalRead("j.jsonl", (first,), torn=False), "0" * 64)
     md = render_markdown(findings)
     assert "*Not recorded:*" in md or "no scenario snapshot" in md
+
+
+def test_the_mean_of_huge_samples_does_not_overflow() -> None:
+    from gameday.core.findings.model import Point
+    from gameday.core.findings.steady import stats
+
+    huge = [Point(float(i), 1.7e308, True, "monitor", "during") for i in range(3)]
+    assert stats(huge).mean == pytest.approx(1.7e308)

@@ -150,15 +150,18 @@ def test_revert_script_prefers_the_record_and_falls_back_to_the_plan() -> None:
 
 @pytest.mark.parametrize("runner", ["bash", "python3"])
 def test_watcher_command_is_one_quoted_argv(runner: guard.LeaseRunner) -> None:
-    command = guard.watcher_command(runner, "S1", 3.0, guard.GuardPaths("/srv/gd"), sudo=True)
+    holder = "scenario=web since=1 machine=jump;rm user=$(id)"
+    command = guard.watcher_command(
+        runner, "S1", 3.0, guard.GuardPaths("/srv/gd"), sudo=True, holder=holder
+    )
     argv = shlex.split(command)
     assert argv[:3] == ["sudo", "-n", runner]
-    assert argv[-3:] == ["/srv/gd", "S1", "3"]
+    assert argv[-4:] == ["/srv/gd", "S1", "3", holder]
 
 
 def test_watcher_lease_keeps_fractions() -> None:
     command = guard.watcher_command("bash", "S1", 1.25, guard.GuardPaths(), sudo=False)
-    assert shlex.split(command)[-1] == "1.25"
+    assert shlex.split(command)[-2] == "1.25"
 
 
 def test_python_watcher_compiles() -> None:

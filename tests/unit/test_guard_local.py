@@ -4,6 +4,7 @@ a file as the fault): timer, lease, kill switch, unconfirmed reverts, leftovers.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import signal
 import time
@@ -349,6 +350,8 @@ def test_both_watchers_speak_the_same_protocol(
     assert ready is not None and ready.startswith("ready ")
     channel.write_line("ping")
     assert channel.read_line(5) == "pong"
+    channel.write_line("hb")
+    assert channel.read_line(5) == "hb", "the heartbeat is answered: the console hears the host"
     channel.write_line("revert")
     reply = guard_mod.parse_reverted(channel.read_line(10) or "")
     assert reply == guard_mod.WatcherReply(("f0", "f1"), ())
@@ -565,3 +568,54 @@ def _wait_state(pid: int, letter: str) -> None:
     started = time.monotonic()
     while _state(pid) != letter and time.monotonic() - started < 3:
         time.sleep(0.01)
+
+
+@pytest.mark.parametrize("watcher", ["bash", "python3"])
+def test_a_host_held_by_another_live_session_is_refused_at_the_capability_check(
+    tmp_path: Path, state: Path, watcher: guard_mod.LeaseRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gameday.core.guard import holders
+
+    real_parse = guard_mod.parse_probe
+
+    def forced(stdout: str) -> guard_mod.GuardCapability:
+        capability = real_parse(stdout)  # the same host, with the watcher under test
+        return dataclasses.replace(capability, lease_runner=watcher)
+
+    monkeypatch.setattr(guard_mod, "parse_probe", forced)
+    first = FaultRunner(
+        LocalTransport(),
+        "s1",
+        state_dir=str(state),
+        lease_seconds=30,
+        holder=holders.holder_text("web-cpu", 1795900000, "jump-1", "alice"),
+    )
+    plan = file_fault(tmp_path, "f1")
+    assert first.check(plan).ok and first.arm(plan, 600).ok and first.inject(plan).ok
+    second = _runner(state, session="s2")
+    refused = second.check(file_fault(tmp_path, "f2"))
+    assert not refused.ok
+    assert "held by another live session: session s1 (scenario web-cpu" in refused.detail
+    assert "from machine jump-1 as user alice" in refused.detail
+    assert "sweep" not in refused.detail.replace("do not sweep", ""), "never advise a sweep"
+    assert first.check(plan).ok, "a session is never refused by its own lease"
+    first.close()  # the watcher reverts, then its lease file (and the empty folder) go
+    assert _wait_gone(state / "leases", 5) < 5
+    assert _runner(state, session="s3").check(file_fault(tmp_path, "f3")).ok
+
+
+def test_sweep_leaves_a_live_sessions_faults_alone_and_says_so(tmp_path: Path, state: Path) -> None:
+    from gameday.commands.sweep import describe
+    from gameday.engine.sweep import sweep_host
+
+    live = _runner(state, lease=30)
+    plan = file_fault(tmp_path, "f1")
+    assert live.check(plan).ok and live.arm(plan, 600).ok and live.inject(plan).ok
+    # no --force: the traces scan is never reached, so nothing outside `state` is looked at
+    result = sweep_host(LocalTransport(), sudo=False, paths=GuardPaths(str(state)))
+    assert (tmp_path / "effect-f1").exists(), "the live session's fault is still in effect"
+    assert not result.clean and not result.reverted
+    report = describe(result)
+    assert "f1 (custom, session s1): left alone: session s1" in report
+    assert "sweep --force reverts it anyway" in report and "clean" not in report.split("\n")[0]
+    live.close()

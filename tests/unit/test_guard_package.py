@@ -38,7 +38,7 @@ def test_watcher_command_carries_the_packaged_program(runner: guard.LeaseRunner)
     )
     argv = shlex.split(command)
     assert guard.watcher_source(runner) in argv
-    assert argv[-3:] == ["/var/lib/gameday", "s1", "3"]
+    assert argv[-4:] == ["/var/lib/gameday", "s1", "3", ""]  # no holder given
 
 
 def test_fire_script_parses_with_sh_n(tmp_path: Path) -> None:

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from gameday.app.headless import ControlFile, journal_is_running
+from gameday.app.headless import journal_is_running
 from gameday.core import events as ev
+from gameday.core.control import ControlFile
 from gameday.core.history import list_sessions
 from gameday.core.journal import JournalWriter
 

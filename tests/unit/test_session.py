@@ -282,6 +282,22 @@ def test_rollback_steps_run_after_the_revert(tmp_path: Path) -> None:
     assert phases.index("revert") < phases.index("rollback") < phases.index("cooldown")
 
 
+def test_a_required_rollback_step_that_fails_leaves_the_revert_unconfirmed(
+    tmp_path: Path,
+) -> None:
+    steps = (
+        RollbackStep(name="warm cache", run="true", required=False),
+        RollbackStep(name="restart shop", run="systemctl restart shop", host="web-1"),
+    )
+    rig = Rig(tmp_path, [0.1], _scenario(rollback=steps))
+    rig.hosts["web-1"].fail["run"] = "exit status 1: unit shop not found"
+    rig.hosts["web-2"].fail["run"] = "exit status 1"  # only an optional step runs here
+    result = rig.session.run()
+    assert result.verdict == "revert_unconfirmed" and result.exit_code == 4
+    assert "'restart shop' on web-1" in result.reason and "unit shop not found" in result.reason
+    assert "warm cache" not in result.reason, "an optional step that fails is only reported"
+
+
 def test_notes_land_in_the_journal_with_their_author(tmp_path: Path) -> None:
     rig = Rig(tmp_path, [0.1])
     rig.session.add_note("alice", "checkout looks slow", tag="impact")
@@ -364,6 +380,28 @@ def test_a_host_that_reverted_by_itself_aborts_the_session(tmp_path: Path) -> No
     assert "web-2" in rig.of(ev.AbortTriggered)[0].reason  # type: ignore[attr-defined]
     assert rig.nothing_left_behind()
     assert all(e.verified for e in rig.of(ev.FaultReverted))  # type: ignore[attr-defined]
+
+
+def test_a_lost_host_is_journaled_with_its_lease_and_the_cooldown_is_skipped(
+    tmp_path: Path,
+) -> None:
+    rig = Rig(tmp_path, [0.1], _scenario(duration=3600.0))
+    rig.session.config = dataclasses.replace(rig.session.config, heartbeat_interval=0.01)
+
+    def slow_wait(seconds: float, cancel: threading.Event) -> bool:
+        rig.clock.advance(min(seconds, 1.0))
+        return cancel.wait(0.01)
+
+    rig.clock.wait = slow_wait  # type: ignore[method-assign]
+    rig.hosts["web-2"].lease_lost = True
+    rig.session.run()
+    (lost,) = rig.of(ev.HostLost)
+    assert lost.host == "web-2"  # type: ignore[attr-defined]
+    abort = rig.of(ev.AbortTriggered)[0]
+    assert abort.rule == "lease lost"  # type: ignore[attr-defined]
+    assert "no answer for 4 s" in abort.reason and "not confirmed" in abort.reason  # type: ignore[attr-defined]
+    phases = [e.phase for e in rig.of(ev.PhaseChanged)]  # type: ignore[attr-defined]
+    assert "cooldown" not in phases
 
 
 def test_the_kill_switch_after_the_end_touches_nothing(tmp_path: Path) -> None:

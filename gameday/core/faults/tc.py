@@ -1,9 +1,14 @@
 """network_latency, packet_loss (tc netem) and bandwidth (tc tbf) on one interface.
 
-The qdisc is added as the interface's root with a handle derived from the fault id (`67xx:`),
-so a revert deletes only a qdisc of its own kind and handle, and a sweep can recognise
-gameday's qdiscs. A root qdisc is shaping outgoing traffic: these faults slow what the host
-sends. An interface that already has a non-default root qdisc is refused, never replaced.
+The interface's root becomes an `htb` qdisc with a handle derived from the fault id (`67xx:`)
+and two classes: every packet goes to class 2, where the fault's qdisc (netem or tbf, handle
+`68xx:`) shapes it — except the console's SSH traffic (source or destination port = the
+host's SSH port, IPv4 and IPv6), which u32 filters send to class 1, unshaped: a shaping fault
+never slows or cuts the console's own path (its lease and kill switch). (htb, not prio: some
+kernels ship htb and tbf but no prio.) A revert deletes the root by its handle (the whole tree,
+filters included), so it removes only a qdisc of its own, and a sweep can recognise gameday's
+qdiscs. A root qdisc shapes outgoing traffic: these faults slow what the host sends. An
+interface that already has a non-default root qdisc is refused, never replaced.
 `interface: auto` is resolved on the host to the device of the default route by a fixed
 script fragment; inject records the device in the state directory so that revert acts on the
 same device even if routes changed meanwhile.
@@ -42,6 +47,27 @@ TBF_LATENCY = "400ms"
 def qdisc_handle(fault_id: str) -> str:
     """`67xx:`, a handle gameday uses for the root qdisc of this fault."""
     return f"{0x6700 + (zlib.crc32(fault_id.encode()) & 0xFF):x}:"
+
+
+def shaping_handle(fault_id: str) -> str:
+    """`68xx:`, the handle of the fault's shaping qdisc under the root's class 2."""
+    return f"{0x6800 + (zlib.crc32(fault_id.encode()) & 0xFF):x}:"
+
+
+CLASS_RATE = ("rate", "10gbit", "quantum", "60000")
+"""Both htb classes: no limit of their own (the shaping is the child qdisc's)."""
+
+
+def ssh_exempt_filters(handle: str, ssh_port: int) -> list[tuple[str, ...]]:
+    """`tc filter add` arguments (after `dev DEV`) sending the SSH port's traffic to class 1."""
+    found: list[tuple[str, ...]] = []
+    for prio, protocol, selector in (("1", "ip", "ip"), ("2", "ipv6", "ip6")):
+        for direction in ("sport", "dport"):
+            found.append(
+                ("parent", handle, "protocol", protocol, "prio", prio, "u32", "match",
+                 selector, direction, str(ssh_port), "0xffff", "flowid", f"{handle}1")
+            )  # fmt: skip
+    return found
 
 
 class _Device:
@@ -106,9 +132,13 @@ class _RootQdisc:
     def build(self, kind: str, ctx: HostContext, fault_id: str) -> FaultPlan:
         lines = Lines(ctx, fault_id)
         dev = _Device(lines, self.interface)
-        ours = render((f"qdisc {self.qdisc} {qdisc_handle(fault_id)} root",))
+        handle, child = qdisc_handle(fault_id), shaping_handle(fault_id)
+        ours = render((f"qdisc htb {handle} root",))
+        shaped = render((f"qdisc {self.qdisc} {child} parent {handle}2",))
+        exempt = render((f"flowid {handle}1",))
         show = dev.tc("qdisc", "show")
-        grep_ours = f"{render(('grep', '-q', '-F', '-e'))} {ours}"
+        grep = render(("grep", "-q", "-F", "-e"))
+        grep_ours = f"{grep} {ours}"
         tools = [("tc", "iproute2"), *([("ip", "iproute2")] if dev.auto else [])]
         tools.extend(self.extra_tools())
         capability = [*lines.sudo_capability(), lines.tools_capability(*tools)]
@@ -116,19 +146,30 @@ class _RootQdisc:
         capability.append(lines.sh(dev.prelude("fresh") + _refuse_foreign_root(dev)))
         if dev.auto:
             capability.append(lines.state_dir_capability())
-        add_args = ("root", "handle", qdisc_handle(fault_id), *self.qdisc_args())
-        if dev.auto:
-            inject = lines.sh(dev.prelude("record") + dev.tc("qdisc", "add", after=add_args))
-        else:
-            inject = lines.cmd("tc", "qdisc", "add", "dev", self.interface, *add_args)
-        delete = dev.tc("qdisc", "del", after=("root", "handle", qdisc_handle(fault_id)))
+        steps: list[tuple[str, ...]] = [
+            ("qdisc", "add", "root", "handle", handle, "htb", "default", "2"),
+            ("class", "add", "parent", handle, "classid", f"{handle}1", "htb", *CLASS_RATE),
+            ("class", "add", "parent", handle, "classid", f"{handle}2", "htb", *CLASS_RATE),
+            ("qdisc", "add", "parent", f"{handle}2", "handle", child, *self.qdisc_args()),
+            *(("filter", "add", *f) for f in ssh_exempt_filters(handle, ctx.ssh_port)),
+        ]
+        inject = _steps(lines, dev, steps)
+        delete = dev.tc("qdisc", "del", after=("root", "handle", handle))
+        filters = dev.tc("filter", "show", after=("parent", handle))
         return FaultPlan(
             kind=kind,
             fault_id=fault_id,
             host=ctx.name,
             capability=tuple(capability),
-            inject=(inject,),
-            verify_active=(lines.sh(f"{dev.prelude('recorded')}{show} | {grep_ours}"),),
+            inject=inject,
+            verify_active=(
+                lines.sh(
+                    f"{dev.prelude('recorded')}out=$({show}) && "
+                    f"printf '%s\\n' \"$out\" | {grep_ours} && "
+                    f"printf '%s\\n' \"$out\" | {grep} {shaped} && "
+                    f"{filters} | {grep} {exempt}"
+                ),
+            ),
             revert=(
                 lines.sh(
                     f"{dev.prelude('recorded')}if {show} 2>/dev/null | {grep_ours}; "
@@ -141,9 +182,25 @@ class _RootQdisc:
                     f"! printf '%s\\n' \"$out\" | {grep_ours}"
                 ),
             ),
-            summary=self.describe(dev.label),
+            summary=f"{self.describe(dev.label)}; {ssh_exempt_words(ctx.ssh_port)}",
             cleanup=(lines.cmd("rm", "-f", dev.file),) if dev.auto else (),
         )
+
+
+def ssh_exempt_words(ssh_port: int) -> str:
+    return f"the console's SSH port {ssh_port} is exempt (unshaped class)"
+
+
+def _steps(lines: Lines, dev: _Device, steps: list[tuple[str, ...]]) -> tuple[str, ...]:
+    """The inject lines: one `tc` command each (the first one records the device for auto)."""
+    if not dev.auto:
+        return tuple(
+            lines.cmd("tc", step[0], step[1], "dev", dev.label, *step[2:]) for step in steps
+        )
+    first, *rest = steps
+    record = lines.sh(dev.prelude("record") + dev.tc(first[0], first[1], after=first[2:]))
+    others = [lines.sh(dev.prelude("recorded") + dev.tc(s[0], s[1], after=s[2:])) for s in rest]
+    return (record, *others)
 
 
 def _refuse_foreign_root(dev: _Device) -> str:

@@ -75,7 +75,8 @@ def _stats(polled: Sequence[float | None]) -> Stats:
     if not values:
         return Stats(0, no_data, None, None, None, None)
     rank = max(1, math.ceil(0.95 * len(values)))  # nearest-rank percentile
-    mean = math.fsum(values) / len(values)
+    # each term scaled first: the mean of values near the float maximum must not overflow
+    mean = math.fsum(v / len(values) for v in values)
     return Stats(len(values), no_data, values[0], mean, values[-1], values[rank - 1])
 
 

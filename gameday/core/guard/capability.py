@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gameday.core.guard import holders
 from gameday.core.guard.base import GuardPaths, LeaseRunner, TimerKind
 from gameday.core.shell import render
 
@@ -18,6 +19,8 @@ class GuardCapability:
     timer: TimerKind | None
     """systemd when it is PID 1 and usable (tried first at arm time), else setsid."""
     state_writable: bool
+    held: tuple[holders.Holder, ...] = ()
+    """Sessions whose lease watcher runs on the host right now (ours included)."""
 
     def problems(self) -> tuple[str, ...]:
         """Why faults cannot be guarded on this host (empty when they can)."""
@@ -46,6 +49,7 @@ def probe_script(paths: GuardPaths) -> str:
             " then echo timer=systemd;"
             " elif command -v setsid >/dev/null 2>&1; then echo timer=setsid; fi",
             f"if mkdir -p {faults} 2>/dev/null && [ -w {faults} ]; then echo state=writable; fi",
+            *holders.live_leases_script(paths.state_dir),
         ]
     )
 
@@ -64,4 +68,5 @@ def parse_probe(stdout: str) -> GuardCapability:
         lease_runner="bash" if lease == "bash" else "python3" if lease == "python3" else None,
         timer="systemd" if timer == "systemd" else "setsid" if timer == "setsid" else None,
         state_writable=values.get("state") == "writable",
+        held=holders.parse_held(stdout),
     )

@@ -199,7 +199,8 @@ def arm_script(plan: FaultPlan, session_id: str, seconds: float, paths: GuardPat
             'owner=; { read -r owner < "$dir/session"; } 2>/dev/null || true',
             f'if [ -n "$owner" ] && [ "$owner" != {render((session_id,))} ]; then',
             f'  echo "fault {fault_id} is still recorded on this host by session'
-            ' $owner: run gameday sweep first" >&2',
+            " $owner: if that session is still running, wait for it to end;"
+            ' if no console looks after it any more, gameday sweep reverts it" >&2',
             f"  exit {UNCONFIRMED_STATUS}",
             "fi",
             # re-arming in the same session: stop the earlier timer so only one is left

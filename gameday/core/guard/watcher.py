@@ -23,16 +23,24 @@ def watcher_source(runner: LeaseRunner) -> str:
 
 
 def watcher_command(
-    runner: LeaseRunner, session_id: str, lease_seconds: float, paths: GuardPaths, *, sudo: bool
+    runner: LeaseRunner,
+    session_id: str,
+    lease_seconds: float,
+    paths: GuardPaths,
+    *,
+    sudo: bool,
+    holder: str = "",
 ) -> str:
     """The command line of a session's lease watcher on one host.
 
     Protocol on the channel: the watcher prints `ready <pid>`; every line it reads renews the
-    lease; `ping` is answered `pong`; `revert` reverts every fault of the session on the host
+    lease; the heartbeat `hb` is answered `hb` (so the console knows the path works both
+    ways); `ping` is answered `pong`; `revert` reverts every fault of the session on the host
     and is answered `reverted ok=<ids> unconfirmed=<ids>` (comma-separated); `revert WHO`
     (console, sweep, recover, timer, lease) does the same and names WHO in the host's history
     (plain `revert` is the kill switch). At end of input
-    or when no line arrives for `lease_seconds`, it reverts them all and exits.
+    or when no line arrives for `lease_seconds`, it reverts them all and exits. While it runs,
+    `<state>/leases/<session>` names its pid and `holder` (see gameday.core.guard.holders).
     """
     check_id(session_id, "session id")
     if not math.isfinite(lease_seconds) or lease_seconds <= 0:
@@ -42,7 +50,7 @@ def watcher_command(
         argv: tuple[str, ...] = ("bash", "-c", watcher_source("bash"), "gameday-lease")
     else:
         argv = ("python3", "-c", watcher_source("python3"))
-    argv = (*argv, paths.state_dir, session_id, lease)
+    argv = (*argv, paths.state_dir, session_id, lease, holder)
     return render(("sudo", "-n", *argv)) if sudo else render(argv)
 
 

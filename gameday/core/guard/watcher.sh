@@ -1,5 +1,8 @@
 trap '' HUP PIPE
-state=$1 session=$2 lease=$3
+state=$1 session=$2 lease=$3 holder=${4:-}
+# while it runs, leases/<session> names this watcher and who holds the host (see holders.py)
+hold() { mkdir -p "$state/leases" && printf '%s\n%s\n' "$$" "$holder" > "$state/leases/$session"; }
+hold 2>/dev/null || hold 2>/dev/null  # again if another watcher removed the empty folder
 # revert_session WHO MODE: each of the session's records through its fire.sh; sets ok and bad
 revert_session() {
   ok='' bad=''
@@ -35,6 +38,7 @@ while IFS= read -r -t "$lease" line; do
       revert_session "$by" answer
       echo "reverted ok=${ok#,} unconfirmed=${bad#,}"
       tidy=$by ;;
+    hb) echo hb ;;
     ping) echo pong ;;
   esac
 done
@@ -42,3 +46,5 @@ trap '' TERM INT
 exec </dev/null >/dev/null 2>&1
 if [ -n "$tidy" ]; then tidy_session "$tidy"; fi
 revert_session lease full
+rm -f "$state/leases/$session"
+rmdir "$state/leases" 2>/dev/null

@@ -49,6 +49,10 @@ WIDE_WIDTH = 140
 """From this many columns the gauges and hosts get three fifths of the width."""
 
 
+CONFIRMERS = ("lease", "recover")
+"""Who journals a revert after the session: the background confirm of unconfirmed hosts."""
+
+
 class SessionScreen(Screen[None]):
     CSS_PATH = "session.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -138,6 +142,9 @@ class SessionScreen(Screen[None]):
             self.kill_state = "done"
         elif isinstance(event, ev.VerdictReached):
             self._show_verdict(event.verdict, event.reason)
+        elif isinstance(event, ev.FaultReverted) and event.verified and event.by in CONFIRMERS:
+            # the background confirm reached a host the session left unconfirmed
+            self.notify(f"{event.host}: {event.fault_id} {event.detail or 'confirmed reverted'}")
         elif isinstance(event, ev.NotificationFailed):
             self.notify(
                 f"{event.event} to {event.target}: {event.reason}",

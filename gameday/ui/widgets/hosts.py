@@ -13,7 +13,12 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from gameday.core.state import FaultState, SessionState
-from gameday.core.wording import FAULT_STATUS_WORDS, host_timer_text, reverted_by_text
+from gameday.core.wording import (
+    FAULT_STATUS_WORDS,
+    host_timer_text,
+    lost_text,
+    reverted_by_text,
+)
 
 if TYPE_CHECKING:
     from gameday.core.plan import Plan
@@ -26,6 +31,7 @@ STYLES = {
     "reverted": "green",
     "failed": "bold red",
     "UNCONFIRMED": "bold white on red",
+    "LOST": "bold white on red",
 }
 
 
@@ -60,7 +66,7 @@ class HostsTable(DataTable[str | Text]):
             host, fault_id = key.split("/", 1)
             fault = state.faults.get((host, fault_id)) or FaultState(host, fault_id)
             word = status_word(fault, state)
-            detail = detail_of(fault, state.preflight.get(host))
+            detail = detail_of(fault, state.preflight.get(host), state.lost.get(host))
             if word != self.statuses[key]:
                 self.statuses[key] = word
                 self.update_cell(key, "status", _status(word))
@@ -73,13 +79,17 @@ class HostsTable(DataTable[str | Text]):
 
 
 def status_word(fault: FaultState, state: SessionState) -> str:
+    if fault.host in state.lost and fault.status in ("armed", "injected"):
+        return FAULT_STATUS_WORDS["lost"]
     if fault.status == "planned" and state.stopping:
         return FAULT_STATUS_WORDS["not_run"]
     return FAULT_STATUS_WORDS[fault.status]
 
 
-def detail_of(fault: FaultState, preflight: str | None) -> str:
+def detail_of(fault: FaultState, preflight: str | None, lost_at: float | None = None) -> str:
     """The one fact a facilitator needs about this fault now."""
+    if lost_at is not None and fault.status in ("armed", "injected"):
+        return lost_text(lost_at)
     if fault.status == "armed" and fault.deadline is not None:
         return host_timer_text(fault.deadline)
     if fault.status == "injected":
