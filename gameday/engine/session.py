@@ -24,7 +24,6 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Literal
 
 from gameday import __version__
 from gameday.core import events as ev
@@ -40,6 +39,7 @@ from gameday.core.steady import AbortTracker, abort_reason, evaluate
 from gameday.core.wording import rule_text
 from gameday.engine.clock import SystemClock
 from gameday.engine.faultrun import DEFAULT_LEASE_SECONDS
+from gameday.engine.heartbeat import Heartbeats
 from gameday.engine.ladder import (
     LadderHooks,
     LadderResult,
@@ -49,18 +49,13 @@ from gameday.engine.ladder import (
 )
 from gameday.engine.ports import Clock, HostDriver, LadderGate, MetricSource, Outcome, Reading
 from gameday.engine.revert import HostReverted, Reverter
+from gameday.engine.sampling import Sampler
+from gameday.engine.verdict import EXIT_CODES, verdict_of
 from gameday.exit_codes import ExitCode
 
 Listener = Callable[[ev.Event], None]
 
 NOTHING_TO_VERIFY = "the revert ran; this fault has no check that it is gone (unverified)"
-
-_EXIT_CODES: dict[ev.Verdict, ExitCode] = {
-    "held": ExitCode.OK,
-    "deviated": ExitCode.DEVIATED,
-    "aborted": ExitCode.ABORTED,
-    "revert_unconfirmed": ExitCode.REVERT_UNCONFIRMED,
-}
 
 
 @dataclass(frozen=True)
@@ -108,11 +103,11 @@ class Session:
         self.config = config
         self.state = SessionState()
         self._drivers = dict(drivers)
-        self._sources = dict(sources)
         self._journal = journal
         self._clock = clock or SystemClock()
         self._unreachable = dict(unreachable or {})
         self._probes = {p.name: p for p in plan.scenario.steady_state.probes}
+        self._sampler = Sampler(self._probes, sources)
         self._plans = {(p.host, p.fault_id): p for ps in plan.host_plans.values() for p in ps}
         self._emit_lock = threading.RLock()
         self._reverter = Reverter(
@@ -120,16 +115,12 @@ class Session:
         )
         self._killed = threading.Event()
         self._stop = threading.Event()
-        self._heartbeat_stop = threading.Event()
-        self._heartbeat_thread: threading.Thread | None = None
-        self._leases_lost: set[str] = set()
+        self._heartbeats = Heartbeats(self._drivers, self._lease_lost)
         self._listeners: list[Listener] = []
         self._tracker = AbortTracker(plan.scenario.abort_when)
-        self._breaching: dict[str, tuple[Literal["above", "below"], float]] = {}
         self._deviated = False
         self._rollback_failed: list[str] = []
         """Required rollback steps that failed: the system may not be back as it was."""
-        self._pool: ThreadPoolExecutor | None = None
 
     # --- what the UI, the CLI and signal handlers call ------------------------------------
     def subscribe(self, listener: Listener) -> None:
@@ -193,14 +184,13 @@ class Session:
             self._revert_everything_open()
             if self.state.faults_touched:
                 self._rollback()
-                if not self._leases_lost:  # a lost host needs a human now, not a cooldown
+                if not self._heartbeats.lost:  # a lost host needs a human now, not a cooldown
                     self._observe("cooldown", self.plan.scenario.schedule.cooldown)
                 self._after()
             return self._finish()
         finally:
-            self._heartbeat_stop.set()
-            if self._pool is not None:
-                self._pool.shutdown(wait=False)
+            self._heartbeats.stop()
+            self._sampler.close()
             self._reverter.close()
 
     # --- phases -----------------------------------------------------------------------------
@@ -298,7 +288,7 @@ class Session:
         deadline = (
             self._clock.now() + self.plan.scenario.schedule.duration + self.config.revert_grace
         )
-        self._start_heartbeats()
+        self._heartbeats.start(self.config.heartbeat_interval)
         self._parallel(wave, lambda host: self._inject_host(host, deadline))
         held = not self._stop.is_set() and self._observe(
             "monitor", self.plan.scenario.schedule.duration, abort=True, deviate=True
@@ -406,7 +396,7 @@ class Session:
 
     def _rollback_on(self, step: RollbackStep, host: str) -> None:
         driver = self._drivers.get(host)
-        if host in self._leases_lost:
+        if host in self._heartbeats.lost:
             outcome = Outcome(False, "not run: the host is lost (no answer to its lease)")
         elif driver is None:
             outcome = Outcome(False, "not connected")
@@ -465,63 +455,10 @@ class Session:
         return not stop.is_set()
 
     def _sample_all(self, phase: ev.Phase) -> dict[str, Reading]:
-        """Sample every probe at once (each source bounds itself by its timeout), then journal
-        the readings in scenario order."""
-        names = list(self._sources)
-        if not names:
-            return {}
-        pool = self._probe_pool(len(names))
-        readings = dict(
-            zip(names, pool.map(lambda n: self._sources[n].sample(), names), strict=True)
-        )
-        events: list[ev.Event] = []
-        for name, reading in readings.items():
-            probe = self._probes[name]
-            ok = evaluate(probe, reading.value)
-            events.append(
-                ev.ProbeSampled(
-                    probe=name, value=reading.value, ok=ok, phase=phase, detail=reading.detail
-                )
-            )
-            events.extend(self._crossing(probe, reading.value, ok))
-        self._emit_batch(events)  # one fsync per poll, not one per probe
+        """Sample every probe at once, then journal the readings (one fsync per poll)."""
+        readings, events = self._sampler.sample(phase)
+        self._emit_batch(events)
         return readings
-
-    def _probe_pool(self, size: int) -> ThreadPoolExecutor:
-        """One pool for every poll of the session (threads are not made anew each second)."""
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="probe")
-        return self._pool
-
-    def _crossing(self, probe: Probe, value: float | None, ok: bool | None) -> list[ev.Event]:
-        """The moment a probe leaves its thresholds and the moment it comes back."""
-        if ok is None or value is None:
-            return []
-        breach = self._breaching.get(probe.name)
-        if not ok and breach is None:
-            above = probe.max is not None and value > probe.max
-            bound = probe.max if above else probe.min
-            direction: Literal["above", "below"] = "above" if above else "below"
-            limit = float(bound if bound is not None else 0.0)
-            self._breaching[probe.name] = (direction, limit)
-            return [
-                ev.ThresholdCrossed(
-                    probe=probe.name, value=value, bound=limit, direction=direction, unit=probe.unit
-                )
-            ]
-        if ok and breach is not None:
-            del self._breaching[probe.name]
-            return [
-                ev.ThresholdCrossed(
-                    probe=probe.name,
-                    value=value,
-                    bound=breach[1],
-                    direction=breach[0],
-                    recovered=True,
-                    unit=probe.unit,
-                )
-            ]
-        return []
 
     def _check_abort_rules(self, readings: Mapping[str, Reading]) -> bool:
         fired = self._tracker.observe(
@@ -573,27 +510,13 @@ class Session:
         self._emit_batch(events)
 
     # --- plumbing ---------------------------------------------------------------------------
-    def _start_heartbeats(self) -> None:
-        if self._heartbeat_thread is not None:
-            return
-
-        def beat() -> None:
-            while not self._heartbeat_stop.wait(self.config.heartbeat_interval):
-                for host, driver in list(self._drivers.items()):
-                    if host not in self._leases_lost and not driver.heartbeat():
-                        self._lease_lost(host)
-
-        self._heartbeat_thread = threading.Thread(target=beat, name="lease-heartbeat", daemon=True)
-        self._heartbeat_thread.start()
-
     def _lease_lost(self, host: str) -> None:
         """The host reverted this session's faults by itself: the console lost control of it.
 
         That ends the experiment (an abort); the session's revert phase confirms each fault.
         """
-        if host in self._leases_lost:
+        if not self._heartbeats.mark_lost(host):
             return
-        self._leases_lost.add(host)
         loss = self._drivers[host].lease_loss()
         if loss is None:
             reason = f"{host} stopped answering the lease and reverted its faults by itself"
@@ -612,36 +535,16 @@ class Session:
         return SessionResult(None, ExitCode.BAD_INPUT, reason)
 
     def _finish(self) -> SessionResult:
-        verdict, reason = self._verdict()
+        verdict, reason = verdict_of(
+            self.state,
+            deviated=self._deviated,
+            rollback_failed=self._rollback_failed,
+            ladder=self._ladder,
+        )
         self._phase("done")
         self._emit(ev.VerdictReached(verdict=verdict, reason=reason))
         self._emit(ev.SessionEnded())
-        return SessionResult(verdict, _EXIT_CODES[verdict], reason)
-
-    def _verdict(self) -> tuple[ev.Verdict, str]:
-        unconfirmed = [f"{f.host}/{f.fault_id}" for f in self.state.open_faults()]
-        if unconfirmed:
-            return "revert_unconfirmed", "revert not confirmed on " + ", ".join(unconfirmed)
-        if self._rollback_failed:
-            return "revert_unconfirmed", "required rollback step failed: " + "; ".join(
-                self._rollback_failed
-            )
-        if self.state.kill_switch:
-            return "aborted", f"kill switch ({self.state.kill_switch})"
-        if self.state.aborted:
-            return "aborted", self.state.aborted
-        ladder = self._ladder
-        if self._deviated:
-            if ladder is not None and ladder.broke:
-                return "deviated", ladder.verdict_reason()
-            return "deviated", "steady state left its thresholds: " + self._breach_summary()
-        if ladder is not None:
-            return "held", ladder.verdict_reason()
-        return "held", "steady state held for the whole experiment"
-
-    def _breach_summary(self) -> str:
-        names = [n for n, count in self.state.breaches.items() if count] or ["after the experiment"]
-        return ", ".join(names)
+        return SessionResult(verdict, EXIT_CODES[verdict], reason)
 
     def _phase(self, phase: ev.Phase) -> None:
         if self.state.phase != phase:

@@ -11,7 +11,11 @@ from __future__ import annotations
 import json
 import sys
 import time
+from pathlib import Path
 from types import MappingProxyType
+
+# run as a script: the checkout's root makes `tests.runner_tools` importable
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 
 def main() -> int:
@@ -20,7 +24,8 @@ def main() -> int:
     from gameday.adapters.ssh_config import SshOptions
     from gameday.core.faults import FaultPlan
     from gameday.core.formats.inventory import Host, Inventory
-    from gameday.engine.faultrun import FaultRunner, LeaseKeeper
+    from gameday.engine.faultrun import FaultRunner
+    from tests.runner_tools import LeaseKeeper
 
     options = SshOptions(
         ssh_config=None, user_known_hosts=None, use_agent=False, look_for_keys=False

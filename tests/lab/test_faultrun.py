@@ -155,7 +155,8 @@ def test_kill_switch_reverts_every_host_over_open_channels(lab: LabInfo) -> None
     from gameday.adapters.ssh_config import SshOptions
     from gameday.core.formats.inventory_loader import load_inventory
     from gameday.engine.connector import Connector
-    from gameday.engine.faultrun import FaultRunner, revert_everywhere
+    from gameday.engine.faultrun import FaultRunner
+    from tests.runner_tools import revert_everywhere
 
     inventory = load_inventory(lab.inventory)
     options = SshOptions(

@@ -17,7 +17,8 @@ from gameday.adapters.local import LocalTransport
 from gameday.core import guard as guard_mod
 from gameday.core.faults import FaultPlan
 from gameday.core.guard import GuardPaths, list_records_script, parse_records
-from gameday.engine.faultrun import FaultRunner, LeaseKeeper, revert_everywhere
+from gameday.engine.faultrun import FaultRunner
+from tests.runner_tools import LeaseKeeper, revert_everywhere
 
 
 def file_fault(folder: Path, fault_id: str, *, stuck: bool = False) -> FaultPlan:

@@ -117,7 +117,9 @@ def test_a_refused_arm_injects_nothing(tmp_path: Path, state: Path) -> None:
     (tmp_path / "effect").unlink()
     driver, _ = _driver(state)
     outcome = driver.arm(plan, deadline=driver._clock() + 600)
-    assert not outcome.ok and "if that session is still running, wait for it to end" in outcome.detail
+    assert (
+        not outcome.ok and "if that session is still running, wait for it to end" in outcome.detail
+    )
     assert not (tmp_path / "effect").exists(), "nothing may be injected without its record"
     other.close()
     driver.close()
