@@ -299,7 +299,11 @@ class Session:
     def _run_ladder(self) -> None:
         """Stage after stage while the hypothesis holds (see gameday.engine.ladder)."""
         hooks = LadderHooks(
-            run_wave=self._run_wave, emit=self._emit, stopped=self._stop, state=self.state
+            run_wave=self._run_wave,
+            emit=self._emit,
+            stopped=self._stop,
+            state=self.state,
+            subscribe=self.subscribe,
         )
         owner = owner_of(self.config.participants)
         self._ladder = LadderRun(self.plan, self.ladder_gate, owner, hooks).run()

@@ -1,4 +1,7 @@
-"""A scenario as plain JSON, for the journal's first line (and so for the findings)."""
+"""A scenario as plain JSON, for the journal's first line (`SessionStarted.scenario`).
+
+Read back, typed, by `gameday.core.findings.snapshot.read_snapshot`.
+"""
 
 from __future__ import annotations
 
