@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from gameday.core import events as ev
-from gameday.core.findings.snapshot import probe_defs
+from gameday.core.findings.snapshot import read_snapshot
 from gameday.core.formats.probes import PROBE_KINDS, Probe, ProbeKind
 
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ class HostRow:
 def probes_of(started: ev.SessionStarted) -> tuple[Probe, ...]:
     """The session's probes with their bounds and units (what a gauge shows)."""
     found = []
-    for definition in probe_defs(started.scenario) or []:
+    for definition in read_snapshot(started.scenario).probes or ():
         kind = definition.kind.split(",")[0]
         found.append(
             Probe(
