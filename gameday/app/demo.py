@@ -41,7 +41,7 @@ def demo_dir() -> Path:
 
 def default_demo_journal_dir() -> Path:
     """Per-user: next to real journals, but apart from them (`.../gameday/demo`)."""
-    from gameday.core.journal import default_journal_dir
+    from gameday.core.session.journal import default_journal_dir
 
     return default_journal_dir().parent / "demo"
 
@@ -123,8 +123,8 @@ class DemoBackend:
 
     def open(self, plan: Plan) -> OpenedSession:
         seed, delay = self.options.seed, self.options.host_delay
-        from gameday.core.control import ControlFile
-        from gameday.core.journal import JournalWriter
+        from gameday.core.session.control import ControlFile
+        from gameday.core.session.journal import JournalWriter
         from gameday.demo.simulation import DemoHost, DemoSource, Fleet
         from gameday.engine.session import Session, SessionConfig
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from gameday.app.headless import journal_is_running
-from gameday.core import events as ev
 from gameday.core.findings.build import findings_from_file
 from gameday.core.findings.markdown import render_markdown
-from gameday.core.journal import append_to_finished
+from gameday.core.session import events as ev
+from gameday.core.session.journal import append_to_finished
 from gameday.errors import GamedayError
 
 

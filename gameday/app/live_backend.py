@@ -16,10 +16,10 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gameday.core import events as ev
 from gameday.core.history import SessionSummary, list_sessions
 from gameday.core.plan import Plan
 from gameday.core.roles import Team
+from gameday.core.session import events as ev
 from gameday.engine.preflight import PreflightReport
 from gameday.ui.backend import OpenedSession, ScenarioChoice, scenario_choice
 

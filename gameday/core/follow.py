@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from gameday.core.events import Event, SessionEnded, from_json
+from gameday.core.session.events import Event, SessionEnded, from_json
 
 READ_LIMIT = 1 << 20
 """Bytes read per poll at most: a long journal arrives in batches the screen can draw."""

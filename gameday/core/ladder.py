@@ -15,10 +15,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 
-from gameday.core import events as ev
 from gameday.core.formats.stages import StageSize
-from gameday.core.samples import Samples, split_samples
 from gameday.core.selection import Selection
+from gameday.core.session import events as ev
+from gameday.core.session.samples import Samples, split_samples
 
 StageStatus = Literal["held", "broke", "aborted", "unconfirmed", "running", "not_run"]
 Stop = Literal["", "broke", "aborted", "unconfirmed", "no_go", "not_started", "unfinished"]

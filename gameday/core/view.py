@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from gameday.core import events as ev
 from gameday.core.findings.snapshot import read_snapshot
 from gameday.core.formats.probes import PROBE_KINDS, Probe, ProbeKind
+from gameday.core.session import events as ev
 
 if TYPE_CHECKING:
     from gameday.core.plan import Plan

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from gameday.core import guard
-from gameday.core import lease as lease_words
 from gameday.core.faults import FaultPlan
 from gameday.core.guard import holders, launch
+from gameday.core.session import lease as lease_words
 from gameday.engine.ports import Channel, CommandResult, Transport
 from gameday.errors import CommandTimedOut, TransportError
 

@@ -25,12 +25,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from gameday.core import events as ev
 from gameday.core.findings.text import number as number_text
 from gameday.core.formats.probes import Probe
 from gameday.core.ladder import badness, verdict_reason
 from gameday.core.plan import Plan
-from gameday.core.state import SessionState
+from gameday.core.session import events as ev
+from gameday.core.session.state import SessionState
 from gameday.core.steady import describe_bounds
 from gameday.engine.ports import Decision, LadderGate, StageReport
 

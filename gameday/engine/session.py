@@ -26,15 +26,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from gameday import __version__
-from gameday.core import events as ev
-from gameday.core import lease
 from gameday.core.faults import FaultPlan
 from gameday.core.formats.probes import Probe
 from gameday.core.formats.scenario import RollbackStep
-from gameday.core.formats.snapshot import scenario_snapshot
-from gameday.core.journal import JournalWriter, redact
 from gameday.core.plan import Plan
-from gameday.core.state import SessionState
+from gameday.core.session import events as ev
+from gameday.core.session import lease
+from gameday.core.session.journal import JournalWriter, redact
+from gameday.core.session.snapshot import scenario_snapshot
+from gameday.core.session.state import SessionState
 from gameday.core.steady import AbortTracker, abort_reason, evaluate
 from gameday.core.wording import rule_text
 from gameday.engine.clock import SystemClock

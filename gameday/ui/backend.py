@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:  # the engine is imported when a session opens, not before the first frame
-    from gameday.core import events as ev
     from gameday.core.history import SessionSummary
     from gameday.core.plan import Plan
     from gameday.core.roles import Team
+    from gameday.core.session import events as ev
     from gameday.engine.preflight import PreflightReport
     from gameday.engine.session import Session
 

@@ -13,7 +13,7 @@ from textual.widgets import OptionList, Static
 
 from gameday.app.demo import DemoBackend, DemoOptions
 from gameday.app.live_backend import LiveBackend
-from gameday.core import events as ev
+from gameday.core.session import events as ev
 from gameday.demo.clock import SteppingClock
 from gameday.engine.ports import Outcome
 from gameday.ui.app import GamedayApp, make_app

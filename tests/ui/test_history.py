@@ -11,8 +11,8 @@ from pathlib import Path
 
 from textual.widgets import DataTable, Static
 
-from gameday.core import events as ev
-from gameday.core.journal import JournalWriter, read_journal
+from gameday.core.session import events as ev
+from gameday.core.session.journal import JournalWriter, read_journal
 from gameday.ui.app import GamedayApp
 from gameday.ui.screens.findings import FindingsScreen
 from gameday.ui.screens.history import HistoryScreen

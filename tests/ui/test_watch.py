@@ -14,8 +14,8 @@ from pathlib import Path
 
 from textual.widgets import Static
 
-from gameday.core import events as ev
-from gameday.core.journal import JournalWriter
+from gameday.core.session import events as ev
+from gameday.core.session.journal import JournalWriter
 from gameday.ui.app import GamedayApp
 from gameday.ui.screens.watch import WatchScreen, WatchTarget
 from gameday.ui.watch_app import WatchApp, make_watch_app

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from gameday import lab as gdlab
-from gameday.core.journal import read_journal
-from gameday.core.state import replay
+from gameday.core.session.journal import read_journal
+from gameday.core.session.state import replay
 from gameday.core.wording import verdict_word
 from gameday.lab import LabConfig, LabInfo
 from gameday.ui.screens.watch import WatchScreen, WatchTarget

@@ -14,8 +14,8 @@ import pytest
 from textual.pilot import Pilot
 
 from gameday.app.demo import DemoBackend, DemoOptions
-from gameday.core import events as ev
-from gameday.core.journal import JournalWriter
+from gameday.core.session import events as ev
+from gameday.core.session.journal import JournalWriter
 from gameday.demo.clock import SteppingClock
 from gameday.ui.app import make_app
 from gameday.ui.screens.history import HistoryScreen

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from gameday.core.journal import JournalWriter
+from gameday.core.session.journal import JournalWriter
 from tests.ui.browser import CHROMIUM, open_in_chromium
 from tests.ui.test_watch import PLAN, STARTED
 from tests.ui.web_watch import GAMEDAY, fetch_page, listening_addresses, screen_text, web_watch

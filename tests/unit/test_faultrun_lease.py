@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gameday.core import lease
 from gameday.core.faults import FaultPlan
+from gameday.core.session import lease
 from gameday.engine.faultrun import FaultRunner
 from gameday.engine.ports import CommandResult
 from gameday.errors import CommandTimedOut, HostUnreachable

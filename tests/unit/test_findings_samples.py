@@ -15,8 +15,8 @@ from gameday.core.findings.build import (
     render_json,
     render_markdown,
 )
-from gameday.core.journal import read_journal
-from gameday.core.samples import read_for_findings
+from gameday.core.session.journal import read_journal
+from gameday.core.session.samples import read_for_findings
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "findings"
 WITH_SAMPLES = sorted(

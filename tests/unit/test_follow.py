@@ -11,7 +11,6 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gameday.core import events as ev
 from gameday.core.follow import (
     Grew,
     JournalFollower,
@@ -20,8 +19,9 @@ from gameday.core.follow import (
     new_journals,
     pick_session,
 )
-from gameday.core.journal import JournalWriter, read_journal
-from gameday.core.state import replay
+from gameday.core.session import events as ev
+from gameday.core.session.journal import JournalWriter, read_journal
+from gameday.core.session.state import replay
 from gameday.core.view import HostRow, facts_of_journal, host_rows, phase_length, probes_of
 
 STARTED = ev.SessionStarted(

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gameday.core import events as ev
-from gameday.core.journal import JournalWriter, read_journal, redact
-from gameday.core.state import SessionState, replay
+from gameday.core.session import events as ev
+from gameday.core.session.journal import JournalWriter, read_journal, redact
+from gameday.core.session.state import SessionState, replay
 from gameday.errors import InputError
 from tests.factories import started
 

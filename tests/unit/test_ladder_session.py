@@ -10,7 +10,6 @@ from types import MappingProxyType
 
 import pytest
 
-from gameday.core import events as ev
 from gameday.core.formats.inventory import Host, Inventory
 from gameday.core.formats.probes import Probe
 from gameday.core.formats.scenario import (
@@ -22,9 +21,10 @@ from gameday.core.formats.scenario import (
     TargetSpec,
 )
 from gameday.core.formats.stages import StageSize
-from gameday.core.journal import JournalWriter, read_journal
 from gameday.core.plan import build_plan
-from gameday.core.state import replay
+from gameday.core.session import events as ev
+from gameday.core.session.journal import JournalWriter, read_journal
+from gameday.core.session.state import replay
 from gameday.engine.ladder import PolicyGate, owner_of
 from gameday.engine.ports import Decision, LadderGate, Reading, StageReport
 from gameday.engine.session import Session, SessionConfig
@@ -342,7 +342,7 @@ class EarlySpike(CutHosts):
 def test_a_breach_early_in_a_long_stage_still_breaks_it_though_memory_keeps_only_recent_samples(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("gameday.core.state.SAMPLES_KEPT", 2)
+    monkeypatch.setattr("gameday.core.session.state.SAMPLES_KEPT", 2)
     rig = Rig(tmp_path, scenario(most=5), probe=EarlySpike)
     result = rig.session.run()
     assert isinstance(rig.probe, EarlySpike) and rig.probe.spiked

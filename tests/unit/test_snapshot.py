@@ -9,7 +9,7 @@ import pytest
 
 from gameday.core.findings.snapshot import read_snapshot
 from gameday.core.formats.scenario import load_scenario
-from gameday.core.formats.snapshot import scenario_snapshot
+from gameday.core.session.snapshot import scenario_snapshot
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.yaml"))
 SCENARIOS = [p for p in SCENARIOS if not p.name.startswith("inventory")]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gameday.core import events as ev
-from gameday.core.state import SessionState, replay
+from gameday.core.session import events as ev
+from gameday.core.session.state import SessionState, replay
 
 
 def _sampled(seq: int, value: float, phase: ev.Phase) -> ev.ProbeSampled:
@@ -13,7 +13,7 @@ def _sampled(seq: int, value: float, phase: ev.Phase) -> ev.ProbeSampled:
 
 
 def _session(monkeypatch: pytest.MonkeyPatch, baseline: int, monitor: int) -> SessionState:
-    monkeypatch.setattr("gameday.core.state.SAMPLES_KEPT", 5)
+    monkeypatch.setattr("gameday.core.session.state.SAMPLES_KEPT", 5)
     events = [_sampled(i, 100.0 + i, "baseline") for i in range(1, baseline + 1)]
     events += [_sampled(i, 1.0, "monitor") for i in range(baseline + 1, baseline + monitor + 1)]
     return replay(events)

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from gameday.core import events as ev
 from gameday.core.confirmation import production_targets, typed_confirmation_reason
 from gameday.core.formats.inventory_loader import load_inventory
 from gameday.core.formats.scenario import AbortRule, load_scenario
 from gameday.core.gauge import scale_for, state_of
 from gameday.core.plan import build_plan
-from gameday.core.state import SessionState, replay
-from gameday.core.timeline import describe
+from gameday.core.session import events as ev
+from gameday.core.session.state import SessionState, replay
+from gameday.core.session.timeline import describe
 from gameday.core.wording import (
     bounds_text,
     fault_name,
@@ -167,7 +167,7 @@ def test_a_new_alarm_event_plugs_in_with_one_rule(monkeypatch: pytest.MonkeyPatc
     from dataclasses import dataclass
     from typing import ClassVar
 
-    from gameday.core import alarms
+    from gameday.core.session import alarms
 
     @dataclass(frozen=True, kw_only=True)
     class HostLost(ev.Event):

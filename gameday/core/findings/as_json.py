@@ -15,9 +15,9 @@ import dataclasses
 import math
 from typing import Any
 
-from gameday.core.events import JSON
 from gameday.core.findings.model import Findings, Points
 from gameday.core.findings.text import utc_iso
+from gameday.core.session.events import JSON
 
 FORMAT = "gameday-findings"
 VERSION = 1

@@ -15,7 +15,6 @@ from pathlib import Path, PurePath
 from typing import TypeVar
 
 from gameday import __version__
-from gameday.core import events as ev
 from gameday.core.findings.as_json import render_grafana_annotations, render_json
 from gameday.core.findings.markdown import render_markdown
 from gameday.core.findings.model import (
@@ -49,12 +48,13 @@ from gameday.core.findings.text import (
     utc_iso,
 )
 from gameday.core.findings.timeline import timeline
-from gameday.core.journal import JournalRead
 from gameday.core.ladder import ladder_sentence, ladder_story
 from gameday.core.roles import role_rank
-from gameday.core.samples import Samples, collector_paused, read_for_findings, split_samples
+from gameday.core.session import events as ev
+from gameday.core.session.journal import JournalRead
+from gameday.core.session.samples import Samples, collector_paused, read_for_findings, split_samples
+from gameday.core.session.state import FaultState, replay
 from gameday.core.shell import render
-from gameday.core.state import FaultState, replay
 
 __all__ = [
     "Findings",
@@ -83,7 +83,7 @@ def _last(events: Sequence[ev.Event], kind: type[E]) -> E | None:
 def findings_from_file(path: Path | str) -> Findings:
     """Read the journal at `path` and build its findings (raises InputError like read_journal).
 
-    The probe samples are read straight into columns (see gameday.core.samples): a 4-hour
+    The probe samples are read straight into columns (see gameday.core.session.samples): a 4-hour
     journal holds ~290 000 of them and a few hundred other events."""
     with collector_paused():  # nothing here makes a cycle; the collector would rescan the heap
         journal, raw, samples = read_for_findings(path)

@@ -2,7 +2,7 @@
 
 `read_snapshot(SessionStarted.scenario)` gives a frozen `ScenarioSnapshot` to every view that has
 only the journal (the findings, `gameday watch`, the history). The JSON was written by whichever
-gameday ran the session (`gameday.core.formats.snapshot`); a newer or older writer may nest
+gameday ran the session (`gameday.core.session.snapshot`); a newer or older writer may nest
 things differently (`probes` at the top or under `steady_state`, `for` or `for_samples`,
 durations as seconds or as `30s`), so the reader is tolerant: it never raises, and what it
 cannot find is `None` (the findings then say it is not in the journal).
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gameday.core.formats.scenario import AbortRule
-from gameday.core.journal import redact
+from gameday.core.session.journal import redact
 from gameday.core.units import format_duration, parse_duration
 from gameday.core.wording import bounds_text, number, rule_text
 

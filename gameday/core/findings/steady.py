@@ -9,7 +9,6 @@ import operator
 from collections.abc import Sequence
 from typing import cast
 
-from gameday.core import events as ev
 from gameday.core.findings.model import (
     Breach,
     Measure,
@@ -21,7 +20,8 @@ from gameday.core.findings.model import (
 )
 from gameday.core.findings.snapshot import ProbeDef, threshold_text
 from gameday.core.findings.text import number, offset
-from gameday.core.samples import Samples, Series, split_samples
+from gameday.core.session import events as ev
+from gameday.core.session.samples import Samples, Series, split_samples
 
 _BEFORE_PHASES = ("preflight", "baseline", "warmup")
 _DURING_PHASES = ("inject", "monitor")

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from gameday.core import events as ev
 from gameday.core.findings.model import TimelineEntry
 from gameday.core.findings.text import (
     count,
@@ -20,8 +19,9 @@ from gameday.core.findings.text import (
     seconds_text,
     utc_time,
 )
-from gameday.core.samples import Samples
-from gameday.core.timeline import describe
+from gameday.core.session import events as ev
+from gameday.core.session.samples import Samples
+from gameday.core.session.timeline import describe
 
 TAG_LABELS = {
     "note": "note",

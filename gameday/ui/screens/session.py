@@ -20,9 +20,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
-from gameday.core import events as ev
 from gameday.core.roles import note_author
-from gameday.core.state import SessionState
+from gameday.core.session import events as ev
+from gameday.core.session.state import SessionState
 from gameday.core.view import facts_of_plan
 from gameday.core.wording import verdict_word
 from gameday.ui.backend import Backend

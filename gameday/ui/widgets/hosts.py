@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.widgets import DataTable
 
-from gameday.core.state import FaultState, SessionState
+from gameday.core.session.state import FaultState, SessionState
 from gameday.core.wording import (
     FAULT_STATUS_WORDS,
     host_timer_text,

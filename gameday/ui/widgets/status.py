@@ -16,8 +16,8 @@ from textual.widgets import Static
 from gameday.core.wording import steady_word, time_left_text, verdict_word
 
 if TYPE_CHECKING:  # types only: the plan's modules load when a session opens
-    from gameday.core.alarms import Alarm
-    from gameday.core.state import SessionState
+    from gameday.core.session.alarms import Alarm
+    from gameday.core.session.state import SessionState
     from gameday.core.view import SessionFacts
 
 WIDE = 120

@@ -1,4 +1,4 @@
-"""The timeline: one sentence per event (`gameday.core.timeline.describe`), notes in colour."""
+"""The timeline: one sentence per event (`core.session.timeline.describe`), notes in colour."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from rich.text import Text
 from textual import events
 from textual.widgets import RichLog
 
-from gameday.core import events as ev
-from gameday.core.timeline import describe, offset
+from gameday.core.session import events as ev
+from gameday.core.session.timeline import describe, offset
 
 NOTE_STYLES = {
     "note": "cyan",

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from gameday.core import events as ev
-from gameday.core.events import JSON
-from gameday.core.journal import JournalWriter
+from gameday.core.session import events as ev
+from gameday.core.session.events import JSON
+from gameday.core.session.journal import JournalWriter
 
 T0 = datetime(2026, 11, 27, 9, 0, 0, tzinfo=UTC).timestamp()
 

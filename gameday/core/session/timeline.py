@@ -6,8 +6,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from gameday.core import events as ev
-from gameday.core import lease
+from gameday.core.session import events as ev
+from gameday.core.session import lease
 from gameday.core.wording import (
     fault_name,
     host_timer_text,

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, overload
 
-from gameday.core import events as ev
-from gameday.core.alarms import Alarm, alarm_for
+from gameday.core.session import events as ev
+from gameday.core.session.alarms import Alarm, alarm_for
 
 FaultStatus = Literal["planned", "armed", "injected", "failed", "reverted", "unconfirmed"]
 

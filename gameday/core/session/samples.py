@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_args
 
-from gameday.core import events as ev
-from gameday.core.journal import JournalRead, read_journal, read_journal_bytes
+from gameday.core.session import events as ev
+from gameday.core.session.journal import JournalRead, read_journal, read_journal_bytes
 from gameday.errors import InputError
 
 

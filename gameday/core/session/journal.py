@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gameday.core.events import EVENT_TYPES, Event, from_json, to_json, with_position
+from gameday.core.session.events import EVENT_TYPES, Event, from_json, to_json, with_position
 from gameday.errors import InputError
 
 _SECRET_PATTERNS = (
