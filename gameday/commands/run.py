@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
         signals_pull_kill_switch,
     )
     from gameday.app.live import LiveOptions, live_session, load_plan, notify_targets
-    from gameday.core.session.lease import recover_advice
+    from gameday.core.wording import recover_advice
 
     participants = tuple(parse_participant(p) for p in args.participant)
     check_team(participants)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from gameday.core.faults import FaultPlan
 from gameday.core.session.events import RevertBy, RevertOutcome
 from gameday.core.session.lease import KILL_SWITCH_SLACK
-from gameday.core.session.lease import unreachable_detail as lease_unreachable_detail
+from gameday.core.wording import unreachable_detail as lease_unreachable_detail
 from gameday.engine.ports import HostDriver, Outcome, PendingRevert
 
 FaultKey = tuple[str, str]

@@ -31,12 +31,11 @@ from gameday.core.formats.probes import Probe
 from gameday.core.formats.scenario import RollbackStep
 from gameday.core.plan import Plan
 from gameday.core.session import events as ev
-from gameday.core.session import lease
 from gameday.core.session.journal import JournalWriter, redact
 from gameday.core.session.snapshot import scenario_snapshot
 from gameday.core.session.state import SessionState
 from gameday.core.steady import AbortTracker, abort_reason, evaluate
-from gameday.core.wording import rule_text
+from gameday.core.wording import lost_sentence, rule_text
 from gameday.engine.clock import SystemClock
 from gameday.engine.faultrun import DEFAULT_LEASE_SECONDS
 from gameday.engine.heartbeat import Heartbeats
@@ -524,7 +523,7 @@ class Session:
             self._emit(
                 ev.HostLost(host=host, silent_for=loss.silent_for, reverted_by=loss.reverted_by)
             )
-            reason = lease.lost_sentence(host, loss.silent_for, loss.reverted_by)
+            reason = lost_sentence(host, loss.silent_for, loss.reverted_by)
         if any(f.host == host for f in self.state.open_faults()):
             self._abort("lease lost", reason)
 
