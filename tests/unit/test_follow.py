@@ -11,7 +11,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gameday.core.follow import (
+from gameday.core.session import events as ev
+from gameday.core.session.follow import (
     Grew,
     JournalFollower,
     SessionFollower,
@@ -19,7 +20,6 @@ from gameday.core.follow import (
     new_journals,
     pick_session,
 )
-from gameday.core.session import events as ev
 from gameday.core.session.journal import JournalWriter, read_journal
 from gameday.core.session.state import replay
 from gameday.core.view import HostRow, facts_of_journal, host_rows, phase_length, probes_of

@@ -28,8 +28,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 from textual.worker import Worker, get_current_worker
 
-from gameday.core.follow import Chunk, SessionFollower, Switched
 from gameday.core.session import events as ev
+from gameday.core.session.follow import Chunk, SessionFollower, Switched
 from gameday.core.session.state import SessionState
 from gameday.core.view import HostRow, SessionFacts, facts_of_journal, host_rows, probes_of
 from gameday.core.wording import verdict_word
