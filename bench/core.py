@@ -8,13 +8,13 @@ from collections.abc import Callable
 from pathlib import Path
 from types import MappingProxyType
 
-from gameday.core import events as ev
 from gameday.core.findings.build import findings_from_file, render_markdown
 from gameday.core.formats.inventory import Host, Inventory
 from gameday.core.formats.scenario import TargetSpec
-from gameday.core.journal import JournalWriter, read_journal
 from gameday.core.selection import select_targets
-from gameday.core.state import replay
+from gameday.core.session import events as ev
+from gameday.core.session.journal import JournalWriter, read_journal
+from gameday.core.session.state import replay
 
 Result = dict[str, float]
 

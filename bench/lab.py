@@ -25,7 +25,7 @@ from pathlib import Path
 
 from bench import baselines, labkit
 from gameday.app.live import LiveOptions, live_session, load_plan
-from gameday.core import events as ev
+from gameday.core.session import events as ev
 from gameday.lab.model import LabInfo
 
 HOST_COUNTS = tuple(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gameday.core import events as ev
+from gameday.core.session import events as ev
 
 
 def started(**fields: Any) -> ev.SessionStarted:

@@ -23,7 +23,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from gameday.core import events as ev
 from gameday.core.formats.inventory import NotifyTarget
 from gameday.core.notify import (
     Notice,
@@ -34,6 +33,7 @@ from gameday.core.notify import (
     target_secrets,
     webhook_body,
 )
+from gameday.core.session import events as ev
 
 _LOOPBACK = ("127.", "localhost", "::1", "[::1]")
 _STOP = object()

@@ -14,9 +14,9 @@ from pathlib import Path
 from types import FrameType
 from typing import TextIO
 
-from gameday.core import events as ev
-from gameday.core.control import ControlFile
-from gameday.core.timeline import timeline_line
+from gameday.core.session import events as ev
+from gameday.core.session.control import ControlFile
+from gameday.core.session.timeline import timeline_line
 from gameday.engine.session import Session, SessionResult
 from gameday.exit_codes import ExitCode
 

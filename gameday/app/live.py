@@ -18,14 +18,14 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from gameday.core.control import ControlFile
-from gameday.core.events import SessionMode
 from gameday.core.formats.inventory import Inventory, NotifyTarget
 from gameday.core.formats.inventory_loader import load_inventory
 from gameday.core.formats.scenario import Scenario, load_scenario
 from gameday.core.guard.holders import holder_text
-from gameday.core.journal import JournalWriter
 from gameday.core.plan import Plan, build_plan
+from gameday.core.session.control import ControlFile
+from gameday.core.session.events import SessionMode
+from gameday.core.session.journal import JournalWriter
 from gameday.engine.connector import Connector
 from gameday.engine.drivers import RunnerDriver
 from gameday.engine.faultrun import DEFAULT_LEASE_SECONDS, FaultRunner

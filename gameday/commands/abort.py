@@ -18,10 +18,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from gameday.core import events as ev
-from gameday.core.control import ControlFile, session_mode
-from gameday.core.journal import default_journal_dir, iter_journals, read_journal
-from gameday.core.state import replay
+from gameday.core.session import events as ev
+from gameday.core.session.control import ControlFile, session_mode
+from gameday.core.session.journal import default_journal_dir, iter_journals, read_journal
+from gameday.core.session.state import replay
 from gameday.errors import InputError
 from gameday.exit_codes import ExitCode
 

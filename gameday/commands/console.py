@@ -55,8 +55,8 @@ def run(args: argparse.Namespace) -> int:
     from gameday.app.live import notify_targets
     from gameday.app.live_backend import LiveBackend
     from gameday.core.formats.inventory_loader import load_inventory
-    from gameday.core.journal import default_journal_dir
     from gameday.core.roles import default_team_file
+    from gameday.core.session.journal import default_journal_dir
     from gameday.errors import InputError
     from gameday.ui.launch import run_console
 

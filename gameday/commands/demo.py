@@ -44,8 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from gameday.app.demo import DemoBackend, DemoOptions
-    from gameday.app.live import notify_targets
-    from gameday.core.formats.inventory import Inventory
+    from gameday.core.formats.inventory import Inventory, NotifyTarget
     from gameday.core.roles import default_team_file
     from gameday.errors import InputError
     from gameday.ui.launch import run_console
@@ -57,6 +56,10 @@ def run(args: argparse.Namespace) -> int:
         speed=args.speed,
         journal_dir=Path(args.journal_dir) if args.journal_dir else None,
     )
-    notify = notify_targets(Inventory(file="demo", hosts={}, groups={}), args.notify)
+    notify: tuple[NotifyTarget, ...] = ()
+    if args.notify:  # the live wiring (and the engine with it) only when asked for
+        from gameday.app.live import notify_targets
+
+        notify = notify_targets(Inventory(file="demo", hosts={}, groups={}), args.notify)
     backend = DemoBackend(options, team_file=default_team_file(), notify=notify)
     return run_console(backend)

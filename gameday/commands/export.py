@@ -45,7 +45,7 @@ def register(subparsers: Any) -> None:
 
 def resolve_journal(name: str) -> Path:
     """The journal file: `name` itself, else `<journal-dir>/<name>.jsonl` (raises InputError)."""
-    from gameday.core.journal import default_journal_dir
+    from gameday.core.session.journal import default_journal_dir
 
     path = Path(name)
     if path.exists():
@@ -98,8 +98,8 @@ def record_export(journal: Path, output: Path, fmt: str) -> None:
     writer, the session. A journal that cannot be appended to is left as it is (said on stderr).
     """
     from gameday.app.headless import journal_is_running
-    from gameday.core import events as ev
-    from gameday.core.journal import JournalWriter
+    from gameday.core.session import events as ev
+    from gameday.core.session.journal import JournalWriter
 
     if journal_is_running(journal):
         return

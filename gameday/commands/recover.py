@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
 def recover_and_report(journal: Path, inventory_path: str | None, trust_new_hosts: bool) -> int:
     from gameday.adapters.ssh import SshConnector
     from gameday.adapters.ssh_config import SshOptions
-    from gameday.core.control import session_mode
+    from gameday.core.session.control import session_mode
     from gameday.engine.recovery import inventory_for, open_faults, recover
 
     if session_mode(journal) == "demo":  # simulated hosts: there is nothing to connect to

@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from gameday.core.journal import default_journal_dir
 from gameday.core.plan import Plan
 from gameday.core.roles import ROLES, check_team, parse_participant
+from gameday.core.session.journal import default_journal_dir
 from gameday.errors import InputError
 from gameday.exit_codes import ExitCode
 
@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
         signals_pull_kill_switch,
     )
     from gameday.app.live import LiveOptions, live_session, load_plan, notify_targets
-    from gameday.core.lease import recover_advice
+    from gameday.core.wording import recover_advice
 
     participants = tuple(parse_participant(p) for p in args.participant)
     check_team(participants)

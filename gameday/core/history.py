@@ -12,11 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from gameday.core.events import JSON
 from gameday.core.findings.text import utc_iso
-from gameday.core.journal import iter_journals, read_journal
 from gameday.core.ladder import ladder_headline
-from gameday.core.state import SessionState, replay
+from gameday.core.session.events import JSON
+from gameday.core.session.journal import iter_journals, read_journal
+from gameday.core.session.state import SessionState, replay
 from gameday.errors import GamedayError
 from gameday.exit_codes import ExitCode
 

@@ -10,13 +10,15 @@ it broke at stage 3 (5 hosts)."): the findings, the console and the sessions lis
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 
-from gameday.core import events as ev
 from gameday.core.formats.stages import StageSize
 from gameday.core.selection import Selection
+from gameday.core.session import events as ev
+from gameday.core.session.samples import Samples, split_samples
 
 StageStatus = Literal["held", "broke", "aborted", "unconfirmed", "running", "not_run"]
 Stop = Literal["", "broke", "aborted", "unconfirmed", "no_go", "not_started", "unfinished"]
@@ -71,13 +73,19 @@ class LadderStory:
         return len(self.stages[stage - 1].hosts) if 0 < stage <= self.of else 0
 
 
-def ladder_story(events: Sequence[ev.Event], bounds: Bounds | None = None) -> LadderStory | None:
-    """The ladder of the session whose events these are; None when it had no ladder."""
+def ladder_story(
+    events: Sequence[ev.Event], bounds: Bounds | None = None, samples: Samples | None = None
+) -> LadderStory | None:
+    """The ladder of the session whose events these are; None when it had no ladder.
+
+    `samples`: the journal's samples when `events` leaves them out."""
+    if samples is None:
+        events, samples = split_samples(events)
     planned = next((e for e in events if isinstance(e, ev.LadderPlanned)), None)
     if planned is None or not planned.stages:  # a ladder without a stage is no ladder
         return None
     numbers = range(1, len(planned.stages) + 1)
-    records = [_stage(number, planned, events, bounds or {}) for number in numbers]
+    records = [_stage(number, planned, events, samples, bounds or {}) for number in numbers]
     held_up_to = 0
     for record in records:
         if record.status != "held":
@@ -88,7 +96,11 @@ def ladder_story(events: Sequence[ev.Event], bounds: Bounds | None = None) -> La
 
 
 def _stage(
-    number: int, planned: ev.LadderPlanned, events: Sequence[ev.Event], bounds: Bounds
+    number: int,
+    planned: ev.LadderPlanned,
+    events: Sequence[ev.Event],
+    samples: Samples,
+    bounds: Bounds,
 ) -> StageRecord:
     hosts = tuple(planned.stages[number - 1])
     before = set(planned.stages[number - 2]) if number > 1 else set()
@@ -99,12 +111,10 @@ def _stage(
     decided = _of_stage(events, ev.LadderDecided, number)
     if started is None:
         return StageRecord(number, size, hosts, joining, "not_run", "", (), "", None, None)
-    last = ended.seq if ended is not None else (events[-1].seq if events else 0)
-    samples = [
-        e
-        for e in events
-        if isinstance(e, ev.ProbeSampled) and e.phase == "monitor" and started.seq < e.seq <= last
-    ]
+    if ended is not None:
+        last = ended.seq
+    else:
+        last = max(events[-1].seq if events else 0, (samples.last() or (0, 0.0))[0])
     return StageRecord(
         stage=number,
         size=size,
@@ -112,7 +122,7 @@ def _stage(
         joining=joining,
         status=ended.outcome if ended is not None else "running",
         reason=ended.reason if ended is not None else "",
-        worst=_worst(samples, bounds),
+        worst=_worst(samples, started.seq, last, bounds),
         decision=_decision_text(decided),
         started_at=started.ts,
         ended_at=ended.ts if ended is not None else None,
@@ -126,25 +136,33 @@ def _of_stage(events: Sequence[ev.Event], kind: type[S], number: int) -> S | Non
     return next((e for e in events if isinstance(e, kind) and e.stage == number), None)
 
 
-def _worst(samples: Sequence[ev.ProbeSampled], bounds: Bounds) -> tuple[ProbeWorst, ...]:
-    by_probe: dict[str, list[ev.ProbeSampled]] = {}
-    for sample in samples:
-        by_probe.setdefault(sample.probe, []).append(sample)
+def _worst(samples: Samples, after: int, last: int, bounds: Bounds) -> tuple[ProbeWorst, ...]:
+    """Each probe's worst monitor poll journaled after seq `after` up to `last`, the probes in
+    the order they were first polled then."""
     found = []
-    for probe, taken in by_probe.items():
-        values = [s for s in taken if s.value is not None]
+    for probe, series in samples.by_probe.items():
+        start = bisect.bisect_right(series.seq, after)
+        stop = bisect.bisect_right(series.seq, last)
+        taken = [i for i in range(start, stop) if series.phase[i] == "monitor"]
+        if not taken:
+            continue
+        values = [i for i in taken if series.value[i] is not None]
         low, high = bounds.get(probe, (None, None))
-        worst = max(values, key=lambda s: badness(s.value or 0.0, low, high), default=None)
+        worst = max(values, key=lambda i: badness(series.value[i] or 0.0, low, high), default=None)
         found.append(
-            ProbeWorst(
-                probe=probe,
-                value=worst.value if worst else None,
-                ok=worst.ok if worst else None,
-                samples=len(values),
-                no_data=len(taken) - len(values),
+            (
+                series.seq[taken[0]],
+                ProbeWorst(
+                    probe=probe,
+                    value=series.value[worst] if worst is not None else None,
+                    ok=series.ok[worst] if worst is not None else None,
+                    samples=len(values),
+                    no_data=len(taken) - len(values),
+                ),
             )
         )
-    return tuple(found)
+    found.sort(key=lambda pair: pair[0])
+    return tuple(worst for _, worst in found)
 
 
 def badness(value: float, low: float | None, high: float | None) -> float:

@@ -22,11 +22,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gameday.core import events as ev
-from gameday.core.events import JSON
 from gameday.core.findings.text import redact_prose, utc_iso
 from gameday.core.formats.inventory import Inventory, NotifyTarget
-from gameday.core.state import SessionState
+from gameday.core.session import events as ev
+from gameday.core.session.events import JSON
+from gameday.core.session.state import SessionState
 
 MASK = "********"
 LEASE_RULE = "lease lost"

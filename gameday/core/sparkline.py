@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Literal
+from typing import Literal, cast
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 GAP = " "
@@ -27,7 +27,12 @@ def fold(values: Sequence[float | None], width: int, worst: Worst = "high") -> l
     for i in range(width):
         start = i * len(values) // width
         end = (i + 1) * len(values) // width
-        present = [v for v in values[start:end] if v is not None and math.isfinite(v)]
+        chunk = values[start:end]
+        present: Sequence[float]
+        if None not in chunk and all(map(math.isfinite, chunk)):  # type: ignore[arg-type]
+            present = cast("Sequence[float]", chunk)  # every poll had a value: no copy
+        else:
+            present = [v for v in chunk if v is not None and math.isfinite(v)]
         if not present:
             columns.append(None)
         else:

@@ -260,3 +260,28 @@ def plain_number(value: float) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
+
+
+# --- a host's lease (bounds in gameday.core.session.lease) -----------------------------------
+
+CONFIRMED_BY_LEASE = "confirmed clean (reverted by the host's lease)"
+"""A lost host found clean once reached again: its own lease had reverted it."""
+
+
+def lost_sentence(host: str, silent_for: float, reverted_by: float) -> str:
+    """`cart-2: no answer for 4 s — its own lease reverted it at ≈21:12:25; not confirmed`."""
+    return (
+        f"{host}: no answer for {silent_for:.0f} s — its own lease reverted it at "
+        f"≈{utc_time(reverted_by)} UTC; not confirmed"
+    )
+
+
+def unreachable_detail(reverted_by: float) -> str:
+    """Why the revert of a host that did not answer is unconfirmed (a fault_reverted detail):
+    `unconfirmed: host unreachable, its lease reverts it by 21:12:25` (UTC)."""
+    return f"unconfirmed: host unreachable, its lease reverts it by {utc_time(reverted_by)} UTC"
+
+
+def recover_advice(journal: str) -> str:
+    """The last line of a session that left hosts unconfirmed."""
+    return f"next: when the host is reachable again, confirm with: gameday recover {journal}"

@@ -22,10 +22,10 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from gameday.core.events import RevertBy, Step
 from gameday.core.faults import FaultPlan
 from gameday.core.formats.inventory import Inventory
 from gameday.core.formats.probes import Probe
+from gameday.core.session.events import RevertBy, Step
 from gameday.engine.ports import (
     CommandRecord,
     LeaseLoss,

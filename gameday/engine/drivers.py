@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
-from gameday.core.events import RevertBy, Step
 from gameday.core.faults import FaultPlan
 from gameday.core.guard import Requester
+from gameday.core.session.events import RevertBy, Step
 from gameday.engine.faultrun import FaultRunner, StepResult
 from gameday.engine.launching import Launched, launch_fault
 from gameday.engine.ports import (

@@ -24,9 +24,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from gameday.core import guard
-from gameday.core import lease as lease_words
 from gameday.core.faults import FaultPlan
 from gameday.core.guard import holders, launch
+from gameday.core.session import lease as lease_words
+from gameday.core.wording import unreachable_detail
 from gameday.engine.ports import Channel, CommandResult, Transport
 from gameday.errors import CommandTimedOut, TransportError
 
@@ -300,7 +301,7 @@ class FaultRunner:
             result = self._run(guard.as_root(script, sudo=self.sudo), limit)
         except TransportError as exc:
             if self.lost_by is not None:
-                detail = lease_words.unreachable_detail(self.lost_by)
+                detail = unreachable_detail(self.lost_by)
             else:
                 detail = f"{exc.problem} (the host's lease watcher and timer still guard it)"
             failed = self._unconfirmed(plan.fault_id, detail, started, "console")

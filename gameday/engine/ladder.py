@@ -21,16 +21,16 @@ other phases.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from gameday.core import events as ev
 from gameday.core.findings.text import number as number_text
 from gameday.core.formats.probes import Probe
 from gameday.core.ladder import badness, verdict_reason
 from gameday.core.plan import Plan
-from gameday.core.state import SessionState
+from gameday.core.session import events as ev
+from gameday.core.session.state import SessionState
 from gameday.core.steady import describe_bounds
 from gameday.engine.ports import Decision, LadderGate, StageReport
 
@@ -66,6 +66,8 @@ class LadderHooks:
     """Set by an abort rule, a failed fault or the kill switch."""
     state: SessionState
     """The session's live fold (read from the session thread only)."""
+    subscribe: Callable[[Callable[[ev.Event], None]], None]
+    """Be told every event after it is journaled (samples come from the session thread)."""
 
 
 @dataclass(frozen=True)
@@ -104,8 +106,9 @@ class LadderRun:
         self.owner = owner
         self.hooks = hooks
         self._probes = {p.name: p for p in plan.scenario.steady_state.probes}
-        self._marks: dict[str, int] = {}
-        """Each probe's sample count when the current stage started."""
+        self._tally = StageTally(self._probes)
+        """What the current stage's monitor polls showed, kept as they arrive."""
+        hooks.subscribe(self._tally.add)
 
     def run(self) -> LadderResult:
         stages = self.plan.selection.stages
@@ -129,7 +132,7 @@ class LadderRun:
         self.hooks.emit(
             ev.StageStarted(stage=number, of=of, hosts=hosts, joining=selection.joining(number))
         )
-        self._marks = {name: len(self.hooks.state.samples.get(name, [])) for name in self._probes}
+        self._tally.reset()
         for wave in selection.stage_waves(number):
             if not self.hooks.run_wave(wave) or self._why_broken():
                 break
@@ -155,23 +158,16 @@ class LadderRun:
         """Why the steady state did not hold during the stage so far ("" when it held)."""
         problems = []
         for name, probe in self._probes.items():
-            taken = self._stage_samples(name)
-            out = [s.value for s in taken if s.ok is False and s.value is not None]
-            gaps = sum(1 for s in taken if s.value is None)
-            if out:
-                worst = max(out, key=lambda v: badness(v, probe.min, probe.max))
+            tally = self._tally.of(name)
+            if tally.worst_out is not None:
                 problems.append(
-                    f"{name} out of bounds ({_value(worst, probe)}; holds when "
+                    f"{name} out of bounds ({_value(tally.worst_out, probe)}; holds when "
                     f"{describe_bounds(probe)})"
                 )
+            gaps = tally.no_data
             if gaps:
                 problems.append(f"{name} had no data on {gaps} poll{'s' if gaps != 1 else ''}")
         return "; ".join(problems)
-
-    def _stage_samples(self, name: str) -> list[_Sample]:
-        """The probe's samples while the current stage's faults were on."""
-        taken = self.hooks.state.samples.get(name, [])[self._marks.get(name, 0) :]
-        return [_Sample(s.value, s.ok) for s in taken if s.phase == "monitor"]
 
     def _ask(self, number: int) -> Decision | None:
         """Ask the gate and journal the answer; None when the session is stopping."""
@@ -201,22 +197,62 @@ class LadderRun:
         """Each probe's worst value in the stage that just held, for the go/no-go prompt."""
         lines = []
         for name, probe in self._probes.items():
-            taken = self._stage_samples(name)
-            values = [s.value for s in taken if s.value is not None]
-            if not values:
+            worst = self._tally.of(name).worst
+            if worst is None:
                 lines.append(f"{name}: no sample")
                 continue
-            worst = max(values, key=lambda v: badness(v, probe.min, probe.max))
             lines.append(
                 f"{name}: worst {_value(worst, probe)} (holds when {describe_bounds(probe)})"
             )
         return "\n".join(lines)
 
 
-@dataclass(frozen=True)
-class _Sample:
-    value: float | None
-    ok: bool | None
+@dataclass
+class ProbeTally:
+    """One probe's monitor polls in one stage."""
+
+    worst: float | None = None
+    """The value farthest toward (or beyond) the bounds; the first such one on a tie."""
+    worst_score: float = 0.0
+    worst_out: float | None = None
+    """The worst of the values that were out of bounds; None: none was."""
+    worst_out_score: float = 0.0
+    no_data: int = 0
+    """Polls without a value."""
+
+
+class StageTally:
+    """Per probe, what the ladder judges a stage by, kept as each sample arrives: a stage of
+    hours costs the same memory as a stage of seconds (the session state keeps only a recent
+    window of samples, so the ladder cannot read a whole stage back from it)."""
+
+    def __init__(self, probes: Mapping[str, Probe]) -> None:
+        self._probes = probes
+        self._tallies: dict[str, ProbeTally] = {}
+
+    def reset(self) -> None:
+        """A new stage starts: forget the previous one."""
+        self._tallies = {}
+
+    def of(self, name: str) -> ProbeTally:
+        return self._tallies.get(name) or ProbeTally()
+
+    def add(self, event: ev.Event) -> None:
+        if not isinstance(event, ev.ProbeSampled) or event.phase != "monitor":
+            return
+        probe = self._probes.get(event.probe)
+        if probe is None:
+            return
+        tally = self._tallies.setdefault(event.probe, ProbeTally())
+        value = event.value
+        if value is None:
+            tally.no_data += 1
+            return
+        score = badness(value, probe.min, probe.max)
+        if tally.worst is None or score > tally.worst_score:
+            tally.worst, tally.worst_score = value, score
+        if event.ok is False and (tally.worst_out is None or score > tally.worst_out_score):
+            tally.worst_out, tally.worst_out_score = value, score
 
 
 def _value(value: float, probe: Probe) -> str:

@@ -21,8 +21,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from gameday.core.events import RevertBy, Step
 from gameday.core.faults import FaultPlan
+from gameday.core.session.events import RevertBy, Step
 from gameday.errors import CommandFailed, GamedayError
 
 # --- connections to hosts ------------------------------------------------------------------

@@ -17,13 +17,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from gameday.core import events as ev
 from gameday.core.faults import FaultPlan
 from gameday.core.formats.inventory import Inventory
 from gameday.core.formats.inventory_loader import load_inventory
-from gameday.core.journal import JournalWriter, read_journal
-from gameday.core.lease import CONFIRMED_BY_LEASE
-from gameday.core.state import FaultState, replay
+from gameday.core.session import events as ev
+from gameday.core.session.journal import JournalWriter, read_journal
+from gameday.core.session.state import FaultState, replay
+from gameday.core.wording import CONFIRMED_BY_LEASE
 from gameday.engine.faultrun import FaultRunner
 from gameday.engine.ports import Transport
 from gameday.errors import GamedayError, InputError

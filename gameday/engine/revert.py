@@ -18,10 +18,10 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
-from gameday.core.events import RevertBy, RevertOutcome
 from gameday.core.faults import FaultPlan
-from gameday.core.lease import KILL_SWITCH_SLACK
-from gameday.core.lease import unreachable_detail as lease_unreachable_detail
+from gameday.core.session.events import RevertBy, RevertOutcome
+from gameday.core.session.lease import KILL_SWITCH_SLACK
+from gameday.core.wording import unreachable_detail as lease_unreachable_detail
 from gameday.engine.ports import HostDriver, Outcome, PendingRevert
 
 FaultKey = tuple[str, str]
@@ -29,7 +29,7 @@ FaultKey = tuple[str, str]
 
 BOUND_MARGIN = KILL_SWITCH_SLACK
 """Seconds granted past the lease before a silent host is given up on (one documented value,
-gameday.core.lease)."""
+gameday.core.session.lease)."""
 
 BATCH_WINDOW = 0.02
 """Seconds an answer waits for others to join its batch (one fsync for them all)."""
@@ -70,7 +70,7 @@ def host_outcome(outcomes: Sequence[Outcome]) -> RevertOutcome:
 
 def unreachable_detail(reverted_by: float) -> str:
     """What a fault whose host did not answer in time is: `reverted_by` is wall-clock epoch
-    (the wording is gameday.core.lease's, shared with a lost host's)."""
+    (the wording is gameday.core.session.lease's, shared with a lost host's)."""
     return lease_unreachable_detail(reverted_by)
 
 

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Literal
 
-from gameday.core import events as ev
 from gameday.core.formats.probes import Probe
+from gameday.core.session import events as ev
 from gameday.core.steady import evaluate
 from gameday.engine.ports import MetricSource, Reading
 

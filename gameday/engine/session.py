@@ -26,17 +26,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from gameday import __version__
-from gameday.core import events as ev
-from gameday.core import lease
 from gameday.core.faults import FaultPlan
 from gameday.core.formats.probes import Probe
 from gameday.core.formats.scenario import RollbackStep
-from gameday.core.formats.snapshot import scenario_snapshot
-from gameday.core.journal import JournalWriter, redact
 from gameday.core.plan import Plan
-from gameday.core.state import SessionState
+from gameday.core.session import events as ev
+from gameday.core.session.journal import JournalWriter, redact
+from gameday.core.session.snapshot import scenario_snapshot
+from gameday.core.session.state import SessionState
 from gameday.core.steady import AbortTracker, abort_reason, evaluate
-from gameday.core.wording import rule_text
+from gameday.core.wording import lost_sentence, rule_text
 from gameday.engine.clock import SystemClock
 from gameday.engine.faultrun import DEFAULT_LEASE_SECONDS
 from gameday.engine.heartbeat import Heartbeats
@@ -299,7 +298,11 @@ class Session:
     def _run_ladder(self) -> None:
         """Stage after stage while the hypothesis holds (see gameday.engine.ladder)."""
         hooks = LadderHooks(
-            run_wave=self._run_wave, emit=self._emit, stopped=self._stop, state=self.state
+            run_wave=self._run_wave,
+            emit=self._emit,
+            stopped=self._stop,
+            state=self.state,
+            subscribe=self.subscribe,
         )
         owner = owner_of(self.config.participants)
         self._ladder = LadderRun(self.plan, self.ladder_gate, owner, hooks).run()
@@ -520,7 +523,7 @@ class Session:
             self._emit(
                 ev.HostLost(host=host, silent_for=loss.silent_for, reverted_by=loss.reverted_by)
             )
-            reason = lease.lost_sentence(host, loss.silent_for, loss.reverted_by)
+            reason = lost_sentence(host, loss.silent_for, loss.reverted_by)
         if any(f.host == host for f in self.state.open_faults()):
             self._abort("lease lost", reason)
 

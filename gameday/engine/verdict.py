@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gameday.core import events as ev
-from gameday.core.state import SessionState
+from gameday.core.session import events as ev
+from gameday.core.session.state import SessionState
 from gameday.engine.ladder import LadderResult
 from gameday.exit_codes import ExitCode
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from gameday.core import events as ev
+from gameday.core.session import events as ev
 from gameday.ui.backend import ScenarioChoice
 
 if TYPE_CHECKING:

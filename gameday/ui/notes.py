@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import get_args
 
-from gameday.core.events import NoteTag
+from gameday.core.session.events import NoteTag
 
 TAGS: tuple[str, ...] = get_args(NoteTag)
 MAX_NOTE = 2000

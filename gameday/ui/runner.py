@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gameday.core import events as ev
+from gameday.core.session import events as ev
 from gameday.errors import GamedayError
 from gameday.exit_codes import ExitCode
 from gameday.ui.backend import Backend, OpenedSession
@@ -185,7 +185,7 @@ class SessionRunner:
                 opened.session.add_note(author, note.text, note.tag, note.owner, note.due)
                 return
             # The session is over and its journal closed: append to it, for the findings.
-            from gameday.core.journal import append_to_finished
+            from gameday.core.session.journal import append_to_finished
 
             event = append_to_finished(
                 opened.journal_path,

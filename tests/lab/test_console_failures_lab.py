@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from gameday.core import events as ev
-from gameday.core.journal import read_journal
+from gameday.core.session import events as ev
+from gameday.core.session.journal import read_journal
 from gameday.lab import LabInfo
 
 pytestmark = pytest.mark.lab
@@ -302,7 +302,7 @@ def test_a_bandwidth_limit_leaves_the_consoles_ssh_at_full_speed(lab: LabInfo) -
 def test_the_kill_switch_reports_an_unreachable_host_within_lease_plus_2_s(
     lab: LabInfo, tmp_path: Path
 ) -> None:
-    from gameday.core.lease import kill_switch_bound
+    from gameday.core.session.lease import kill_switch_bound
 
     journals = tmp_path / "journals"
     console = subprocess.Popen(

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from gameday.core import events as ev
 from gameday.core.findings.build import findings_from_file
 from gameday.core.formats.inventory_loader import load_inventory
 from gameday.core.formats.scenario import load_scenario
-from gameday.core.journal import read_journal
 from gameday.core.plan import build_plan
+from gameday.core.session import events as ev
+from gameday.core.session.journal import read_journal
 from gameday.lab import LabInfo
 
 pytestmark = pytest.mark.lab

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from gameday.core import events as ev
-from gameday.core.journal import read_journal
+from gameday.core.session import events as ev
+from gameday.core.session.journal import read_journal
 from gameday.lab import LabInfo
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]

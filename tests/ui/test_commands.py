@@ -62,3 +62,19 @@ def test_the_demo_never_loads_the_ssh_or_metrics_clients() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_the_demo_draws_its_first_frame_before_loading_the_engine() -> None:
+    """Everything imported before the console starts delays its first frame; the engine comes
+    when a scenario list or a session needs it (unless --notify asks for the live wiring)."""
+    probe = (
+        "import argparse, sys; import gameday.ui.launch as launch; "
+        "launch.run_console = lambda backend: 0; from gameday.commands import demo; "
+        "demo.run(argparse.Namespace(seed=1, speed=1.0, journal_dir=None, notify=[])); "
+        "late = ('gameday.engine', 'gameday.app.live'); "
+        "print(sorted(m for m in sys.modules if m.startswith(late)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert out.stdout.strip() == "[]"

@@ -10,8 +10,8 @@ from typing import Any
 
 from textual.widgets import Input, Static
 
-from gameday.core import events as ev
-from gameday.core.journal import read_journal
+from gameday.core.session import events as ev
+from gameday.core.session.journal import read_journal
 from gameday.ui.app import GamedayApp
 from gameday.ui.screens.confirm import ConfirmScreen
 from gameday.ui.screens.findings import FindingsScreen

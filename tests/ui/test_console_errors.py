@@ -3,6 +3,7 @@ probes without data. Always a sentence on the screen, never a traceback, never a
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from textual.widgets import OptionList, Static
 
 from gameday.app.demo import DemoBackend, DemoOptions
 from gameday.app.live_backend import LiveBackend
-from gameday.core import events as ev
+from gameday.core.session import events as ev
 from gameday.demo.clock import SteppingClock
 from gameday.engine.ports import Outcome
 from gameday.ui.app import GamedayApp, make_app
@@ -21,6 +22,7 @@ from gameday.ui.screens.plan import PlanScreen
 from gameday.ui.screens.session import SessionScreen
 from gameday.ui.widgets.gauge import ProbeGauge
 from gameday.ui.widgets.hosts import HostsTable
+from gameday.ui.widgets.timeline import Timeline
 from tests.ui.conftest import choose, demo, in_loop, start, text_of, until
 
 SIZE = (140, 48)
@@ -173,3 +175,29 @@ async def test_an_unreadable_journal_is_said_on_the_findings_screen(tmp_path: Pa
         shown = text_of(label)
     assert "broken.jsonl" in shown
     assert not (tmp_path / "broken.findings.md").exists(), "nothing to export"
+
+
+@in_loop
+async def test_a_burst_of_events_from_an_engine_thread_is_shown_whole_and_in_order(
+    instant: Callable[..., GamedayApp],
+) -> None:
+    app = instant()
+    async with app.run_test(size=SIZE) as pilot:
+        await start(pilot, "api-process-kill")
+        screen = app.screen
+        assert isinstance(screen, SessionScreen)
+        await until(pilot, lambda: screen.verdict is not None, "the verdict")
+        burst = [
+            *(ev.ProbeSampled(probe="queue_depth", value=float(v), ok=True) for v in (7, 8, 9)),
+            ev.NoteAdded(actor="dana", text="burst seen"),
+        ]
+        sender = threading.Thread(target=lambda: [screen.post_event(e) for e in burst])
+        sender.start()
+        sender.join(timeout=5)
+        timeline = screen.query_one(Timeline)
+        await until(pilot, lambda: any("burst seen" in e for e in timeline.entries), "the note")
+        kept = [s.value for s in screen.state.samples["queue_depth"]]
+        gauge = screen.query_one("#gauge-queue_depth", ProbeGauge)
+        line = gauge.render().plain.splitlines()[0]
+    assert kept[-3:] == [7.0, 8.0, 9.0]
+    assert "9" in line

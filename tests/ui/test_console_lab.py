@@ -19,8 +19,8 @@ from textual.widgets import Input
 
 from gameday import lab as gdlab
 from gameday.app.live_backend import LiveBackend
-from gameday.core import events as ev
-from gameday.core.journal import read_journal
+from gameday.core.session import events as ev
+from gameday.core.session.journal import read_journal
 from gameday.lab import LabConfig, LabInfo
 from gameday.ui.app import make_app
 from gameday.ui.screens.session import SessionScreen

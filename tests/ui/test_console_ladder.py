@@ -8,9 +8,9 @@ from pathlib import Path
 
 from textual.widgets import Static
 
-from gameday.core import events as ev
-from gameday.core.journal import read_journal
 from gameday.core.roles import Team
+from gameday.core.session import events as ev
+from gameday.core.session.journal import read_journal
 from gameday.engine.ports import Decision, StageReport
 from gameday.ui.app import GamedayApp
 from gameday.ui.ladder_gate import ConsoleGate

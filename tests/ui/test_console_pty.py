@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from gameday.core import events as ev
-from gameday.core.journal import read_journal
+from gameday.core.session import events as ev
+from gameday.core.session.journal import read_journal
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs a Linux pty")
 

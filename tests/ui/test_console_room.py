@@ -15,8 +15,8 @@ from pathlib import Path
 from textual import events
 from textual.widgets import Button, Input, OptionList, Static
 
-from gameday.core import events as ev
-from gameday.core.journal import read_journal
+from gameday.core.session import events as ev
+from gameday.core.session.journal import read_journal
 from gameday.ui.app import GamedayApp
 from gameday.ui.palette import commands
 from gameday.ui.screens.confirm import ConfirmScreen, TypedConfirmScreen

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from gameday.app.demo import DemoBackend, DemoOptions, demo_dir
-from gameday.core import events as ev
 from gameday.core.formats.inventory_loader import load_inventory
 from gameday.core.formats.scenario import load_scenario
-from gameday.core.journal import read_journal
 from gameday.core.plan import build_plan
+from gameday.core.session import events as ev
+from gameday.core.session.journal import read_journal
 from gameday.demo.clock import ScaledClock, SteppingClock
 from gameday.demo.simulation import Fleet, FleetView, error_rate, p95_latency
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from gameday.app.demo import DemoBackend, DemoOptions, demo_dir
-from gameday.core import events as ev
 from gameday.core.findings.build import findings_from_file
-from gameday.core.journal import read_journal
+from gameday.core.session import events as ev
+from gameday.core.session.journal import read_journal
 from gameday.demo.clock import SteppingClock
 from gameday.engine.ladder import PolicyGate
 from gameday.engine.session import SessionResult

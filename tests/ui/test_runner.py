@@ -6,9 +6,9 @@ import threading
 from pathlib import Path
 
 from gameday.app.demo import DemoBackend, DemoOptions, demo_dir
-from gameday.core import events as ev
-from gameday.core.journal import read_journal
 from gameday.core.plan import Plan
+from gameday.core.session import events as ev
+from gameday.core.session.journal import read_journal
 from gameday.demo.clock import SteppingClock
 from gameday.ui.backend import OpenedSession
 from gameday.ui.notes import NoteDraft

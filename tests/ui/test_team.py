@@ -8,10 +8,10 @@ from pathlib import Path
 from textual.widgets import Input, Static
 
 from gameday.app.demo import DemoBackend, DemoOptions
-from gameday.core import events as ev
 from gameday.core.formats.inventory import NotifyTarget, Secret
-from gameday.core.journal import read_journal
 from gameday.core.roles import Team, load_team
+from gameday.core.session import events as ev
+from gameday.core.session.journal import read_journal
 from gameday.ui.app import GamedayApp, make_app
 from gameday.ui.screens.confirm import ConfirmScreen
 from gameday.ui.screens.session import SessionScreen

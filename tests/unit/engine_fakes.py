@@ -10,8 +10,8 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from gameday.core.events import RevertBy
 from gameday.core.faults import FaultPlan, HostContext
+from gameday.core.session.events import RevertBy
 from gameday.engine.ports import (
     CommandRecord,
     LeaseLoss,

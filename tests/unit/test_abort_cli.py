@@ -11,8 +11,8 @@ import pytest
 
 from gameday.adapters.logfile import quiet_libraries, session_log
 from gameday.cli import main
-from gameday.core import events as ev
-from gameday.core.journal import JournalWriter
+from gameday.core.session import events as ev
+from gameday.core.session.journal import JournalWriter
 from tests.factories import started
 
 

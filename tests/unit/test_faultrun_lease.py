@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from gameday.core import lease
 from gameday.core.faults import FaultPlan
+from gameday.core.session import lease
 from gameday.engine.faultrun import FaultRunner
 from gameday.engine.ports import CommandResult
 from gameday.errors import CommandTimedOut, HostUnreachable
@@ -91,7 +91,7 @@ def test_a_silent_host_is_lost_after_lease_plus_margin_and_then_never_waited_on(
     assert runner.heartbeat() is False
     result = runner.revert(PLAN)
     assert not result.ok and result.unconfirmed
-    assert result.detail == "unconfirmed: host unreachable, its lease reverts it by 00:18:24"
+    assert result.detail == "unconfirmed: host unreachable, its lease reverts it by 00:18:24 UTC"
     assert transport.timeouts == [lease.LOST_RETRY_TIMEOUT]
     assert runner.run("true", 300.0).ok is False
     assert transport.timeouts[-1] == lease.LOST_RETRY_TIMEOUT

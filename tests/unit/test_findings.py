@@ -21,7 +21,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gameday.core import events as ev
 from gameday.core.findings.build import (
     build_findings,
     render_grafana_annotations,
@@ -29,7 +28,8 @@ from gameday.core.findings.build import (
     render_markdown,
 )
 from gameday.core.findings.text import cell, code, inline
-from gameday.core.journal import JournalRead, read_journal
+from gameday.core.session import events as ev
+from gameday.core.session.journal import JournalRead, read_journal
 from tests.factories import started
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "findings"

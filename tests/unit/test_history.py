@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from gameday.app.headless import journal_is_running
-from gameday.core import events as ev
-from gameday.core.control import ControlFile
 from gameday.core.history import list_sessions
-from gameday.core.journal import JournalWriter
+from gameday.core.session import events as ev
+from gameday.core.session.control import ControlFile
+from gameday.core.session.journal import JournalWriter
 
 
 def _started(session_id: str, scenario_id: str = "web-cpu") -> ev.SessionStarted:

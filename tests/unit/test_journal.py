@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gameday.core import events as ev
-from gameday.core.journal import JournalWriter, read_journal, redact
-from gameday.core.state import SessionState, replay
+from gameday.core.session import events as ev
+from gameday.core.session.journal import JournalWriter, read_journal, redact
+from gameday.core.session.state import SessionState, replay
 from gameday.errors import InputError
 from tests.factories import started
 
@@ -49,7 +49,10 @@ def _session_events() -> list[ev.Event]:
         ev.KillSwitchPulled(source="keypress"),
         ev.FaultReverted(host="web-1", fault_id="f1", verified=True, by="kill_switch"),
         ev.FaultReverted(host="web-2", fault_id="f2", verified=False, detail="host unreachable"),
-        ev.KillSwitchDone(latency=0.034, hosts={"web-1": "clean", "web-2": "unconfirmed"}),
+        ev.KillSwitchDone(
+            latency=0.034,
+            hosts={"web-1": ev.RevertOutcome.CLEAN, "web-2": ev.RevertOutcome.UNCONFIRMED},
+        ),
         ev.VerdictReached(verdict="revert_unconfirmed"),
         ev.SessionEnded(),
     ]
@@ -189,3 +192,14 @@ def test_recovery_after_a_whole_last_line_without_newline(tmp_path: Path) -> Non
     writer.append(ev.SessionEnded())
     writer.close()
     assert [e.seq for e in read_journal(path).events] == [1, 2, 3, 4]
+
+
+def test_appending_after_an_event_of_a_newer_gameday_keeps_numbering(tmp_path: Path) -> None:
+    path = tmp_path / "s.jsonl"
+    _write(path, _session_events()[:3])
+    path.write_bytes(path.read_bytes() + b'{"type":"from_the_future","seq":4,"ts":1.0}\n')
+    writer = JournalWriter.resume(path)
+    writer.append(ev.SessionEnded())
+    writer.close()
+    read = read_journal(path)
+    assert [e.seq for e in read.events] == [1, 2, 3, 4] and read.skipped == 1

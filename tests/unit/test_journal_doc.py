@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gameday.core import events as ev
+from gameday.core.session import events as ev
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "journal.md").read_text()
 

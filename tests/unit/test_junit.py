@@ -11,7 +11,7 @@ import pytest
 
 from gameday.core.findings.build import build_findings
 from gameday.core.findings.junit import REVERTED_CASE, render_junit
-from gameday.core.journal import read_journal
+from gameday.core.session.journal import read_journal
 
 FINDINGS = Path(__file__).parent.parent / "golden" / "findings"
 GOLDEN = Path(__file__).parent.parent / "golden" / "junit"
@@ -101,8 +101,8 @@ def test_hostile_text_stays_inside_attributes_and_secrets_stay_masked() -> None:
 
 
 def test_a_failed_preflight_fails_its_case_and_skips_the_probes(tmp_path: Path) -> None:
-    from gameday.core import events as ev
-    from gameday.core.journal import JournalWriter
+    from gameday.core.session import events as ev
+    from gameday.core.session.journal import JournalWriter
 
     path = tmp_path / "pf.jsonl"
     writer = JournalWriter(path, clock=iter(range(1000, 1100)).__next__)

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from gameday.core import events as ev
 from gameday.core.findings.build import findings_from_file
-from gameday.core.journal import read_journal
 from gameday.core.ladder import ladder_headline, ladder_sentence, ladder_story
+from gameday.core.session import events as ev
+from gameday.core.session.journal import read_journal
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "findings"
 

@@ -10,7 +10,6 @@ from types import MappingProxyType
 
 import pytest
 
-from gameday.core import events as ev
 from gameday.core.formats.inventory import Host, Inventory
 from gameday.core.formats.probes import Probe
 from gameday.core.formats.scenario import (
@@ -22,9 +21,10 @@ from gameday.core.formats.scenario import (
     TargetSpec,
 )
 from gameday.core.formats.stages import StageSize
-from gameday.core.journal import JournalWriter, read_journal
 from gameday.core.plan import build_plan
-from gameday.core.state import replay
+from gameday.core.session import events as ev
+from gameday.core.session.journal import JournalWriter, read_journal
+from gameday.core.session.state import replay
 from gameday.engine.ladder import PolicyGate, owner_of
 from gameday.engine.ports import Decision, LadderGate, Reading, StageReport
 from gameday.engine.session import Session, SessionConfig
@@ -98,10 +98,11 @@ class Rig:
         scenario: Scenario,
         gate: LadderGate | None = None,
         participants: tuple[tuple[str, str], ...] = (),
+        probe: type[CutHosts] | None = None,
     ) -> None:
         self.plan = build_plan(scenario, inventory())
         self.hosts = {name: FakeHost(name) for name in self.plan.selection.targets}
-        self.probe = CutHosts(self.hosts)
+        self.probe = (probe or CutHosts)(self.hosts)
         self.journal_path = tmp_path / "s1.jsonl"
         self.clock = FakeClock()
         self.session = Session(
@@ -321,3 +322,32 @@ def test_the_owner_decides_else_the_facilitator_never_an_observer(
     participants: tuple[tuple[str, str], ...], owner: tuple[str, str]
 ) -> None:
     assert owner_of(participants) == owner
+
+
+class EarlySpike(CutHosts):
+    """Reads 9 on the first poll that finds two hosts cut, then the true count."""
+
+    def __init__(self, hosts: dict[str, FakeHost]) -> None:
+        super().__init__(hosts)
+        self.spiked = False
+
+    def sample(self) -> Reading:
+        reading = super().sample()
+        if reading.value == 2.0 and not self.spiked:
+            self.spiked = True
+            return Reading(9.0)
+        return reading
+
+
+def test_a_breach_early_in_a_long_stage_still_breaks_it_though_memory_keeps_only_recent_samples(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("gameday.core.session.state.SAMPLES_KEPT", 2)
+    rig = Rig(tmp_path, scenario(most=5), probe=EarlySpike)
+    result = rig.session.run()
+    assert isinstance(rig.probe, EarlySpike) and rig.probe.spiked
+    assert rig.stage_ends() == [(1, "held"), (2, "broke")]
+    assert "cut_hosts out of bounds (9" in result.reason
+    kept = rig.session.state.samples["cut_hosts"]
+    assert len(kept) <= 2 + 2 and 9.0 not in [s.value for s in kept]
+    assert replay(rig.events()) == rig.session.state

@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 
 from gameday.adapters.notify import Notifier
-from gameday.core import events as ev
 from gameday.core.formats.inventory import NOTIFY_EVENTS, NotifyTarget, Secret
 from gameday.core.formats.scenario import AbortRule
-from gameday.core.journal import JournalWriter, read_journal
 from gameday.core.notify import NoticeMaker, slack_body, slack_problems, webhook_body
 from gameday.core.plan import build_plan
+from gameday.core.session import events as ev
+from gameday.core.session.journal import JournalWriter, read_journal
 from gameday.engine.session import Session, SessionConfig
 from tests.unit.engine_fakes import FakeClock, FakeHost, FakeSource
 from tests.unit.quiet_http import serving

@@ -9,10 +9,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from gameday.core import events as ev
-from gameday.core.events import RevertBy, RevertOutcome
 from gameday.core.faults import FaultPlan
-from gameday.core.journal import JournalWriter, read_journal
+from gameday.core.session import events as ev
+from gameday.core.session.events import RevertBy, RevertOutcome
+from gameday.core.session.journal import JournalWriter, read_journal
 from gameday.engine.ports import HostDriver, Outcome, PendingRevert, RevertLater
 from gameday.engine.revert import HostReverted, Reverter
 

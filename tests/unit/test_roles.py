@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from gameday.cli import main
-from gameday.core import events as ev
 from gameday.core.findings.build import build_findings
 from gameday.core.findings.markdown import render_markdown
-from gameday.core.journal import JournalWriter, read_journal
 from gameday.core.roles import ROLES, note_author, parse_participant
+from gameday.core.session import events as ev
+from gameday.core.session.journal import JournalWriter, read_journal
 from gameday.errors import InputError
 
 

@@ -11,7 +11,6 @@ from types import MappingProxyType
 
 import pytest
 
-from gameday.core import events as ev
 from gameday.core.formats.inventory import Host, Inventory
 from gameday.core.formats.probes import Probe
 from gameday.core.formats.scenario import (
@@ -22,9 +21,10 @@ from gameday.core.formats.scenario import (
     SteadyState,
     TargetSpec,
 )
-from gameday.core.journal import JournalWriter, read_journal
 from gameday.core.plan import build_plan
-from gameday.core.state import replay
+from gameday.core.session import events as ev
+from gameday.core.session.journal import JournalWriter, read_journal
+from gameday.core.session.state import replay
 from gameday.engine.session import Session, SessionConfig
 from gameday.exit_codes import ExitCode
 from tests.unit.engine_fakes import FakeClock, FakeFault, FakeHost, FakeSource

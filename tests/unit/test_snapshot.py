@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from gameday.core.findings.snapshot import read_snapshot
 from gameday.core.formats.scenario import load_scenario
-from gameday.core.formats.snapshot import scenario_snapshot
+from gameday.core.session.snapshot import scenario_snapshot
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.yaml"))
 SCENARIOS = [p for p in SCENARIOS if not p.name.startswith("inventory")]
@@ -19,10 +20,13 @@ def test_every_shipped_scenario_snapshots_to_json_with_fault_kinds(path: Path) -
     scenario = load_scenario(path)
     body = scenario_snapshot(scenario)
     assert json.loads(json.dumps(body)) == body
-    assert [f["kind"] for f in body["faults"]] == [f.kind for f in scenario.faults]  # type: ignore[index,union-attr]
-    assert {p["name"] for p in body["steady_state"]["probes"]} == {  # type: ignore[index,union-attr]
-        p.name for p in scenario.steady_state.probes
-    }
+    read = read_snapshot(body)
+    assert read.faults is not None and read.probes is not None and read.abort_rules is not None
+    assert [f.kind for f in read.faults] == [f.kind for f in scenario.faults]
+    assert [p.name for p in read.probes] == [p.name for p in scenario.steady_state.probes]
+    assert [p.max for p in read.probes] == [p.max for p in scenario.steady_state.probes]
+    assert len(read.abort_rules) == len(scenario.abort_when)
+    assert read.schedule_seconds.get("duration") == scenario.schedule.duration
 
 
 def test_credentials_in_a_scenario_do_not_reach_the_snapshot(tmp_path: Path) -> None:

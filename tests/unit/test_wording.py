@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from gameday.core import events as ev
 from gameday.core.confirmation import production_targets, typed_confirmation_reason
 from gameday.core.formats.inventory_loader import load_inventory
 from gameday.core.formats.scenario import AbortRule, load_scenario
 from gameday.core.gauge import scale_for, state_of
 from gameday.core.plan import build_plan
-from gameday.core.state import SessionState, replay
-from gameday.core.timeline import describe
+from gameday.core.session import events as ev
+from gameday.core.session.state import SessionState, replay
+from gameday.core.session.timeline import describe
 from gameday.core.wording import (
     bounds_text,
     fault_name,
@@ -42,13 +42,13 @@ def test_bounds_use_the_same_number_format_as_the_findings() -> None:
 
 
 def test_the_preview_the_engine_and_the_findings_word_a_rule_the_same_way() -> None:
-    from gameday.core.findings.snapshot import abort_rules
+    from gameday.core.findings.snapshot import read_snapshot
 
     snapshot = {
         "probes": [{"name": "error_rate", "unit": "%", "max": 1.0}],
         "abort_when": [{"probe": "error_rate", "above": 5, "for": 2}],
     }
-    rules = abort_rules(snapshot)
+    rules = read_snapshot(snapshot).abort_rules
     assert rules is not None
     assert rules[0].text == rule_text(AbortRule(probe="error_rate", above=5.0, for_samples=2), "%")
 
@@ -112,7 +112,11 @@ def _alarm_events() -> list[ev.Event]:
         ev.AbortTriggered(seq=2, rule="lease lost", reason="web-1 stopped answering the lease"),
         ev.KillSwitchPulled(seq=3, source="keypress"),
         ev.FaultReverted(seq=4, host="web-2", fault_id="f1", kind="bandwidth", verified=False),
-        ev.KillSwitchDone(seq=5, latency=0.042, hosts={"web-1": "clean", "web-2": "unconfirmed"}),
+        ev.KillSwitchDone(
+            seq=5,
+            latency=0.042,
+            hosts={"web-1": ev.RevertOutcome.CLEAN, "web-2": ev.RevertOutcome.UNCONFIRMED},
+        ),
     ]
 
 
@@ -131,7 +135,7 @@ def test_every_alarm_kind_is_raised_by_the_fold_with_what_happens_next() -> None
 
 def test_a_clean_kill_switch_is_a_calm_alarm() -> None:
     state = SessionState()
-    state.apply(ev.KillSwitchDone(seq=1, latency=0.01, hosts={"web-1": "clean"}))
+    state.apply(ev.KillSwitchDone(seq=1, latency=0.01, hosts={"web-1": ev.RevertOutcome.CLEAN}))
     (alarm,) = state.alarms.values()
     assert not alarm.severe and "web-1: clean" in alarm.text
 
@@ -163,7 +167,7 @@ def test_a_new_alarm_event_plugs_in_with_one_rule(monkeypatch: pytest.MonkeyPatc
     from dataclasses import dataclass
     from typing import ClassVar
 
-    from gameday.core import alarms
+    from gameday.core.session import alarms
 
     @dataclass(frozen=True, kw_only=True)
     class HostLost(ev.Event):

@@ -15,9 +15,9 @@ import dataclasses
 import math
 from typing import Any
 
-from gameday.core.events import JSON
-from gameday.core.findings.model import Findings
+from gameday.core.findings.model import Findings, Points
 from gameday.core.findings.text import utc_iso
+from gameday.core.session.events import JSON
 
 FORMAT = "gameday-findings"
 VERSION = 1
@@ -53,26 +53,36 @@ def _round(value: float) -> float:
 
 
 def _convert(value: Any, start: float) -> JSON:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    names = _record_fields(value)
+    if names is not None:
         out: dict[str, JSON] = {}
-        for f in dataclasses.fields(value):
-            item = getattr(value, f.name)
-            if f.name in _PAIR_FIELDS and _is_pairs(item):
-                out[f.name] = {k: _convert(v, start) for k, v in item}
+        for name in names:
+            item = getattr(value, name)
+            if name in _PAIR_FIELDS and _is_pairs(item):
+                out[name] = {k: _convert(v, start) for k, v in item}
             else:
-                out[f.name] = _convert(item, start)
-            if f.name in _TIME_FIELDS and isinstance(item, int | float):
+                out[name] = _convert(item, start)
+            if name in _TIME_FIELDS and isinstance(item, int | float):
                 finite = math.isfinite(item)
-                out[f"{f.name}_utc"] = utc_iso(item) if finite else None
-                out[f"{f.name}_offset"] = _round(item - start) if finite else None
+                out[f"{name}_utc"] = utc_iso(item) if finite else None
+                out[f"{name}_offset"] = _round(item - start) if finite else None
         return out
-    if isinstance(value, tuple | list):
+    if isinstance(value, tuple | list | Points):
         return [_convert(v, start) for v in value]
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return str(value)
+
+
+def _record_fields(value: Any) -> tuple[str, ...] | None:
+    """The field names of a dataclass or a named tuple (`Point`); None for anything else."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return tuple(f.name for f in dataclasses.fields(value))
+    if isinstance(value, tuple) and hasattr(value, "_fields"):
+        return tuple(value._fields)
+    return None
 
 
 def _is_pairs(value: Any) -> bool:

@@ -10,12 +10,11 @@ says plainly what is missing; nothing here raises on a journal that `read_journa
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path, PurePath
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from gameday import __version__
-from gameday.core import events as ev
 from gameday.core.findings.as_json import render_grafana_annotations, render_json
 from gameday.core.findings.markdown import render_markdown
 from gameday.core.findings.model import (
@@ -27,7 +26,6 @@ from gameday.core.findings.model import (
     BlastRadius,
     Caveat,
     Durations,
-    FaultParams,
     Findings,
     HostRevertTime,
     KillSwitchInfo,
@@ -36,17 +34,9 @@ from gameday.core.findings.model import (
     Participant,
     ProbeFindings,
     RevertCheck,
-    RollbackInfo,
     ScenarioInfo,
 )
-from gameday.core.findings.snapshot import (
-    RuleDef,
-    abort_rules,
-    fault_params,
-    probe_defs,
-    rollback_steps,
-    schedule,
-)
+from gameday.core.findings.snapshot import RuleDef, ScenarioSnapshot, read_snapshot
 from gameday.core.findings.steady import fault_window, probe_findings, time_to_recover
 from gameday.core.findings.text import (
     count,
@@ -58,12 +48,13 @@ from gameday.core.findings.text import (
     utc_iso,
 )
 from gameday.core.findings.timeline import timeline
-from gameday.core.journal import JournalRead, read_journal
 from gameday.core.ladder import ladder_sentence, ladder_story
 from gameday.core.roles import role_rank
+from gameday.core.session import events as ev
+from gameday.core.session.journal import JournalRead
+from gameday.core.session.samples import Samples, collector_paused, read_for_findings, split_samples
+from gameday.core.session.state import FaultState, replay
 from gameday.core.shell import render
-from gameday.core.state import FaultState, replay
-from gameday.errors import InputError
 
 __all__ = [
     "Findings",
@@ -90,32 +81,41 @@ def _last(events: Sequence[ev.Event], kind: type[E]) -> E | None:
 
 
 def findings_from_file(path: Path | str) -> Findings:
-    """Read the journal at `path` and build its findings (raises InputError like read_journal)."""
-    try:
-        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError as exc:
-        raise InputError(str(path), 0, "", f"cannot read journal: {exc.strerror or exc}") from None
-    return build_findings(read_journal(path), digest)
+    """Read the journal at `path` and build its findings (raises InputError like read_journal).
+
+    The probe samples are read straight into columns (see gameday.core.session.samples): a 4-hour
+    journal holds ~290 000 of them and a few hundred other events."""
+    with collector_paused():  # nothing here makes a cycle; the collector would rescan the heap
+        journal, raw, samples = read_for_findings(path)
+        return _build(journal, samples, hashlib.sha256(raw).hexdigest(), __version__)
 
 
 def build_findings(
     journal: JournalRead, journal_sha256: str, *, exporter_version: str = __version__
 ) -> Findings:
     """The findings of the session recorded in `journal` (never raises on a readable journal)."""
+    others, samples = split_samples(journal.events)
+    lean = JournalRead(journal.path, others, journal.torn, journal.skipped)
+    return _build(lean, samples, journal_sha256, exporter_version)
+
+
+def _build(
+    journal: JournalRead, samples: Samples, journal_sha256: str, exporter_version: str
+) -> Findings:
+    """`journal` holds every event but the probe samples, which are in `samples`."""
     events = journal.events
     started = _first(events, ev.SessionStarted)
     ended = _last(events, ev.SessionEnded)
-    start = started.ts if started else (events[0].ts if events else None)
-    end = ended.ts if ended else (events[-1].ts if events else None)
-    # The snapshot is whatever the writer put there: only a JSON object is read.
-    raw_snapshot = started.scenario if started else {}
-    snapshot: Mapping[str, Any] = raw_snapshot if isinstance(raw_snapshot, Mapping) else {}
-    window, window_end = fault_window(events)
-    probes = tuple(probe_findings(events, probe_defs(snapshot), window))
+    first_ts, last_ts = _edges(events, samples)
+    start = started.ts if started else first_ts
+    end = ended.ts if ended else last_ts
+    snapshot = read_snapshot(started.scenario if started else None)
+    window, window_end = fault_window(events, last_ts)
+    probes = tuple(probe_findings(events, snapshot.probes, window, samples))
     verdict = _last(events, ev.VerdictReached)
     reverts = _revert_checks(events, journal.path, started)
     base = start or 0.0
-    ladder = ladder_story(events, {p.name: (p.min, p.max) for p in probes})
+    ladder = ladder_story(events, {p.name: (p.min, p.max) for p in probes}, samples)
     # The ladder's sentence is the headline: how far the hypothesis held.
     lead = (ladder_sentence(ladder),) if ladder is not None else ()
     return Findings(
@@ -126,18 +126,18 @@ def build_findings(
         environment=_environment(started),
         mode=started.mode if started else "",
         verdict=verdict.verdict if verdict else "unfinished",
-        verdict_reason=verdict.reason if verdict else _no_verdict(journal, ended),
+        verdict_reason=verdict.reason if verdict else _no_verdict(journal, ended, last_ts),
         summary=lead + _summary(events, probes, reverts, window, base),
-        caveats=_caveats(journal, started, ended, probes, reverts),
+        caveats=_caveats(journal, samples, started, ended, (probes, reverts)),
         participants=_participants(events),
         scenario=_scenario(started, snapshot),
         blast_radius=_blast_radius(events),
         aborts=_aborts(events, snapshot),
-        timeline=timeline(events, {p.name: p.unit for p in probes}),
+        timeline=timeline(events, {p.name: p.unit for p in probes}, samples),
         fault_window=window,
         fault_window_end=window_end,
         probes=probes,
-        durations=_durations(events, probes, base),
+        durations=_durations(events, samples, probes, base),
         reverts=reverts,
         went_well=_notes(events, "went_well"),
         went_wrong=_notes(events, "went_wrong"),
@@ -154,7 +154,7 @@ def build_findings(
             session_id=started.session_id if started else "",
             session_gameday_version=started.gameday_version if started else "",
             exporter_version=exporter_version,
-            events=len(events),
+            events=len(events) + samples.count,
             skipped_lines=journal.skipped,
             torn=journal.torn,
             scenario_file=started.scenario_file if started else "",
@@ -164,7 +164,16 @@ def build_findings(
     )
 
 
-def _no_verdict(journal: JournalRead, ended: ev.SessionEnded | None) -> str:
+def _edges(events: Sequence[ev.Event], samples: Samples) -> tuple[float | None, float | None]:
+    """The times of the journal's first and last lines (samples included); None when empty."""
+    ends = [(e.seq, e.ts) for e in (events[0], events[-1])] if events else []
+    ends += [pair for pair in (samples.first(), samples.last()) if pair is not None]
+    if not ends:
+        return None, None
+    return min(ends)[1], max(ends)[1]
+
+
+def _no_verdict(journal: JournalRead, ended: ev.SessionEnded | None, last_ts: float | None) -> str:
     failed = [e for e in journal.events if isinstance(e, ev.PreflightChecked) and not e.ok]
     if failed and not any(isinstance(e, ev.FaultArmed) for e in journal.events):
         first = failed[0]
@@ -174,11 +183,8 @@ def _no_verdict(journal: JournalRead, ended: ev.SessionEnded | None) -> str:
             f"stopped before any fault: preflight failed on {first.host}: {first.check}"
             f"{detail}{more}"
         )
-    if journal.torn and journal.events:
-        return (
-            f"the journal ends abruptly at {utc_iso(journal.events[-1].ts)}: the session did "
-            "not finish"
-        )
+    if journal.torn and last_ts is not None:
+        return f"the journal ends abruptly at {utc_iso(last_ts)}: the session did not finish"
     late = [
         e for e in journal.events if isinstance(e, ev.FaultReverted) and e.by in _LATE_REVERTERS
     ]
@@ -203,33 +209,34 @@ def _environment(started: ev.SessionStarted | None) -> str:
 
 def _caveats(
     journal: JournalRead,
+    samples: Samples,
     started: ev.SessionStarted | None,
     ended: ev.SessionEnded | None,
-    probes: Sequence[ProbeFindings],
-    reverts: Sequence[RevertCheck],
+    judged: tuple[Sequence[ProbeFindings], Sequence[RevertCheck]],
 ) -> tuple[Caveat, ...]:
-    events = journal.events
+    probes, reverts = judged
+    anything = bool(journal.events) or samples.count > 0
     found: list[Caveat] = []
-    if not events:
+    if not anything:
         found.append(Caveat("The journal holds no events: there is nothing to report on."))
-    ending = _ending_caveat(journal, ended, reverts)
+    ending = _ending_caveat(journal, samples, ended, reverts)
     if ending is not None:
         found.append(ending)
-    if events and started is None:
+    if anything and started is None:
         found.append(
             Caveat(
                 "The journal has no session start: scenario, environment and thresholds are "
                 "unknown."
             )
         )
-    if started is not None and not (isinstance(started.scenario, Mapping) and started.scenario):
+    if started is not None and not read_snapshot(started.scenario).recorded:
         found.append(
             Caveat(
                 "The journal has no scenario snapshot: fault parameters, probe queries, "
                 "thresholds and abort rules are unknown."
             )
         )
-    if events and not any(p.points for p in probes):
+    if anything and not any(p.points for p in probes):
         found.append(
             Caveat("No samples were recorded: the steady state cannot be judged from the journal.")
         )
@@ -247,30 +254,36 @@ _LATE_REVERTERS = ("recover", "sweep")
 
 
 def _ending_caveat(
-    journal: JournalRead, ended: ev.SessionEnded | None, reverts: Sequence[RevertCheck]
+    journal: JournalRead,
+    samples: Samples,
+    ended: ev.SessionEnded | None,
+    reverts: Sequence[RevertCheck],
 ) -> Caveat | None:
     """How the journal ends when the session did not end it, and what is left to do."""
     events = journal.events
-    if not events or (ended is not None and not journal.torn):
+    last_ts = _edges(events, samples)[1]
+    if last_ts is None or (ended is not None and not journal.torn):
         return None
     recover = render(["gameday", "recover", journal.path])
     still_open = [r for r in reverts if r.todo]
     late = [e for e in events if isinstance(e, ev.FaultReverted) and e.by in _LATE_REVERTERS]
     if journal.torn:
         text = (
-            f"The journal ends abruptly at {utc_iso(events[-1].ts)}: its last line was cut off "
+            f"The journal ends abruptly at {utc_iso(last_ts)}: its last line was cut off "
             "mid-write, so the session did not finish."
         )
     elif late:
-        before = [e for e in events if e.seq < late[0].seq]
-        stop = utc_iso(before[-1].ts) if before else utc_iso(late[0].ts)
+        before = [(e.seq, e.ts) for e in events if e.seq < late[0].seq]
+        sample = samples.last_before(late[0].seq)
+        before += [sample] if sample is not None else []
+        stop = utc_iso(max(before)[1]) if before else utc_iso(late[0].ts)
         text = (
             f"The session did not finish: its own events stop at {stop}; "
             f"gameday {late[-1].by} reverted faults at {utc_iso(late[-1].ts)}."
         )
     else:
         text = (
-            f"The journal ends at {utc_iso(events[-1].ts)} without the session's end: the "
+            f"The journal ends at {utc_iso(last_ts)} without the session's end: the "
             "session did not finish (or is still running)."
         )
     if still_open:
@@ -295,16 +308,15 @@ def _participants(events: Sequence[ev.Event]) -> tuple[Participant, ...]:
     return tuple(sorted(people, key=lambda p: role_rank(p.role)))
 
 
-def _scenario(started: ev.SessionStarted | None, snapshot: Mapping[str, Any]) -> ScenarioInfo:
+def _scenario(started: ev.SessionStarted | None, snapshot: ScenarioSnapshot) -> ScenarioInfo:
     missing: list[str] = []
-    faults = fault_params(snapshot)
-    if faults is None:
+    if snapshot.faults is None:
         missing.append("the fault kinds and parameters are not in the journal")
-    if probe_defs(snapshot) is None:
+    if snapshot.probes is None:
         missing.append("the probes and their thresholds are not in the journal")
-    if abort_rules(snapshot) is None:
+    if snapshot.abort_rules is None:
         missing.append("the abort rules are not in the journal")
-    if not isinstance(snapshot.get("schedule"), Mapping):
+    if snapshot.schedule is None:
         missing.append("the schedule (warmup, duration, cooldown) is not in the journal")
     return ScenarioInfo(
         id=started.scenario_id if started else "",
@@ -312,9 +324,9 @@ def _scenario(started: ev.SessionStarted | None, snapshot: Mapping[str, Any]) ->
         hypothesis=started.hypothesis if started else "",
         file=started.scenario_file if started else "",
         sha256=started.scenario_sha256 if started else "",
-        faults=tuple(FaultParams(kind, tuple(params)) for kind, params in faults or []),
-        schedule=tuple(schedule(snapshot)),
-        rollback=tuple(RollbackInfo(*step) for step in rollback_steps(snapshot)),
+        faults=snapshot.faults or (),
+        schedule=snapshot.schedule or (),
+        rollback=snapshot.rollback,
         missing=tuple(missing),
     )
 
@@ -333,9 +345,9 @@ def _blast_radius(events: Sequence[ev.Event]) -> BlastRadius:
     )
 
 
-def _aborts(events: Sequence[ev.Event], snapshot: Mapping[str, Any]) -> AbortInfo:
+def _aborts(events: Sequence[ev.Event], snapshot: ScenarioSnapshot) -> AbortInfo:
     fired = [AbortFired(e.ts, e.rule, e.reason) for e in _all(events, ev.AbortTriggered)]
-    rules = abort_rules(snapshot)
+    rules = snapshot.abort_rules
     fired_at: dict[int, float] = {}
     for f in fired:
         index = _matching_rule(f.rule, rules or [])
@@ -371,7 +383,7 @@ def _matching_rule(fired: str, rules: Sequence[RuleDef]) -> int | None:
 
 
 def _durations(
-    events: Sequence[ev.Event], probes: Sequence[ProbeFindings], start: float
+    events: Sequence[ev.Event], samples: Samples, probes: Sequence[ProbeFindings], start: float
 ) -> Durations:
     injected = _all(events, ev.FaultInjected)
     reverts = tuple(
@@ -396,7 +408,7 @@ def _durations(
     return Durations(
         to_inject=_time_to_inject(events, injected, start),
         to_detect=_time_to_detect(events, injected, start),
-        to_recover=time_to_recover(events, probes, start),
+        to_recover=time_to_recover(events, probes, start, samples),
         reverts=reverts,
         kill_switch=kill,
     )
@@ -537,7 +549,7 @@ def _summary_steady(probes: Sequence[ProbeFindings], start: float, finished: boo
             f"{offset(breach.at - start)}, {number(breach.value, probe.unit)} against "
             f"{probe.threshold}.{no_data}"
         )
-    failing = [p.name for p in probes if any(pt.ok is False for pt in p.points)]
+    failing = [p.name for p in probes if False in p.points.ok]
     if failing:
         return f"Out of bounds without a recorded breach: {', '.join(failing)}.{no_data}"
     samples = sum(p.before.samples + p.during.samples + p.after.samples for p in probes)

@@ -8,10 +8,11 @@ drawn as a bar series that fills the plot's height where the fault was active.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 
-from gameday.core.findings.model import Point, ProbeFindings
+from gameday.core.findings.model import Points, ProbeFindings
 from gameday.core.findings.text import count, number, offset, plain, plain_number
 from gameday.core.sparkline import Worst, marker, sparkline
 
@@ -23,20 +24,31 @@ def _worst(probe: ProbeFindings) -> Worst:
     return "low" if probe.min is not None and probe.max is None else "high"
 
 
-def _fold_points(
-    points: Sequence[Point], width: int, worst: Worst
-) -> list[tuple[float, float, bool]]:
+def _fold_points(points: Points, width: int, worst: Worst) -> list[tuple[float, float, bool]]:
     """(time of the column's first point, its worst value, any point in the fault window)."""
-    present = [p for p in points if p.value is not None and math.isfinite(p.value)]
-    if len(present) <= width:
-        return [(p.at, float(p.value or 0.0), p.window == "during") for p in present]
+    at, values, windows = _present(points)
+    n = len(values)
+    if n <= width:
+        return [(at[i], float(values[i] or 0.0), windows[i] == "during") for i in range(n)]
+    pick = max if worst == "high" else min
     columns = []
     for i in range(width):
-        chunk = present[i * len(present) // width : (i + 1) * len(present) // width]
-        values = [float(p.value or 0.0) for p in chunk]
-        value = max(values) if worst == "high" else min(values)
-        columns.append((chunk[0].at, value, any(p.window == "during" for p in chunk)))
+        start, end = i * n // width, (i + 1) * n // width
+        columns.append((at[start], float(pick(values[start:end])), "during" in windows[start:end]))
     return columns
+
+
+def _present(points: Points) -> tuple[Sequence[float], Sequence[float], Sequence[str]]:
+    """The columns of the polls that have a finite value."""
+    values = points.value
+    if None not in values and all(map(math.isfinite, values)):  # type: ignore[arg-type]
+        return points.at, values, points.window  # type: ignore[return-value]
+    keep = [v is not None and math.isfinite(v) for v in values]
+    return (
+        list(itertools.compress(points.at, keep)),
+        list(itertools.compress(values, keep)),  # type: ignore[arg-type]
+        list(itertools.compress(points.window, keep)),
+    )
 
 
 def _unique_labels(columns: Sequence[tuple[float, float, bool]], start: float) -> list[str]:
@@ -98,11 +110,11 @@ def chart_legend(probe: ProbeFindings, window: tuple[float, float] | None) -> st
     ]
     if bounds:
         parts.append(f"flat line: the threshold ({', '.join(bounds)})")
-    present = [p for p in probe.points if p.value is not None]
-    if len(present) > MAX_POINTS:
+    missing = list(probe.points.value).count(None)
+    present = len(probe.points) - missing
+    if present > MAX_POINTS:
         worst = "lowest" if _worst(probe) == "low" else "highest"
-        parts.append(f"each point is the {worst} of about {len(present) // MAX_POINTS} samples")
-    missing = len(probe.points) - len(present)
+        parts.append(f"each point is the {worst} of about {present // MAX_POINTS} samples")
     if missing:
         parts.append(f"{count(missing, 'poll')} without data not drawn")
     return "; ".join(parts)
@@ -114,8 +126,8 @@ def spark_lines(probe: ProbeFindings, window: tuple[float, float] | None) -> tup
     The scale is the chart's: from 0 (or the lowest value, if negative) to the highest of the
     values and the thresholds, so a series well inside its threshold stays low.
     """
-    values = [p.value for p in probe.points]
-    present = [v for v in values if v is not None and math.isfinite(v)]
+    values = list(probe.points.value)
+    present = _present(probe.points)[1]
     bounds = [b for b in (probe.min, probe.max) if b is not None]
     if not present:
         return sparkline(values, SPARK_WIDTH), ""
@@ -123,5 +135,6 @@ def spark_lines(probe: ProbeFindings, window: tuple[float, float] | None) -> tup
     high = max([*present, *bounds])
     line = sparkline(values, SPARK_WIDTH, _worst(probe), low=low, high=high)
     line += f"  ({number(low, probe.unit)} to {number(high, probe.unit)})"
-    under = marker([p.window == "during" for p in probe.points], SPARK_WIDTH) if window else ""
+    during = [w == "during" for w in probe.points.window]
+    under = marker(during, SPARK_WIDTH) if window else ""
     return line, under

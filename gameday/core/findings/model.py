@@ -7,9 +7,12 @@ already masked; escaping is the renderers' job.
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple, overload
 
+from gameday.core.findings.snapshot import FaultParams, RollbackInfo
 from gameday.core.ladder import LadderStory
 
 Window = Literal["before", "during", "after"]
@@ -30,20 +33,6 @@ class Participant:
     role: str
     """Empty when the person only wrote notes and never joined with a role."""
     notes: int
-
-
-@dataclass(frozen=True)
-class FaultParams:
-    kind: str
-    params: tuple[tuple[str, str], ...]
-
-
-@dataclass(frozen=True)
-class RollbackInfo:
-    name: str
-    command: str
-    host: str
-    required: bool
 
 
 @dataclass(frozen=True)
@@ -134,13 +123,69 @@ class Stats:
     p95: float | None
 
 
-@dataclass(frozen=True)
-class Point:
+class Point(NamedTuple):
+    """One poll of a probe."""
+
     at: float
     value: float | None
     ok: bool | None
     phase: str
     window: Window
+
+
+class Points(Sequence[Point]):
+    """A probe's polls, kept as columns (a 4-hour session has ~14 400 per probe; building an
+    object for each costs more than the rest of the export); reads as a sequence of `Point`."""
+
+    __slots__ = ("at", "ok", "phase", "value", "window")
+
+    def __init__(
+        self,
+        at: Sequence[float] = (),
+        value: Sequence[float | None] = (),
+        ok: Sequence[bool | None] = (),
+        phase: Sequence[str] = (),
+        window: Sequence[Window] = (),
+    ) -> None:
+        self.at, self.value, self.ok, self.phase, self.window = at, value, ok, phase, window
+
+    def __len__(self) -> int:
+        return len(self.at)
+
+    @overload
+    def __getitem__(self, index: int) -> Point: ...
+    @overload
+    def __getitem__(self, index: slice) -> Points: ...
+    def __getitem__(self, index: int | slice) -> Point | Points:
+        at, value, ok, phase, window = self._columns()
+        if isinstance(index, slice):
+            return Points(at[index], value[index], ok[index], phase[index], window[index])
+        return Point(at[index], value[index], ok[index], phase[index], window[index])
+
+    def __iter__(self) -> Iterator[Point]:
+        return map(Point, *self._columns())
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return len(self) == len(other) and all(map(operator.eq, self, other))
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"Points({list(self)!r})"
+
+    def _columns(
+        self,
+    ) -> tuple[
+        Sequence[float],
+        Sequence[float | None],
+        Sequence[bool | None],
+        Sequence[str],
+        Sequence[Window],
+    ]:
+        return self.at, self.value, self.ok, self.phase, self.window
 
 
 @dataclass(frozen=True)
@@ -167,7 +212,7 @@ class ProbeFindings:
     during: Stats
     after: Stats
     breaches: tuple[Breach, ...]
-    points: tuple[Point, ...]
+    points: Points
     missing: tuple[str, ...]
 
 

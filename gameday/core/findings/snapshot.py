@@ -1,9 +1,11 @@
-"""Reading the scenario snapshot stored in `SessionStarted.scenario`, tolerantly.
+"""The scenario snapshot read back, typed: what the journal recorded of the scenario.
 
-The snapshot is plain JSON written by whichever gameday ran the session; a newer or older writer
-may nest things differently (`probes` at the top or under `steady_state`, `for` or
-`for_samples`, durations as seconds or as `30s`). Every reader here returns what it found and
-never raises: a missing key becomes a sentence in the findings, not a crash.
+`read_snapshot(SessionStarted.scenario)` gives a frozen `ScenarioSnapshot` to every view that has
+only the journal (the findings, `gameday watch`, the history). The JSON was written by whichever
+gameday ran the session (`gameday.core.session.snapshot`); a newer or older writer may nest
+things differently (`probes` at the top or under `steady_state`, `for` or `for_samples`,
+durations as seconds or as `30s`), so the reader is tolerant: it never raises, and what it
+cannot find is `None` (the findings then say it is not in the journal).
 """
 
 from __future__ import annotations
@@ -13,10 +15,68 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gameday.core.findings.text import number, redact_command
 from gameday.core.formats.scenario import AbortRule
+from gameday.core.session.journal import redact
 from gameday.core.units import format_duration, parse_duration
-from gameday.core.wording import bounds_text, rule_text
+from gameday.core.wording import bounds_text, number, rule_text
+
+
+@dataclass(frozen=True)
+class FaultParams:
+    kind: str
+    params: tuple[tuple[str, str], ...]
+    """(parameter, value as text), redacted."""
+
+
+@dataclass(frozen=True)
+class RollbackInfo:
+    name: str
+    command: str
+    host: str
+    """A host name, or "every target"."""
+    required: bool
+
+
+@dataclass(frozen=True)
+class ScenarioSnapshot:
+    """What the journal recorded of the scenario; `None` where it recorded nothing."""
+
+    recorded: bool
+    """False: no snapshot at all (or not a JSON object)."""
+    probes: tuple[ProbeDef, ...] | None
+    faults: tuple[FaultParams, ...] | None
+    abort_rules: tuple[RuleDef, ...] | None
+    schedule: tuple[tuple[str, str], ...] | None
+    """(warmup | duration | cooldown | probe interval, as written); None: no schedule."""
+    schedule_seconds: Mapping[str, float]
+    """warmup / duration / cooldown in seconds, where recorded as a number of seconds."""
+    rollback: tuple[RollbackInfo, ...]
+
+
+def read_snapshot(raw: object) -> ScenarioSnapshot:
+    """`SessionStarted.scenario` read back, typed; never raises."""
+    snapshot: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+    probes, faults, rules = _probe_defs(snapshot), _fault_params(snapshot), _abort_rules(snapshot)
+    raw_schedule = snapshot.get("schedule")
+    return ScenarioSnapshot(
+        recorded=bool(snapshot),
+        probes=None if probes is None else tuple(probes),
+        faults=None if faults is None else tuple(faults),
+        abort_rules=None if rules is None else tuple(rules),
+        schedule=tuple(_schedule(snapshot)) if isinstance(raw_schedule, Mapping) else None,
+        schedule_seconds=_schedule_seconds(_mapping(raw_schedule)),
+        rollback=tuple(_rollback_steps(snapshot)),
+    )
+
+
+def _schedule_seconds(schedule: Mapping[str, Any]) -> dict[str, float]:
+    found = {}
+    for key in ("warmup", "duration", "cooldown"):
+        seconds = _float(schedule.get(key))
+        if seconds is not None and seconds >= 0:
+            found[key] = seconds
+    return found
+
 
 _PROBE_KINDS = ("prometheus", "http", "command", "system")
 
@@ -45,7 +105,7 @@ def _float(value: Any) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
-def probe_defs(snapshot: Mapping[str, Any]) -> list[ProbeDef] | None:
+def _probe_defs(snapshot: Mapping[str, Any]) -> list[ProbeDef] | None:
     """The probes of the snapshot, or None when the snapshot lists none at all."""
     raw = snapshot.get("probes")
     if raw is None:
@@ -76,7 +136,7 @@ def _probe_def(name: str, entry: Mapping[str, Any]) -> ProbeDef:
     low, high = _float(entry.get("min")), _float(entry.get("max"))
     if high is None and "max_latency" in entry:
         high, unit = _latency_ms(entry["max_latency"]), unit or "ms"
-    return ProbeDef(name, kind, redact_command(str(query)), unit, low, high)
+    return ProbeDef(name, kind, redact(str(query)), unit, low, high)
 
 
 def _latency_ms(value: Any) -> float | None:
@@ -96,7 +156,7 @@ def threshold_text(low: float | None, high: float | None, unit: str) -> str:
     return bounds_text(low, high, unit)
 
 
-def fault_params(snapshot: Mapping[str, Any]) -> list[tuple[str, list[tuple[str, str]]]] | None:
+def _fault_params(snapshot: Mapping[str, Any]) -> list[FaultParams] | None:
     """(kind, [(parameter, value)]) per fault, or None when the snapshot has no `faults`."""
     raw = snapshot.get("faults")
     if not isinstance(raw, list | tuple):
@@ -106,11 +166,11 @@ def fault_params(snapshot: Mapping[str, Any]) -> list[tuple[str, list[tuple[str,
         entry = _mapping(item)
         kind = str(entry.get("kind", "")) or "(kind not recorded)"
         params = [
-            (str(k), redact_command(_value_text(v)))
+            (str(k), redact(_value_text(v)))
             for k, v in entry.items()
             if k not in ("kind", "line") and v not in (None, "", [], {})
         ]
-        found.append((kind, params))
+        found.append(FaultParams(kind, tuple(params)))
     return found
 
 
@@ -124,19 +184,19 @@ def _value_text(value: Any) -> str:
     return str(value)
 
 
-def rollback_steps(snapshot: Mapping[str, Any]) -> list[tuple[str, str, str, bool]]:
+def _rollback_steps(snapshot: Mapping[str, Any]) -> list[RollbackInfo]:
     """(name, command, host or "every target", required) per rollback step."""
     found = []
     for item in _list(snapshot.get("rollback")):
         step = _mapping(item)
         name = str(step.get("name") or "(unnamed)")
-        command = redact_command(str(step.get("run") or ""))
+        command = redact(str(step.get("run") or ""))
         host = str(step.get("host") or "every target")
-        found.append((name, command, host, step.get("required", True) is not False))
+        found.append(RollbackInfo(name, command, host, step.get("required", True) is not False))
     return found
 
 
-def schedule(snapshot: Mapping[str, Any]) -> list[tuple[str, str]]:
+def _schedule(snapshot: Mapping[str, Any]) -> list[tuple[str, str]]:
     """warmup / duration / cooldown / interval, each as written (seconds become `30s`)."""
     raw = _mapping(snapshot.get("schedule"))
     found = []
@@ -164,12 +224,12 @@ class RuleDef:
     """As the engine names the rule in AbortTriggered: `error_rate above 5 for 2`."""
 
 
-def abort_rules(snapshot: Mapping[str, Any]) -> list[RuleDef] | None:
+def _abort_rules(snapshot: Mapping[str, Any]) -> list[RuleDef] | None:
     """The snapshot's abort rules, or None when it has no `abort_when`."""
     raw = snapshot.get("abort_when")
     if not isinstance(raw, list | tuple):
         return None
-    units = {p.name: p.unit for p in probe_defs(snapshot) or ()}
+    units = {p.name: p.unit for p in _probe_defs(snapshot) or ()}
     return [_rule(_mapping(item), units) for item in raw]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from gameday.core.journal import redact
+from gameday.core.session.journal import redact
 from gameday.core.wording import (  # times and numbers are the core's vocabulary, re-exported
     count,
     number,

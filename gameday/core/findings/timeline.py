@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from gameday.core import events as ev
 from gameday.core.findings.model import TimelineEntry
 from gameday.core.findings.text import (
     count,
@@ -20,7 +19,9 @@ from gameday.core.findings.text import (
     seconds_text,
     utc_time,
 )
-from gameday.core.timeline import describe
+from gameday.core.session import events as ev
+from gameday.core.session.samples import Samples
+from gameday.core.session.timeline import describe
 
 TAG_LABELS = {
     "note": "note",
@@ -33,14 +34,22 @@ TAG_LABELS = {
 
 
 def timeline(
-    events: Sequence[ev.Event], units: Mapping[str, str] | None = None
+    events: Sequence[ev.Event],
+    units: Mapping[str, str] | None = None,
+    samples: Samples | None = None,
 ) -> tuple[TimelineEntry, ...]:
-    """The merged timeline; `units` (probe → unit) makes threshold lines read `1.8%`."""
+    """The merged timeline; `units` (probe → unit) makes threshold lines read `1.8%`.
+
+    `samples`: the journal's samples when `events` leaves them out (a sample between two
+    passing checks ends a run of them, as it does when it is among the events)."""
     units = units or {}
     entries: list[TimelineEntry] = []
     passed: list[ev.PreflightChecked] = []
     for event in events:
         if isinstance(event, ev.PreflightChecked) and event.ok:
+            if passed and samples is not None and samples.any_between(passed[-1].seq, event.seq):
+                entries.append(_folded_preflight(passed))
+                passed = []
             passed.append(event)
             continue
         if passed:

@@ -15,8 +15,8 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Markdown, Static
 
-from gameday.core import events as ev
-from gameday.core.journal import append_to_finished
+from gameday.core.session import events as ev
+from gameday.core.session.journal import append_to_finished
 from gameday.core.wording import verdict_word
 from gameday.errors import GamedayError
 from gameday.ui.messages import FindingsExported, FindingsReady

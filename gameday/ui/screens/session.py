@@ -3,7 +3,8 @@ timeline, notes and the verdict.
 
 Engine events arrive as `EngineEvent` messages (posted from engine threads by the runner). The
 screen folds each into its own `SessionState` (the engine's reducer, on the UI thread) and the
-status line, the banner, the hosts table and the gauges render that one state: no widget keeps
+status line, the banner, the hosts table and the gauges render that one state (the first three
+once per burst of events): no widget keeps
 a vocabulary or a count of its own, so no word goes stale when the state changes. The kill
 switch itself is an App binding (it works on every screen); this screen shows its progress.
 """
@@ -19,9 +20,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
-from gameday.core import events as ev
 from gameday.core.roles import note_author
-from gameday.core.state import SessionState
+from gameday.core.session import events as ev
+from gameday.core.session.state import SessionState
+from gameday.core.view import facts_of_plan
 from gameday.core.wording import verdict_word
 from gameday.ui.backend import Backend
 from gameday.ui.messages import EngineEvent, LadderQuestion, SessionFailed, SessionFinished
@@ -76,6 +78,7 @@ class SessionScreen(Screen[None]):
         """The open go/no-go question, if any."""
         self.asking_for: int | None = None
         """The stage whose go/no-go is on screen."""
+        self._redraw_due = False
 
     @property
     def phase(self) -> ev.Phase | None:
@@ -149,9 +152,18 @@ class SessionScreen(Screen[None]):
                 title="Notification not delivered",
                 severity="warning",
             )
+        self.query_one(Timeline).add(event)
+        if not self._redraw_due:  # once per burst: after the events already queued
+            self._redraw_due = True
+            self.call_later(self._redraw)
+
+    def _redraw(self) -> None:
+        """What renders the whole state (hosts, banner, status line), once for a burst of
+        events: a poll's 20 samples arrive together, and a key typed meanwhile should not wait
+        for 20 redraws of the hosts table."""
+        self._redraw_due = False
         self.query_one(HostsTable).show(self.state)
         self.query_one(AlarmBanner).show(self.state)
-        self.query_one(Timeline).add(event)
         self._refresh_status()
 
     def _show_gauge(self, probe: str) -> None:
@@ -288,5 +300,5 @@ class SessionScreen(Screen[None]):
         if self.asking_for is not None:
             question = f"stage {self.asking_for}/{self.state.stages} held: go or no-go?"
         self.query_one(StatusLine).show(
-            self.state, self.plan, self.backend.now(), self.ended, question
+            self.state, facts_of_plan(self.plan), self.backend.now(), self.ended, question
         )

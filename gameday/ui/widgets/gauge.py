@@ -19,7 +19,7 @@ from gameday.core.wording import probe_bounds, probe_state_word, quantity
 
 if TYPE_CHECKING:  # types only
     from gameday.core.formats.probes import Probe
-    from gameday.core.state import Sample
+    from gameday.core.session.state import Sample
 
 STYLES: dict[GaugeState, str] = {
     "waiting": "dim",

@@ -1,4 +1,4 @@
-"""The timeline: one sentence per event (`gameday.core.timeline.describe`), notes in colour."""
+"""The timeline: one sentence per event (`core.session.timeline.describe`), notes in colour."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from rich.text import Text
 from textual import events
 from textual.widgets import RichLog
 
-from gameday.core import events as ev
-from gameday.core.timeline import describe, offset
+from gameday.core.session import events as ev
+from gameday.core.session.timeline import describe, offset
 
 NOTE_STYLES = {
     "note": "cyan",
@@ -54,6 +54,13 @@ class Timeline(RichLog):
         line.append(who + sentence, style=_style(event, sentence))
         self._lines.append(line)
         self.write(line)
+
+    def reset(self) -> None:
+        """Forget every line (a view that moves to another session starts afresh)."""
+        self.clear()
+        self.entries.clear()
+        self._lines.clear()
+        self._started = None
 
     def on_resize(self, event: events.Resize) -> None:
         # RichLog wraps a line once, when written: after a resize, write them all again.

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from gameday.core import events as ev
-from gameday.core.events import JSON
-from gameday.core.journal import JournalWriter
+from gameday.core.session import events as ev
+from gameday.core.session.events import JSON
+from gameday.core.session.journal import JournalWriter
 
 T0 = datetime(2026, 11, 27, 9, 0, 0, tzinfo=UTC).timestamp()
 
@@ -212,7 +212,7 @@ def _baseline_and_inject(s: Session) -> None:
     s.at(69, ev.PhaseChanged(phase="monitor"))
 
 
-def _revert(s: Session, t: float, by: str = "console") -> None:
+def _revert(s: Session, t: float, by: ev.RevertBy = "console") -> None:
     s.at(t, ev.PhaseChanged(phase="revert"))
     s.at(
         t + 1,
@@ -411,7 +411,13 @@ def kill_switch(path: Path) -> None:
             by="kill_switch",
             detail="host unreachable: connection reset by peer",
         ),
-        ev.KillSwitchDone(latency=2.5, hosts={"checkout-2": "clean", "checkout-3": "unconfirmed"}),
+        ev.KillSwitchDone(
+            latency=2.5,
+            hosts={
+                "checkout-2": ev.RevertOutcome.CLEAN,
+                "checkout-3": ev.RevertOutcome.UNCONFIRMED,
+            },
+        ),
     )
     _after(s, 105, [(0.3, 220.0), (0.2, 215.0)])
     s.at(

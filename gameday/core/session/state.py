@@ -7,12 +7,14 @@ which is what makes crash recovery and the findings document trustworthy.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import itertools
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, overload
 
-from gameday.core import events as ev
-from gameday.core.alarms import Alarm, alarm_for
+from gameday.core.session import events as ev
+from gameday.core.session.alarms import Alarm, alarm_for
 
 FaultStatus = Literal["planned", "armed", "injected", "failed", "reverted", "unconfirmed"]
 
@@ -39,6 +41,10 @@ class FaultState:
         return self.status in ("armed", "injected", "failed", "unconfirmed")
 
 
+SAMPLES_KEPT = 900
+"""Samples of each probe kept in memory: a quarter of an hour at one a second."""
+
+
 @dataclass(frozen=True, slots=True)
 class Sample:
     ts: float
@@ -47,6 +53,59 @@ class Sample:
     phase: ev.Phase
     detail: str = ""
     """Why there was no value (or a note about it), as the source said."""
+
+
+BEFORE_FAULTS: tuple[ev.Phase, ...] = ("preflight", "baseline", "warmup")
+
+
+class SampleWindow(Sequence[Sample]):
+    """A probe's samples as the console shows them, oldest first: the latest SAMPLES_KEPT,
+    preceded by the samples taken before the faults (the baseline a gauge compares with) that
+    fell out of that window, up to SAMPLES_KEPT of them. Memory stays flat over hours and the
+    baseline stays what it was."""
+
+    __slots__ = ("_early", "_recent")
+
+    def __init__(self) -> None:
+        self._early: list[Sample] = []
+        self._recent: deque[Sample] = deque(maxlen=SAMPLES_KEPT)
+
+    def append(self, sample: Sample) -> None:
+        recent = self._recent
+        if len(recent) == recent.maxlen:
+            dropped = recent[0]
+            if dropped.phase in BEFORE_FAULTS and len(self._early) < SAMPLES_KEPT:
+                self._early.append(dropped)
+        recent.append(sample)
+
+    def __len__(self) -> int:
+        return len(self._early) + len(self._recent)
+
+    @overload
+    def __getitem__(self, index: int) -> Sample: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Sample]: ...
+    def __getitem__(self, index: int | slice) -> Sample | list[Sample]:
+        if isinstance(index, slice):
+            return list(self)[index]
+        position = index + len(self) if index < 0 else index
+        if not 0 <= position < len(self):
+            raise IndexError(index)
+        early = len(self._early)
+        return self._early[position] if position < early else self._recent[position - early]
+
+    def __iter__(self) -> Iterator[Sample]:
+        return itertools.chain(self._early, self._recent)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SampleWindow):
+            return NotImplemented
+        return self._early == other._early and list(self._recent) == list(other._recent)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"SampleWindow({list(self)!r})"
 
 
 @dataclass
@@ -60,7 +119,10 @@ class SessionState:
     targets: tuple[str, ...] = ()
     spared: dict[str, str] = field(default_factory=dict)
     faults: dict[tuple[str, str], FaultState] = field(default_factory=dict)
-    samples: dict[str, list[Sample]] = field(default_factory=dict)
+    samples: dict[str, SampleWindow] = field(default_factory=dict)
+    """Each probe's recent samples and its baseline (see SampleWindow; the journal keeps them
+    all): a session of hours must not grow in memory with every poll. The ladder keeps its own
+    per-stage tally (gameday.engine.ladder)."""
     breaches: dict[str, int] = field(default_factory=dict)
     aborted: str | None = None
     lost: dict[str, float] = field(default_factory=dict)
@@ -210,7 +272,10 @@ def _reverted(s: SessionState, e: ev.FaultReverted) -> None:
 
 
 def _sampled(s: SessionState, e: ev.ProbeSampled) -> None:
-    s.samples.setdefault(e.probe, []).append(Sample(e.ts, e.value, e.ok, e.phase, e.detail))
+    kept = s.samples.get(e.probe)
+    if kept is None:
+        kept = s.samples[e.probe] = SampleWindow()
+    kept.append(Sample(e.ts, e.value, e.ok, e.phase, e.detail))
 
 
 def _crossed(s: SessionState, e: ev.ThresholdCrossed) -> None:

@@ -1,17 +1,14 @@
-"""The console's side of a host's lease: when a host counts as lost, and how that is said.
+"""The console's side of a host's lease: when a host counts as lost, and the bounds that follow.
 
 The console writes `hb` into each host's lease channel every second and the host's watcher
 answers `hb`. A host that has not answered for `lost_after(lease)` seconds is *lost*: if our
 lines still reached it, it stops hearing them now (the console stops writing); if they did
 not, its watcher has already reverted the session's faults when its lease ran out. Either
 way its own lease reverts it by `reverted_by`; until someone reaches the host again, that is
-*not confirmed*. Every sentence about it comes from here, so the console, the headless
-printer and the journal say the same thing.
+*not confirmed*. How that is said lives in `gameday.core.wording` with every other word.
 """
 
 from __future__ import annotations
-
-import time
 
 LOST_MARGIN = 1.0
 """Seconds past the lease before a silent host is declared lost (4 s at the default 3 s
@@ -31,8 +28,6 @@ SESSION_END_BOUND = 30.0
 seconds of the cut (lost after lease + margin, then revert, rollback and verdict, each of
 which skips the lost host)."""
 
-CONFIRMED_BY_LEASE = "confirmed clean (reverted by the host's lease)"
-
 
 def lost_after(lease: float) -> float:
     """Seconds of silence after which a host is lost."""
@@ -42,27 +37,3 @@ def lost_after(lease: float) -> float:
 def kill_switch_bound(lease: float) -> float:
     """Seconds within which the kill switch reports every host, reachable or not."""
     return lease + KILL_SWITCH_SLACK
-
-
-def clock(ts: float) -> str:
-    """`21:12:25` (UTC), as the timeline prints times."""
-    return time.strftime("%H:%M:%S", time.gmtime(ts))
-
-
-def lost_sentence(host: str, silent_for: float, reverted_by: float) -> str:
-    """`cart-2: no answer for 4 s — its own lease reverted it at ≈21:12:25; not confirmed`."""
-    return (
-        f"{host}: no answer for {silent_for:.0f} s — its own lease reverted it at "
-        f"≈{clock(reverted_by)}; not confirmed"
-    )
-
-
-def unreachable_detail(reverted_by: float) -> str:
-    """Why the revert of a host that did not answer is unconfirmed (a fault_reverted detail):
-    `unconfirmed: host unreachable, its lease reverts it by 21:12:25` (UTC)."""
-    return f"unconfirmed: host unreachable, its lease reverts it by {clock(reverted_by)}"
-
-
-def recover_advice(journal: str) -> str:
-    """The last line of a session that left hosts unconfirmed."""
-    return f"next: when the host is reachable again, confirm with: gameday recover {journal}"

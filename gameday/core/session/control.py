@@ -12,8 +12,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from gameday.core import events as ev
-from gameday.core.journal import read_journal
+from gameday.core.session import events as ev
+from gameday.core.session.journal import read_journal
 from gameday.errors import GamedayError
 
 

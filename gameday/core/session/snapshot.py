@@ -1,4 +1,7 @@
-"""A scenario as plain JSON, for the journal's first line (and so for the findings)."""
+"""A scenario as plain JSON, for the journal's first line (`SessionStarted.scenario`).
+
+Read back, typed, by `gameday.core.findings.snapshot.read_snapshot`.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +9,9 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from gameday.core.events import JSON
 from gameday.core.formats.scenario import Scenario
-from gameday.core.journal import redact
+from gameday.core.session.events import JSON
+from gameday.core.session.journal import redact
 
 _LEFT_OUT = {"line", "file", "sha256"}
 

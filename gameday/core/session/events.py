@@ -94,7 +94,8 @@ class SessionStarted(Event):
     hypothesis: str
     inventory_file: str
     environment: str = ""
-    mode: SessionMode = "headless"
+    mode: str = "headless"
+    """A `SessionMode` as this version writes it (older journals may say `tui`)."""
     gameday_name: str = ""
     """The GameDay this session belongs to, as named in the console's setup step."""
     gameday_version: str = ""

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gameday.core.events import Event, from_json, to_json, with_position
+from gameday.core.session.events import EVENT_TYPES, Event, from_json, to_json, with_position
 from gameday.errors import InputError
 
 _SECRET_PATTERNS = (
@@ -72,19 +72,25 @@ class JournalWriter:
         A torn last line (the crash's half-written event) is cut off first, so the file stays
         a clean sequence of lines; numbering continues after the last complete event.
         """
-        read = read_journal(path)
         data = path.read_bytes()
-        if read.torn:
+        complete = data
+        tail = data[data.rfind(b"\n") + 1 :]
+        if tail.strip() and not _whole(tail):  # torn: the crash's half-written event
+            complete = data[: len(data) - len(tail)]
             with path.open("r+b") as f:
-                f.truncate(data.rfind(b"\n") + 1)
+                f.truncate(len(complete))
         elif data and not data.endswith(b"\n"):
             with path.open("ab") as f:  # a whole last event whose newline never made it
                 f.write(b"\n")
+        seq = _last_seq(complete)
+        if seq is None:  # the last event is not plain: read every line (raises on a bad one)
+            events = read_journal(path).events
+            seq = events[-1].seq if events else 0
         writer = cls.__new__(cls)
         writer.path = path
         writer._clock = clock
         writer._lock = threading.Lock()
-        writer._seq = read.events[-1].seq if read.events else 0
+        writer._seq = seq
         writer._file = path.open("a", encoding="utf-8")
         return writer
 
@@ -165,6 +171,11 @@ def read_journal(path: Path | str) -> JournalRead:
         raw = Path(path).read_bytes()
     except OSError as exc:
         raise InputError(name, 0, "", f"cannot read journal: {exc.strerror or exc}") from None
+    return read_journal_bytes(name, raw)
+
+
+def read_journal_bytes(name: str, raw: bytes) -> JournalRead:
+    """`read_journal` of a journal's contents already read; `name` is its path."""
     lines = raw.split(b"\n")
     numbered = [(n, line) for n, line in enumerate(lines[:-1], start=1) if line.strip()]
     bodies = _decode_all(numbered)
@@ -209,6 +220,30 @@ def _decode_line(name: str, number: int, line: bytes) -> tuple[int, dict[str, An
     except (ValueError, UnicodeDecodeError) as exc:
         raise InputError(name, number, "", f"journal line is not valid: {exc}") from None
     return number, body
+
+
+def _whole(line: bytes) -> bool:
+    """True when the line is a whole JSON object."""
+    try:
+        return isinstance(json.loads(line.decode("utf-8")), dict)
+    except (ValueError, UnicodeDecodeError):
+        return False
+
+
+def _last_seq(data: bytes) -> int | None:
+    """The seq of the journal's last event, read from its last line alone (a 4-hour journal has
+    ~290 000 lines, and resuming only needs to go on numbering); 0 for an empty journal, None
+    when that line is not a plain event (the caller reads the whole journal)."""
+    lines = data.rstrip().rsplit(b"\n", 1)
+    if not lines[-1].strip():
+        return 0
+    try:
+        body = json.loads(lines[-1].decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    seq = body.get("seq") if isinstance(body, dict) else None
+    known = isinstance(body, dict) and str(body.get("type")) in EVENT_TYPES
+    return seq if known and isinstance(seq, int) and not isinstance(seq, bool) else None
 
 
 def iter_journals(directory: Path) -> Iterator[Path]:

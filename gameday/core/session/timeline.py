@@ -6,12 +6,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from gameday.core import events as ev
-from gameday.core import lease
+from gameday.core.session import events as ev
 from gameday.core.wording import (
+    CONFIRMED_BY_LEASE,
     fault_name,
     host_timer_text,
     joined_text,
+    lost_sentence,
     outcomes_text,
     quantity,
     reverted_by_text,
@@ -75,7 +76,7 @@ def _crossed(e: ev.ThresholdCrossed) -> str:
 def _reverted(e: ev.FaultReverted) -> str:
     fault = fault_name(e.kind, e.fault_id)
     if e.verified and e.by == "lease":
-        return f"{e.host}: {fault} {lease.CONFIRMED_BY_LEASE}"
+        return f"{e.host}: {fault} {CONFIRMED_BY_LEASE}"
     if e.verified:
         took = seconds_text(e.duration)
         return f"{fault} reverted on {e.host} by {reverted_by_text(e.by)}, verified in {took}"
@@ -132,7 +133,7 @@ _RENDERERS: dict[type[ev.Event], Callable[[Any], str | None]] = {
         f"{fault_name(e.kind, e.fault_id)} on {e.host} FAILED at {e.step}: {e.reason}"
     ),
     ev.FaultReverted: _reverted,
-    ev.HostLost: lambda e: "LEASE LOST " + lease.lost_sentence(e.host, e.silent_for, e.reverted_by),
+    ev.HostLost: lambda e: "LEASE LOST " + lost_sentence(e.host, e.silent_for, e.reverted_by),
     ev.ProbeSampled: _sample,
     ev.ThresholdCrossed: _crossed,
     ev.AbortTriggered: lambda e: f"ABORT: {e.rule} ({e.reason})",

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from gameday.core import events as ev
+from gameday.core.session import events as ev
 from gameday.core.wording import fault_name, host_timer_text, outcomes_text, utc_time
 
 AlarmKind = Literal["abort", "lease_lost", "kill_switch", "unconfirmed"]
