@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual.app import App, ComposeResult
 
 from gameday.core.formats.probes import Probe
-from gameday.core.state import Sample
+from gameday.core.session.state import Sample
 from gameday.ui.widgets.gauge import ProbeGauge
 from tests.ui.conftest import in_loop
 
