@@ -78,8 +78,8 @@ def script(lines: Sequence[str]) -> str:
 
 
 def qdisc_state(info: LabInfo, names: Sequence[str]) -> dict[str, bool]:
-    """Host → whether gameday's tbf qdisc is on its eth0, read from outside the host (ip netns
-    exec, no SSH)."""
+    """Host → whether gameday's tbf qdisc (handle 68xx:, under the fault's htb root) is on its
+    eth0, read from outside the host (ip netns exec, no SSH)."""
     found: dict[str, bool] = {}
     for name in names:
         netns = info.host(name).netns
@@ -90,7 +90,7 @@ def qdisc_state(info: LabInfo, names: Sequence[str]) -> dict[str, bool]:
             timeout=10,
             check=True,
         ).stdout
-        found[name] = " tbf 67" in out
+        found[name] = " tbf 68" in out
     return found
 
 
