@@ -22,7 +22,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from gameday.core.faults import FaultPlan
+from gameday.core.session import events as ev
 from gameday.core.session.events import RevertBy, Step
+from gameday.core.session.journal import redact
 from gameday.errors import CommandFailed, GamedayError
 
 # --- connections to hosts ------------------------------------------------------------------
@@ -170,6 +172,22 @@ class LeaseLoss:
     """Seconds without an answer from the host's watcher when it was declared lost."""
     reverted_by: float
     """UTC epoch seconds: the host's own lease has reverted the session's faults by then."""
+
+
+def command_events(host: str, fault_id: str, outcome: Outcome) -> list[ev.Event]:
+    """The commands an outcome ran, as journal events (redacted)."""
+    return [
+        ev.CommandRan(
+            host=host,
+            fault_id=fault_id,
+            step=record.step,
+            command=redact(record.command),
+            status=record.status,
+            duration=record.duration,
+            detail=redact(record.detail),
+        )
+        for record in outcome.commands
+    ]
 
 
 class HostDriver(Protocol):

@@ -88,3 +88,10 @@ class Sampler:
                 )
             ]
         return []
+
+
+def describe_reading(probe: Probe, reading: Reading) -> str:
+    """A reading out of bounds or without data, in a few words."""
+    if reading.value is None:
+        return f"no data ({reading.detail})" if reading.detail else "no data"
+    return f"{reading.value:g}{probe.unit} outside [{probe.min}, {probe.max}]"

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 
 from gameday import __version__
 from gameday.core.faults import FaultPlan
-from gameday.core.formats.probes import Probe
 from gameday.core.formats.scenario import RollbackStep
 from gameday.core.plan import Plan
 from gameday.core.session import events as ev
@@ -46,9 +45,17 @@ from gameday.engine.ladder import (
     PolicyGate,
     owner_of,
 )
-from gameday.engine.ports import Clock, HostDriver, LadderGate, MetricSource, Outcome, Reading
+from gameday.engine.ports import (
+    Clock,
+    HostDriver,
+    LadderGate,
+    MetricSource,
+    Outcome,
+    Reading,
+    command_events,
+)
 from gameday.engine.revert import HostReverted, Reverter
-from gameday.engine.sampling import Sampler
+from gameday.engine.sampling import Sampler, describe_reading
 from gameday.engine.verdict import EXIT_CODES, verdict_of
 from gameday.exit_codes import ExitCode
 
@@ -243,7 +250,7 @@ class Session:
             # one fsync for the step's commands and its fact: every host's step journals at once
             self._emit_batch(
                 [
-                    *self._command_events(host, plan.fault_id, outcome),
+                    *command_events(host, plan.fault_id, outcome),
                     ev.PreflightChecked(
                         host=host,
                         check=f"{plan.kind} capability",
@@ -268,7 +275,7 @@ class Session:
                 return False
             readings = self._sample_all("baseline")
             failing = [
-                f"{name}: {self._describe(self._probes[name], r)}"
+                f"{name}: {describe_reading(self._probes[name], r)}"
                 for name, r in readings.items()
                 if evaluate(self._probes[name], r.value) is not True
             ]
@@ -315,7 +322,7 @@ class Session:
             if self._stop.is_set():
                 return
             outcome = driver.arm(plan, deadline)
-            commands = self._command_events(host, plan.fault_id, outcome)
+            commands = command_events(host, plan.fault_id, outcome)
             if not outcome.ok:
                 self._emit_batch(commands)
                 self._fault_failed(plan, "arm", outcome.detail)
@@ -345,7 +352,7 @@ class Session:
         """Inject and verify (or read the outcome the arm's round trip already brought); the
         `armed` facts, when the host did both in one round trip, share the inject's fsync."""
         outcome = driver.inject(plan)
-        commands = self._command_events(plan.host, plan.fault_id, outcome)
+        commands = command_events(plan.host, plan.fault_id, outcome)
         if not outcome.ok:
             self._emit_batch([*armed, *commands])
             self._fault_failed(plan, "inject", outcome.detail)
@@ -498,7 +505,7 @@ class Session:
         events: list[ev.Event] = []
         for host in batch:
             for plan, outcome in host.faults:
-                events.extend(self._command_events(plan.host, plan.fault_id, outcome))
+                events.extend(command_events(plan.host, plan.fault_id, outcome))
                 detail = outcome.detail
                 if outcome.ok and not plan.revert_verified:
                     detail = (detail + "; " if detail else "") + NOTHING_TO_VERIFY
@@ -556,21 +563,6 @@ class Session:
         if self.state.phase != phase:
             self._emit(ev.PhaseChanged(phase=phase))
 
-    @staticmethod
-    def _command_events(host: str, fault_id: str, outcome: Outcome) -> list[ev.Event]:
-        return [
-            ev.CommandRan(
-                host=host,
-                fault_id=fault_id,
-                step=record.step,
-                command=redact(record.command),
-                status=record.status,
-                duration=record.duration,
-                detail=redact(record.detail),
-            )
-            for record in outcome.commands
-        ]
-
     def _emit(self, event: ev.Event) -> ev.Event:
         return self._emit_batch([event])[0]
 
@@ -589,12 +581,6 @@ class Session:
                 except Exception:  # a broken screen must never stop a revert
                     continue
         return stored
-
-    @staticmethod
-    def _describe(probe: Probe, reading: Reading) -> str:
-        if reading.value is None:
-            return f"no data ({reading.detail})" if reading.detail else "no data"
-        return f"{reading.value:g}{probe.unit} outside [{probe.min}, {probe.max}]"
 
     @staticmethod
     def _parallel(items: Iterable[str], fn: Callable[[str], None]) -> None:
