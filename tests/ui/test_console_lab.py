@@ -23,9 +23,8 @@ from gameday.core.session import events as ev
 from gameday.core.session.journal import read_journal
 from gameday.lab import LabConfig, LabInfo
 from gameday.ui.app import make_app
-from gameday.ui.screens.session import SessionScreen
 from gameday.ui.widgets.hosts import HostsTable
-from tests.ui.conftest import in_loop, start, until
+from tests.ui.conftest import in_loop, session, until
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
@@ -105,9 +104,7 @@ async def test_the_kill_switch_key_reverts_a_real_partition_over_ssh(
     app = make_app(backend)
     try:
         async with app.run_test(size=(140, 48)) as pilot:
-            await start(pilot, "partition")
-            screen = app.screen
-            assert isinstance(screen, SessionScreen)
+            screen = await session(pilot, "partition")
             hosts = screen.query_one(HostsTable)
             await until(pilot, lambda: "injected" in hosts.statuses.values(), "the partition")
             assert _partitioned(lab, "lab-1")

@@ -13,8 +13,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from textual import events
+from textual.pilot import Pilot
 from textual.widgets import Button, Input, OptionList, Static
 
+from gameday.core.plan import Plan
 from gameday.core.session import events as ev
 from gameday.core.session.journal import read_journal
 from gameday.ui.app import GamedayApp
@@ -27,7 +29,16 @@ from gameday.ui.screens.session import SessionScreen
 from gameday.ui.widgets.hosts import HostsTable
 from gameday.ui.widgets.status import AlarmBanner, StatusLine
 from gameday.ui.widgets.timeline import Timeline
-from tests.ui.conftest import WAIT, choose, demo, in_loop, start, text_of, until
+from tests.ui.conftest import (
+    WAIT,
+    choose,
+    demo,
+    in_loop,
+    injected,
+    session,
+    text_of,
+    until,
+)
 
 SIZE = (140, 48)
 
@@ -36,10 +47,13 @@ def _notes(app: GamedayApp) -> list[str]:
     return [str(n.message) for n in app._notifications]
 
 
-async def _every_plan(pilot: object, screen: PlanScreen) -> None:
+async def _every_plan(pilot: Pilot[int]) -> None:
+    """Wait until the plan screen shown has the plan of every scenario in its list."""
+    screen = pilot.app.screen
+    assert isinstance(screen, PlanScreen)
     options = screen.query_one("#scenarios", OptionList)
     await until(
-        pilot,  # type: ignore[arg-type]
+        pilot,
         lambda: options.option_count > 0 and len(screen.plans) == options.option_count,
         "every plan",
     )
@@ -65,7 +79,7 @@ async def test_a_key_burst_opens_the_dialog_of_the_scenario_highlighted_after_it
     app = instant()
     async with app.run_test(size=SIZE) as pilot:
         screen = await choose(pilot, "api-partition")
-        await _every_plan(pilot, screen)
+        await _every_plan(pilot)
         await pilot.press("down", "down", "s")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the dialog")
         dialog = app.screen
@@ -83,8 +97,8 @@ async def test_keys_queued_faster_than_the_screen_redraws_start_the_last_highlig
     """The three keys are queued before any of them is handled (a laggy SSH link)."""
     app = instant()
     async with app.run_test(size=SIZE) as pilot:
-        screen = await choose(pilot, "api-partition")
-        await _every_plan(pilot, screen)
+        await choose(pilot, "api-partition")
+        await _every_plan(pilot)
         for key in ("down", "down", "s"):
             app.post_message(events.Key(key, None))
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the dialog")
@@ -103,7 +117,7 @@ async def test_start_is_refused_with_a_word_while_the_plan_is_computed(
     gate = threading.Event()
     real_plan = backend.plan
 
-    def slow_plan(key: str):  # type: ignore[no-untyped-def]
+    def slow_plan(key: str) -> Plan:
         gate.wait(WAIT)
         return real_plan(key)
 
@@ -120,7 +134,7 @@ async def test_start_is_refused_with_a_word_while_the_plan_is_computed(
             assert app.screen is screen, "a dialog opened for a plan nobody has seen"
             assert any("Still planning" in note for note in _notes(app))
             gate.set()
-            await _every_plan(pilot, screen)
+            await _every_plan(pilot)
             await pilot.press("s")
             await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the dialog")
     finally:
@@ -134,7 +148,7 @@ async def test_one_click_selects_and_only_a_double_click_starts(
     app = instant()
     async with app.run_test(size=SIZE) as pilot:
         screen = await choose(pilot, "api-partition")
-        await _every_plan(pilot, screen)
+        await _every_plan(pilot)
         options = screen.query_one("#scenarios", OptionList)
         await pilot.click(options, offset=(4, 9))
         await pilot.pause()
@@ -191,9 +205,7 @@ async def test_an_abort_rule_raises_the_banner_until_it_is_acknowledged(
 ) -> None:
     app = instant()
     async with app.run_test(size=SIZE) as pilot:
-        await start(pilot, "api-partition")
-        screen = app.screen
-        assert isinstance(screen, SessionScreen)
+        screen = await session(pilot, "api-partition")
         await until(pilot, lambda: screen.ended, "the end")
         await pilot.pause()
         banner = screen.query_one(AlarmBanner)
@@ -203,18 +215,14 @@ async def test_an_abort_rule_raises_the_banner_until_it_is_acknowledged(
         assert "verdict ABORTED" in shown and "esc: acknowledge" in shown
         await pilot.press("escape")
         await pilot.pause()
-        assert not banner.display and app.screen is screen
+        assert not screen.query_one(AlarmBanner).display and app.screen is screen
 
 
 @in_loop
 async def test_a_lost_lease_raises_the_banner(fast: Callable[..., GamedayApp]) -> None:
     app = fast(speed=10)
     async with app.run_test(size=SIZE) as pilot:
-        await start(pilot, "api-process-kill")
-        screen = app.screen
-        assert isinstance(screen, SessionScreen)
-        hosts = screen.query_one(HostsTable)
-        await until(pilot, lambda: "injected" in hosts.statuses.values(), "an injected fault")
+        screen, _ = await injected(pilot, "api-process-kill")
         for host in demo(app).hosts[-1].values():
             host.heartbeat = lambda: False  # type: ignore[method-assign]
         banner = screen.query_one(AlarmBanner)
@@ -230,9 +238,7 @@ async def test_after_the_kill_switch_no_word_on_screen_is_stale(
 ) -> None:
     app = fast(speed=10)
     async with app.run_test(size=SIZE) as pilot:
-        await start(pilot, "web-cpu")  # two waves: the second never runs
-        screen = app.screen
-        assert isinstance(screen, SessionScreen)
+        screen = await session(pilot, "web-cpu")  # two waves: the second never runs
         hosts = screen.query_one(HostsTable)
         await until(pilot, lambda: "injected" in hosts.statuses.values(), "an injected fault")
         await pilot.press("ctrl+k")
@@ -258,11 +264,7 @@ async def test_an_open_quit_dialog_follows_the_session_to_its_end(
 ) -> None:
     app = fast(speed=10)
     async with app.run_test(size=SIZE) as pilot:
-        await start(pilot, "web-cpu")
-        screen = app.screen
-        assert isinstance(screen, SessionScreen)
-        hosts = screen.query_one(HostsTable)
-        await until(pilot, lambda: "injected" in hosts.statuses.values(), "an injected fault")
+        screen, _ = await injected(pilot, "web-cpu")
         await pilot.press("ctrl+q")
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the quit dialog")
         dialog = app.screen
@@ -321,11 +323,7 @@ async def test_the_palette_offers_gamedays_commands_and_runs_the_kill_switch(
             "Help",
         ):
             assert wanted in names
-        await start(pilot, "web-cpu")
-        screen = app.screen
-        assert isinstance(screen, SessionScreen)
-        hosts = screen.query_one(HostsTable)
-        await until(pilot, lambda: "injected" in hosts.statuses.values(), "an injected fault")
+        screen, _ = await injected(pilot, "web-cpu")
         assert any(name.startswith("Jump to host web-") for name, _, _ in commands(app))
         await pilot.press("ctrl+p")
         await pilot.pause(0.2)
@@ -372,9 +370,7 @@ async def test_at_80_columns_the_status_wraps_and_the_hosts_keep_their_status(
 ) -> None:
     app = fast(speed=10)
     async with app.run_test(size=(80, 24)) as pilot:
-        await start(pilot, "web-cpu")
-        screen = app.screen
-        assert isinstance(screen, SessionScreen)
+        screen = await session(pilot, "web-cpu")
         await until(pilot, lambda: screen.state.phase == "monitor", "the monitor phase")
         await pilot.pause(0.3)
         status = text_of(screen.query_one(StatusLine), width=78).strip().splitlines()
@@ -397,9 +393,7 @@ async def test_the_timeline_wraps_again_after_a_resize(
 ) -> None:
     app = instant()
     async with app.run_test(size=(160, 48)) as pilot:
-        await start(pilot, "web-cpu")
-        screen = app.screen
-        assert isinstance(screen, SessionScreen)
+        screen = await session(pilot, "web-cpu")
         await until(pilot, lambda: screen.ended, "the end")
         await pilot.pause()
         timeline = screen.query_one(Timeline)
