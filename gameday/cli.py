@@ -27,6 +27,7 @@ COMMANDS = (
     "run",
     "abort",
     "export",
+    "watch",
     "sessions",
     "console",
     "demo",

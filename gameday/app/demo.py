@@ -21,6 +21,7 @@ from gameday.ui.backend import OpenedSession, ScenarioChoice, scenario_choice
 if TYPE_CHECKING:  # the engine and the loaders are imported when used: the console's first
     # frame does not wait for them
     from gameday.core.formats.inventory import Inventory, NotifyTarget
+    from gameday.core.history import SessionSummary
     from gameday.core.plan import Plan
     from gameday.demo.simulation import DemoHost, Fleet
     from gameday.engine.ports import Clock, HostDriver, MetricSource
@@ -74,6 +75,8 @@ class DemoBackend:
     """The fleet of every session opened, newest last (tests look at what is still active)."""
     hosts: list[dict[str, DemoHost]] = field(default_factory=list)
     """The hosts of every session opened, newest last."""
+    journals: list[Path] = field(default_factory=list)
+    """The journal of every session opened, newest last."""
 
     def __post_init__(self) -> None:
         self.clock: Clock = self.options.clock or ScaledClock(self.options.speed)
@@ -146,6 +149,7 @@ class DemoBackend:
         session = Session(plan, drivers, sources, journal, config, clock=self.clock)
         self.fleets.append(fleet)
         self.hosts.append(hosts)
+        self.journals.append(path)
         # `gameday abort` reaches the demo as it reaches any console; "demo" tells it that
         # there is no host to connect to
         control = ControlFile(
@@ -170,6 +174,13 @@ class DemoBackend:
 
         return OpenedSession(session, path, close)
 
+    def sessions(self) -> list[SessionSummary]:
+        from gameday.core.history import list_sessions
+
+        # Demo sessions run in this process (no control file): one opened here that has not
+        # ended is running.
+        return list_sessions(self.journal_dir, lambda journal: journal in self.journals)
+
     def _journal_path(self, scenario_id: str) -> tuple[str, Path]:
         stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(self.clock.now()))
         base = f"{stamp}-{scenario_id}"
@@ -178,3 +189,8 @@ class DemoBackend:
             number += 1
             session_id = f"{base}-{number}"
         return session_id, self.journal_dir / f"{session_id}.jsonl"
+
+    def export_findings(self, journal: Path) -> Path:
+        from gameday.app.exports import export_markdown
+
+        return export_markdown(journal, self.export_dir)

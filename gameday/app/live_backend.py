@@ -16,6 +16,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gameday.core.history import SessionSummary, list_sessions
 from gameday.core.plan import Plan
 from gameday.core.roles import Team
 from gameday.core.session import events as ev
@@ -97,6 +98,16 @@ class LiveBackend:
         path = self.journal_dir / f"{session.config.session_id}.jsonl"
         confirm = functools.partial(self.confirm_once, path)
         return OpenedSession(session, path, stack.close, confirm)
+
+    def sessions(self) -> list[SessionSummary]:
+        from gameday.app.headless import journal_is_running
+
+        return list_sessions(self.journal_dir, journal_is_running)
+
+    def export_findings(self, journal: Path) -> Path:
+        from gameday.app.exports import export_markdown
+
+        return export_markdown(journal, self.export_dir)
 
     def confirm_once(self, journal: Path, listener: Callable[[ev.Event], None]) -> bool:
         """One bounded attempt to reach the journal's unconfirmed hosts and confirm them (as

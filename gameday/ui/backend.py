@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:  # the engine is imported when a session opens, not before the first frame
+    from gameday.core.history import SessionSummary
     from gameday.core.plan import Plan
     from gameday.core.roles import Team
     from gameday.core.session import events as ev
@@ -102,4 +103,16 @@ class Backend(Protocol):
 
         Unreachable hosts are not an error here: they fail the session's preflight.
         """
+        ...
+
+    def sessions(self) -> list[SessionSummary]:
+        """Past and running sessions journaled where this console writes, newest first.
+
+        Blocks (reads every journal). Never raises for a bad journal: it is listed as such.
+        """
+        ...
+
+    def export_findings(self, journal: Path) -> Path:
+        """Write a finished session's findings (Markdown) into `export_dir` and record the
+        export in its journal; return the file's path. Blocks. Raises GamedayError."""
         ...

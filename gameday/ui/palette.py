@@ -83,6 +83,11 @@ def commands(app: Console) -> list[Command]:
             _export(app, FindingsScreen, SessionScreen),
         ),
         ("Add a note", "focus the note box of the session screen", focus_note),
+        (
+            "History",
+            "h: past and running sessions; open one, its findings, export again",
+            on_screen(PlanScreen, "history", "plan"),
+        ),
         ("Help", "f1 or ?: every key of every screen", app.action_help),
     ]
     session = app.session_screen

@@ -28,10 +28,12 @@ def binding_rows(app_bindings: list[BindingType]) -> list[tuple[str, str, str]]:
     """(where, key, what) for every binding of the app and its screens."""
     from gameday.ui.screens.confirm import ConfirmScreen, TypedConfirmScreen
     from gameday.ui.screens.findings import FindingsScreen
+    from gameday.ui.screens.history import HistoryScreen
     from gameday.ui.screens.plan import PlanScreen
     from gameday.ui.screens.preflight import PreflightScreen
     from gameday.ui.screens.session import SessionScreen
     from gameday.ui.screens.team import TeamScreen
+    from gameday.ui.screens.watch import WatchScreen
 
     places: list[tuple[str, list[BindingType]]] = [
         ("everywhere", app_bindings),
@@ -40,6 +42,8 @@ def binding_rows(app_bindings: list[BindingType]) -> list[tuple[str, str, str]]:
         ("team", TeamScreen.BINDINGS),
         ("session", SessionScreen.BINDINGS),
         ("findings", FindingsScreen.BINDINGS),
+        ("history", HistoryScreen.BINDINGS),
+        ("a session opened from the history", WatchScreen.BINDINGS),
         ("yes/no dialogs", ConfirmScreen.BINDINGS),
         ("type-to-start dialog", TypedConfirmScreen.BINDINGS),
     ]

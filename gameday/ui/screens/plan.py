@@ -66,6 +66,7 @@ class PlanScreen(Screen[None]):
         Binding("s", "start", "Start"),
         Binding("p", "preflight", "Preflight only"),
         Binding("t", "team", "Team"),
+        Binding("h", "history", "History"),
     ]
 
     def __init__(self, backend: Backend) -> None:
@@ -187,6 +188,12 @@ class PlanScreen(Screen[None]):
         self.plans.setdefault(message.key, message)
         if message.key == self.current and self.shown != message.key:
             self._show(message)
+
+    def action_history(self) -> None:
+        """Past and running sessions (`gameday.ui.screens.history`)."""
+        from gameday.ui.screens.history import HistoryScreen
+
+        self.app.push_screen(HistoryScreen(self.backend))
 
     def highlighted_key(self) -> str | None:
         """The scenario highlighted in the list right now (not what a late message says)."""

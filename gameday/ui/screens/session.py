@@ -23,6 +23,7 @@ from textual.widgets import Footer, Header, Input, Static
 from gameday.core.roles import note_author
 from gameday.core.session import events as ev
 from gameday.core.session.state import SessionState
+from gameday.core.view import facts_of_plan
 from gameday.core.wording import verdict_word
 from gameday.ui.backend import Backend
 from gameday.ui.messages import EngineEvent, LadderQuestion, SessionFailed, SessionFinished
@@ -299,5 +300,5 @@ class SessionScreen(Screen[None]):
         if self.asking_for is not None:
             question = f"stage {self.asking_for}/{self.state.stages} held: go or no-go?"
         self.query_one(StatusLine).show(
-            self.state, self.plan, self.backend.now(), self.ended, question
+            self.state, facts_of_plan(self.plan), self.backend.now(), self.ended, question
         )

@@ -7,6 +7,7 @@ nothing more reads `not run`, never `planned`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -22,6 +23,7 @@ from gameday.core.wording import (
 
 if TYPE_CHECKING:
     from gameday.core.plan import Plan
+    from gameday.core.view import HostRow
 
 STYLES = {
     "planned": "dim",
@@ -38,27 +40,27 @@ STYLES = {
 class HostsTable(DataTable[str | Text]):
     """Rows are keyed `host/fault_id`; `statuses` holds the words shown (tests read them)."""
 
-    def __init__(self, plan: Plan, *, id: str | None = None) -> None:
+    def __init__(self, plan: Plan | Sequence[HostRow], *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
-        self.plan = plan
+        self.rows_planned = tuple(plan) if isinstance(plan, Sequence) else rows_of(plan)
+        """The rows, from the console's plan or (in `gameday watch`) from the journal."""
         self.statuses: dict[str, str] = {}
         """`host/fault_id` → the status word shown."""
         self.details: dict[str, str] = {}
         """`host/fault_id` → the detail shown."""
 
     def on_mount(self) -> None:
-        ladder = bool(self.plan.selection.stages)
+        ladder = any(row.stage for row in self.rows_planned)
         self.add_column("host", key="host")
         self.add_column("status", key="status", width=11)
         self.add_column("fault", key="fault")
         self.add_column("stage" if ladder else "wave", key="wave")
         self.add_column("detail", key="detail")
-        for name, host in self.plan.hosts.items():
-            for fault in host.faults:
-                key = f"{name}/{fault.fault_id}"
-                self.statuses[key], self.details[key] = "planned", ""
-                when = str(host.stage if ladder else host.wave)
-                self.add_row(name, _status("planned"), fault.kind, when, "", key=key)
+        for row in self.rows_planned:
+            key = f"{row.host}/{row.fault_id}"
+            self.statuses[key], self.details[key] = "planned", ""
+            when = str(row.stage if ladder else row.wave)
+            self.add_row(row.host, _status("planned"), row.kind, when, "", key=key)
 
     def show(self, state: SessionState) -> None:
         """Bring every row in line with the state (only changed cells are touched)."""
@@ -84,6 +86,16 @@ def status_word(fault: FaultState, state: SessionState) -> str:
     if fault.status == "planned" and state.stopping:
         return FAULT_STATUS_WORDS["not_run"]
     return FAULT_STATUS_WORDS[fault.status]
+
+
+def rows_of(plan: Plan) -> tuple[HostRow, ...]:
+    from gameday.core.view import HostRow
+
+    return tuple(
+        HostRow(name, host.wave, fault.kind, fault.fault_id, host.stage)
+        for name, host in plan.hosts.items()
+        for fault in host.faults
+    )
 
 
 def detail_of(fault: FaultState, preflight: str | None, lost_at: float | None = None) -> str:

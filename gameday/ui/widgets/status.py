@@ -16,9 +16,9 @@ from textual.widgets import Static
 from gameday.core.wording import steady_word, time_left_text, verdict_word
 
 if TYPE_CHECKING:  # types only: the plan's modules load when a session opens
-    from gameday.core.plan import Plan
     from gameday.core.session.alarms import Alarm
     from gameday.core.session.state import SessionState
+    from gameday.core.view import SessionFacts
 
 WIDE = 120
 """Below this many columns the status line wraps after the steady state."""
@@ -39,24 +39,35 @@ class StatusLine(Static):
     """
 
     def show(
-        self, state: SessionState, plan: Plan, now: float, ended: bool = False, question: str = ""
+        self,
+        state: SessionState,
+        facts: SessionFacts,
+        now: float,
+        ended: bool = False,
+        question: str = "",
     ) -> None:
         """`question`: what the session waits for a person to answer (the ladder's go/no-go)."""
         self.update(
-            status_text(state, plan, now, ended, self.size.width or WIDE, question=question)
+            status_text(state, facts, now, ended, self.size.width or WIDE, question=question)
         )
 
 
 def status_text(
-    state: SessionState, plan: Plan, now: float, ended: bool, width: int, *, question: str = ""
+    state: SessionState,
+    facts: SessionFacts,
+    now: float,
+    ended: bool,
+    width: int,
+    *,
+    question: str = "",
 ) -> Text:
-    parts = [_phase(state, plan, ended), _steady(state, ended)]
+    parts = [_phase(state, facts, ended), _steady(state, ended)]
     if question and not ended:
         parts.append(Text(question, style="bold black on yellow"))
-    left = _time_left(state, plan, now) if not ended else None
+    left = _time_left(state, facts, now) if not ended else None
     if left is not None:
         parts.append(Text(left, style="bold"))
-    title = Text(plan.scenario.title, style="italic")
+    title = Text(facts.title, style="italic")
     separator = Text("  │  ", style="dim")
     head = separator.join(parts)
     if width >= WIDE:
@@ -64,7 +75,7 @@ def status_text(
     return Text("\n").join([head, title])
 
 
-def _phase(state: SessionState, plan: Plan, ended: bool) -> Text:
+def _phase(state: SessionState, facts: SessionFacts, ended: bool) -> Text:
     if ended or state.phase == "done":
         return Text("DONE", style="bold")
     phase = (state.phase or "opening").upper()
@@ -72,9 +83,9 @@ def _phase(state: SessionState, plan: Plan, ended: bool) -> Text:
     if state.kill_switch and not ended:
         text.append(" (kill switch)", style="bold red")
     if state.stage and state.phase in WAVE_PHASES:
-        text.append(f" · stage {state.stage}/{state.stages or len(plan.selection.stages)}")
+        text.append(f" · stage {state.stage}/{state.stages or facts.stages}")
     elif state.wave and state.phase in WAVE_PHASES:
-        text.append(f" · wave {state.wave}/{state.waves or len(plan.selection.waves)}")
+        text.append(f" · wave {state.wave}/{state.waves or facts.waves}")
     return text
 
 
@@ -89,15 +100,10 @@ def _steady(state: SessionState, ended: bool) -> Text:
     return Text.assemble("steady state ", (word, STEADY_STYLES[word]))
 
 
-def _time_left(state: SessionState, plan: Plan, now: float) -> str | None:
-    if state.phase not in TIMED_PHASES or state.phase_started is None:
+def _time_left(state: SessionState, facts: SessionFacts, now: float) -> str | None:
+    length = facts.phase_length(state.phase)
+    if length is None or state.phase not in TIMED_PHASES or state.phase_started is None:
         return None
-    schedule = plan.scenario.schedule
-    length = {
-        "warmup": schedule.warmup,
-        "monitor": schedule.duration,
-        "cooldown": schedule.cooldown,
-    }[state.phase]
     return time_left_text(max(0.0, state.phase_started + length - now))
 
 

@@ -55,6 +55,13 @@ class Timeline(RichLog):
         self._lines.append(line)
         self.write(line)
 
+    def reset(self) -> None:
+        """Forget every line (a view that moves to another session starts afresh)."""
+        self.clear()
+        self.entries.clear()
+        self._lines.clear()
+        self._started = None
+
     def on_resize(self, event: events.Resize) -> None:
         # RichLog wraps a line once, when written: after a resize, write them all again.
         # (Textual also calls RichLog's own handler, which writes what waited for a size.)
