@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,28 +18,9 @@ import pytest
 from gameday.core.session import events as ev
 from gameday.core.session.journal import read_journal
 from gameday.lab import LabInfo
+from tests.lab.support import ERROR_RATE, GAMEDAY, chains, headless_run, partition_abort
 
-pytestmark = [pytest.mark.lab, pytest.mark.slow]
-
-GAMEDAY = [sys.executable, "-m", "gameday.cli"]
-ERROR_RATE = (
-    "100 * sum(rate(loadgen_errors_total[5s]))"
-    " / clamp_min(sum(rate(loadgen_requests_total[5s])), 1)"
-)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def rates_in_prometheus(lab: LabInfo) -> None:
-    """A lab that just started has no rates yet: wait (bounded) until the probe has data."""
-    from prometheus_api_client import PrometheusConnect
-
-    prometheus = PrometheusConnect(lab.prometheus_url)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if prometheus.custom_query(ERROR_RATE, params={"timeout": "2s"}):
-            return
-        time.sleep(0.5)
-    pytest.fail("the lab's Prometheus has no load-generator rates after 60 s")
+pytestmark = [pytest.mark.lab, pytest.mark.slow, pytest.mark.usefixtures("rates_in_prometheus")]
 
 
 def _scenario(tmp_path: Path, name: str, body: str) -> Path:
@@ -49,19 +29,11 @@ def _scenario(tmp_path: Path, name: str, body: str) -> Path:
     return path
 
 
-def _argv(lab: LabInfo, scenario: Path, journals: Path, *extra: str) -> list[str]:
-    """`gameday run` as a pipeline would call it."""
-    return [
-        *GAMEDAY, "run", str(scenario), "-i", str(lab.inventory), "--headless", "--yes",
-        "--journal-dir", str(journals), *extra,
-    ]  # fmt: skip
-
-
 def _run(
     lab: LabInfo, scenario: Path, journals: Path, *extra: str
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        _argv(lab, scenario, journals, *extra),
+        headless_run(scenario, lab.inventory, journals, *extra),
         capture_output=True,
         text=True,
         timeout=240,
@@ -74,45 +46,10 @@ def _journal(journals: Path) -> list[ev.Event]:
     return list(read_journal(path).events)
 
 
-def _chains(lab: LabInfo, host: str) -> str:
-    netns = lab.host(host).netns
-    out = subprocess.run(
-        ["ip", "netns", "exec", netns, "iptables", "-S"],
-        capture_output=True,
-        text=True,
-        timeout=10,
-        check=True,
-    )
-    return out.stdout
-
-
 def test_a_partition_trips_the_error_rate_abort_and_is_reverted(
     lab: LabInfo, tmp_path: Path
 ) -> None:
-    scenario = _scenario(
-        tmp_path,
-        "partition",
-        f"""
-id: lab-partition-abort
-title: Cutting one shop node trips the error-rate abort
-hypothesis: The fleet absorbs one node loss with under 10% errors.
-targets: {{select: {{hosts: [lab-1]}}}}
-steady_state:
-  interval: 1s
-  probes:
-    - name: error_rate
-      prometheus: "{ERROR_RATE}"
-      unit: "%"
-      max: 10
-faults:
-  - kind: network_partition
-    direction: ingress
-    ports: [8080]
-schedule: {{warmup: 1s, duration: 90s, cooldown: 2s}}
-abort_when:
-  - {{probe: error_rate, above: 10, for: 2}}
-""",
-    )
+    scenario = _scenario(tmp_path, "partition", partition_abort("lab-partition-abort"))
     spared_logs = {h.name: h.sshd_log.stat().st_size for h in lab.hosts if h.name != "lab-1"}
     started = time.monotonic()
     result = _run(lab, scenario, tmp_path / "journals")
@@ -128,7 +65,7 @@ abort_when:
     reverts = [e for e in events if isinstance(e, ev.FaultReverted)]
     assert reverts and all(r.verified for r in reverts)
     assert elapsed < 60, "the abort must cut the 90 s fault short"
-    assert "GAMEDAY" not in _chains(lab, "lab-1")
+    assert "GAMEDAY" not in chains(lab, "lab-1")
 
 
 def test_a_mild_scenario_holds_and_exits_zero(lab: LabInfo, tmp_path: Path) -> None:
@@ -194,7 +131,7 @@ schedule: {{duration: 5m}}
     )
     journals = tmp_path / "journals"
     console = subprocess.Popen(
-        _argv(lab, scenario, journals),
+        headless_run(scenario, lab.inventory, journals),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -203,7 +140,7 @@ schedule: {{duration: 5m}}
         _wait_for(
             lambda: sum(isinstance(e, ev.FaultInjected) for e in _journal_or_empty(journals)) == 2
         )
-        assert "GAMEDAY" in _chains(lab, "lab-1") and "GAMEDAY" in _chains(lab, "lab-3")
+        assert "GAMEDAY" in chains(lab, "lab-1") and "GAMEDAY" in chains(lab, "lab-3")
         started = time.monotonic()
         abort = subprocess.run(
             [*GAMEDAY, "abort", "--journal-dir", str(journals)],
@@ -221,7 +158,7 @@ schedule: {{duration: 5m}}
             console.kill()
             console.wait(10)
     assert latency < 5.0
-    assert "GAMEDAY" not in _chains(lab, "lab-1") and "GAMEDAY" not in _chains(lab, "lab-3")
+    assert "GAMEDAY" not in chains(lab, "lab-1") and "GAMEDAY" not in chains(lab, "lab-3")
 
 
 def _journal_or_empty(journals: Path) -> list[ev.Event]:
@@ -270,7 +207,7 @@ schedule: {{duration: 5m}}
     journals = tmp_path / "journals"
     host = lab.host("lab-2")
     console = subprocess.Popen(
-        _argv(lab, scenario, journals),
+        headless_run(scenario, lab.inventory, journals),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

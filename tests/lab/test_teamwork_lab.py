@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -19,37 +18,14 @@ import yaml
 
 from gameday.core.notify import slack_problems
 from gameday.lab import LabInfo
+from tests.lab.support import ERROR_RATE, GAMEDAY, headless_run, partition_abort
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
-GAMEDAY = [sys.executable, "-m", "gameday.cli"]
 HEADER_SECRET = "hdr-7a1c0ffee9d2b4"
 SLACK_SECRET = "slackpath9q8w7e6r"
 PROM_SECRET = "prom-5e4d3c2b1a"
-ERROR_RATE = (
-    "100 * sum(rate(loadgen_errors_total[5s]))"
-    " / clamp_min(sum(rate(loadgen_requests_total[5s])), 1)"
-)
-SCENARIO = f"""
-id: lab-team-abort
-title: Cutting one shop node trips the error-rate abort
-hypothesis: The fleet absorbs one node loss with under 10% errors.
-targets: {{select: {{hosts: [lab-1]}}}}
-steady_state:
-  interval: 1s
-  probes:
-    - name: error_rate
-      prometheus: "{ERROR_RATE}"
-      unit: "%"
-      max: 10
-faults:
-  - kind: network_partition
-    direction: ingress
-    ports: [8080]
-schedule: {{warmup: 1s, duration: 90s, cooldown: 2s}}
-abort_when:
-  - {{probe: error_rate, above: 10, for: 2}}
-"""
+SCENARIO = partition_abort("lab-team-abort")
 
 
 class Receiver:
@@ -221,10 +197,7 @@ def _kill_switch_latency(lab: LabInfo, tmp_path: Path, name: str, *extra: str) -
     scenario = tmp_path / f"{name}.yaml"
     scenario.write_text(LONG_SCENARIO)
     journals = tmp_path / name
-    argv = [
-        *GAMEDAY, "run", str(scenario), "-i", str(lab.inventory), "--headless", "--yes",
-        "--journal-dir", str(journals), *extra,
-    ]  # fmt: skip
+    argv = headless_run(scenario, lab.inventory, journals, *extra)
     process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         _wait(lambda: sum(e["type"] == "fault_injected" for e in _events(journals)) == 2, 60)
