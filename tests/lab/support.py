@@ -48,6 +48,29 @@ abort_when:
 """
 
 
+def long_partition(scenario_id: str, title: str) -> str:
+    """A scenario cutting the shop port of lab-1 and lab-3 for 5 minutes with no abort rule:
+    only a person (the kill switch, `gameday abort`) ends it early."""
+    return f"""
+id: {scenario_id}
+title: {title}
+hypothesis: n/a
+targets: {{select: {{hosts: [lab-1, lab-3]}}}}
+steady_state:
+  interval: 1s
+  probes:
+    - name: error_rate
+      prometheus: "{ERROR_RATE}"
+      unit: "%"
+      max: 100
+faults:
+  - kind: network_partition
+    direction: ingress
+    ports: [8080]
+schedule: {{duration: 5m}}
+"""
+
+
 def headless_run(scenario: Path, inventory: Path, journals: Path, *extra: str) -> list[str]:
     """`gameday run` as a pipeline would call it."""
     return [

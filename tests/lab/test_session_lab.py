@@ -18,7 +18,14 @@ import pytest
 from gameday.core.session import events as ev
 from gameday.core.session.journal import read_journal
 from gameday.lab import LabInfo
-from tests.lab.support import ERROR_RATE, GAMEDAY, chains, headless_run, partition_abort
+from tests.lab.support import (
+    ERROR_RATE,
+    GAMEDAY,
+    chains,
+    headless_run,
+    long_partition,
+    partition_abort,
+)
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow, pytest.mark.usefixtures("rates_in_prometheus")]
 
@@ -110,24 +117,7 @@ def test_gameday_abort_from_another_terminal_reverts_every_host(
     scenario = _scenario(
         tmp_path,
         "long",
-        f"""
-id: lab-long-partition
-title: A long partition that someone stops by hand
-hypothesis: n/a
-targets: {{select: {{hosts: [lab-1, lab-3]}}}}
-steady_state:
-  interval: 1s
-  probes:
-    - name: error_rate
-      prometheus: "{ERROR_RATE}"
-      unit: "%"
-      max: 100
-faults:
-  - kind: network_partition
-    direction: ingress
-    ports: [8080]
-schedule: {{duration: 5m}}
-""",
+        long_partition("lab-long-partition", "A long partition that someone stops by hand"),
     )
     journals = tmp_path / "journals"
     console = subprocess.Popen(

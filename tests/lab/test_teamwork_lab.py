@@ -18,7 +18,7 @@ import yaml
 
 from gameday.core.notify import slack_problems
 from gameday.lab import LabInfo
-from tests.lab.support import ERROR_RATE, GAMEDAY, headless_run, partition_abort
+from tests.lab.support import GAMEDAY, headless_run, long_partition, partition_abort
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
@@ -163,24 +163,7 @@ def test_an_aborted_session_is_told_reported_and_listed(
         assert not [o for o in outputs if secret in o], f"{secret} leaked"
 
 
-LONG_SCENARIO = f"""
-id: lab-team-kill
-title: A long partition that the owner halts
-hypothesis: n/a
-targets: {{select: {{hosts: [lab-1, lab-3]}}}}
-steady_state:
-  interval: 1s
-  probes:
-    - name: error_rate
-      prometheus: "{ERROR_RATE}"
-      unit: "%"
-      max: 100
-faults:
-  - kind: network_partition
-    direction: ingress
-    ports: [8080]
-schedule: {{duration: 5m}}
-"""
+LONG_SCENARIO = long_partition("lab-team-kill", "A long partition that the owner halts")
 
 
 def _events(journals: Path) -> list[dict[str, object]]:

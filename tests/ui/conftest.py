@@ -22,6 +22,8 @@ from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
 
 from gameday.app.demo import DemoBackend, DemoOptions
+from gameday.core.session import events as ev
+from gameday.core.session.journal import read_journal
 from gameday.demo.clock import DEFAULT_START, SteppingClock
 from gameday.ui.app import GamedayApp, make_app
 from gameday.ui.screens.plan import PlanScreen
@@ -164,6 +166,13 @@ async def verdict_of(pilot: Pilot[int], screen: SessionScreen, what: str = "the 
     await until(pilot, lambda: screen.verdict is not None, what)
     assert screen.verdict is not None
     return screen.verdict
+
+
+def journal_events(app: GamedayApp) -> tuple[ev.Event, ...]:
+    """What the app's session wrote to its journal so far."""
+    runner = app.runner
+    assert runner is not None and runner.journal_path is not None
+    return read_journal(runner.journal_path).events
 
 
 def text_of(widget: Static, width: int = 120) -> str:

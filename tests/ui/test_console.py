@@ -11,7 +11,6 @@ from textual.widgets import Input, Static
 
 from gameday.core.faults import FaultPlan
 from gameday.core.session import events as ev
-from gameday.core.session.journal import read_journal
 from gameday.demo.simulation import DemoHost
 from gameday.engine.ports import Outcome
 from gameday.ui.app import GamedayApp
@@ -26,6 +25,7 @@ from tests.ui.conftest import (
     demo,
     in_loop,
     injected,
+    journal_events,
     session,
     start,
     text_of,
@@ -34,12 +34,6 @@ from tests.ui.conftest import (
 )
 
 SIZE = (140, 48)
-
-
-def journal_events(app: GamedayApp) -> tuple[ev.Event, ...]:
-    runner = app.runner
-    assert runner is not None and runner.journal_path is not None
-    return read_journal(runner.journal_path).events
 
 
 @in_loop

@@ -13,21 +13,24 @@ from textual.widgets import Input, Static
 
 from gameday.core.roles import Team
 from gameday.core.session import events as ev
-from gameday.core.session.journal import read_journal
 from gameday.engine.ports import Decision, StageReport
 from gameday.ui.app import GamedayApp
 from gameday.ui.ladder_gate import ConsoleGate
 from gameday.ui.screens.confirm import ConfirmScreen
 from gameday.ui.screens.session import SessionScreen
-from tests.ui.conftest import SnapCompare, choose, demo, in_loop, start, text_of, until
+from tests.ui.conftest import (
+    SnapCompare,
+    choose,
+    demo,
+    in_loop,
+    journal_events,
+    start,
+    text_of,
+    until,
+)
 
 SIZE = (160, 48)
 LADDER = "web-partition-ladder"
-
-
-def journal(app: GamedayApp) -> list[ev.Event]:
-    assert app.runner is not None and app.runner.journal_path is not None
-    return list(read_journal(app.runner.journal_path).events)
 
 
 async def asked(pilot: Pilot[int], app: GamedayApp, stage: int) -> ConfirmScreen:
@@ -74,14 +77,14 @@ async def test_the_owner_says_go_and_the_journal_names_who_decided(
         assert "stage 1/3 held: go or no-go?" in str(screen.query_one("#status", Static).content)
         await pilot.press("y")
         await until(pilot, lambda: app.runner is not None and app.runner.ended, "the end")
-        decisions = [e for e in journal(app) if isinstance(e, ev.LadderDecided)]
+        decisions = [e for e in journal_events(app) if isinstance(e, ev.LadderDecided)]
         assert [(d.stage, d.go, d.actor, d.role, d.how) for d in decisions] == [
             (1, True, author, "", "console")
         ]
         # The demo's web tier cannot lose two nodes: stage 2 broke, stage 3 never ran.
-        ends = [(e.stage, e.outcome) for e in journal(app) if isinstance(e, ev.StageEnded)]
+        ends = [(e.stage, e.outcome) for e in journal_events(app) if isinstance(e, ev.StageEnded)]
         assert ends == [(1, "held"), (2, "broke")]
-        injected = {e.host for e in journal(app) if isinstance(e, ev.FaultInjected)}
+        injected = {e.host for e in journal_events(app) if isinstance(e, ev.FaultInjected)}
         assert injected == {"web-1", "web-3"}
 
 
@@ -97,7 +100,7 @@ async def test_no_go_ends_the_ladder_and_leaves_later_hosts_untouched(
         assert "The owner decides: alice (owner)." in prompt.detail
         await pilot.press("n")
         await until(pilot, lambda: app.runner is not None and app.runner.ended, "the end")
-        events = journal(app)
+        events = journal_events(app)
         decided = [e for e in events if isinstance(e, ev.LadderDecided)]
         assert [(d.go, d.actor, d.role) for d in decided] == [(False, "alice", "owner")]
         verdict = next(e for e in events if isinstance(e, ev.VerdictReached))
@@ -120,7 +123,7 @@ async def test_the_kill_switch_while_the_question_is_open_closes_it_and_aborts(
         await pilot.press("ctrl+k")
         await until(pilot, lambda: app.runner is not None and app.runner.ended, "the end")
         await until(pilot, lambda: isinstance(app.screen, SessionScreen), "the prompt closed")
-        events = journal(app)
+        events = journal_events(app)
         assert not any(isinstance(e, ev.LadderDecided) for e in events)
         assert not any(isinstance(e, ev.StageStarted) and e.stage == 2 for e in events)
         verdict = next(e for e in events if isinstance(e, ev.VerdictReached))

@@ -13,12 +13,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from textual import events
+from textual.binding import Binding
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, OptionList, Static
 
 from gameday.core.plan import Plan
 from gameday.core.session import events as ev
-from gameday.core.session.journal import read_journal
 from gameday.ui.app import GamedayApp
 from gameday.ui.palette import commands
 from gameday.ui.screens.confirm import ConfirmScreen, TypedConfirmScreen
@@ -35,6 +35,7 @@ from tests.ui.conftest import (
     demo,
     in_loop,
     injected,
+    journal_events,
     session,
     text_of,
     until,
@@ -63,12 +64,6 @@ def _highlighted_id(screen: PlanScreen) -> str:
     key = screen.highlighted_key()
     assert key is not None
     return Path(key).stem
-
-
-def _journal(app: GamedayApp) -> tuple[ev.Event, ...]:
-    runner = app.runner
-    assert runner is not None and runner.journal_path is not None
-    return read_journal(runner.journal_path).events
 
 
 # --- start exactly what is shown --------------------------------------------------------------
@@ -301,7 +296,8 @@ async def test_the_help_screen_lists_every_binding_of_every_screen(
     classes = (GamedayApp, PlanScreen, SessionScreen, FindingsScreen, PreflightScreen, TeamScreen)
     for cls in classes:
         for binding in cls.BINDINGS:
-            assert binding.description in shown, binding  # type: ignore[union-attr]
+            assert isinstance(binding, Binding), binding
+            assert binding.description in shown, binding
     assert "ctrl+k" in shown and "double-click" in shown
 
 
@@ -331,7 +327,7 @@ async def test_the_palette_offers_gamedays_commands_and_runs_the_kill_switch(
         await pilot.pause(0.3)
         await pilot.press("enter")
         await until(pilot, lambda: screen.ended, "the end")
-        pulled = [e for e in _journal(app) if isinstance(e, ev.KillSwitchPulled)]
+        pulled = [e for e in journal_events(app) if isinstance(e, ev.KillSwitchPulled)]
     assert [e.source for e in pulled] == ["keypress"]
 
 
