@@ -119,8 +119,12 @@ class RunnerDriver:
         return RevertLater(gather)
 
     def heartbeat(self) -> bool:
-        # No armed fault, no lease to keep: nothing can have been lost.
-        return self.runner.heartbeat() if self.runner.armed else True
+        # The lease is kept for as long as its watcher listens, armed fault or not: between two
+        # stages of a ladder (the owner deciding) a silent console would let the watcher's lease
+        # run out, and the next stage would start with no watcher and a false "host lost".
+        if self.runner.armed or self.runner.has_lease():
+            return self.runner.heartbeat()
+        return True  # no lease to keep: nothing can have been lost
 
     def lease_loss(self) -> LeaseLoss | None:
         lost_by = self.runner.lost_by

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.command import Provider
 from textual.worker import Worker, WorkerState
 
 from gameday.core.confirmation import DEFAULT_TYPED_OVER
@@ -42,7 +43,8 @@ QUIT_WAIT = 120.0
 
 class GamedayApp(App[int]):
     TITLE = "gameday"
-    COMMANDS = App.COMMANDS | {GamedayCommands}
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {GamedayCommands}
+    """The palette's one provider: Textual's own commands come through it, after gameday's."""
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+k", "kill_switch", "KILL SWITCH", priority=True, id="kill-switch"),
         Binding("ctrl+q", "quit", "Quit", priority=True),

@@ -123,10 +123,20 @@ def _jump(table: object, row: int) -> Callable[[], object]:
 
 
 class GamedayCommands(Provider):
-    """The palette's provider for gameday's commands (listed first with an empty query)."""
+    """The palette's only provider: gameday's commands, then Textual's own (theme, screenshot…).
+
+    One provider, so the order is fixed: with two, the palette lists whichever answers first,
+    and in a fresh process Textual's won, pushing the kill switch below the fold at 80x24.
+    """
 
     def _commands(self) -> list[Command]:
-        return commands(self.app)  # type: ignore[arg-type]
+        ours = commands(self.app)  # type: ignore[arg-type]
+        textual = [
+            (name, help_text, run)
+            for name, help_text, run, discover in self.app.get_system_commands(self.screen)
+            if discover
+        ]
+        return ours + textual
 
     async def discover(self) -> Hits:
         for name, help_text, run in self._commands():

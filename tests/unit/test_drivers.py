@@ -68,3 +68,34 @@ def test_a_lost_host_gets_one_short_attempt_and_no_reconnect() -> None:
     driver = RunnerDriver(cast(FaultRunner, runner), reconnect=reconnect)
     outcome = driver.revert(PLAN)
     assert not outcome.ok and runner.seen == ["old"] and reconnects == []
+
+
+@dataclass
+class LeaseRunner:
+    """A runner with nothing armed whose lease watcher may still be listening."""
+
+    lease_open: bool
+    beats: int = 0
+    armed: dict[str, FaultPlan] = field(default_factory=dict)
+    host: str = "web-1"
+    lost_by: float | None = None
+
+    def has_lease(self) -> bool:
+        return self.lease_open
+
+    def heartbeat(self) -> bool:
+        self.beats += 1
+        return True
+
+
+def test_the_lease_is_renewed_between_stages_while_nothing_is_armed() -> None:
+    runner = LeaseRunner(lease_open=True)
+    driver = RunnerDriver(cast(FaultRunner, runner))
+    assert driver.heartbeat() and driver.heartbeat()
+    assert runner.beats == 2, "a watcher left unrenewed reverts and quits while the owner decides"
+
+
+def test_with_no_lease_and_nothing_armed_there_is_nothing_to_renew() -> None:
+    runner = LeaseRunner(lease_open=False)
+    assert RunnerDriver(cast(FaultRunner, runner)).heartbeat()
+    assert runner.beats == 0

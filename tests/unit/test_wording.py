@@ -182,3 +182,29 @@ def test_a_new_alarm_event_plugs_in_with_one_rule(monkeypatch: pytest.MonkeyPatc
     assert alarm.title == "HOST LOST" and alarm.kind == "lease_lost"
     assert "web-2 has not answered its lease for 3 s" in alarm.text
     assert "by 00:00:00 UTC" in alarm.next_step
+
+
+def test_a_fault_unconfirmed_twice_then_confirmed_by_its_lease_is_one_banner_that_calms() -> None:
+    state = SessionState()
+    for seq in (1, 2):
+        state.apply(
+            ev.FaultReverted(seq=seq, host="web-2", fault_id="f1", kind="bandwidth", verified=False)
+        )
+    (alarm,) = state.alarms.values()
+    assert alarm.title == "REVERT UNCONFIRMED" and alarm.severe
+    state.apply(
+        ev.FaultReverted(
+            seq=3, host="web-2", fault_id="f1", kind="bandwidth", verified=True, by="lease"
+        )
+    )
+    (alarm,) = state.alarms.values()
+    assert alarm.title == "CONFIRMED CLEAN" and not alarm.severe
+    assert "reverted by the host's lease" in alarm.text
+
+
+def test_a_lost_host_and_the_abort_it_causes_raise_one_banner() -> None:
+    state = SessionState()
+    state.apply(ev.HostLost(seq=1, host="web-2", silent_for=4.2, reverted_by=1_795_900_345.0))
+    state.apply(ev.AbortTriggered(seq=2, rule="lease lost", reason="web-2: no answer for 4 s"))
+    (alarm,) = state.alarms.values()
+    assert alarm.title == "HOST LOST" and "web-2" in alarm.text

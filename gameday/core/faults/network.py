@@ -149,15 +149,17 @@ class NetworkPartition:
 
     def _summary(self, ctx: HostContext) -> str:
         way = {"ingress": "incoming", "egress": "outgoing", "both": "incoming and outgoing"}
-        what = "all" if self.protocol == "all" else self.protocol.upper()
-        text = f"Drop {way[self.direction]} {what} traffic"
+        if self.protocol == "all":
+            text = f"Drop all {way[self.direction]} traffic"
+        else:
+            text = f"Drop {way[self.direction]} {self.protocol.upper()} traffic"
         if self.ports:
             text += " on port" + ("s " if len(self.ports) > 1 else " ")
             text += ", ".join(str(p) for p in self.ports)
         if self.peers:
             text += " with " + ", ".join(str(p) for p in self.peers)
         else:
-            text += ", IPv4 and IPv6,"
+            text += ", IPv4 and IPv6"
         text += f" (loopback and SSH port {ctx.ssh_port} stay open"
         if ctx.ssh_port in self.ports:
             text += f"; port {ctx.ssh_port} is the console's SSH port and is NOT cut"

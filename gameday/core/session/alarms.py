@@ -8,12 +8,19 @@ add a function for its type to `ALARM_RULES`: the console's banner shows it with
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from gameday.core.session import events as ev
-from gameday.core.wording import fault_name, host_timer_text, outcomes_text, utc_time
+from gameday.core.wording import (
+    CONFIRMED_BY_LEASE,
+    fault_name,
+    host_timer_text,
+    outcomes_text,
+    utc_time,
+)
 
 AlarmKind = Literal["abort", "lease_lost", "kill_switch", "unconfirmed"]
 
@@ -34,12 +41,21 @@ class Alarm:
     next_step: str
     """What happens now, or what a person must do."""
     severe: bool = True
-    """False only for a kill switch whose every host came back clean."""
+    """False for good news: a kill switch whose every host came back clean, a fault confirmed
+    clean after all."""
+    subject: str = ""
+    """What the alarm is about (`host` or `host/fault`): a later alarm about the same subject
+    replaces it instead of raising one more banner."""
 
     @property
     def key(self) -> str:
-        """Alarms with the same key replace each other (the kill switch's progress)."""
-        return self.kind if self.kind in ("kill_switch", "abort") else f"{self.kind}:{self.seq}"
+        """Alarms with the same key replace each other (the kill switch's progress, a fault
+        first unconfirmed then confirmed, a host lost then its abort)."""
+        if self.kind in ("kill_switch", "abort"):
+            return self.kind
+        if self.kind == "lease_lost":
+            return f"lease_lost:{self.subject}" if self.subject else "lease_lost"
+        return f"{self.kind}:{self.subject or self.seq}"
 
 
 def _abort(e: ev.AbortTriggered) -> Alarm:
@@ -98,14 +114,27 @@ def _kill_done(e: ev.KillSwitchDone) -> Alarm:
 
 
 def _reverted(e: ev.FaultReverted) -> Alarm | None:
+    fault, subject = fault_name(e.kind, e.fault_id), f"{e.host}/{e.fault_id}"
+    if e.verified and e.by == "lease":  # an unconfirmed fault, confirmed after all
+        return Alarm(
+            "unconfirmed",
+            e.seq,
+            "CONFIRMED CLEAN",
+            f"{fault} on {e.host}: {CONFIRMED_BY_LEASE}",
+            "nothing is left to do for this fault",
+            severe=False,
+            subject=subject,
+        )
     if e.verified:
         return None
+    why = e.detail.removeprefix("unconfirmed: ") or "no confirmation"
     return Alarm(
         "unconfirmed",
         e.seq,
         "REVERT UNCONFIRMED",
-        f"{fault_name(e.kind, e.fault_id)} on {e.host}: {e.detail or 'no confirmation'}",
+        f"{fault} on {e.host}: {why}",
         f"a person must look at {e.host} (or run `gameday recover` on the journal)",
+        subject=subject,
     )
 
 
@@ -113,18 +142,19 @@ def _unconfirmed_timer(alarm: Alarm, deadline: float | None) -> Alarm:
     if deadline is None:
         return alarm
     step = f"{alarm.next_step}; {host_timer_text(deadline)}"
-    return Alarm(alarm.kind, alarm.seq, alarm.title, alarm.text, step, alarm.severe)
+    return dataclasses.replace(alarm, next_step=step)
 
 
 def _host_lost(e: ev.HostLost) -> Alarm:
-    """A host that stopped answering its lease."""
+    """A host that stopped answering its lease (the session's abort for it follows)."""
     return Alarm(
         "lease_lost",
         e.seq,
         "HOST LOST",
-        f"{e.host} has not answered its lease for {e.silent_for:.0f} s",
+        f"{e.host} has not answered its lease for {e.silent_for:.0f} s; the session aborts",
         f"its own lease reverts this session's faults by {utc_time(e.reverted_by)} UTC; "
         "not confirmed until the host is reached again",
+        subject=e.host,
     )
 
 
@@ -142,6 +172,6 @@ def alarm_for(event: ev.Event, deadline: float | None = None) -> Alarm | None:
     """The alarm an event raises, if any; `deadline` is the fault's host timer, if known."""
     rule = ALARM_RULES.get(type(event))
     alarm = rule(event) if rule is not None else None
-    if alarm is not None and alarm.kind == "unconfirmed":
+    if alarm is not None and alarm.kind == "unconfirmed" and alarm.severe:
         return _unconfirmed_timer(alarm, deadline)
     return alarm

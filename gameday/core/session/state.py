@@ -181,8 +181,12 @@ class SessionState:
         if handler is not None:
             handler(self, event)
         alarm = alarm_for(event, self._deadline_of(event))
-        if alarm is not None:
+        if alarm is not None and not self._said_already(alarm):
             self.alarms[alarm.key] = alarm
+
+    def _said_already(self, alarm: Alarm) -> bool:
+        """The abort for a lost host says what its HOST LOST banner said: one banner is enough."""
+        return alarm.kind == "lease_lost" and not alarm.subject and bool(self.lost)
 
     def _deadline_of(self, event: ev.Event) -> float | None:
         if not isinstance(event, ev.FaultReverted):

@@ -125,7 +125,9 @@ class ProbeGauge(Widget):
         line.append(" ")
         line.append(word, style=STYLES[self.state])
         if baseline is not None:
-            line.append(f" (base {quantity(baseline, self.probe.unit)})", style="dim")
+            base = f" (base {quantity(baseline, self.probe.unit)})"
+            if line.cell_len + len(base) <= width:  # whole or not at all, never cut mid-word
+                line.append(base, style="dim")
         room = width - line.cell_len - 1
         if room >= 6:
             line.append(" ")

@@ -81,7 +81,7 @@ class HostsTable(DataTable[str | Text]):
 
 
 def status_word(fault: FaultState, state: SessionState) -> str:
-    if fault.host in state.lost and fault.status in ("armed", "injected"):
+    if fault.host in state.lost and fault.status in ("armed", "injected", "unconfirmed"):
         return FAULT_STATUS_WORDS["lost"]
     if fault.status == "planned" and state.stopping:
         return FAULT_STATUS_WORDS["not_run"]
@@ -100,7 +100,7 @@ def rows_of(plan: Plan) -> tuple[HostRow, ...]:
 
 def detail_of(fault: FaultState, preflight: str | None, lost_at: float | None = None) -> str:
     """The one fact a facilitator needs about this fault now."""
-    if lost_at is not None and fault.status in ("armed", "injected"):
+    if lost_at is not None and fault.status in ("armed", "injected", "unconfirmed"):
         return lost_text(lost_at)
     if fault.status == "armed" and fault.deadline is not None:
         return host_timer_text(fault.deadline)
