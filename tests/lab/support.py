@@ -7,6 +7,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -77,6 +78,16 @@ def headless_run(scenario: Path, inventory: Path, journals: Path, *extra: str) -
         *GAMEDAY, "run", str(scenario), "-i", str(inventory), "--headless", "--yes",
         "--journal-dir", str(journals), *extra,
     ]  # fmt: skip
+
+
+def wait_until(condition: Callable[[], object], limit: float, what: str) -> None:
+    """Poll `condition` every tenth of a second; fail the test after `limit` seconds."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    pytest.fail(f"timed out after {limit:g} s waiting for {what}")
 
 
 def wait_for_rates(lab: LabInfo) -> None:

@@ -25,6 +25,7 @@ from tests.lab.support import (
     headless_run,
     long_partition,
     partition_abort,
+    wait_until,
 )
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow, pytest.mark.usefixtures("rates_in_prometheus")]
@@ -127,8 +128,10 @@ def test_gameday_abort_from_another_terminal_reverts_every_host(
         text=True,
     )
     try:
-        _wait_for(
-            lambda: sum(isinstance(e, ev.FaultInjected) for e in _journal_or_empty(journals)) == 2
+        wait_until(
+            lambda: sum(isinstance(e, ev.FaultInjected) for e in _journal_or_empty(journals)) == 2,
+            60,
+            "both faults injected",
         )
         assert "GAMEDAY" in chains(lab, "lab-1") and "GAMEDAY" in chains(lab, "lab-3")
         started = time.monotonic()
@@ -154,15 +157,6 @@ def test_gameday_abort_from_another_terminal_reverts_every_host(
 def _journal_or_empty(journals: Path) -> list[ev.Event]:
     found = list(journals.glob("*.jsonl")) if journals.exists() else []
     return list(read_journal(found[0]).events) if found else []
-
-
-def _wait_for(condition: object, limit: float = 60.0) -> None:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return
-        time.sleep(0.2)
-    pytest.fail("the session did not get there in time")
 
 
 def _in_netns(pid: int, netns: str) -> bool:
@@ -203,11 +197,15 @@ schedule: {{duration: 5m}}
     )
     cut = ["iptables", "-I", "INPUT", "-p", "tcp", "--dport", "22", "-j", "DROP"]
     try:
-        _wait_for(lambda: any(isinstance(e, ev.FaultInjected) for e in _journal_or_empty(journals)))
+        wait_until(
+            lambda: any(isinstance(e, ev.FaultInjected) for e in _journal_or_empty(journals)),
+            60,
+            "the fault injected",
+        )
         assert _fill_files(host)
         subprocess.run(host.enter(*cut), check=True, timeout=10)
         started = time.monotonic()
-        _wait_for(lambda: not _fill_files(host), limit=30)
+        wait_until(lambda: not _fill_files(host), 30, "the fill files gone")
         reverted_in = time.monotonic() - started
     finally:
         subprocess.run(host.enter(*["iptables", "-D", *cut[2:]]), check=False, timeout=10)

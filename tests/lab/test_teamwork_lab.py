@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import subprocess
 import threading
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,7 +17,7 @@ import yaml
 
 from gameday.core.notify import slack_problems
 from gameday.lab import LabInfo
-from tests.lab.support import GAMEDAY, headless_run, long_partition, partition_abort
+from tests.lab.support import GAMEDAY, headless_run, long_partition, partition_abort, wait_until
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
@@ -85,15 +84,6 @@ def _inventory(lab: LabInfo, tmp_path: Path, url: str) -> Path:
     path = tmp_path / "inventory.yaml"
     path.write_text(yaml.safe_dump(document, sort_keys=False))
     return path
-
-
-def _wait(condition: object, limit: float = 15.0) -> None:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return
-        time.sleep(0.1)
-    raise AssertionError("timed out")
 
 
 def test_an_aborted_session_is_told_reported_and_listed(
@@ -183,7 +173,11 @@ def _kill_switch_latency(lab: LabInfo, tmp_path: Path, name: str, *extra: str) -
     argv = headless_run(scenario, lab.inventory, journals, *extra)
     process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        _wait(lambda: sum(e["type"] == "fault_injected" for e in _events(journals)) == 2, 60)
+        wait_until(
+            lambda: sum(e["type"] == "fault_injected" for e in _events(journals)) == 2,
+            60,
+            "both faults injected",
+        )
         process.terminate()
         assert process.wait(60) == 3
     finally:

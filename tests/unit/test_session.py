@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import signal
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import MappingProxyType
 from typing import TypeVar
@@ -309,12 +309,12 @@ def test_notes_land_in_the_journal_with_their_author(tmp_path: Path) -> None:
     assert note.actor == "alice" and note.tag == "impact"
 
 
-def _wait_until(condition: object, limit: float = 5.0) -> None:
+def _wait_until(condition: Callable[[], object], limit: float = 5.0) -> None:
     import time
 
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
+        if condition():
             return
         time.sleep(0.01)
     pytest.fail("condition not reached in time")
