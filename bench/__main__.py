@@ -4,6 +4,7 @@ python -m bench                     # the core benchmarks (no root needed)
 python -m bench --lab               # also gameday beside its baselines on a lab fleet (root)
 python -m bench --lab --json FILE   # ...and write every figure to FILE
 python -m bench --save              # record this machine's figures as the new baseline
+python -m bench --only launch --json FILE  # only the lab's cold launch beside the bare pool
 
 GAMEDAY_BENCH_HOSTS=4 GAMEDAY_BENCH_ROUNDS=2 python -m bench --lab   # a quick trial run
 """
@@ -29,22 +30,21 @@ def main() -> int:
     parser.add_argument("--lab", action="store_true", help="also run the lab benchmarks (root)")
     parser.add_argument("--json", metavar="FILE", help="write every figure to FILE as JSON")
     parser.add_argument("--save", action="store_true", help="write the figures as the baseline")
+    parser.add_argument(
+        "--only",
+        choices=("launch",),
+        help="launch: only the lab's cold launch beside the bare pool (implies --lab)",
+    )
     args = parser.parse_args()
     started = time.monotonic()
     baseline = json.loads(BASELINE.read_text()) if BASELINE.exists() else {}
     results: dict[str, Any] = {}
-    for name, run in BENCHMARKS.items():
-        results[name] = run()
-        _print(name, results[name], baseline.get(name, {}))
-    from bench.ui import UI_BENCHMARKS
-
-    for name, run in UI_BENCHMARKS.items():
-        results[name] = run()
-        _print(name, results[name], baseline.get(name, {}))
-    if args.lab:
+    if args.only is None:
+        _run_local(results, baseline)
+    if args.lab or args.only == "launch":
         from bench.lab import run_lab
 
-        lab = run_lab(say=lambda text: print(text, flush=True))
+        lab = run_lab(say=lambda text: print(text, flush=True), only_launch=args.only == "launch")
         results.update(lab)
         for group, by_count in lab.items():
             for count, figures in by_count.items():
@@ -59,6 +59,18 @@ def main() -> int:
         BASELINE.write_text(json.dumps(baseline, indent=2, sort_keys=True) + "\n")
         print(f"saved {BASELINE}")
     return 0
+
+
+def _run_local(results: dict[str, Any], baseline: dict[str, Any]) -> None:
+    """The benchmarks that need no lab: the engine's own and the console's."""
+    for name, run in BENCHMARKS.items():
+        results[name] = run()
+        _print(name, results[name], baseline.get(name, {}))
+    from bench.ui import UI_BENCHMARKS
+
+    for name, run in UI_BENCHMARKS.items():
+        results[name] = run()
+        _print(name, results[name], baseline.get(name, {}))
 
 
 def _print(name: str, figures: dict[str, Any], before: dict[str, Any]) -> None:

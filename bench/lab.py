@@ -36,20 +36,23 @@ ROUNDS = int(os.environ.get("GAMEDAY_BENCH_ROUNDS", "5"))
 Figures = dict[str, dict[str, float]]
 
 
-def run_lab(say: Callable[[str], None] = print) -> dict[str, Figures]:
-    """{"kill_switch": {N: figures}, "launch": {N: figures}} for every host count."""
+def run_lab(say: Callable[[str], None] = print, *, only_launch: bool = False) -> dict[str, Figures]:
+    """{"kill_switch": {N: figures}, "launch": {N: figures}} for every host count.
+
+    `only_launch`: only gameday's session and the bare pool run (the kill switch's baselines
+    are left out; gameday's own kill switch is still timed, as every session ends with it)."""
     kill: Figures = {}
     launch: Figures = {}
     with labkit.bench_lab(max(HOST_COUNTS)) as info, labkit.background_paused(info):
         for count in HOST_COUNTS:
             names = [h.name for h in info.hosts[:count]]
             say(f"lab: {count} hosts, {ROUNDS} rounds")
-            kill[str(count)], launch[str(count)] = _rounds(info, names, say)
+            kill[str(count)], launch[str(count)] = _rounds(info, names, say, only_launch)
     return {"kill_switch": kill, "launch": launch}
 
 
 def _rounds(
-    info: LabInfo, names: Sequence[str], say: Callable[[str], None]
+    info: LabInfo, names: Sequence[str], say: Callable[[str], None], only_launch: bool
 ) -> tuple[dict[str, float], dict[str, float]]:
     times: dict[str, list[float]] = {
         k: [] for k in ("gameday", "armed_floor", "exec_pool", "controlmaster", "launch", "bare")
@@ -84,6 +87,8 @@ def _rounds(
                 ),
                 ("bare", lambda r: _bare_launch(info, open_, names, r, times)),
             ]
+            if only_launch:
+                methods = [m for m in methods if m[0] in ("gameday", "bare")]
             for round_ in range(ROUNDS):
                 turn = round_ % len(methods)
                 for _name, method in methods[turn:] + methods[:turn]:
@@ -95,17 +100,11 @@ def _rounds(
         finally:
             shells.close()
             masters.close()
-    kill = {
-        f"{key}_ms": _ms(statistics.median(times[key]))
-        for key in ("gameday", "armed_floor", "exec_pool", "controlmaster")
-    }
-    kill.update(
-        {
-            f"{key}_max_ms": _ms(max(times[key]))
-            for key in ("gameday", "armed_floor", "exec_pool", "controlmaster")
-        }
-    )
-    kill["ratio_to_floor"] = round(kill["gameday_ms"] / kill["armed_floor_ms"], 2)
+    timed = [k for k in ("gameday", "armed_floor", "exec_pool", "controlmaster") if times[k]]
+    kill = {f"{key}_ms": _ms(statistics.median(times[key])) for key in timed}
+    kill.update({f"{key}_max_ms": _ms(max(times[key])) for key in timed})
+    if "armed_floor_ms" in kill:
+        kill["ratio_to_floor"] = round(kill["gameday_ms"] / kill["armed_floor_ms"], 2)
     launch = {
         "gameday_ms": _ms(statistics.median(times["launch"])),
         "bare_ms": _ms(statistics.median(times["bare"])),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from gameday.core.faults import FaultPlan
 from gameday.core.guard import Requester
@@ -47,9 +48,11 @@ class RunnerDriver:
         # The host's timer counts from the host's own clock: hand it seconds, not a timestamp.
         seconds = max(1.0, deadline - self._clock())
         launched = launch_fault(self.runner, plan, seconds)
-        if launched.inject is not None:
-            self._launched[plan.fault_id] = launched
-        return _outcome(launched.arm, "arm", (f"arm {plan.fault_id}: timer in {seconds:.0f}s",))
+        armed = _outcome(launched.arm, "arm", (f"arm {plan.fault_id}: timer in {seconds:.0f}s",))
+        if launched.inject is None:
+            return armed
+        self._launched[plan.fault_id] = launched
+        return replace(armed, injected=True)
 
     def inject(self, plan: FaultPlan) -> Outcome:
         launched = self._launched.pop(plan.fault_id, None)

@@ -150,7 +150,8 @@ class FaultRunner:
         probe = self._capability is None
         script = launch.preflight_script(plan, self.paths, sudo=self.sudo, probe=probe)
         try:
-            result = self._run(script, 20.0)
+            # under `sh`, whatever the login shell: its steps are subshells of that one `sh`
+            result = self._run(guard.as_root(script, sudo=False), 20.0)
         except TransportError as exc:
             return self._fail(
                 "capability", plan.fault_id if not probe else "", exc.problem, started

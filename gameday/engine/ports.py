@@ -137,6 +137,9 @@ class Outcome:
     answered: bool = True
     """revert only: False when the host gave no answer (connection lost, timed out), so
     nothing is known; True when `ok` is the host's own word."""
+    injected: bool = False
+    """arm only: the inject (and its verify) already ran in the arm's round trip, so `inject`
+    answers without asking the host again (the session journals both facts at once)."""
 
 
 class PendingRevert(Protocol):

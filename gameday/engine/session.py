@@ -320,32 +320,39 @@ class Session:
                 self._emit_batch(commands)
                 self._fault_failed(plan, "arm", outcome.detail)
                 return
-            self._emit_batch(
-                [
-                    *commands,
-                    ev.FaultArmed(
-                        host=host,
-                        fault_id=plan.fault_id,
-                        kind=plan.kind,
-                        deadline=deadline,
-                        revert=tuple(redact(c) for c in plan.revert),
-                        verify_reverted=tuple(redact(c) for c in plan.verify_reverted),
-                        timer=outcome.timer,
-                    ),
-                ]
-            )
-            if not self._inject_one(driver, plan):
+            armed = [
+                *commands,
+                ev.FaultArmed(
+                    host=host,
+                    fault_id=plan.fault_id,
+                    kind=plan.kind,
+                    deadline=deadline,
+                    revert=tuple(redact(c) for c in plan.revert),
+                    verify_reverted=tuple(redact(c) for c in plan.verify_reverted),
+                    timer=outcome.timer,
+                ),
+            ]
+            if not outcome.injected:
+                # the inject is still to be asked: the record is journaled before it is
+                self._emit_batch(armed)
+                armed = []
+            if not self._inject_one(driver, plan, armed):
                 return
 
-    def _inject_one(self, driver: HostDriver, plan: FaultPlan) -> bool:
+    def _inject_one(
+        self, driver: HostDriver, plan: FaultPlan, armed: Sequence[ev.Event] = ()
+    ) -> bool:
+        """Inject and verify (or read the outcome the arm's round trip already brought); the
+        `armed` facts, when the host did both in one round trip, share the inject's fsync."""
         outcome = driver.inject(plan)
         commands = self._command_events(plan.host, plan.fault_id, outcome)
         if not outcome.ok:
-            self._emit_batch(commands)
+            self._emit_batch([*armed, *commands])
             self._fault_failed(plan, "inject", outcome.detail)
             return False
         self._emit_batch(
             [
+                *armed,
                 *commands,
                 ev.FaultInjected(
                     host=plan.host,

@@ -44,7 +44,7 @@ async def test_choosing_a_scenario_shows_spared_hosts_with_their_reasons(
     async with app.run_test(size=SIZE) as pilot:
         screen = await choose(pilot, "api-process-kill")
         shown = text_of(screen.query_one("#plan", Static))
-    assert "Blast radius: 1 target(s)" in shown
+    assert "Blast radius: 1 target in 1 wave" in shown
     assert "api-2" in shown
     assert "api-1" in shown and "cut by count 1: 1 of 2 candidates picked (seed 11)" in shown
     assert "db-1" in shown and "protected by the inventory" in shown

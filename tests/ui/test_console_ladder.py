@@ -54,7 +54,7 @@ async def test_the_plan_shows_which_hosts_join_at_which_stage(
     async with app.run_test(size=SIZE) as pilot:
         screen = await choose(pilot, LADDER)
         shown = text_of(screen.query_one("#plan", Static), width=110)
-        assert "a ladder of 3 stages up to 3 target(s), seed 3" in shown
+        assert "a ladder of 3 stages up to 3 targets, seed 3" in shown
         rows = [line.split() for line in shown.splitlines() if line.strip()[:1].isdigit()]
         assert ["1", "(1)", "1", "web-1"] in rows
         assert ["2", "(2)", "2", "web-3"] in rows

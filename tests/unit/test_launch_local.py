@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import signal
 from collections.abc import Iterator
 from dataclasses import replace
@@ -16,6 +17,7 @@ import pytest
 from gameday.adapters.local import LocalTransport
 from gameday.core.faults import FaultPlan
 from gameday.core.guard import launch
+from gameday.core.guard.base import GuardPaths
 from gameday.engine.drivers import RunnerDriver
 from gameday.engine.faultrun import FaultRunner
 from gameday.engine.ports import Channel, CommandResult
@@ -74,6 +76,7 @@ def test_a_launch_is_one_command_then_one_channel(tmp_path: Path, state: Path) -
     assert (transport.commands, transport.channels) == (1, 0), "probe + capability: one command"
     armed = driver.arm(plan, deadline=driver._clock() + 600)
     assert armed.ok and armed.timer == "setsid", armed.detail
+    assert armed.injected, "the arm's round trip injected and verified too"
     assert driver.inject(plan).ok
     assert (transport.commands, transport.channels) == (1, 1), "arm + inject + verify: one channel"
     assert (tmp_path / "effect").exists()
@@ -131,3 +134,23 @@ def test_the_steps_are_read_from_their_markers() -> None:
     assert steps["arm"].ok and steps["arm"].lines == ("armed setsid 100",)
     assert not steps["inject"].ok and steps["inject"].reason() == "oops"
     assert "verify_active" not in steps
+
+
+def test_a_step_ends_only_itself_and_starts_no_shell_of_its_own(tmp_path: Path) -> None:
+    """Each step is a subshell of the launch's one `sh` (no `sh -c` per step unless sudo
+    needs one): an `exit` in a line ends its step, not the script."""
+    plan = replace(_fault(tmp_path), capability=("exit 0", f"test -d {tmp_path}"))
+    paths = GuardPaths(str(tmp_path / "state"))
+    script = launch.launch_script(plan, "s1", 60, paths, sudo=False)
+    assert "sh -c" not in script
+    assert "sudo -n sh -c" in launch.launch_script(plan, "s1", 60, paths, sudo=True)
+    preflight = launch.preflight_script(plan, paths, sudo=False, probe=True)
+    assert "sh -c" not in preflight
+    ran = LocalTransport().run(f"sh -c {shlex.quote(preflight)}", timeout=20)
+    assert {
+        name: step.status for name, step in launch.parse_steps(ran.stdout.splitlines()).items()
+    } == {
+        "probe": 0,
+        "cap0": 0,
+        "cap1": 0,
+    }

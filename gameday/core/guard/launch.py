@@ -40,6 +40,13 @@ class StepOutput:
         return f"exit status {self.status}"
 
 
+def _isolated(script: str, *, sudo: bool) -> str:
+    """`script` in its own shell, so its `exit` and `set -e` end only it: under `sudo -n sh -c`
+    when asked, else a subshell of the launch's own shell (a fork, not a new `sh` started:
+    every host runs this at once, on machines that may be busy)."""
+    return as_root(script, sudo=True) if sudo else f"(\n{script}\n)"
+
+
 def _step(name: str, command: str, *, last: bool = False) -> str:
     """Run `command` (no input, both streams to ours), print its marker, and end the script
     there unless it succeeded (or it is the last step)."""
@@ -51,8 +58,8 @@ def preflight_script(plan: FaultPlan, paths: GuardPaths, *, sudo: bool, probe: b
     """The guard's probe (as root, when `probe`), then the plan's capability lines, each its
     own step (`probe`, `cap0`, `cap1`, …), stopping at the first that fails. Changes nothing
     on the host but creating the state directory."""
-    steps = [("probe", as_root(probe_script(paths), sudo=sudo))] if probe else []
-    steps += [(f"cap{i}", as_root(line, sudo=False)) for i, line in enumerate(plan.capability)]
+    steps = [("probe", _isolated(probe_script(paths), sudo=sudo))] if probe else []
+    steps += [(f"cap{i}", _isolated(line, sudo=False)) for i, line in enumerate(plan.capability)]
     if not steps:
         return "true"
     return "\n".join(
@@ -74,11 +81,11 @@ def launch_script(
 
     Raises ValueError (from arm_script) for an unsafe id, kind or duration.
     """
-    arm = as_root(arm_script(plan, session_id, seconds, paths), sudo=sudo)
+    arm = _isolated(arm_script(plan, session_id, seconds, paths), sudo=sudo)
     steps = [
         ("arm", arm),
-        ("inject", as_root(all_succeed(plan.inject), sudo=False)),
-        ("verify_active", as_root(all_succeed(plan.verify_active), sudo=False)),
+        ("inject", _isolated(all_succeed(plan.inject), sudo=False)),
+        ("verify_active", _isolated(all_succeed(plan.verify_active), sudo=False)),
     ]
     lines: list[str] = []
     for name, command in steps:

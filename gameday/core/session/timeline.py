@@ -9,6 +9,7 @@ from typing import Any
 from gameday.core.session import events as ev
 from gameday.core.wording import (
     CONFIRMED_BY_LEASE,
+    count,
     fault_name,
     host_timer_text,
     joined_text,
@@ -50,7 +51,7 @@ def _started(e: ev.SessionStarted) -> str:
 
 def _plan(e: ev.PlanMade) -> str:
     spared = f", {len(e.spared)} spared" if e.spared else ""
-    return f"blast radius: {len(e.targets)} target(s) {', '.join(e.targets)}{spared}"
+    return f"blast radius: {count(len(e.targets), 'target')} {', '.join(e.targets)}{spared}"
 
 
 def _preflight(e: ev.PreflightChecked) -> str | None:

@@ -24,7 +24,7 @@ from textual.widgets.option_list import Option
 
 from gameday.core.roles import Team, describe_team, load_team, save_team
 from gameday.core.units import format_duration
-from gameday.core.wording import probe_bounds, rule_texts
+from gameday.core.wording import count, probe_bounds, rule_texts
 from gameday.errors import GamedayError
 from gameday.ui.backend import Backend, ScenarioChoice
 from gameday.ui.messages import PlanReady, ScenariosLoaded
@@ -326,8 +326,8 @@ def describe_plan(plan: Plan) -> Group:
             waves.append(", ".join(wave) + "\n", style="bold magenta")
         parts += [
             Text(
-                f"\nBlast radius: {len(selection.targets)} target(s) in {len(selection.waves)} "
-                f"wave(s), seed {selection.seed_used}",
+                f"\nBlast radius: {count(len(selection.targets), 'target')} in "
+                f"{count(len(selection.waves), 'wave')}, seed {selection.seed_used}",
                 style="bold underline",
             ),
             waves,
@@ -377,7 +377,7 @@ def _ladder(plan: Plan) -> list[RenderableType]:
     selection = plan.selection
     title = Text(
         f"\nBlast radius: a ladder of {len(selection.stages)} stages up to "
-        f"{len(selection.targets)} target(s), seed {selection.seed_used}",
+        f"{count(len(selection.targets), 'target')}, seed {selection.seed_used}",
         style="bold underline",
     )
     rule = Text(
