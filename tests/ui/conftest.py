@@ -26,6 +26,7 @@ from gameday.core.session import events as ev
 from gameday.core.session.journal import read_journal
 from gameday.demo.clock import DEFAULT_START, SteppingClock
 from gameday.ui.app import GamedayApp, make_app
+from gameday.ui.screens.confirm import ConfirmScreen
 from gameday.ui.screens.plan import PlanScreen
 from gameday.ui.screens.session import SessionScreen
 from gameday.ui.widgets.hosts import HostsTable
@@ -143,6 +144,14 @@ async def start(pilot: Pilot[int], scenario: str) -> None:
     await pilot.pause()
     await pilot.press("y")
     await pilot.pause()
+
+
+async def confirm_dialog(pilot: Pilot[int], what: str = "the dialog") -> ConfirmScreen:
+    """Wait until a confirmation dialog is on top and return it."""
+    await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen), what)
+    dialog = pilot.app.screen
+    assert isinstance(dialog, ConfirmScreen)
+    return dialog
 
 
 async def session(pilot: Pilot[int], scenario: str) -> SessionScreen:

@@ -22,6 +22,7 @@ from gameday.ui.widgets.timeline import Timeline
 from tests.ui.conftest import (
     WAIT,
     choose,
+    confirm_dialog,
     demo,
     in_loop,
     injected,
@@ -60,7 +61,7 @@ async def test_starting_asks_for_confirmation_with_the_host_count(
     async with app.run_test(size=SIZE) as pilot:
         await choose(pilot, "web-cpu")
         await pilot.press("s")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the dialog")
+        await confirm_dialog(pilot)
         assert isinstance(app.screen, ConfirmScreen)
         assert app.screen.question == "Start demo-web-cpu on 2 hosts?"
         await pilot.press("n")
@@ -124,7 +125,7 @@ async def test_kill_switch_fires_inside_a_modal(fast: Callable[..., GamedayApp])
     async with app.run_test(size=SIZE) as pilot:
         screen, _ = await injected(pilot, "api-process-kill")
         await pilot.press("ctrl+q")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the quit dialog")
+        await confirm_dialog(pilot, "the quit dialog")
         await pilot.press("ctrl+k")
         await until(pilot, lambda: app.runner is not None and app.runner.ended, "the end")
         await pilot.press("n")  # stay
@@ -236,7 +237,7 @@ async def test_quitting_during_a_session_reverts_every_host_first(
     async with app.run_test(size=SIZE) as pilot:
         await injected(pilot, "web-cpu")
         await pilot.press("ctrl+q")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the quit dialog")
+        await confirm_dialog(pilot, "the quit dialog")
         await pilot.press("y")
         await until(pilot, lambda: app.return_code is not None, "the app to exit")
     assert app.return_code == 0

@@ -21,7 +21,7 @@ from gameday.core.plan import Plan
 from gameday.core.session import events as ev
 from gameday.ui.app import GamedayApp
 from gameday.ui.palette import commands
-from gameday.ui.screens.confirm import ConfirmScreen, TypedConfirmScreen
+from gameday.ui.screens.confirm import TypedConfirmScreen
 from gameday.ui.screens.help import HelpScreen
 from gameday.ui.screens.plan import PlanScreen
 from gameday.ui.screens.preflight import PreflightScreen
@@ -32,6 +32,7 @@ from gameday.ui.widgets.timeline import Timeline
 from tests.ui.conftest import (
     WAIT,
     choose,
+    confirm_dialog,
     demo,
     in_loop,
     injected,
@@ -76,9 +77,7 @@ async def test_a_key_burst_opens_the_dialog_of_the_scenario_highlighted_after_it
         screen = await choose(pilot, "api-partition")
         await _every_plan(pilot)
         await pilot.press("down", "down", "s")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the dialog")
-        dialog = app.screen
-        assert isinstance(dialog, ConfirmScreen)
+        dialog = await confirm_dialog(pilot)
         assert _highlighted_id(screen) == "web-cpu"
         assert dialog.question == "Start demo-web-cpu on 2 hosts?"
         assert screen.shown == screen.highlighted_key(), "the plan on screen is the one started"
@@ -96,9 +95,7 @@ async def test_keys_queued_faster_than_the_screen_redraws_start_the_last_highlig
         await _every_plan(pilot)
         for key in ("down", "down", "s"):
             app.post_message(events.Key(key, None))
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the dialog")
-        dialog = app.screen
-        assert isinstance(dialog, ConfirmScreen)
+        dialog = await confirm_dialog(pilot)
         assert dialog.question == "Start demo-web-cpu on 2 hosts?"
         assert "web-1" in dialog.detail or "web-3" in dialog.detail
 
@@ -131,7 +128,7 @@ async def test_start_is_refused_with_a_word_while_the_plan_is_computed(
             gate.set()
             await _every_plan(pilot)
             await pilot.press("s")
-            await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the dialog")
+            await confirm_dialog(pilot)
     finally:
         gate.set()
 
@@ -151,9 +148,7 @@ async def test_one_click_selects_and_only_a_double_click_starts(
         assert clicked not in (None, 0), "the click did not land on another scenario"
         assert app.screen is screen, "one click started something"
         await pilot.click(options, offset=(4, 9), times=2)
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the dialog")
-        dialog = app.screen
-        assert isinstance(dialog, ConfirmScreen)
+        dialog = await confirm_dialog(pilot)
         assert _highlighted_id(screen) in dialog.question.replace("demo-", "")
 
 
@@ -184,7 +179,7 @@ async def test_dialog_buttons_and_keys_are_shown_as_written(
     async with app.run_test(size=SIZE) as pilot:
         await choose(pilot, "web-cpu")
         await pilot.press("s")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the dialog")
+        await confirm_dialog(pilot)
         dialog = app.screen
         yes = str(dialog.query_one("#yes", Button).label)
         no = str(dialog.query_one("#no", Button).label)
@@ -261,9 +256,7 @@ async def test_an_open_quit_dialog_follows_the_session_to_its_end(
     async with app.run_test(size=SIZE) as pilot:
         screen, _ = await injected(pilot, "web-cpu")
         await pilot.press("ctrl+q")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the quit dialog")
-        dialog = app.screen
-        assert isinstance(dialog, ConfirmScreen)
+        dialog = await confirm_dialog(pilot, "the quit dialog")
         assert dialog.question.startswith("A session is running")
         await pilot.press("ctrl+k")
         # At once: "the kill switch is pulled", or already "the session has ended".
