@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +23,7 @@ from gameday.core.session.journal import read_journal
 from gameday.lab import LabConfig, LabInfo
 from gameday.ui.app import make_app
 from gameday.ui.widgets.hosts import HostsTable
+from tests.lab.support import chains
 from tests.ui.conftest import in_loop, session, until
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
@@ -79,14 +79,7 @@ def lab() -> Iterator[LabInfo]:
 
 
 def _partitioned(lab: LabInfo, host: str) -> bool:
-    out = subprocess.run(
-        ["ip", "netns", "exec", lab.host(host).netns, "iptables", "-S"],
-        capture_output=True,
-        text=True,
-        timeout=10,
-        check=True,
-    )
-    return "GAMEDAY" in out.stdout
+    return "GAMEDAY" in chains(lab, host)
 
 
 @in_loop
