@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Generator
 
 import pytest
+from pluggy import Result
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Result[pytest.TestReport], None]:
     outcome = yield
     report = outcome.get_result()
     if IN_CI and report.skipped and item.get_closest_marker("lab") is not None:

@@ -25,6 +25,7 @@ import pytest
 
 from gameday import lab as gdlab
 from gameday.lab import LabConfig, LabInfo
+from tests.lab.support import wait_for_rates
 
 LAB_ROOT = Path("/var/lib/gameday-lab")
 """Outside /tmp: every lab host mounts its own tmpfs over /tmp and would not see the files."""
@@ -126,3 +127,10 @@ def lab() -> Iterator[LabInfo]:
 def run(argv: list[str], timeout: float = 15.0) -> subprocess.CompletedProcess[str]:
     """A command on this machine (as root), output captured, bounded in time."""
     return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+@pytest.fixture(scope="module")
+def rates_in_prometheus(lab: LabInfo) -> None:
+    """The lab's Prometheus has the load generator's rates (a module asks for it by
+    `pytest.mark.usefixtures("rates_in_prometheus")`)."""
+    wait_for_rates(lab)

@@ -9,38 +9,15 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from gameday.lab import LabInfo
+from tests.lab.support import ERROR_RATE, GAMEDAY
 from tests.lab.test_fault_kinds_lab import _inside, snapshot
 
-pytestmark = pytest.mark.lab
-
-GAMEDAY = [sys.executable, "-m", "gameday.cli"]
-ERROR_RATE = " / ".join(
-    (
-        "100 * sum(rate(loadgen_errors_total[5s]))",
-        "clamp_min(sum(rate(loadgen_requests_total[5s])), 1)",
-    )
-)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def rates_in_prometheus(lab: LabInfo) -> None:
-    """A lab that just started has no rates yet (check would say so): wait, bounded."""
-    from prometheus_api_client import PrometheusConnect
-
-    prometheus = PrometheusConnect(lab.prometheus_url)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if prometheus.custom_query(ERROR_RATE, params={"timeout": "2s"}):
-            return
-        time.sleep(0.5)
-    pytest.fail("the lab's Prometheus has no load-generator rates after 60 s")
+pytestmark = [pytest.mark.lab, pytest.mark.usefixtures("rates_in_prometheus")]
 
 
 def _scenario(tmp_path: Path, faults: str) -> Path:

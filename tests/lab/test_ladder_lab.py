@@ -5,8 +5,6 @@ never sent a fault."""
 from __future__ import annotations
 
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -18,14 +16,10 @@ from gameday.core.plan import build_plan
 from gameday.core.session import events as ev
 from gameday.core.session.journal import read_journal
 from gameday.lab import LabInfo
+from tests.lab.support import ERROR_RATE, GAMEDAY, chains
 
-pytestmark = pytest.mark.lab
+pytestmark = [pytest.mark.lab, pytest.mark.usefixtures("rates_in_prometheus")]
 
-GAMEDAY = [sys.executable, "-m", "gameday.cli"]
-ERROR_RATE = (
-    "100 * sum(rate(loadgen_errors_total[5s]))"
-    " / clamp_min(sum(rate(loadgen_requests_total[5s])), 1)"
-)
 # Three lab hosts share the load: one cut off is about 33% of requests failing, two about 67%.
 SCENARIO = f"""
 id: lab-ladder
@@ -50,31 +44,6 @@ schedule: {{warmup: 1s, duration: 9s, cooldown: 2s}}
 abort_when:
   - {{probe: error_rate, above: 95, for: 3}}
 """
-
-
-@pytest.fixture(scope="module", autouse=True)
-def rates_in_prometheus(lab: LabInfo) -> None:
-    """A lab that just started has no rates yet: wait (bounded) until the probe has data."""
-    from prometheus_api_client import PrometheusConnect
-
-    prometheus = PrometheusConnect(lab.prometheus_url)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if prometheus.custom_query(ERROR_RATE, params={"timeout": "2s"}):
-            return
-        time.sleep(0.5)
-    pytest.fail("the lab's Prometheus has no load-generator rates after 60 s")
-
-
-def _chains(lab: LabInfo, host: str) -> str:
-    out = subprocess.run(
-        ["ip", "netns", "exec", lab.host(host).netns, "iptables", "-S"],
-        capture_output=True,
-        text=True,
-        timeout=10,
-        check=True,
-    )
-    return out.stdout
 
 
 def test_a_ladder_holds_with_one_node_cut_and_stops_when_two_break_it(
@@ -105,7 +74,7 @@ def test_a_ladder_holds_with_one_node_cut_and_stops_when_two_break_it(
     assert steps == {"capability"}, f"{never} was sent more than preflight: {steps}"
     assert all(e.verified for e in events if isinstance(e, ev.FaultReverted))
     for host in stages[2]:
-        assert "GAMEDAY" not in _chains(lab, host)
+        assert "GAMEDAY" not in chains(lab, host)
 
     findings = findings_from_file(path)
     assert findings.summary[0] == (

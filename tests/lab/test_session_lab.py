@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,28 +18,17 @@ import pytest
 from gameday.core.session import events as ev
 from gameday.core.session.journal import read_journal
 from gameday.lab import LabInfo
-
-pytestmark = [pytest.mark.lab, pytest.mark.slow]
-
-GAMEDAY = [sys.executable, "-m", "gameday.cli"]
-ERROR_RATE = (
-    "100 * sum(rate(loadgen_errors_total[5s]))"
-    " / clamp_min(sum(rate(loadgen_requests_total[5s])), 1)"
+from tests.lab.support import (
+    ERROR_RATE,
+    GAMEDAY,
+    chains,
+    headless_run,
+    long_partition,
+    partition_abort,
+    wait_until,
 )
 
-
-@pytest.fixture(scope="module", autouse=True)
-def rates_in_prometheus(lab: LabInfo) -> None:
-    """A lab that just started has no rates yet: wait (bounded) until the probe has data."""
-    from prometheus_api_client import PrometheusConnect
-
-    prometheus = PrometheusConnect(lab.prometheus_url)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if prometheus.custom_query(ERROR_RATE, params={"timeout": "2s"}):
-            return
-        time.sleep(0.5)
-    pytest.fail("the lab's Prometheus has no load-generator rates after 60 s")
+pytestmark = [pytest.mark.lab, pytest.mark.slow, pytest.mark.usefixtures("rates_in_prometheus")]
 
 
 def _scenario(tmp_path: Path, name: str, body: str) -> Path:
@@ -49,19 +37,11 @@ def _scenario(tmp_path: Path, name: str, body: str) -> Path:
     return path
 
 
-def _argv(lab: LabInfo, scenario: Path, journals: Path, *extra: str) -> list[str]:
-    """`gameday run` as a pipeline would call it."""
-    return [
-        *GAMEDAY, "run", str(scenario), "-i", str(lab.inventory), "--headless", "--yes",
-        "--journal-dir", str(journals), *extra,
-    ]  # fmt: skip
-
-
 def _run(
     lab: LabInfo, scenario: Path, journals: Path, *extra: str
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        _argv(lab, scenario, journals, *extra),
+        headless_run(scenario, lab.inventory, journals, *extra),
         capture_output=True,
         text=True,
         timeout=240,
@@ -74,45 +54,10 @@ def _journal(journals: Path) -> list[ev.Event]:
     return list(read_journal(path).events)
 
 
-def _chains(lab: LabInfo, host: str) -> str:
-    netns = lab.host(host).netns
-    out = subprocess.run(
-        ["ip", "netns", "exec", netns, "iptables", "-S"],
-        capture_output=True,
-        text=True,
-        timeout=10,
-        check=True,
-    )
-    return out.stdout
-
-
 def test_a_partition_trips_the_error_rate_abort_and_is_reverted(
     lab: LabInfo, tmp_path: Path
 ) -> None:
-    scenario = _scenario(
-        tmp_path,
-        "partition",
-        f"""
-id: lab-partition-abort
-title: Cutting one shop node trips the error-rate abort
-hypothesis: The fleet absorbs one node loss with under 10% errors.
-targets: {{select: {{hosts: [lab-1]}}}}
-steady_state:
-  interval: 1s
-  probes:
-    - name: error_rate
-      prometheus: "{ERROR_RATE}"
-      unit: "%"
-      max: 10
-faults:
-  - kind: network_partition
-    direction: ingress
-    ports: [8080]
-schedule: {{warmup: 1s, duration: 90s, cooldown: 2s}}
-abort_when:
-  - {{probe: error_rate, above: 10, for: 2}}
-""",
-    )
+    scenario = _scenario(tmp_path, "partition", partition_abort("lab-partition-abort"))
     spared_logs = {h.name: h.sshd_log.stat().st_size for h in lab.hosts if h.name != "lab-1"}
     started = time.monotonic()
     result = _run(lab, scenario, tmp_path / "journals")
@@ -128,7 +73,7 @@ abort_when:
     reverts = [e for e in events if isinstance(e, ev.FaultReverted)]
     assert reverts and all(r.verified for r in reverts)
     assert elapsed < 60, "the abort must cut the 90 s fault short"
-    assert "GAMEDAY" not in _chains(lab, "lab-1")
+    assert "GAMEDAY" not in chains(lab, "lab-1")
 
 
 def test_a_mild_scenario_holds_and_exits_zero(lab: LabInfo, tmp_path: Path) -> None:
@@ -173,37 +118,22 @@ def test_gameday_abort_from_another_terminal_reverts_every_host(
     scenario = _scenario(
         tmp_path,
         "long",
-        f"""
-id: lab-long-partition
-title: A long partition that someone stops by hand
-hypothesis: n/a
-targets: {{select: {{hosts: [lab-1, lab-3]}}}}
-steady_state:
-  interval: 1s
-  probes:
-    - name: error_rate
-      prometheus: "{ERROR_RATE}"
-      unit: "%"
-      max: 100
-faults:
-  - kind: network_partition
-    direction: ingress
-    ports: [8080]
-schedule: {{duration: 5m}}
-""",
+        long_partition("lab-long-partition", "A long partition that someone stops by hand"),
     )
     journals = tmp_path / "journals"
     console = subprocess.Popen(
-        _argv(lab, scenario, journals),
+        headless_run(scenario, lab.inventory, journals),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
     try:
-        _wait_for(
-            lambda: sum(isinstance(e, ev.FaultInjected) for e in _journal_or_empty(journals)) == 2
+        wait_until(
+            lambda: sum(isinstance(e, ev.FaultInjected) for e in _journal_or_empty(journals)) == 2,
+            60,
+            "both faults injected",
         )
-        assert "GAMEDAY" in _chains(lab, "lab-1") and "GAMEDAY" in _chains(lab, "lab-3")
+        assert "GAMEDAY" in chains(lab, "lab-1") and "GAMEDAY" in chains(lab, "lab-3")
         started = time.monotonic()
         abort = subprocess.run(
             [*GAMEDAY, "abort", "--journal-dir", str(journals)],
@@ -221,21 +151,12 @@ schedule: {{duration: 5m}}
             console.kill()
             console.wait(10)
     assert latency < 5.0
-    assert "GAMEDAY" not in _chains(lab, "lab-1") and "GAMEDAY" not in _chains(lab, "lab-3")
+    assert "GAMEDAY" not in chains(lab, "lab-1") and "GAMEDAY" not in chains(lab, "lab-3")
 
 
 def _journal_or_empty(journals: Path) -> list[ev.Event]:
     found = list(journals.glob("*.jsonl")) if journals.exists() else []
     return list(read_journal(found[0]).events) if found else []
-
-
-def _wait_for(condition: object, limit: float = 60.0) -> None:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return
-        time.sleep(0.2)
-    pytest.fail("the session did not get there in time")
 
 
 def _in_netns(pid: int, netns: str) -> bool:
@@ -270,17 +191,21 @@ schedule: {{duration: 5m}}
     journals = tmp_path / "journals"
     host = lab.host("lab-2")
     console = subprocess.Popen(
-        _argv(lab, scenario, journals),
+        headless_run(scenario, lab.inventory, journals),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     cut = ["iptables", "-I", "INPUT", "-p", "tcp", "--dport", "22", "-j", "DROP"]
     try:
-        _wait_for(lambda: any(isinstance(e, ev.FaultInjected) for e in _journal_or_empty(journals)))
+        wait_until(
+            lambda: any(isinstance(e, ev.FaultInjected) for e in _journal_or_empty(journals)),
+            60,
+            "the fault injected",
+        )
         assert _fill_files(host)
         subprocess.run(host.enter(*cut), check=True, timeout=10)
         started = time.monotonic()
-        _wait_for(lambda: not _fill_files(host), limit=30)
+        wait_until(lambda: not _fill_files(host), 30, "the fill files gone")
         reverted_in = time.monotonic() - started
     finally:
         subprocess.run(host.enter(*["iptables", "-D", *cut[2:]]), check=False, timeout=10)

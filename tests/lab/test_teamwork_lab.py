@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import threading
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,37 +17,14 @@ import yaml
 
 from gameday.core.notify import slack_problems
 from gameday.lab import LabInfo
+from tests.lab.support import GAMEDAY, headless_run, long_partition, partition_abort, wait_until
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
-GAMEDAY = [sys.executable, "-m", "gameday.cli"]
 HEADER_SECRET = "hdr-7a1c0ffee9d2b4"
 SLACK_SECRET = "slackpath9q8w7e6r"
 PROM_SECRET = "prom-5e4d3c2b1a"
-ERROR_RATE = (
-    "100 * sum(rate(loadgen_errors_total[5s]))"
-    " / clamp_min(sum(rate(loadgen_requests_total[5s])), 1)"
-)
-SCENARIO = f"""
-id: lab-team-abort
-title: Cutting one shop node trips the error-rate abort
-hypothesis: The fleet absorbs one node loss with under 10% errors.
-targets: {{select: {{hosts: [lab-1]}}}}
-steady_state:
-  interval: 1s
-  probes:
-    - name: error_rate
-      prometheus: "{ERROR_RATE}"
-      unit: "%"
-      max: 10
-faults:
-  - kind: network_partition
-    direction: ingress
-    ports: [8080]
-schedule: {{warmup: 1s, duration: 90s, cooldown: 2s}}
-abort_when:
-  - {{probe: error_rate, above: 10, for: 2}}
-"""
+SCENARIO = partition_abort("lab-team-abort")
 
 
 class Receiver:
@@ -109,15 +84,6 @@ def _inventory(lab: LabInfo, tmp_path: Path, url: str) -> Path:
     path = tmp_path / "inventory.yaml"
     path.write_text(yaml.safe_dump(document, sort_keys=False))
     return path
-
-
-def _wait(condition: object, limit: float = 15.0) -> None:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return
-        time.sleep(0.1)
-    raise AssertionError("timed out")
 
 
 def test_an_aborted_session_is_told_reported_and_listed(
@@ -187,24 +153,7 @@ def test_an_aborted_session_is_told_reported_and_listed(
         assert not [o for o in outputs if secret in o], f"{secret} leaked"
 
 
-LONG_SCENARIO = f"""
-id: lab-team-kill
-title: A long partition that the owner halts
-hypothesis: n/a
-targets: {{select: {{hosts: [lab-1, lab-3]}}}}
-steady_state:
-  interval: 1s
-  probes:
-    - name: error_rate
-      prometheus: "{ERROR_RATE}"
-      unit: "%"
-      max: 100
-faults:
-  - kind: network_partition
-    direction: ingress
-    ports: [8080]
-schedule: {{duration: 5m}}
-"""
+LONG_SCENARIO = long_partition("lab-team-kill", "A long partition that the owner halts")
 
 
 def _events(journals: Path) -> list[dict[str, object]]:
@@ -221,13 +170,14 @@ def _kill_switch_latency(lab: LabInfo, tmp_path: Path, name: str, *extra: str) -
     scenario = tmp_path / f"{name}.yaml"
     scenario.write_text(LONG_SCENARIO)
     journals = tmp_path / name
-    argv = [
-        *GAMEDAY, "run", str(scenario), "-i", str(lab.inventory), "--headless", "--yes",
-        "--journal-dir", str(journals), *extra,
-    ]  # fmt: skip
+    argv = headless_run(scenario, lab.inventory, journals, *extra)
     process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        _wait(lambda: sum(e["type"] == "fault_injected" for e in _events(journals)) == 2, 60)
+        wait_until(
+            lambda: sum(e["type"] == "fault_injected" for e in _events(journals)) == 2,
+            60,
+            "both faults injected",
+        )
         process.terminate()
         assert process.wait(60) == 3
     finally:

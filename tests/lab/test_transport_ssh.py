@@ -7,12 +7,17 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import pytest
 
 from gameday.core.formats.inventory import Host, Inventory
 from gameday.errors import AuthFailed, CommandTimedOut, HostKeyRejected, HostUnreachable
 from tests.lab.sshd_server import SSHD, Sshd, free_port, sshd_running
+
+if TYPE_CHECKING:  # imported where used: paramiko loads only for the tests that connect
+    from gameday.adapters.ssh import SshTransport
+    from gameday.adapters.ssh_config import SshOptions
 
 pytestmark = [
     pytest.mark.lab,
@@ -43,7 +48,7 @@ def _inventory(
     )
 
 
-def _options(**overrides: object):  # type: ignore[no-untyped-def]
+def _options(**overrides: object) -> SshOptions:
     from gameday.adapters.ssh_config import SshOptions
 
     settings: dict[str, object] = {
@@ -57,7 +62,7 @@ def _options(**overrides: object):  # type: ignore[no-untyped-def]
     return SshOptions(**settings)  # type: ignore[arg-type]
 
 
-def _open(inventory: Inventory, **overrides: object):  # type: ignore[no-untyped-def]
+def _open(inventory: Inventory, **overrides: object) -> SshTransport:
     from gameday.adapters.ssh import SshConnector
 
     return SshConnector(inventory, _options(**overrides)).open("web-1")

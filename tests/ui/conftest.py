@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from rich.console import Console
@@ -22,9 +22,20 @@ from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
 
 from gameday.app.demo import DemoBackend, DemoOptions
+from gameday.core.session import events as ev
+from gameday.core.session.journal import read_journal
 from gameday.demo.clock import DEFAULT_START, SteppingClock
 from gameday.ui.app import GamedayApp, make_app
+from gameday.ui.screens.confirm import ConfirmScreen
 from gameday.ui.screens.plan import PlanScreen
+from gameday.ui.screens.session import SessionScreen
+from gameday.ui.widgets.hosts import HostsTable
+
+Returns = TypeVar("Returns")
+"""What an app under test returns: `until` waits on any app's pilot."""
+
+SnapCompare = Callable[..., bool]
+"""The `snap_compare` fixture of pytest-textual-snapshot (app, terminal_size=, run_before=)."""
 
 WAIT = 15.0
 """Upper bound of every wait in these tests, in seconds."""
@@ -101,7 +112,7 @@ def demo(app: GamedayApp) -> DemoBackend:
     return app.backend
 
 
-async def until(pilot: Pilot[int], condition: Callable[[], object], what: str) -> None:
+async def until(pilot: Pilot[Returns], condition: Callable[[], object], what: str) -> None:
     """Let the app run until `condition()` is true; fail after WAIT seconds."""
     for _ in range(int(WAIT / 0.02)):
         if condition():
@@ -133,6 +144,44 @@ async def start(pilot: Pilot[int], scenario: str) -> None:
     await pilot.pause()
     await pilot.press("y")
     await pilot.pause()
+
+
+async def confirm_dialog(pilot: Pilot[int], what: str = "the dialog") -> ConfirmScreen:
+    """Wait until a confirmation dialog is on top and return it."""
+    await until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen), what)
+    dialog = pilot.app.screen
+    assert isinstance(dialog, ConfirmScreen)
+    return dialog
+
+
+async def session(pilot: Pilot[int], scenario: str) -> SessionScreen:
+    """Start a scenario (`start`) and return the session screen it opened."""
+    await start(pilot, scenario)
+    screen = pilot.app.screen
+    assert isinstance(screen, SessionScreen)
+    return screen
+
+
+async def injected(pilot: Pilot[int], scenario: str) -> tuple[SessionScreen, HostsTable]:
+    """Start a scenario and wait until a fault is injected on some host."""
+    screen = await session(pilot, scenario)
+    hosts = screen.query_one(HostsTable)
+    await until(pilot, lambda: "injected" in hosts.statuses.values(), "an injected fault")
+    return screen, hosts
+
+
+async def verdict_of(pilot: Pilot[int], screen: SessionScreen, what: str = "the verdict") -> str:
+    """Wait for the session's verdict line and return it."""
+    await until(pilot, lambda: screen.verdict is not None, what)
+    assert screen.verdict is not None
+    return screen.verdict
+
+
+def journal_events(app: GamedayApp) -> tuple[ev.Event, ...]:
+    """What the app's session wrote to its journal so far."""
+    runner = app.runner
+    assert runner is not None and runner.journal_path is not None
+    return read_journal(runner.journal_path).events
 
 
 def text_of(widget: Static, width: int = 120) -> str:

@@ -6,28 +6,35 @@ import os
 import signal
 import threading
 from collections.abc import Callable
-from typing import Any
 
 from textual.widgets import Input, Static
 
+from gameday.core.faults import FaultPlan
 from gameday.core.session import events as ev
-from gameday.core.session.journal import read_journal
+from gameday.demo.simulation import DemoHost
+from gameday.engine.ports import Outcome
 from gameday.ui.app import GamedayApp
 from gameday.ui.screens.confirm import ConfirmScreen
 from gameday.ui.screens.findings import FindingsScreen
-from gameday.ui.screens.session import SessionScreen
 from gameday.ui.widgets.gauge import ProbeGauge
 from gameday.ui.widgets.hosts import HostsTable
 from gameday.ui.widgets.timeline import Timeline
-from tests.ui.conftest import WAIT, choose, demo, in_loop, start, text_of, until
+from tests.ui.conftest import (
+    WAIT,
+    choose,
+    confirm_dialog,
+    demo,
+    in_loop,
+    injected,
+    journal_events,
+    session,
+    start,
+    text_of,
+    until,
+    verdict_of,
+)
 
 SIZE = (140, 48)
-
-
-def journal_events(app: GamedayApp) -> tuple[ev.Event, ...]:
-    runner = app.runner
-    assert runner is not None and runner.journal_path is not None
-    return read_journal(runner.journal_path).events
 
 
 @in_loop
@@ -54,7 +61,7 @@ async def test_starting_asks_for_confirmation_with_the_host_count(
     async with app.run_test(size=SIZE) as pilot:
         await choose(pilot, "web-cpu")
         await pilot.press("s")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the dialog")
+        await confirm_dialog(pilot)
         assert isinstance(app.screen, ConfirmScreen)
         assert app.screen.question == "Start demo-web-cpu on 2 hosts?"
         await pilot.press("n")
@@ -68,9 +75,7 @@ async def test_a_session_shows_gauges_hosts_and_timeline_then_the_verdict(
 ) -> None:
     app = fast(speed=20)
     async with app.run_test(size=SIZE) as pilot:
-        await start(pilot, "web-cpu")
-        screen = app.screen
-        assert isinstance(screen, SessionScreen)
+        screen = await session(pilot, "web-cpu")
         gauges = list(screen.query(ProbeGauge))
         assert [g.probe.name for g in gauges] == ["p95_latency", "error_rate", "throughput"]
         timeline = screen.query_one(Timeline)
@@ -80,10 +85,10 @@ async def test_a_session_shows_gauges_hosts_and_timeline_then_the_verdict(
         assert "steady state HOLDING" in status
         assert all(g.state in ("ok", "warn") for g in gauges)
         assert any("injected cpu_stress on" in line for line in timeline.entries)
-        await until(pilot, lambda: screen.verdict is not None, "the verdict")
+        verdict = await verdict_of(pilot, screen)
         hosts = screen.query_one(HostsTable)
     assert set(hosts.statuses.values()) == {"reverted"}
-    assert screen.verdict.startswith("VERDICT: HELD")
+    assert verdict.startswith("VERDICT: HELD")
     assert demo(app).fleets[-1].active() == {}
 
 
@@ -93,11 +98,7 @@ async def test_kill_switch_fires_while_the_note_input_has_focus_and_reverts_ever
 ) -> None:
     app = fast(speed=10, host_delay=2.0)  # a revert takes a tenth of a second or two
     async with app.run_test(size=SIZE) as pilot:
-        await start(pilot, "web-cpu")
-        screen = app.screen
-        assert isinstance(screen, SessionScreen)
-        hosts = screen.query_one(HostsTable)
-        await until(pilot, lambda: "injected" in hosts.statuses.values(), "an injected fault")
+        screen, hosts = await injected(pilot, "web-cpu")
         note = screen.query_one("#note", Input)
         assert app.focused is note
         await pilot.press(*"draft", "home")
@@ -122,13 +123,9 @@ async def test_kill_switch_fires_while_the_note_input_has_focus_and_reverts_ever
 async def test_kill_switch_fires_inside_a_modal(fast: Callable[..., GamedayApp]) -> None:
     app = fast(speed=10)
     async with app.run_test(size=SIZE) as pilot:
-        await start(pilot, "api-process-kill")
-        screen = app.screen
-        assert isinstance(screen, SessionScreen)
-        hosts = screen.query_one(HostsTable)
-        await until(pilot, lambda: "injected" in hosts.statuses.values(), "an injected fault")
+        screen, _ = await injected(pilot, "api-process-kill")
         await pilot.press("ctrl+q")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the quit dialog")
+        await confirm_dialog(pilot, "the quit dialog")
         await pilot.press("ctrl+k")
         await until(pilot, lambda: app.runner is not None and app.runner.ended, "the end")
         await pilot.press("n")  # stay
@@ -143,9 +140,7 @@ async def test_a_typed_note_lands_in_the_timeline_and_the_journal(
 ) -> None:
     app = fast(speed=10)
     async with app.run_test(size=SIZE) as pilot:
-        await start(pilot, "web-cpu")
-        screen = app.screen
-        assert isinstance(screen, SessionScreen)
+        screen = await session(pilot, "web-cpu")
         runner = app.runner
         assert runner is not None
         await until(pilot, lambda: runner.journal_path is not None, "the session to open")
@@ -194,11 +189,8 @@ async def test_a_failed_preflight_says_which_host_and_why_and_touches_nothing(
 ) -> None:
     app = instant()
     async with app.run_test(size=SIZE) as pilot:
-        await start(pilot, "web-latency")
-        screen = app.screen
-        assert isinstance(screen, SessionScreen)
-        await until(pilot, lambda: screen.verdict is not None, "the outcome")
-        verdict = screen.verdict
+        screen = await session(pilot, "web-latency")
+        verdict = await verdict_of(pilot, screen, "the outcome")
         hosts = screen.query_one(HostsTable)
     assert verdict.startswith("NOT STARTED — preflight failed: web-3")
     assert "netem" in verdict
@@ -243,13 +235,9 @@ async def test_quitting_during_a_session_reverts_every_host_first(
 ) -> None:
     app = fast(speed=10)
     async with app.run_test(size=SIZE) as pilot:
-        await start(pilot, "web-cpu")
-        screen = app.screen
-        assert isinstance(screen, SessionScreen)
-        hosts = screen.query_one(HostsTable)
-        await until(pilot, lambda: "injected" in hosts.statuses.values(), "an injected fault")
+        await injected(pilot, "web-cpu")
         await pilot.press("ctrl+q")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the quit dialog")
+        await confirm_dialog(pilot, "the quit dialog")
         await pilot.press("y")
         await until(pilot, lambda: app.return_code is not None, "the app to exit")
     assert app.return_code == 0
@@ -284,11 +272,7 @@ async def test_sigusr1_pulls_the_kill_switch_as_gameday_abort_expects(
 ) -> None:
     app = fast(speed=10)
     async with app.run_test(size=SIZE) as pilot:
-        await start(pilot, "web-cpu")
-        screen = app.screen
-        assert isinstance(screen, SessionScreen)
-        hosts = screen.query_one(HostsTable)
-        await until(pilot, lambda: "injected" in hosts.statuses.values(), "an injected fault")
+        await injected(pilot, "web-cpu")
         os.kill(os.getpid(), signal.SIGUSR1)  # the console catches it: this process survives
         await until(pilot, lambda: app.runner is not None and app.runner.ended, "the end")
         assert app.return_code is None, "gameday abort must not quit the console"
@@ -303,14 +287,10 @@ async def test_the_screen_answers_keys_while_the_kill_switch_waits_for_slow_host
 ) -> None:
     app = fast(speed=10)
     async with app.run_test(size=SIZE) as pilot:
-        await start(pilot, "web-cpu")
-        screen = app.screen
-        assert isinstance(screen, SessionScreen)
-        hosts = screen.query_one(HostsTable)
-        await until(pilot, lambda: "injected" in hosts.statuses.values(), "an injected fault")
+        screen, _ = await injected(pilot, "web-cpu")
         answer = threading.Event()  # the hosts answer the revert only when this is set
         for host in demo(app).hosts[-1].values():
-            host.revert = slow_down(host.revert, answer)  # type: ignore[method-assign]
+            slow_down(host, answer)
         await pilot.press("ctrl+k")
         await pilot.press(*"still typing")
         assert screen.kill_state == "reverting"
@@ -321,12 +301,15 @@ async def test_the_screen_answers_keys_while_the_kill_switch_waits_for_slow_host
     assert demo(app).fleets[-1].active() == {}
 
 
-def slow_down(revert: Callable[[Any], Any], answer: threading.Event) -> Callable[[Any], Any]:
-    def slow(plan: Any) -> Any:
+def slow_down(host: DemoHost, answer: threading.Event) -> None:
+    """Make the host answer a revert only once `answer` is set."""
+    revert = host.revert
+
+    def slow(plan: FaultPlan) -> Outcome:
         answer.wait(WAIT)
         return revert(plan)
 
-    return slow
+    host.revert = slow  # type: ignore[method-assign]
 
 
 @in_loop
@@ -335,11 +318,7 @@ async def test_a_lost_host_is_shown_at_once_in_the_hosts_table_and_the_timeline(
 ) -> None:
     app = fast(speed=10)
     async with app.run_test(size=SIZE) as pilot:
-        await start(pilot, "web-cpu")
-        screen = app.screen
-        assert isinstance(screen, SessionScreen)
-        hosts = screen.query_one(HostsTable)
-        await until(pilot, lambda: "injected" in hosts.statuses.values(), "an injected fault")
+        screen, hosts = await injected(pilot, "web-cpu")
         host = next(k for k, v in hosts.statuses.items() if v == "injected").split("/")[0]
         # what the engine emits when the host stops answering its lease
         screen.post_event(ev.HostLost(host=host, silent_for=4.2, reverted_by=1795900345.0))

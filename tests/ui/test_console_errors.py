@@ -19,11 +19,10 @@ from gameday.engine.ports import Outcome
 from gameday.ui.app import GamedayApp, make_app
 from gameday.ui.screens.findings import FindingsScreen
 from gameday.ui.screens.plan import PlanScreen
-from gameday.ui.screens.session import SessionScreen
 from gameday.ui.widgets.gauge import ProbeGauge
 from gameday.ui.widgets.hosts import HostsTable
 from gameday.ui.widgets.timeline import Timeline
-from tests.ui.conftest import choose, demo, in_loop, start, text_of, until
+from tests.ui.conftest import choose, demo, in_loop, session, text_of, until, verdict_of
 
 SIZE = (140, 48)
 INVENTORY = """
@@ -96,11 +95,8 @@ async def test_an_unwritable_journal_folder_stops_the_session_with_a_sentence(
     notes: list[tuple[str, str]] = []
     app.notify = lambda message, **kw: notes.append((kw.get("title", ""), message))  # type: ignore[method-assign]
     async with app.run_test(size=SIZE) as pilot:
-        await start(pilot, "web-cpu")
-        screen = app.screen
-        assert isinstance(screen, SessionScreen)
-        await until(pilot, lambda: screen.verdict is not None, "the session to stop")
-        verdict = screen.verdict
+        screen = await session(pilot, "web-cpu")
+        verdict = await verdict_of(pilot, screen, "the session to stop")
     assert verdict.startswith("NOT STARTED — the session stopped: Cannot open the session")
     assert "not-a-folder" in verdict
     assert any(title == "Cannot open the session" for title, _ in notes)
@@ -116,20 +112,17 @@ async def test_a_revert_that_cannot_be_verified_is_shown_as_unconfirmed(
     opened = backend.open
 
     def open_with_a_stuck_host(plan: Any) -> Any:
-        session = opened(plan)
+        stuck = opened(plan)
         host = backend.hosts[-1]["api-2"]
-        host.revert = lambda _plan: Outcome(False, "rule still present after revert")  # type: ignore[method-assign]
-        return session
+        host.revert = lambda plan: Outcome(False, "rule still present after revert")  # type: ignore[method-assign]
+        return stuck
 
     backend.open = open_with_a_stuck_host  # type: ignore[method-assign]
     async with app.run_test(size=SIZE) as pilot:
-        await start(pilot, "api-partition")
-        screen = app.screen
-        assert isinstance(screen, SessionScreen)
-        await until(pilot, lambda: screen.verdict is not None, "the verdict")
+        screen = await session(pilot, "api-partition")
+        verdict = await verdict_of(pilot, screen)
         hosts = screen.query_one(HostsTable)
         statuses = {key.split("/")[0]: status for key, status in hosts.statuses.items()}
-        verdict = screen.verdict
     assert statuses == {"api-1": "reverted", "api-2": "UNCONFIRMED"}
     assert verdict.startswith("VERDICT: REVERT UNCONFIRMED — revert not confirmed on api-2")
 
@@ -140,10 +133,8 @@ async def test_a_probe_without_data_says_no_data_and_why(
 ) -> None:
     app = instant()
     async with app.run_test(size=SIZE) as pilot:
-        await start(pilot, "api-process-kill")
-        screen = app.screen
-        assert isinstance(screen, SessionScreen)
-        await until(pilot, lambda: screen.verdict is not None, "the verdict")
+        screen = await session(pilot, "api-process-kill")
+        await verdict_of(pilot, screen)
         screen.post_event(
             ev.ProbeSampled(probe="queue_depth", value=None, ok=None, detail="scrape timed out")
         )
@@ -183,15 +174,18 @@ async def test_a_burst_of_events_from_an_engine_thread_is_shown_whole_and_in_ord
 ) -> None:
     app = instant()
     async with app.run_test(size=SIZE) as pilot:
-        await start(pilot, "api-process-kill")
-        screen = app.screen
-        assert isinstance(screen, SessionScreen)
-        await until(pilot, lambda: screen.verdict is not None, "the verdict")
+        screen = await session(pilot, "api-process-kill")
+        await verdict_of(pilot, screen)
         burst = [
             *(ev.ProbeSampled(probe="queue_depth", value=float(v), ok=True) for v in (7, 8, 9)),
             ev.NoteAdded(actor="dana", text="burst seen"),
         ]
-        sender = threading.Thread(target=lambda: [screen.post_event(e) for e in burst])
+
+        def send() -> None:
+            for event in burst:
+                screen.post_event(event)
+
+        sender = threading.Thread(target=send)
         sender.start()
         sender.join(timeout=5)
         timeline = screen.query_one(Timeline)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,9 +22,9 @@ from gameday.core.session import events as ev
 from gameday.core.session.journal import read_journal
 from gameday.lab import LabConfig, LabInfo
 from gameday.ui.app import make_app
-from gameday.ui.screens.session import SessionScreen
 from gameday.ui.widgets.hosts import HostsTable
-from tests.ui.conftest import in_loop, start, until
+from tests.lab.support import chains
+from tests.ui.conftest import in_loop, session, until
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
@@ -80,14 +79,7 @@ def lab() -> Iterator[LabInfo]:
 
 
 def _partitioned(lab: LabInfo, host: str) -> bool:
-    out = subprocess.run(
-        ["ip", "netns", "exec", lab.host(host).netns, "iptables", "-S"],
-        capture_output=True,
-        text=True,
-        timeout=10,
-        check=True,
-    )
-    return "GAMEDAY" in out.stdout
+    return "GAMEDAY" in chains(lab, host)
 
 
 @in_loop
@@ -105,9 +97,7 @@ async def test_the_kill_switch_key_reverts_a_real_partition_over_ssh(
     app = make_app(backend)
     try:
         async with app.run_test(size=(140, 48)) as pilot:
-            await start(pilot, "partition")
-            screen = app.screen
-            assert isinstance(screen, SessionScreen)
+            screen = await session(pilot, "partition")
             hosts = screen.query_one(HostsTable)
             await until(pilot, lambda: "injected" in hosts.statuses.values(), "the partition")
             assert _partitioned(lab, "lab-1")

@@ -4,30 +4,36 @@ stages the owner says go or no-go (the kill switch works while the question is o
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
-from textual.widgets import Static
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
 
 from gameday.core.roles import Team
 from gameday.core.session import events as ev
-from gameday.core.session.journal import read_journal
 from gameday.engine.ports import Decision, StageReport
 from gameday.ui.app import GamedayApp
 from gameday.ui.ladder_gate import ConsoleGate
 from gameday.ui.screens.confirm import ConfirmScreen
 from gameday.ui.screens.session import SessionScreen
-from tests.ui.conftest import choose, demo, in_loop, start, text_of, until
+from tests.ui.conftest import (
+    SnapCompare,
+    choose,
+    demo,
+    in_loop,
+    journal_events,
+    start,
+    text_of,
+    until,
+)
 
 SIZE = (160, 48)
 LADDER = "web-partition-ladder"
 
 
-def journal(app: GamedayApp) -> list[ev.Event]:
-    assert app.runner is not None and app.runner.journal_path is not None
-    return list(read_journal(app.runner.journal_path).events)
-
-
-async def asked(pilot, app: GamedayApp, stage: int) -> ConfirmScreen:  # type: ignore[no-untyped-def]
+async def asked(pilot: Pilot[int], app: GamedayApp, stage: int) -> ConfirmScreen:
     await until(
         pilot,
         lambda: (
@@ -41,7 +47,9 @@ async def asked(pilot, app: GamedayApp, stage: int) -> ConfirmScreen:  # type: i
 
 
 @in_loop
-async def test_the_plan_shows_which_hosts_join_at_which_stage(instant) -> None:  # type: ignore[no-untyped-def]
+async def test_the_plan_shows_which_hosts_join_at_which_stage(
+    instant: Callable[..., GamedayApp],
+) -> None:
     app = instant()
     async with app.run_test(size=SIZE) as pilot:
         screen = await choose(pilot, LADDER)
@@ -54,7 +62,9 @@ async def test_the_plan_shows_which_hosts_join_at_which_stage(instant) -> None: 
 
 
 @in_loop
-async def test_the_owner_says_go_and_the_journal_names_who_decided(instant) -> None:  # type: ignore[no-untyped-def]
+async def test_the_owner_says_go_and_the_journal_names_who_decided(
+    instant: Callable[..., GamedayApp],
+) -> None:
     app = instant()
     async with app.run_test(size=SIZE) as pilot:
         await start(pilot, LADDER)
@@ -67,19 +77,21 @@ async def test_the_owner_says_go_and_the_journal_names_who_decided(instant) -> N
         assert "stage 1/3 held: go or no-go?" in str(screen.query_one("#status", Static).content)
         await pilot.press("y")
         await until(pilot, lambda: app.runner is not None and app.runner.ended, "the end")
-        decisions = [e for e in journal(app) if isinstance(e, ev.LadderDecided)]
+        decisions = [e for e in journal_events(app) if isinstance(e, ev.LadderDecided)]
         assert [(d.stage, d.go, d.actor, d.role, d.how) for d in decisions] == [
             (1, True, author, "", "console")
         ]
         # The demo's web tier cannot lose two nodes: stage 2 broke, stage 3 never ran.
-        ends = [(e.stage, e.outcome) for e in journal(app) if isinstance(e, ev.StageEnded)]
+        ends = [(e.stage, e.outcome) for e in journal_events(app) if isinstance(e, ev.StageEnded)]
         assert ends == [(1, "held"), (2, "broke")]
-        injected = {e.host for e in journal(app) if isinstance(e, ev.FaultInjected)}
+        injected = {e.host for e in journal_events(app) if isinstance(e, ev.FaultInjected)}
         assert injected == {"web-1", "web-3"}
 
 
 @in_loop
-async def test_no_go_ends_the_ladder_and_leaves_later_hosts_untouched(instant) -> None:  # type: ignore[no-untyped-def]
+async def test_no_go_ends_the_ladder_and_leaves_later_hosts_untouched(
+    instant: Callable[..., GamedayApp],
+) -> None:
     app = instant()
     demo(app).team = Team("Q4 web drill", (("bob", "coordinator"), ("alice", "owner")))
     async with app.run_test(size=SIZE) as pilot:
@@ -88,7 +100,7 @@ async def test_no_go_ends_the_ladder_and_leaves_later_hosts_untouched(instant) -
         assert "The owner decides: alice (owner)." in prompt.detail
         await pilot.press("n")
         await until(pilot, lambda: app.runner is not None and app.runner.ended, "the end")
-        events = journal(app)
+        events = journal_events(app)
         decided = [e for e in events if isinstance(e, ev.LadderDecided)]
         assert [(d.go, d.actor, d.role) for d in decided] == [(False, "alice", "owner")]
         verdict = next(e for e in events if isinstance(e, ev.VerdictReached))
@@ -101,7 +113,9 @@ async def test_no_go_ends_the_ladder_and_leaves_later_hosts_untouched(instant) -
 
 
 @in_loop
-async def test_the_kill_switch_while_the_question_is_open_closes_it_and_aborts(instant) -> None:  # type: ignore[no-untyped-def]
+async def test_the_kill_switch_while_the_question_is_open_closes_it_and_aborts(
+    instant: Callable[..., GamedayApp],
+) -> None:
     app = instant()
     async with app.run_test(size=SIZE) as pilot:
         await start(pilot, LADDER)
@@ -109,7 +123,7 @@ async def test_the_kill_switch_while_the_question_is_open_closes_it_and_aborts(i
         await pilot.press("ctrl+k")
         await until(pilot, lambda: app.runner is not None and app.runner.ended, "the end")
         await until(pilot, lambda: isinstance(app.screen, SessionScreen), "the prompt closed")
-        events = journal(app)
+        events = journal_events(app)
         assert not any(isinstance(e, ev.LadderDecided) for e in events)
         assert not any(isinstance(e, ev.StageStarted) and e.stage == 2 for e in events)
         verdict = next(e for e in events if isinstance(e, ev.VerdictReached))
@@ -129,7 +143,7 @@ def test_no_answer_in_time_is_a_no_go_said_as_such() -> None:
 def test_an_answer_names_the_person_at_the_console_when_there_is_no_owner() -> None:
     gate = ConsoleGate(lambda report: None, "carol", timeout=5.0)
     report = StageReport(2, 3, ("a", "b"), ("a", "b", "c"), ("c",), "x", owner="")
-    result: list[object] = []
+    result: list[Decision | None] = []
     worker = threading.Thread(target=lambda: result.append(gate.decide(report, threading.Event())))
     worker.start()
     for _ in range(100):
@@ -139,7 +153,7 @@ def test_an_answer_names_the_person_at_the_console_when_there_is_no_owner() -> N
     assert gate.answer(2, True)
     worker.join(5.0)
     decision = result[0]
-    assert decision is not None and decision.go and decision.by == "carol"  # type: ignore[attr-defined]
+    assert decision is not None and decision.go and decision.by == "carol"
 
 
 def test_cancel_ends_the_wait_without_a_decision() -> None:
@@ -150,16 +164,21 @@ def test_cancel_ends_the_wait_without_a_decision() -> None:
     assert gate.decide(report, cancel) is None
 
 
-def test_go_no_go_prompt_snapshot(snap_compare, instant, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_go_no_go_prompt_snapshot(
+    snap_compare: SnapCompare,
+    instant: Callable[..., GamedayApp],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.chdir(tmp_path)  # paths on screen are relative: the same on every machine
     app = instant(journal_dir=Path("journals"))
 
-    async def ready(pilot) -> None:  # type: ignore[no-untyped-def]
+    async def ready(pilot: Pilot[int]) -> None:
         await start(pilot, LADDER)
         await asked(pilot, app, 1)
         screen = app.screen_stack[-2]
         assert isinstance(screen, SessionScreen)
-        screen.query_one("#note").cursor_blink = False  # type: ignore[attr-defined]
+        screen.query_one("#note", Input).cursor_blink = False
         await pilot.pause(0.3)
 
     assert snap_compare(app, terminal_size=(120, 40), run_before=ready)
@@ -168,7 +187,7 @@ def test_go_no_go_prompt_snapshot(snap_compare, instant, tmp_path: Path, monkeyp
 def test_closing_the_console_while_asked_is_a_no_go_said_as_such() -> None:
     gate = ConsoleGate(lambda report: None, "carol", timeout=30.0)
     report = StageReport(1, 3, ("a",), ("a", "b"), ("b",), "x", owner="alice", owner_role="owner")
-    result: list[object] = []
+    result: list[Decision | None] = []
     worker = threading.Thread(target=lambda: result.append(gate.decide(report, threading.Event())))
     worker.start()
     for _ in range(100):

@@ -13,13 +13,15 @@ from collections.abc import Callable
 from pathlib import Path
 
 from textual import events
+from textual.binding import Binding
+from textual.pilot import Pilot
 from textual.widgets import Button, Input, OptionList, Static
 
+from gameday.core.plan import Plan
 from gameday.core.session import events as ev
-from gameday.core.session.journal import read_journal
 from gameday.ui.app import GamedayApp
 from gameday.ui.palette import commands
-from gameday.ui.screens.confirm import ConfirmScreen, TypedConfirmScreen
+from gameday.ui.screens.confirm import TypedConfirmScreen
 from gameday.ui.screens.help import HelpScreen
 from gameday.ui.screens.plan import PlanScreen
 from gameday.ui.screens.preflight import PreflightScreen
@@ -27,7 +29,18 @@ from gameday.ui.screens.session import SessionScreen
 from gameday.ui.widgets.hosts import HostsTable
 from gameday.ui.widgets.status import AlarmBanner, StatusLine
 from gameday.ui.widgets.timeline import Timeline
-from tests.ui.conftest import WAIT, choose, demo, in_loop, start, text_of, until
+from tests.ui.conftest import (
+    WAIT,
+    choose,
+    confirm_dialog,
+    demo,
+    in_loop,
+    injected,
+    journal_events,
+    session,
+    text_of,
+    until,
+)
 
 SIZE = (140, 48)
 
@@ -36,10 +49,13 @@ def _notes(app: GamedayApp) -> list[str]:
     return [str(n.message) for n in app._notifications]
 
 
-async def _every_plan(pilot: object, screen: PlanScreen) -> None:
+async def _every_plan(pilot: Pilot[int]) -> None:
+    """Wait until the plan screen shown has the plan of every scenario in its list."""
+    screen = pilot.app.screen
+    assert isinstance(screen, PlanScreen)
     options = screen.query_one("#scenarios", OptionList)
     await until(
-        pilot,  # type: ignore[arg-type]
+        pilot,
         lambda: options.option_count > 0 and len(screen.plans) == options.option_count,
         "every plan",
     )
@@ -51,12 +67,6 @@ def _highlighted_id(screen: PlanScreen) -> str:
     return Path(key).stem
 
 
-def _journal(app: GamedayApp) -> tuple[ev.Event, ...]:
-    runner = app.runner
-    assert runner is not None and runner.journal_path is not None
-    return read_journal(runner.journal_path).events
-
-
 # --- start exactly what is shown --------------------------------------------------------------
 @in_loop
 async def test_a_key_burst_opens_the_dialog_of_the_scenario_highlighted_after_it(
@@ -65,11 +75,9 @@ async def test_a_key_burst_opens_the_dialog_of_the_scenario_highlighted_after_it
     app = instant()
     async with app.run_test(size=SIZE) as pilot:
         screen = await choose(pilot, "api-partition")
-        await _every_plan(pilot, screen)
+        await _every_plan(pilot)
         await pilot.press("down", "down", "s")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the dialog")
-        dialog = app.screen
-        assert isinstance(dialog, ConfirmScreen)
+        dialog = await confirm_dialog(pilot)
         assert _highlighted_id(screen) == "web-cpu"
         assert dialog.question == "Start demo-web-cpu on 2 hosts?"
         assert screen.shown == screen.highlighted_key(), "the plan on screen is the one started"
@@ -83,13 +91,11 @@ async def test_keys_queued_faster_than_the_screen_redraws_start_the_last_highlig
     """The three keys are queued before any of them is handled (a laggy SSH link)."""
     app = instant()
     async with app.run_test(size=SIZE) as pilot:
-        screen = await choose(pilot, "api-partition")
-        await _every_plan(pilot, screen)
+        await choose(pilot, "api-partition")
+        await _every_plan(pilot)
         for key in ("down", "down", "s"):
             app.post_message(events.Key(key, None))
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the dialog")
-        dialog = app.screen
-        assert isinstance(dialog, ConfirmScreen)
+        dialog = await confirm_dialog(pilot)
         assert dialog.question == "Start demo-web-cpu on 2 hosts?"
         assert "web-1" in dialog.detail or "web-3" in dialog.detail
 
@@ -103,7 +109,7 @@ async def test_start_is_refused_with_a_word_while_the_plan_is_computed(
     gate = threading.Event()
     real_plan = backend.plan
 
-    def slow_plan(key: str):  # type: ignore[no-untyped-def]
+    def slow_plan(key: str) -> Plan:
         gate.wait(WAIT)
         return real_plan(key)
 
@@ -120,9 +126,9 @@ async def test_start_is_refused_with_a_word_while_the_plan_is_computed(
             assert app.screen is screen, "a dialog opened for a plan nobody has seen"
             assert any("Still planning" in note for note in _notes(app))
             gate.set()
-            await _every_plan(pilot, screen)
+            await _every_plan(pilot)
             await pilot.press("s")
-            await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the dialog")
+            await confirm_dialog(pilot)
     finally:
         gate.set()
 
@@ -134,7 +140,7 @@ async def test_one_click_selects_and_only_a_double_click_starts(
     app = instant()
     async with app.run_test(size=SIZE) as pilot:
         screen = await choose(pilot, "api-partition")
-        await _every_plan(pilot, screen)
+        await _every_plan(pilot)
         options = screen.query_one("#scenarios", OptionList)
         await pilot.click(options, offset=(4, 9))
         await pilot.pause()
@@ -142,9 +148,7 @@ async def test_one_click_selects_and_only_a_double_click_starts(
         assert clicked not in (None, 0), "the click did not land on another scenario"
         assert app.screen is screen, "one click started something"
         await pilot.click(options, offset=(4, 9), times=2)
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the dialog")
-        dialog = app.screen
-        assert isinstance(dialog, ConfirmScreen)
+        dialog = await confirm_dialog(pilot)
         assert _highlighted_id(screen) in dialog.question.replace("demo-", "")
 
 
@@ -175,7 +179,7 @@ async def test_dialog_buttons_and_keys_are_shown_as_written(
     async with app.run_test(size=SIZE) as pilot:
         await choose(pilot, "web-cpu")
         await pilot.press("s")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the dialog")
+        await confirm_dialog(pilot)
         dialog = app.screen
         yes = str(dialog.query_one("#yes", Button).label)
         no = str(dialog.query_one("#no", Button).label)
@@ -191,9 +195,7 @@ async def test_an_abort_rule_raises_the_banner_until_it_is_acknowledged(
 ) -> None:
     app = instant()
     async with app.run_test(size=SIZE) as pilot:
-        await start(pilot, "api-partition")
-        screen = app.screen
-        assert isinstance(screen, SessionScreen)
+        screen = await session(pilot, "api-partition")
         await until(pilot, lambda: screen.ended, "the end")
         await pilot.pause()
         banner = screen.query_one(AlarmBanner)
@@ -203,18 +205,14 @@ async def test_an_abort_rule_raises_the_banner_until_it_is_acknowledged(
         assert "verdict ABORTED" in shown and "esc: acknowledge" in shown
         await pilot.press("escape")
         await pilot.pause()
-        assert not banner.display and app.screen is screen
+        assert not screen.query_one(AlarmBanner).display and app.screen is screen
 
 
 @in_loop
 async def test_a_lost_lease_raises_the_banner(fast: Callable[..., GamedayApp]) -> None:
     app = fast(speed=10)
     async with app.run_test(size=SIZE) as pilot:
-        await start(pilot, "api-process-kill")
-        screen = app.screen
-        assert isinstance(screen, SessionScreen)
-        hosts = screen.query_one(HostsTable)
-        await until(pilot, lambda: "injected" in hosts.statuses.values(), "an injected fault")
+        screen, _ = await injected(pilot, "api-process-kill")
         for host in demo(app).hosts[-1].values():
             host.heartbeat = lambda: False  # type: ignore[method-assign]
         banner = screen.query_one(AlarmBanner)
@@ -230,9 +228,7 @@ async def test_after_the_kill_switch_no_word_on_screen_is_stale(
 ) -> None:
     app = fast(speed=10)
     async with app.run_test(size=SIZE) as pilot:
-        await start(pilot, "web-cpu")  # two waves: the second never runs
-        screen = app.screen
-        assert isinstance(screen, SessionScreen)
+        screen = await session(pilot, "web-cpu")  # two waves: the second never runs
         hosts = screen.query_one(HostsTable)
         await until(pilot, lambda: "injected" in hosts.statuses.values(), "an injected fault")
         await pilot.press("ctrl+k")
@@ -258,15 +254,9 @@ async def test_an_open_quit_dialog_follows_the_session_to_its_end(
 ) -> None:
     app = fast(speed=10)
     async with app.run_test(size=SIZE) as pilot:
-        await start(pilot, "web-cpu")
-        screen = app.screen
-        assert isinstance(screen, SessionScreen)
-        hosts = screen.query_one(HostsTable)
-        await until(pilot, lambda: "injected" in hosts.statuses.values(), "an injected fault")
+        screen, _ = await injected(pilot, "web-cpu")
         await pilot.press("ctrl+q")
-        await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the quit dialog")
-        dialog = app.screen
-        assert isinstance(dialog, ConfirmScreen)
+        dialog = await confirm_dialog(pilot, "the quit dialog")
         assert dialog.question.startswith("A session is running")
         await pilot.press("ctrl+k")
         # At once: "the kill switch is pulled", or already "the session has ended".
@@ -299,7 +289,8 @@ async def test_the_help_screen_lists_every_binding_of_every_screen(
     classes = (GamedayApp, PlanScreen, SessionScreen, FindingsScreen, PreflightScreen, TeamScreen)
     for cls in classes:
         for binding in cls.BINDINGS:
-            assert binding.description in shown, binding  # type: ignore[union-attr]
+            assert isinstance(binding, Binding), binding
+            assert binding.description in shown, binding
     assert "ctrl+k" in shown and "double-click" in shown
 
 
@@ -321,11 +312,7 @@ async def test_the_palette_offers_gamedays_commands_and_runs_the_kill_switch(
             "Help",
         ):
             assert wanted in names
-        await start(pilot, "web-cpu")
-        screen = app.screen
-        assert isinstance(screen, SessionScreen)
-        hosts = screen.query_one(HostsTable)
-        await until(pilot, lambda: "injected" in hosts.statuses.values(), "an injected fault")
+        screen, _ = await injected(pilot, "web-cpu")
         assert any(name.startswith("Jump to host web-") for name, _, _ in commands(app))
         await pilot.press("ctrl+p")
         await pilot.pause(0.2)
@@ -333,7 +320,7 @@ async def test_the_palette_offers_gamedays_commands_and_runs_the_kill_switch(
         await pilot.pause(0.3)
         await pilot.press("enter")
         await until(pilot, lambda: screen.ended, "the end")
-        pulled = [e for e in _journal(app) if isinstance(e, ev.KillSwitchPulled)]
+        pulled = [e for e in journal_events(app) if isinstance(e, ev.KillSwitchPulled)]
     assert [e.source for e in pulled] == ["keypress"]
 
 
@@ -372,9 +359,7 @@ async def test_at_80_columns_the_status_wraps_and_the_hosts_keep_their_status(
 ) -> None:
     app = fast(speed=10)
     async with app.run_test(size=(80, 24)) as pilot:
-        await start(pilot, "web-cpu")
-        screen = app.screen
-        assert isinstance(screen, SessionScreen)
+        screen = await session(pilot, "web-cpu")
         await until(pilot, lambda: screen.state.phase == "monitor", "the monitor phase")
         await pilot.pause(0.3)
         status = text_of(screen.query_one(StatusLine), width=78).strip().splitlines()
@@ -397,9 +382,7 @@ async def test_the_timeline_wraps_again_after_a_resize(
 ) -> None:
     app = instant()
     async with app.run_test(size=(160, 48)) as pilot:
-        await start(pilot, "web-cpu")
-        screen = app.screen
-        assert isinstance(screen, SessionScreen)
+        screen = await session(pilot, "web-cpu")
         await until(pilot, lambda: screen.ended, "the end")
         await pilot.pause()
         timeline = screen.query_one(Timeline)

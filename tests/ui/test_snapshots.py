@@ -22,7 +22,7 @@ from gameday.ui.app import GamedayApp
 from gameday.ui.screens.findings import FindingsScreen
 from gameday.ui.screens.session import SessionScreen
 from gameday.ui.screens.team import TeamScreen
-from tests.ui.conftest import choose, start, until
+from tests.ui.conftest import HoldingClock, SnapCompare, choose, demo, start, until
 
 
 @pytest.fixture(autouse=True)
@@ -39,7 +39,9 @@ def hosts_answer_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def app(instant: Callable[..., GamedayApp], tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+def app(
+    instant: Callable[..., GamedayApp], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> GamedayApp:
     monkeypatch.chdir(tmp_path)  # paths on screen are relative: the same on every machine
     return instant(journal_dir=Path("journals"))
 
@@ -62,7 +64,7 @@ SIZES = [pytest.param((160, 48), id="160x48"), pytest.param((80, 24), id="80x24"
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_plan_screen(snap_compare, app: GamedayApp, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+def test_plan_screen(snap_compare: SnapCompare, app: GamedayApp, size: tuple[int, int]) -> None:
     async def ready(pilot: Pilot[int]) -> None:
         await choose(pilot, "web-cpu")
 
@@ -70,8 +72,8 @@ def test_plan_screen(snap_compare, app: GamedayApp, size: tuple[int, int]) -> No
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_running_session_with_a_breach(  # type: ignore[no-untyped-def]
-    snap_compare,
+def test_running_session_with_a_breach(
+    snap_compare: SnapCompare,
     held: Callable[..., GamedayApp],
     size: tuple[int, int],
     tmp_path: Path,
@@ -80,7 +82,8 @@ def test_running_session_with_a_breach(  # type: ignore[no-untyped-def]
     """api-process-kill frozen in its monitor phase, error_rate past its bound."""
     monkeypatch.chdir(tmp_path)
     app = held(at=18.0, journal_dir=Path("journals"))
-    clock = app.backend.clock  # type: ignore[attr-defined]
+    clock = demo(app).clock
+    assert isinstance(clock, HoldingClock)
 
     async def ready(pilot: Pilot[int]) -> None:
         await start(pilot, "api-process-kill")
@@ -100,8 +103,8 @@ def test_running_session_with_a_breach(  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("size", SIZES)
 def test_alarm_banner_after_an_abort_rule(
-    snap_compare, app: GamedayApp, size: tuple[int, int]
-) -> None:  # type: ignore[no-untyped-def]
+    snap_compare: SnapCompare, app: GamedayApp, size: tuple[int, int]
+) -> None:
     async def ready(pilot: Pilot[int]) -> None:
         await _session_over(pilot, "api-partition")
         assert pilot.app.screen.query_one("#alarm").display
@@ -110,7 +113,7 @@ def test_alarm_banner_after_an_abort_rule(
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_findings_screen(snap_compare, app: GamedayApp, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+def test_findings_screen(snap_compare: SnapCompare, app: GamedayApp, size: tuple[int, int]) -> None:
     async def ready(pilot: Pilot[int]) -> None:
         await _session_over(pilot, "api-partition")
         await pilot.press("ctrl+o")
@@ -126,7 +129,7 @@ def test_findings_screen(snap_compare, app: GamedayApp, size: tuple[int, int]) -
     assert snap_compare(app, terminal_size=size, run_before=ready)
 
 
-def test_team_dialog_with_a_refused_role(snap_compare, app: GamedayApp) -> None:  # type: ignore[no-untyped-def]
+def test_team_dialog_with_a_refused_role(snap_compare: SnapCompare, app: GamedayApp) -> None:
     async def ready(pilot: Pilot[int]) -> None:
         await choose(pilot, "web-cpu")
         await pilot.press("t")

@@ -22,7 +22,7 @@ from gameday.ui.screens.history import HistoryScreen
 from gameday.ui.screens.watch import WatchScreen, WatchTarget
 from gameday.ui.watch_app import make_watch_app
 from gameday.ui.widgets.hosts import HostsTable
-from tests.ui.conftest import until
+from tests.ui.conftest import SnapCompare, until
 from tests.ui.test_watch import PLAN, STARTED
 
 T0 = 1795770000.0
@@ -74,13 +74,15 @@ def _watch_ready(length: int) -> object:
 
 
 @pytest.mark.parametrize("size", [(160, 48), (80, 24)], ids=["160x48", "80x24"])
-def test_watch_view_mid_session(snap_compare, journals: Path, size: tuple[int, int]) -> None:  # type: ignore[no-untyped-def]
+def test_watch_view_mid_session(
+    snap_compare: SnapCompare, journals: Path, size: tuple[int, int]
+) -> None:
     _write(journals / "s1.jsonl", MID_SESSION)
     app = make_watch_app(WatchTarget(journal=journals / "s1.jsonl"), now=lambda: T0 + 20)
     assert snap_compare(app, terminal_size=size, run_before=_watch_ready(len(MID_SESSION)))
 
 
-def test_history_screen(snap_compare, journals: Path) -> None:  # type: ignore[no-untyped-def]
+def test_history_screen(snap_compare: SnapCompare, journals: Path) -> None:
     _write(journals / "a.jsonl", [replace(STARTED, session_id="a"), PLAN])
     ended = [replace(STARTED, session_id="b"), *MID_SESSION[1:]]
     ended += [ev.VerdictReached(verdict="deviated", reason="p99"), ev.SessionEnded()]

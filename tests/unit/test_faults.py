@@ -4,24 +4,36 @@ from __future__ import annotations
 
 import re
 import shlex
+from typing import TypeVar
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gameday.core.faults import KINDS, FaultPlan, FaultSpec, HostContext, parse_fault
-from gameday.core.faults.network import chain_prefix
+from gameday.core.faults.disk import DiskFill
+from gameday.core.faults.network import NetworkPartition, chain_prefix
+from gameday.core.faults.process import ProcessKill
 from gameday.core.faults.reference import EXAMPLES
-from gameday.core.faults.tc import NETEM_MISSING, format_rate, parse_rate, tc_time
+from gameday.core.faults.stress import CpuStress, IoStress, MemoryStress
+from gameday.core.faults.tc import NETEM_MISSING, Bandwidth, format_rate, parse_rate, tc_time
 from gameday.core.shell import render
 from gameday.core.yamlsrc import load_yaml
 from gameday.errors import InputError
 
 HOST = HostContext("web-1")
+Spec = TypeVar("Spec")
 
 
 def fault(text: str) -> FaultSpec:
     return parse_fault(load_yaml("scenario.yaml", text))
+
+
+def fault_as(kind: type[Spec], text: str) -> Spec:
+    """The fault `text` parses to, asserted to be of that kind (to read its own fields)."""
+    spec = fault(text)
+    assert isinstance(spec, kind), spec
+    return spec
 
 
 def plan(text: str, ctx: HostContext = HOST, fault_id: str = "f1a2b3c4") -> FaultPlan:
@@ -55,19 +67,19 @@ def test_a_name_label_is_kept() -> None:
 
 
 def test_defaults_are_the_documented_ones() -> None:
-    cpu = fault("{kind: cpu_stress}")
-    assert (cpu.workers, cpu.load) == (0, 100)  # type: ignore[attr-defined]
-    part = fault("{kind: network_partition}")
-    assert (part.direction, part.protocol, part.ports) == ("both", "all", ())  # type: ignore[attr-defined]
-    assert fault("{kind: network_partition, ports: [80]}").protocol == "tcp"  # type: ignore[attr-defined]
-    disk = fault("{kind: disk_fill, size: 1G}")
-    assert (disk.path, disk.keep_free) == ("/var/tmp", 512 * 1024**2)  # type: ignore[attr-defined]
-    bw = fault("{kind: bandwidth, rate: 10mbit}")
-    assert (bw.interface, bw.burst) == ("auto", 32 * 1024)  # type: ignore[attr-defined]
-    kill = fault("{kind: process_kill, process: nginx}")
-    assert (kill.signal, kill.restart) == ("KILL", None)  # type: ignore[attr-defined]
-    io = fault("{kind: io_stress}")
-    assert (io.path, io.size, io.workers) == ("/tmp", 128 * 1024**2, 1)  # type: ignore[attr-defined]
+    cpu = fault_as(CpuStress, "{kind: cpu_stress}")
+    assert (cpu.workers, cpu.load) == (0, 100)
+    part = fault_as(NetworkPartition, "{kind: network_partition}")
+    assert (part.direction, part.protocol, part.ports) == ("both", "all", ())
+    assert fault_as(NetworkPartition, "{kind: network_partition, ports: [80]}").protocol == "tcp"
+    disk = fault_as(DiskFill, "{kind: disk_fill, size: 1G}")
+    assert (disk.path, disk.keep_free) == ("/var/tmp", 512 * 1024**2)
+    bw = fault_as(Bandwidth, "{kind: bandwidth, rate: 10mbit}")
+    assert (bw.interface, bw.burst) == ("auto", 32 * 1024)
+    kill = fault_as(ProcessKill, "{kind: process_kill, process: nginx}")
+    assert (kill.signal, kill.restart) == ("KILL", None)
+    io = fault_as(IoStress, "{kind: io_stress}")
+    assert (io.path, io.size, io.workers) == ("/tmp", 128 * 1024**2, 1)
 
 
 def test_unknown_kind_lists_the_known_kinds_and_suggests_one() -> None:
@@ -173,7 +185,8 @@ def test_a_cidr_with_host_bits_suggests_the_network() -> None:
 
 
 def test_signal_accepts_sig_prefix_and_lower_case() -> None:
-    assert fault("{kind: process_kill, process: nginx, signal: sigterm}").signal == "TERM"  # type: ignore[attr-defined]
+    killed = fault_as(ProcessKill, "{kind: process_kill, process: nginx, signal: sigterm}")
+    assert killed.signal == "TERM"
 
 
 # --- values never change the shape of a command ----------------------------------------------
@@ -214,11 +227,11 @@ def test_any_interface_is_refused_or_a_plain_word(name: str) -> None:
 def test_any_path_is_refused_or_absolute_without_dotdot(path: str) -> None:
     text = f"kind: disk_fill\nsize: 1M\npath: {_yaml_str(path)}\n"
     try:
-        spec = fault(text)
+        spec = fault_as(DiskFill, text)
     except InputError as err:
         assert err.field == "path"
         return
-    kept = spec.path  # type: ignore[attr-defined]
+    kept = spec.path
     assert kept.startswith("/") and ".." not in kept.split("/")
     assert not re.search(r"[\x00-\x1f\x7f]", kept)
     assert re.fullmatch(r"[A-Za-z0-9._/@+=,:%~-]+", kept)
@@ -513,7 +526,7 @@ def test_memory_stress_keeps_memory_available_at_capability_and_inject() -> None
     need = str((2 * 1024**3 + 512 * 1024**2) // 1024)
     assert f'[ "$avail" -lt {need} ]' in shlex.split(p.capability[-1])[2]
     assert shlex.split(p.inject[0])[2].startswith("avail=$(awk '/^MemAvailable:/")
-    assert fault("{kind: memory_stress}").keep_available == 256 * 1024**2  # type: ignore[attr-defined]
+    assert fault_as(MemoryStress, "{kind: memory_stress}").keep_available == 256 * 1024**2
 
 
 def test_disk_fill_checks_free_space_at_inject_time_too() -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from gameday.core.faults import HostContext, parse_fault
+from gameday.core.faults import FaultPlan, HostContext, parse_fault
 from gameday.core.faults.reference import EXAMPLES, display, display_plan
 from gameday.core.shell import render
 from gameday.core.yamlsrc import load_yaml
@@ -162,7 +162,7 @@ def _golden() -> dict[str, list[str]]:
     return plans
 
 
-def _plan(kind: str, ctx: HostContext = HOST):  # type: ignore[no-untyped-def]
+def _plan(kind: str, ctx: HostContext = HOST) -> FaultPlan:
     return parse_fault(load_yaml("scenario.yaml", EXAMPLES[kind])).plan(ctx, "f1a2b3c4", 120)
 
 

@@ -27,6 +27,7 @@ from gameday.core.findings.build import (
     render_json,
     render_markdown,
 )
+from gameday.core.findings.model import Findings
 from gameday.core.findings.text import cell, code, inline
 from gameday.core.session import events as ev
 from gameday.core.session.journal import JournalRead, read_journal
@@ -57,7 +58,7 @@ def _golden_journal(name: str) -> JournalRead:
     return dataclasses.replace(read, path=f"tests/golden/findings/{name}.jsonl")
 
 
-def _findings(name: str):  # type: ignore[no-untyped-def]
+def _findings(name: str) -> Findings:
     raw = (GOLDEN / f"{name}.jsonl").read_bytes()
     return build_findings(
         _golden_journal(name), hashlib.sha256(raw).hexdigest(), exporter_version=EXPORTER

@@ -97,7 +97,9 @@ def test_replayed_state_knows_which_faults_are_still_open(tmp_path: Path) -> Non
 
 @settings(max_examples=60, deadline=None)
 @given(cut=st.integers(min_value=0, max_value=10_000))
-def test_a_crash_at_any_byte_leaves_a_readable_journal(tmp_path_factory, cut: int) -> None:  # type: ignore[no-untyped-def]
+def test_a_crash_at_any_byte_leaves_a_readable_journal(
+    tmp_path_factory: pytest.TempPathFactory, cut: int
+) -> None:
     path = tmp_path_factory.mktemp("j") / "s.jsonl"
     placed, _ = _write(path, _session_events())
     data = path.read_bytes()

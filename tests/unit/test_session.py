@@ -5,9 +5,10 @@ from __future__ import annotations
 import dataclasses
 import signal
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import MappingProxyType
+from typing import TypeVar
 
 import pytest
 
@@ -28,6 +29,9 @@ from gameday.core.session.state import replay
 from gameday.engine.session import Session, SessionConfig
 from gameday.exit_codes import ExitCode
 from tests.unit.engine_fakes import FakeClock, FakeFault, FakeHost, FakeSource
+
+E = TypeVar("E", bound=ev.Event)
+"""An event type: `Rig.of` returns the events of that one type."""
 
 HOSTS = ("web-1", "web-2", "web-3")
 
@@ -92,7 +96,7 @@ class Rig:
     def phases(self) -> list[str]:
         return [e.phase for e in self.events() if isinstance(e, ev.PhaseChanged)]
 
-    def of(self, kind: type[ev.Event]) -> list[ev.Event]:
+    def of(self, kind: type[E]) -> list[E]:
         return [e for e in self.events() if isinstance(e, kind)]
 
     def nothing_left_behind(self) -> bool:
@@ -116,7 +120,7 @@ def test_a_calm_session_holds_and_walks_every_phase_in_order(tmp_path: Path) -> 
     ]
     assert rig.nothing_left_behind()
     assert len(rig.of(ev.FaultInjected)) == 3
-    assert all(e.verified for e in rig.of(ev.FaultReverted))  # type: ignore[attr-defined]
+    assert all(e.verified for e in rig.of(ev.FaultReverted))
 
 
 def test_replaying_the_journal_rebuilds_the_live_state(tmp_path: Path) -> None:
@@ -130,7 +134,7 @@ def test_a_breach_without_abort_rule_gives_deviated(tmp_path: Path) -> None:
     result = rig.session.run()
     assert result.verdict == "deviated" and result.exit_code == ExitCode.DEVIATED
     crossings = rig.of(ev.ThresholdCrossed)
-    assert [c.recovered for c in crossings] == [False, True]  # type: ignore[attr-defined]
+    assert [c.recovered for c in crossings] == [False, True]
     assert rig.nothing_left_behind()
 
 
@@ -141,11 +145,11 @@ def test_abort_fires_after_exactly_n_consecutive_breaches(tmp_path: Path) -> Non
     rig = Rig(tmp_path, values, _scenario(abort_when=(rule,)))
     result = rig.session.run()
     assert result.verdict == "aborted" and result.exit_code == ExitCode.ABORTED
-    samples = [e for e in rig.of(ev.ProbeSampled) if e.phase == "monitor"]  # type: ignore[attr-defined]
-    assert [s.value for s in samples] == [3.0, 0.1, 3.0, 3.0]  # type: ignore[attr-defined]
+    samples = [e for e in rig.of(ev.ProbeSampled) if e.phase == "monitor"]
+    assert [s.value for s in samples] == [3.0, 0.1, 3.0, 3.0]
     fired = rig.of(ev.AbortTriggered)[0]
-    assert "2 samples in a row" in fired.rule  # type: ignore[attr-defined]
-    assert fired.reason.startswith("seen 3")  # type: ignore[attr-defined]
+    assert "2 samples in a row" in fired.rule
+    assert fired.reason.startswith("seen 3")
     assert rig.nothing_left_behind()
 
 
@@ -154,7 +158,7 @@ def test_no_data_aborts_and_is_never_a_pass(tmp_path: Path) -> None:
     rig = Rig(tmp_path, [0.1, 0.1, 0.1, None, None, None, 0.1], _scenario(abort_when=(rule,)))
     result = rig.session.run()
     assert result.verdict == "aborted"
-    assert "no data from errors" in rig.of(ev.AbortTriggered)[0].reason  # type: ignore[attr-defined]
+    assert "no data from errors" in rig.of(ev.AbortTriggered)[0].reason
     assert rig.nothing_left_behind()
 
 
@@ -302,15 +306,15 @@ def test_notes_land_in_the_journal_with_their_author(tmp_path: Path) -> None:
     rig = Rig(tmp_path, [0.1])
     rig.session.add_note("alice", "checkout looks slow", tag="impact")
     note = rig.of(ev.NoteAdded)[0]
-    assert note.actor == "alice" and note.tag == "impact"  # type: ignore[attr-defined]
+    assert note.actor == "alice" and note.tag == "impact"
 
 
-def _wait_until(condition: object, limit: float = 5.0) -> None:
+def _wait_until(condition: Callable[[], object], limit: float = 5.0) -> None:
     import time
 
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
+        if condition():
             return
         time.sleep(0.01)
     pytest.fail("condition not reached in time")
@@ -320,7 +324,7 @@ def test_after_an_abort_rule_the_cooldown_still_watches_recovery(tmp_path: Path)
     rule = AbortRule(probe="errors", above=2.0, for_samples=1)
     rig = Rig(tmp_path, [0.1, 0.1, 0.1, 3.0, 0.1], _scenario(abort_when=(rule,)))
     assert rig.session.run().verdict == "aborted"
-    cooldown = [e for e in rig.of(ev.ProbeSampled) if e.phase == "cooldown"]  # type: ignore[attr-defined]
+    cooldown = [e for e in rig.of(ev.ProbeSampled) if e.phase == "cooldown"]
     assert cooldown, "recovery after an abort is a finding: the cooldown must be sampled"
 
 
@@ -353,7 +357,7 @@ def test_sigterm_takes_the_kill_switch_path(tmp_path: Path) -> None:
     with signals_pull_kill_switch(rig.session):
         result = run_in_thread(rig.session)
     assert result.verdict == "aborted"
-    assert rig.of(ev.KillSwitchPulled)[0].source == "signal:SIGTERM"  # type: ignore[attr-defined]
+    assert rig.of(ev.KillSwitchPulled)[0].source == "signal:SIGTERM"
     assert rig.nothing_left_behind()
 
 
@@ -361,8 +365,8 @@ def test_a_fault_without_checks_is_journaled_as_unverified(tmp_path: Path) -> No
     scenario = dataclasses.replace(_scenario(), faults=(FakeFault(kind="custom", checks=False),))
     rig = Rig(tmp_path, [0.1], scenario)
     rig.session.run()
-    assert all(not e.verified for e in rig.of(ev.FaultInjected))  # type: ignore[attr-defined]
-    assert all("unverified" in e.detail for e in rig.of(ev.FaultReverted))  # type: ignore[attr-defined]
+    assert all(not e.verified for e in rig.of(ev.FaultInjected))
+    assert all("unverified" in e.detail for e in rig.of(ev.FaultReverted))
 
 
 def test_a_host_that_reverted_by_itself_aborts_the_session(tmp_path: Path) -> None:
@@ -377,9 +381,9 @@ def test_a_host_that_reverted_by_itself_aborts_the_session(tmp_path: Path) -> No
     rig.hosts["web-2"].lease_lost = True
     result = rig.session.run()
     assert result.verdict == "aborted"
-    assert "web-2" in rig.of(ev.AbortTriggered)[0].reason  # type: ignore[attr-defined]
+    assert "web-2" in rig.of(ev.AbortTriggered)[0].reason
     assert rig.nothing_left_behind()
-    assert all(e.verified for e in rig.of(ev.FaultReverted))  # type: ignore[attr-defined]
+    assert all(e.verified for e in rig.of(ev.FaultReverted))
 
 
 def test_a_lost_host_is_journaled_with_its_lease_and_the_cooldown_is_skipped(
@@ -396,11 +400,11 @@ def test_a_lost_host_is_journaled_with_its_lease_and_the_cooldown_is_skipped(
     rig.hosts["web-2"].lease_lost = True
     rig.session.run()
     (lost,) = rig.of(ev.HostLost)
-    assert lost.host == "web-2"  # type: ignore[attr-defined]
+    assert lost.host == "web-2"
     abort = rig.of(ev.AbortTriggered)[0]
-    assert abort.rule == "lease lost"  # type: ignore[attr-defined]
-    assert "no answer for 4 s" in abort.reason and "not confirmed" in abort.reason  # type: ignore[attr-defined]
-    phases = [e.phase for e in rig.of(ev.PhaseChanged)]  # type: ignore[attr-defined]
+    assert abort.rule == "lease lost"
+    assert "no answer for 4 s" in abort.reason and "not confirmed" in abort.reason
+    phases = [e.phase for e in rig.of(ev.PhaseChanged)]
     assert "cooldown" not in phases
 
 
