@@ -16,12 +16,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from gameday.errors import GamedayError, InputError
+from gameday.errors import InputError
 from gameday.exit_codes import ExitCode
-
-
-class OutputError(GamedayError):
-    title = "Cannot write the findings"
 
 
 def register(subparsers: Any) -> None:
@@ -64,6 +60,7 @@ def resolve_journal(name: str) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
+    from gameday.app.exports import record_export, write_text
     from gameday.core.findings.build import (
         findings_from_file,
         render_grafana_annotations,
@@ -81,7 +78,11 @@ def run(args: argparse.Namespace) -> int:
     if args.output:
         write_text(Path(args.output), text)
         print(f"gameday: findings written to {args.output}", file=sys.stderr)
-        record_export(journal, Path(args.output), fmt)
+        unrecorded = record_export(journal, Path(args.output), fmt)
+        if unrecorded:
+            print(
+                f"gameday: the journal does not record this export: {unrecorded}", file=sys.stderr
+            )
     else:
         sys.stdout.write(text)
     if args.grafana:
@@ -89,36 +90,3 @@ def run(args: argparse.Namespace) -> int:
         write_text(Path(args.grafana), json.dumps(annotations, indent=2, ensure_ascii=False) + "\n")
         print(f"gameday: Grafana annotations written to {args.grafana}", file=sys.stderr)
     return ExitCode.OK
-
-
-def record_export(journal: Path, output: Path, fmt: str) -> None:
-    """Journal where the findings went, so `gameday sessions` can list it.
-
-    Only for a session that no process is writing any more: a running session's journal has one
-    writer, the session. A journal that cannot be appended to is left as it is (said on stderr).
-    """
-    from gameday.app.headless import journal_is_running
-    from gameday.core.session import events as ev
-    from gameday.core.session.journal import JournalWriter
-
-    if journal_is_running(journal):
-        return
-    try:
-        writer = JournalWriter.resume(journal)
-        try:
-            writer.append(ev.FindingsExported(path=str(output.resolve()), format=fmt))
-        finally:
-            writer.close()
-    except OSError as exc:
-        print(f"gameday: the journal does not record this export: {exc.strerror}", file=sys.stderr)
-
-
-def write_text(path: Path, text: str) -> None:
-    """Write through a temporary file so a reader never sees half a document."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    try:
-        temporary.write_text(text, encoding="utf-8")
-        temporary.replace(path)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise OutputError(f"{path}: {exc.strerror or exc}") from None

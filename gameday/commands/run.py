@@ -145,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
 
 def write_junit(journal: Path, output: Path) -> None:
     """The JUnit report of the finished session, from its journal (as the findings are)."""
-    from gameday.commands.export import write_text
+    from gameday.app.exports import write_text
     from gameday.core.findings.build import findings_from_file
     from gameday.core.findings.junit import render_junit
 
