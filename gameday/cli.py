@@ -42,14 +42,21 @@ class _Parser(argparse.ArgumentParser):
         self.exit(ExitCode.BAD_INPUT, f"gameday: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of every command; of only the named one when `argv` starts with a command.
+
+    A command module imports what its options need (`run` the plan, `sweep` the guard's
+    scripts...): `gameday demo` would wait ~40 ms for all of them before its first frame.
+    Anything else first (`--help`, a typo) gets every command, so help and errors list them all.
+    """
+    names = (argv[0],) if argv and argv[0] in COMMANDS else COMMANDS
     parser = _Parser(
         prog="gameday",
         description="A terminal GameDay console: plan, inject and revert faults safely.",
     )
     parser.add_argument("--version", action="version", version=f"gameday {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMANDS:
+    for name in names:
         module = importlib.import_module(f"gameday.commands.{name}")
         module.register(subparsers)
     return parser
@@ -59,7 +66,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from gameday.adapters.logfile import quiet_libraries
 
     quiet_libraries()  # before paramiko is imported: its warnings too go to the session log
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
