@@ -41,7 +41,7 @@ def demo_dir() -> Path:
 
 def default_demo_journal_dir() -> Path:
     """Per-user: next to real journals, but apart from them (`.../gameday/demo`)."""
-    from gameday.core.session.journal import default_journal_dir
+    from gameday.core.session.paths import default_journal_dir
 
     return default_journal_dir().parent / "demo"
 

@@ -20,7 +20,8 @@ from typing import Any
 
 from gameday.core.session import events as ev
 from gameday.core.session.control import ControlFile, session_mode
-from gameday.core.session.journal import default_journal_dir, iter_journals, read_journal
+from gameday.core.session.journal import iter_journals, read_journal
+from gameday.core.session.paths import default_journal_dir
 from gameday.core.session.state import replay
 from gameday.errors import InputError
 from gameday.exit_codes import ExitCode

@@ -40,7 +40,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from gameday.app.live import LiveOptions, live_check, load_plan
-    from gameday.core.session.journal import default_journal_dir
+    from gameday.core.session.paths import default_journal_dir
     from gameday.engine.preflight import result_line, summary_line
 
     plan = load_plan(args.scenario, args.inventory, args.seed)

@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     from gameday.app.live_backend import LiveBackend
     from gameday.core.formats.inventory_loader import load_inventory
     from gameday.core.roles import default_team_file
-    from gameday.core.session.journal import default_journal_dir
+    from gameday.core.session.paths import default_journal_dir
     from gameday.errors import InputError
     from gameday.ui.launch import run_console
 

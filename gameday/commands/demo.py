@@ -8,7 +8,10 @@ faults injected on them. Journals go to a per-user demo directory (or `--journal
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gameday.core.formats.inventory import NotifyTarget
 
 
 def register(subparsers: Any) -> None:
@@ -44,7 +47,6 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from gameday.app.demo import DemoBackend, DemoOptions
-    from gameday.core.formats.inventory import Inventory, NotifyTarget
     from gameday.core.roles import default_team_file
     from gameday.errors import InputError
     from gameday.ui.launch import run_console
@@ -59,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
     notify: tuple[NotifyTarget, ...] = ()
     if args.notify:  # the live wiring (and the engine with it) only when asked for
         from gameday.app.live import notify_targets
+        from gameday.core.formats.inventory import Inventory
 
         notify = notify_targets(Inventory(file="demo", hosts={}, groups={}), args.notify)
     backend = DemoBackend(options, team_file=default_team_file(), notify=notify)

@@ -41,7 +41,7 @@ def register(subparsers: Any) -> None:
 
 def resolve_journal(name: str) -> Path:
     """The journal file: `name` itself, else `<journal-dir>/<name>.jsonl` (raises InputError)."""
-    from gameday.core.session.journal import default_journal_dir
+    from gameday.core.session.paths import default_journal_dir
 
     path = Path(name)
     if path.exists():

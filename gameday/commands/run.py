@@ -13,7 +13,7 @@ from typing import Any
 
 from gameday.core.plan import Plan
 from gameday.core.roles import ROLES, check_team, parse_participant
-from gameday.core.session.journal import default_journal_dir
+from gameday.core.session.paths import default_journal_dir
 from gameday.errors import InputError
 from gameday.exit_codes import ExitCode
 

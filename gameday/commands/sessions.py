@@ -37,7 +37,7 @@ def register(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from gameday.app.headless import journal_is_running
     from gameday.core.history import list_sessions, summary_json
-    from gameday.core.session.journal import default_journal_dir
+    from gameday.core.session.paths import default_journal_dir
 
     directory = Path(args.journal_dir) if args.journal_dir else default_journal_dir()
     summaries = list_sessions(directory, journal_is_running)

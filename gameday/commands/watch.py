@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
 def _target_args(args: argparse.Namespace) -> tuple[Path | None, Path | None]:
     """(journal, directory): exactly one is set, both absolute (a web child may run elsewhere)."""
     from gameday.commands.export import resolve_journal
-    from gameday.core.session.journal import default_journal_dir
+    from gameday.core.session.paths import default_journal_dir
 
     if args.journal and args.journal_dir:
         raise InputError("--journal-dir", 0, "", "give a JOURNAL or --journal-dir, not both")

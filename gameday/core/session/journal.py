@@ -43,14 +43,6 @@ def redact(text: str) -> str:
     return text
 
 
-def default_journal_dir() -> Path:
-    """Per-user state directory ($XDG_STATE_HOME/gameday/journals)."""
-    base = os.environ.get("XDG_STATE_HOME") or os.path.join(
-        os.path.expanduser("~"), ".local", "state"
-    )
-    return Path(base) / "gameday" / "journals"
-
-
 class JournalWriter:
     """Appends events durably. Thread-safe; positions (seq, ts) are assigned here, in order."""
 
