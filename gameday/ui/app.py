@@ -29,14 +29,16 @@ from gameday.ui.backend import Backend
 from gameday.ui.exit_guard import ExitGuard
 from gameday.ui.messages import ReadyToQuit, SessionFailed, SessionFinished
 from gameday.ui.palette import GamedayCommands
-from gameday.ui.runner import SessionRunner
 from gameday.ui.screens.confirm import ConfirmScreen
 from gameday.ui.screens.plan import PlanScreen
-from gameday.ui.screens.session import SessionScreen
 from gameday.ui.workers import run_io
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # a session's runner and screen (its widgets, the engine's events) are
+    # imported when a session starts: the first frame does not wait for them
     from gameday.core.plan import Plan
+    from gameday.ui.runner import SessionRunner
+    from gameday.ui.screens.session import SessionScreen
+
 QUIT_WAIT = 120.0
 """Seconds to wait for the reverts before quitting anyway (host timers are the backstop)."""
 
@@ -86,6 +88,9 @@ class GamedayApp(App[int]):
 
     def start_session(self, plan: Plan) -> None:
         """Open and run a session for the plan in a worker; show its screen at once."""
+        from gameday.ui.runner import SessionRunner
+        from gameday.ui.screens.session import SessionScreen
+
         runner = SessionRunner(self.backend, plan)
         screen = SessionScreen(runner, self.backend)
         runner.on_event = screen.post_event

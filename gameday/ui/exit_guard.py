@@ -30,10 +30,12 @@ import threading
 import time
 from collections.abc import Callable
 from types import FrameType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from gameday.exit_codes import ExitCode
-from gameday.ui.runner import SessionRunner
+
+if TYPE_CHECKING:
+    from gameday.ui.runner import SessionRunner
 
 EXIT_SIGNALS = (signal.SIGHUP, signal.SIGTERM, signal.SIGINT)
 ABORT_SIGNAL = signal.SIGUSR1

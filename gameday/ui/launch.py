@@ -8,12 +8,15 @@ when the app has stopped, the kill switch is pulled here and its reverts are wai
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 from gameday.core.confirmation import DEFAULT_TYPED_OVER
 from gameday.exit_codes import ExitCode
 from gameday.ui.app import QUIT_WAIT, make_app
-from gameday.ui.backend import Backend
-from gameday.ui.runner import SessionRunner
+
+if TYPE_CHECKING:
+    from gameday.ui.backend import Backend
+    from gameday.ui.runner import SessionRunner
 
 
 def run_console(backend: Backend, *, confirm_over: int = DEFAULT_TYPED_OVER) -> int:

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from gameday.core.session import events as ev
 from gameday.ui.backend import ScenarioChoice
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the engine's events are imported by the session's modules, when one starts
     from gameday.core.plan import Plan
+    from gameday.core.session import events as ev
     from gameday.engine.ports import StageReport
     from gameday.engine.preflight import PreflightReport
 

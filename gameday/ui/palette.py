@@ -8,12 +8,13 @@ does not apply where the facilitator is says why instead of doing nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 
-from gameday.ui.screens.session import SessionScreen
+if TYPE_CHECKING:
+    from gameday.ui.screens.session import SessionScreen
 
 
 class Console(Protocol):
@@ -38,6 +39,7 @@ Command = tuple[str, str, Callable[[], object]]
 def commands(app: Console) -> list[Command]:
     from gameday.ui.screens.findings import FindingsScreen
     from gameday.ui.screens.plan import PlanScreen
+    from gameday.ui.screens.session import SessionScreen
     from gameday.ui.widgets.hosts import HostsTable
 
     def on_screen(kind: type, action: str, where: str) -> Callable[[], object]:
