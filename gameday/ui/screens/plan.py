@@ -28,13 +28,13 @@ from gameday.core.wording import count, probe_bounds, rule_texts
 from gameday.errors import GamedayError
 from gameday.ui.backend import Backend, ScenarioChoice
 from gameday.ui.messages import PlanReady, ScenariosLoaded
-from gameday.ui.runner import SessionRunner
 from gameday.ui.screens.confirm import ConfirmScreen, TypedConfirmScreen
 from gameday.ui.screens.team import TeamScreen
 from gameday.ui.workers import run_io
 
 if TYPE_CHECKING:  # read once a plan is shown, not before the first frame
     from gameday.core.plan import Plan
+    from gameday.ui.runner import SessionRunner
 
 
 class Console(Protocol):
@@ -94,6 +94,12 @@ class PlanScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#scenarios", OptionList).border_title = "Scenarios"
         self.query_one("#detail").border_title = "Plan"
+        # The files are read once the first frame is on the screen: a worker thread started
+        # now would take the GIL from the frame's layout and paint (~20 ms here).
+        self.call_after_refresh(self._load_scenarios)
+        self.call_after_refresh(self._load_team)
+
+    def _load_scenarios(self) -> None:
         backend = self.backend
 
         def load() -> None:
@@ -103,7 +109,6 @@ class PlanScreen(Screen[None]):
                 self.post_message(ScenariosLoaded((), f"cannot read the scenarios: {exc}"))
 
         run_io(self, load, group="scenarios", description="read the scenario files")
-        self._load_team()
 
     def _load_team(self) -> None:
         """The team remembered by the last console, if the backend remembers one."""
