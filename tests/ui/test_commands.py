@@ -64,17 +64,45 @@ def test_the_demo_never_loads_the_ssh_or_metrics_clients() -> None:
     assert out.stdout.strip() == "[]"
 
 
-def test_the_demo_draws_its_first_frame_before_loading_the_engine() -> None:
-    """Everything imported before the console starts delays its first frame; the engine comes
-    when a scenario list or a session needs it (unless --notify asks for the live wiring)."""
-    probe = (
-        "import argparse, sys; import gameday.ui.launch as launch; "
-        "launch.run_console = lambda backend: 0; from gameday.commands import demo; "
-        "demo.run(argparse.Namespace(seed=1, speed=1.0, journal_dir=None, notify=[])); "
-        "late = ('gameday.engine', 'gameday.app.live'); "
-        "print(sorted(m for m in sys.modules if m.startswith(late)))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
-    )
-    assert out.stdout.strip() == "[]"
+FIRST_FRAME_PROBE = """
+import sys
+from textual.app import App
+
+def started(app, *args, **kwargs):
+    print(sorted(sys.modules))
+    return 0
+
+App.run = started
+from gameday.cli import main
+main(["demo", *sys.argv[1:]])
+"""
+
+LATE = (
+    "gameday.engine",  # the engine and the live wiring (unless --notify asks for it)
+    "gameday.app.live",
+    "gameday.commands.run",  # the other commands' modules and what they import
+    "gameday.commands.sweep",
+    "gameday.core.formats",  # scenarios, inventories and their YAML: read in a worker
+    "yaml",
+    "gameday.core.plan",
+    "gameday.core.session.events",  # a session's events, journal, runner and screen
+    "gameday.core.session.journal",
+    "gameday.ui.runner",
+    "gameday.ui.screens.session",
+)
+
+
+def test_the_demo_draws_its_first_frame_before_loading_what_comes_later() -> None:
+    """Everything imported before the console starts delays its first frame: the scenarios,
+    the engine and the session screen come when the scenario list or a session needs them."""
+    for extra in ([], ["--journal-dir", "somewhere"]):
+        out = subprocess.run(
+            [sys.executable, "-c", FIRST_FRAME_PROBE, *extra],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        imported = out.stdout.strip().strip("[]").replace("'", "").split(", ")
+        assert "gameday.ui.screens.plan" in imported  # the probe saw the console start
+        assert [m for m in imported if m.startswith(LATE)] == []
