@@ -46,8 +46,9 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The parser of every command; of only the named one when `argv` starts with a command.
 
     A command module imports what its options need (`run` the plan, `sweep` the guard's
-    scripts...): `gameday demo` would wait ~40 ms for all of them before its first frame.
-    Anything else first (`--help`, a typo) gets every command, so help and errors list them all.
+    scripts...): all of them together take ~100 ms of CPU, which `gameday demo` would spend
+    before its first frame. Anything else first (`--help`, a typo) gets every command, so
+    help and errors list them all.
     """
     names = (argv[0],) if argv and argv[0] in COMMANDS else COMMANDS
     parser = _Parser(
