@@ -52,3 +52,26 @@ def test_one_host_failing_does_not_hide_the_others() -> None:
     assert (
         outcomes["buggy"].error is not None and "internal error" in outcomes["buggy"].error.message
     )
+
+
+def test_each_host_is_handed_on_as_soon_as_it_is_connected() -> None:
+    slow_may_finish = threading.Event()
+    handed: list[str] = []
+
+    def open_one(name: str) -> LocalTransport:
+        if name == "slow":
+            assert slow_may_finish.wait(5)
+        return LocalTransport(name)
+
+    def then(name: str, transport: object) -> None:
+        handed.append(name)
+        if name == "fast":
+            slow_may_finish.set()  # "slow" is still connecting while "fast" is handed on
+        if name == "buggy":
+            raise RuntimeError("a bug in what comes next")
+
+    connector = Connector(open_one)
+    outcomes = connector.connect_all(["slow", "fast", "buggy"], then=then)
+    assert handed.index("fast") < handed.index("slow")
+    assert all(o.transport is not None for o in outcomes.values()), "a failing `then` keeps it"
+    connector.close_all()
