@@ -453,7 +453,28 @@ def _tcp_connect(label: str, endpoint: Endpoint, timeout: float) -> socket.socke
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     if hasattr(socket, "TCP_USER_TIMEOUT"):  # Linux
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT, int(TCP_USER_TIMEOUT * 1000))
-    return sock
+    return quick_ack(sock)
+
+
+def quick_ack(sock: socket.socket) -> socket.socket:
+    """`sock` as a `QuickAckSocket` where the system has TCP_QUICKACK (Linux), else as it is."""
+    if not hasattr(socket, "TCP_QUICKACK"):
+        return sock
+    return QuickAckSocket(fileno=sock.detach())
+
+
+class QuickAckSocket(socket.socket):
+    """A socket that acknowledges every segment at once (TCP_QUICKACK, renewed after each
+    read: the kernel drops it by itself). sshd leaves Nagle on for sessions without a terminal,
+    so each small message it sends after one we have not acknowledged yet (the `hostkeys`
+    notice after login, a launch's step markers, a watcher's answer just after a heartbeat's)
+    waits for our delayed ACK: ~40 ms, measured on the lab's first channel of every host."""
+
+    def recv(self, bufsize: int, flags: int = 0) -> bytes:
+        data = super().recv(bufsize, flags)
+        with contextlib.suppress(OSError):
+            self.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
+        return data
 
 
 def _map_connect_error(label: str, endpoint: Endpoint, exc: Exception) -> TransportError:
