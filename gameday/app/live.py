@@ -92,12 +92,7 @@ def live_session(plan: Plan, options: LiveOptions) -> Iterator[Session]:
     with ExitStack() as stack:
         stack.enter_context(session_log(options.journal_dir / f"{session_id}.log"))
         stack.callback(connector.close_all)
-        outcomes = connector.connect_all(hosts_to_contact(plan))
-        transports: dict[str, Transport] = {
-            h: o.transport for h, o in outcomes.items() if o.transport is not None
-        }
-        unreachable = {h: o.error.message for h, o in outcomes.items() if o.error is not None}
-        drivers = _drivers(plan, transports, session_id, options, connector)
+        transports, unreachable, drivers = _connect(plan, session_id, options, connector)
         stack.callback(_close_drivers, drivers)
         sources: Mapping[str, MetricSource] = build_sources(
             plan.scenario, plan.inventory, transports
@@ -185,28 +180,22 @@ def live_check(plan: Plan, options: LiveOptions) -> PreflightReport:
     connector = make_connector(plan.inventory, SshOptions(trust_new_hosts=options.trust_new_hosts))
     with ExitStack() as stack:
         stack.callback(connector.close_all)
-        outcomes = connector.connect_all(hosts_to_contact(plan))
-        transports: dict[str, Transport] = {
-            h: o.transport for h, o in outcomes.items() if o.transport is not None
-        }
-        unreachable = {h: o.error.message for h, o in outcomes.items() if o.error is not None}
-        drivers = _drivers(plan, transports, session_id, options, connector)
+        transports, unreachable, drivers = _connect(plan, session_id, options, connector)
         stack.callback(_close_drivers, drivers)
         sources = build_sources(plan.scenario, plan.inventory, transports)
         stack.callback(close_sources, sources)
         return check_only(plan, drivers, sources, unreachable)
 
 
-def _drivers(
-    plan: Plan,
-    transports: Mapping[str, Transport],
-    session_id: str,
-    options: LiveOptions,
-    connector: Connector,
-) -> dict[str, HostDriver]:
-    drivers: dict[str, HostDriver] = {}
+def _connect(
+    plan: Plan, session_id: str, options: LiveOptions, connector: Connector
+) -> tuple[dict[str, Transport], dict[str, str], dict[str, HostDriver]]:
+    """(transports, unreachable host → why, drivers): every host connected at once, each
+    target's preflight taken as soon as it is connected (see RunnerDriver.prepare)."""
     holder = holder_text(plan.scenario.id, time.time(), socket.gethostname(), _user())
-    for name, transport in transports.items():
+    made: dict[str, RunnerDriver] = {}
+
+    def connected(name: str, transport: Transport) -> None:
         host = plan.inventory.hosts[name]
         runner = FaultRunner(
             transport,
@@ -215,10 +204,16 @@ def _drivers(
             lease_seconds=options.lease_seconds,
             holder=holder,
         )
-        drivers[name] = RunnerDriver(
+        made[name] = driver = RunnerDriver(
             runner, reconnect=functools.partial(_reconnect, connector, name)
         )
-    return drivers
+        driver.prepare(plan.host_plans.get(name, ()))
+
+    outcomes = connector.connect_all(hosts_to_contact(plan), then=connected)
+    transports = {h: o.transport for h, o in outcomes.items() if o.transport is not None}
+    unreachable = {h: o.error.message for h, o in outcomes.items() if o.error is not None}
+    drivers: dict[str, HostDriver] = {h: made[h] for h in transports if h in made}
+    return transports, unreachable, drivers
 
 
 def _user() -> str:

@@ -6,8 +6,9 @@ to connect a whole target list at once and to reconnect one host.
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from threading import Lock
 
@@ -22,7 +23,7 @@ class Connector:
     subclasses for anything a user should read (others are reported as internal errors).
     """
 
-    def __init__(self, open_one: OpenTransport, *, max_parallel: int = 16) -> None:
+    def __init__(self, open_one: OpenTransport, *, max_parallel: int = 64) -> None:
         if max_parallel < 1:
             raise ValueError("max_parallel must be at least 1")
         self._open_one = open_one
@@ -44,14 +45,23 @@ class Connector:
             self._open[host] = transport
         return transport
 
-    def connect_all(self, hosts: Iterable[str]) -> Mapping[str, ConnectOutcome]:
-        """Open every host at once (at most `max_parallel` in flight); never raises per host."""
+    def connect_all(
+        self, hosts: Iterable[str], then: Callable[[str, Transport], None] | None = None
+    ) -> Mapping[str, ConnectOutcome]:
+        """Open every host at once (at most `max_parallel` in flight); never raises per host.
+
+        `then(host, transport)` runs in the connecting worker as soon as that host is connected
+        (while others still connect); what it raises is dropped, the connection is kept.
+        """
         names = list(dict.fromkeys(hosts))
 
         def one(name: str) -> ConnectOutcome:
             started = time.monotonic()
             try:
                 transport = self.get(name)
+                if then is not None:
+                    with contextlib.suppress(Exception):
+                        then(name, transport)
             except GamedayError as exc:
                 return ConnectOutcome(name, None, exc, time.monotonic() - started)
             except Exception as exc:  # an adapter bug must not hide the other hosts' outcomes

@@ -21,6 +21,10 @@ from gameday.engine.ports import (
 )
 from gameday.errors import GamedayError
 
+PREPARED_FOR = 10.0
+"""Seconds a preflight taken as the host connected (`RunnerDriver.prepare`) stays good for the
+session's preflight; an older one is taken again."""
+
 
 class RunnerDriver:
     """Adapts one host's FaultRunner to the engine's port; journals each step's commands."""
@@ -38,8 +42,24 @@ class RunnerDriver:
         """Opens a fresh connection to the host, for a revert whose connection broke."""
         self._launched: dict[str, Launched] = {}
         """Faults armed, injected and verified in one round trip, until `inject` reports them."""
+        self._prepared: dict[str, tuple[float, Outcome]] = {}
+        """Preflight outcomes taken by `prepare` (when, what), until `check` reports them."""
+
+    def prepare(self, plans: Sequence[FaultPlan]) -> None:
+        """Open the session's shell and take each plan's preflight now, as the host connects
+        (`check` reports them a moment later): one host's preflight then overlaps the next
+        host's connection. Nothing is armed or injected here, whatever the answers."""
+        if not plans:
+            return
+        self.runner.open_shell()
+        for plan in plans:
+            outcome = _outcome(self.runner.check(plan), "capability", plan.capability)
+            self._prepared[plan.fault_id] = (self._clock(), outcome)
 
     def check(self, plan: FaultPlan) -> Outcome:
+        prepared = self._prepared.pop(plan.fault_id, None)
+        if prepared is not None and self._clock() - prepared[0] <= PREPARED_FOR:
+            return prepared[1]
         return _outcome(self.runner.check(plan), "capability", plan.capability)
 
     def arm(self, plan: FaultPlan, deadline: float) -> Outcome:

@@ -6,16 +6,16 @@ happens on the host or the connection: each returns a frozen `StepResult` with `
 facilitator can act on, and timings. A revert that ran but could not be confirmed is
 `ok=False, unconfirmed=True` — never a success.
 
-The host protects itself (see gameday.core.guard): before any inject, `arm` leaves a record and
-a dead-man timer on the host and starts the session's lease watcher there. While the console
-lives, `heartbeat()` renews the lease (the engine calls it, e.g. through `LeaseKeeper`); if the
-console dies, freezes or loses the network, the watcher reverts every fault of the session on
-that host within `lease_seconds`. `revert_everywhere` is the kill switch: one line written into
-every open watcher channel, then each host's acknowledgement.
+The host protects itself (see gameday.core.guard): before any inject, a record and a dead-man
+timer are left on the host and the session's lease watcher starts there (on the session's shell,
+which ran the preflight). While the console lives, `heartbeat()` renews the lease; if it dies,
+freezes or loses the network, the watcher reverts every fault of the session on that host within
+`lease_seconds`. The kill switch is `send_revert` on every host, then `collect_revert`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import threading
 import time
@@ -107,6 +107,9 @@ class FaultRunner:
         self._guarded: set[str] = set()
         """Faults whose record and timer were confirmed written: only these may be injected."""
         self._lease: Channel | None = None
+        self.shell: Channel | None = None
+        """The session's shell on the host (`open_shell`) until the launch makes it the lease
+        watcher's channel; while it is open, the preflight is one request to it."""
         self.watcher_pid: int | None = None
         """The lease watcher's pid on the host, once started (for drills and tests)."""
         self._lease_lock = threading.Lock()
@@ -133,10 +136,7 @@ class FaultRunner:
         except TransportError as exc:
             return self._fail("capability", "", exc.problem, started)
         if not result.ok:
-            reason = _last_line(result.stderr) or f"exit status {result.status}"
-            if self.sudo and "password" in result.stderr.lower():
-                reason = f"sudo -n needs a password ({reason}); allow passwordless sudo"
-            return self._fail("capability", "", f"cannot probe the host: {reason}", started)
+            return self._probe_failed(result.stderr, result.status, started)
         self._capability = guard.parse_probe(result.stdout)
         return self._capability
 
@@ -150,8 +150,7 @@ class FaultRunner:
         probe = self._capability is None
         script = launch.preflight_script(plan, self.paths, sudo=self.sudo, probe=probe)
         try:
-            # under `sh`, whatever the login shell: its steps are subshells of that one `sh`
-            result = self._run(guard.as_root(script, sudo=False), 20.0)
+            result = self._request(script, 20.0)
         except TransportError as exc:
             return self._fail(
                 "capability", plan.fault_id if not probe else "", exc.problem, started
@@ -171,7 +170,7 @@ class FaultRunner:
         for index, line in enumerate(plan.capability):
             step = steps.get(f"cap{index}")
             if step is None:
-                detail = _last_line(result.stderr) or f"exit status {result.status}"
+                detail = _reason(result)
                 return self._fail("capability", plan.fault_id, detail, started)
             if not step.ok:
                 # our checks say what is missing; only a silent failure needs its command shown
@@ -185,14 +184,18 @@ class FaultRunner:
         self, step: launch.StepOutput | None, result: CommandResult, started: float
     ) -> StepResult | None:
         """Cache the probe's findings; a failed StepResult when the probe did not run."""
-        if step is None or not step.ok:
-            output = "\n".join(step.lines) if step is not None else result.stderr
-            reason = _last_line(output) or f"exit status {step.status if step else result.status}"
-            if self.sudo and "password" in output.lower():
-                reason = f"sudo -n needs a password ({reason}); allow passwordless sudo"
-            return self._fail("capability", "", f"cannot probe the host: {reason}", started)
+        if step is None:  # the script did not get that far (the session's shell: one stream)
+            return self._probe_failed(result.stderr or result.stdout, result.status, started)
+        if not step.ok:
+            return self._probe_failed("\n".join(step.lines), step.status, started)
         self._capability = guard.parse_probe("\n".join(step.lines))
         return None
+
+    def _probe_failed(self, output: str, status: int, started: float) -> StepResult:
+        reason = _last_line(output) or f"exit status {status}"
+        if self.sudo and "password" in output.lower():
+            reason = f"sudo -n needs a password ({reason}); allow passwordless sudo"
+        return self._fail("capability", "", f"cannot probe the host: {reason}", started)
 
     def arm(self, plan: FaultPlan, deadline: float) -> StepResult:
         """Record the fault and start its dead-man timer `deadline` seconds from now (host clock);
@@ -217,7 +220,7 @@ class FaultRunner:
         armed = guard.parse_armed(result.stdout)
         if not result.ok or armed is None:
             self._armed[plan.fault_id] = plan
-            reason = _last_line(result.stderr) or f"exit status {result.status}"
+            reason = _reason(result)
             return self._fail("arm", plan.fault_id, f"cannot write the record: {reason}", started)
         self._armed[plan.fault_id] = plan
         self._guarded.add(plan.fault_id)
@@ -318,7 +321,7 @@ class FaultRunner:
                 duration=self._clock() - started,
                 via="console",
             )
-        reason = _last_line(result.stderr) or f"exit status {result.status}"
+        reason = _reason(result)
         if result.status == guard.UNCONFIRMED_STATUS:
             detail = f"verify_reverted failed: {reason}"
         else:
@@ -387,14 +390,9 @@ class FaultRunner:
             return self._fail(
                 "lease", "", f"cannot start the lease watcher: {exc.problem}", started
             )
-        if line is None or not line.startswith("ready "):
+        if line is None or not self.adopt_watcher(channel, line):
             channel.close()
             return self._fail("lease", "", f"the lease watcher did not start: {line!r}", started)
-        pid = line.split()[1]
-        with self._lease_lock:
-            self._lease = channel
-            self._last_answer = self._clock()
-            self.watcher_pid = int(pid) if pid.isdigit() else None
         return self._ok("lease", "", started)
 
     def heartbeat(self) -> bool:
@@ -508,12 +506,6 @@ class FaultRunner:
                 outcomes[fault_id] = _with_via(result, "fallback", self._clock() - started)
         return outcomes
 
-    def revert_all_now(self, timeout: float = 30.0) -> dict[str, StepResult]:
-        """Kill switch for this host alone (see `revert_everywhere` for many hosts)."""
-        started = self._clock()
-        self.send_revert()
-        return self.collect_revert(timeout, started)
-
     def run(self, command: str, timeout: float) -> StepResult:
         """A plain command (a rollback step); ok iff it exits 0 within `timeout` (at most
         LOST_RETRY_TIMEOUT once the host is lost)."""
@@ -526,8 +518,7 @@ class FaultRunner:
             return self._fail("command", "", exc.problem, started)
         if result.ok:
             return self._ok("command", "", started)
-        reason = _last_line(result.stderr) or f"exit status {result.status}"
-        return self._fail("command", "", reason, started)
+        return self._fail("command", "", _reason(result), started)
 
     def close(self) -> None:
         """Close the lease channel: the watcher sees end of input and reverts whatever of this
@@ -535,13 +526,47 @@ class FaultRunner:
         with self._lease_lock:
             channel, self._lease = self._lease, None
             self.watcher_pid = None
-        if channel is not None:
-            channel.close()
+        for open_ in (channel, self.take_shell()):
+            if open_ is not None:
+                open_.close()
+
+    def open_shell(self) -> None:
+        """Open the session's shell on the host (guard.launch.SHELL) unless it or the watcher
+        runs; without it, each round trip opens a channel of its own."""
+        if self.shell is None and not self.has_lease():
+            with contextlib.suppress(TransportError):
+                self.shell = self.transport.open_channel(launch.SHELL)
+
+    def take_shell(self) -> Channel | None:
+        """The open session shell, handed over (to become the watcher's channel), or None."""
+        shell, self.shell = self.shell, None
+        return shell if shell and shell.is_open() else None
 
     # --- helpers -----------------------------------------------------------------------------
 
     def _run(self, command: str, timeout: float) -> CommandResult:
         return self.transport.run(command, timeout=timeout)
+
+    def _request(self, script: str, timeout: float) -> CommandResult:
+        """Run `script` under `sh`, whatever the login shell: one request to the session's shell
+        while it is open (both streams in stdout), else a command of its own."""
+        shell = self.take_shell()
+        if shell is None:
+            return self._run(guard.as_root(script, sudo=False), timeout)
+        started, lines = self._clock(), list[str]()
+        deadline = started + timeout
+        try:
+            shell.write_line(launch.shell_request(script))
+            while (line := shell.read_line(max(0.0, deadline - self._clock()))) is not None:
+                if (status := launch.parse_end(line)) is not None:
+                    self.shell = shell  # answered whole: it takes the next request
+                    took = self._clock() - started
+                    return CommandResult(self.host, script, status, "\n".join(lines), "", took)
+                lines.append(line)
+        finally:
+            if self.shell is not shell:
+                shell.close()
+        raise TransportError(self.host, f"the session's shell ended: {_last_line(lines)!r}")
 
     def _ok(self, step: StepName, fault_id: str, started: float) -> StepResult:
         return StepResult(self.host, step, fault_id, True, duration=self._clock() - started)
@@ -552,22 +577,20 @@ class FaultRunner:
         )
 
     def _unconfirmed(self, fault_id: str, detail: str, started: float, via: str) -> StepResult:
-        return StepResult(
-            self.host,
-            "revert",
-            fault_id,
-            False,
-            detail=detail,
-            duration=self._clock() - started,
-            unconfirmed=True,
-            via=via,
-        )
+        failed = self._fail("revert", fault_id, detail, started)
+        return dataclasses.replace(failed, unconfirmed=True, via=via)
 
 
 def _with_via(result: StepResult, via: str, duration: float) -> StepResult:
     return dataclasses.replace(result, duration=duration, via=via)
 
 
-def _last_line(text: str) -> str:
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    return lines[-1].strip() if lines else ""
+def _reason(result: CommandResult) -> str:
+    """What went wrong, in the command's last words (the session's shell has one stream)."""
+    return _last_line(result.stderr or result.stdout) or f"exit status {result.status}"
+
+
+def _last_line(text: str | Sequence[str]) -> str:
+    lines = text.strip().splitlines() if isinstance(text, str) else text
+    found = [line for line in lines if line.strip()]
+    return found[-1].strip() if found else ""

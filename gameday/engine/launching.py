@@ -47,7 +47,7 @@ def launch_fault(runner: FaultRunner, plan: FaultPlan, seconds: float) -> Launch
     timeout = runner.command_timeout + 50.0
     try:
         if watcher:
-            lines, problem = _over_new_channel(runner, command, timeout)
+            lines, problem = _until_ready(runner, _launch_channel(runner, script, command), timeout)
         else:
             lines, problem = runner.transport.run(command, timeout=timeout).stdout.splitlines(), ""
     except TransportError as exc:
@@ -55,10 +55,22 @@ def launch_fault(runner: FaultRunner, plan: FaultPlan, seconds: float) -> Launch
     return _outcomes(runner, plan, launch.parse_steps(lines), problem, started)
 
 
-def _over_new_channel(runner: FaultRunner, command: str, timeout: float) -> tuple[list[str], str]:
+def _launch_channel(runner: FaultRunner, script: str, command: str) -> Channel:
+    """The channel the launch runs on, to become the watcher's: the session's shell, which
+    runs `script` (its last line `exec`s the watcher), or else a new channel for `command`."""
+    shell = runner.take_shell()
+    if shell is not None:
+        try:
+            shell.write_line(script)
+            return shell
+        except TransportError:
+            shell.close()
+    return runner.transport.open_channel(command)
+
+
+def _until_ready(runner: FaultRunner, channel: Channel, timeout: float) -> tuple[list[str], str]:
     """The lines the launch printed until its watcher said `ready`; and a problem, if the
     watcher did not start (the steps' lines are still returned)."""
-    channel: Channel = runner.transport.open_channel(command)
     lines: list[str] = []
     deadline = runner.now() + timeout
     while True:

@@ -127,6 +127,7 @@ class Session:
         self._deviated = False
         self._rollback_failed: list[str] = []
         """Required rollback steps that failed: the system may not be back as it was."""
+        self._hosts_pool: ThreadPoolExecutor | None = None
 
     # --- what the UI, the CLI and signal handlers call ------------------------------------
     def subscribe(self, listener: Listener) -> None:
@@ -198,6 +199,8 @@ class Session:
             self._heartbeats.stop()
             self._sampler.close()
             self._reverter.close()
+            if self._hosts_pool is not None:
+                self._hosts_pool.shutdown(wait=False)
 
     # --- phases -----------------------------------------------------------------------------
     def _start(self) -> None:
@@ -296,6 +299,7 @@ class Session:
         )
         self._heartbeats.start(self.config.heartbeat_interval)
         self._parallel(wave, lambda host: self._inject_host(host, deadline))
+        self._reverter.warm(len(wave))  # the kill switch starts no thread
         held = not self._stop.is_set() and self._observe(
             "monitor", self.plan.scenario.schedule.duration, abort=True, deviate=True
         )
@@ -582,11 +586,12 @@ class Session:
                     continue
         return stored
 
-    @staticmethod
-    def _parallel(items: Iterable[str], fn: Callable[[str], None]) -> None:
+    def _parallel(self, items: Iterable[str], fn: Callable[[str], None]) -> None:
         names = list(items)
         if not names:
             return
-        with ThreadPoolExecutor(max_workers=min(32, len(names)), thread_name_prefix="host") as pool:
-            for future in [pool.submit(fn, name) for name in names]:
-                future.result()
+        # one pool for every phase: its threads, started for the preflight, serve the inject
+        if self._hosts_pool is None:
+            self._hosts_pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="host")
+        for future in [self._hosts_pool.submit(fn, name) for name in names]:
+            future.result()

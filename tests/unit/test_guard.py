@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from gameday.core import guard
 from gameday.core.faults import FaultPlan
+from gameday.core.guard.base import own_lines, sh_body
 
 PLAN = FaultPlan(
     kind="disk_fill",
@@ -99,7 +100,9 @@ def test_arm_script_records_then_chooses_a_timer() -> None:
     script = guard.arm_script(PLAN, "S1", 90.2, guard.GuardPaths("/var/lib/gameday"))
     lines = script.splitlines()
     assert lines[:3] == ["set -e", "umask 077", "dir=/var/lib/gameday/faults/web-1.disk_fill-0"]
-    assert lines[4].startswith("if command -v flock") and "flock -w 30 9" in lines[4]
+    # the lock only for a record left by an earlier arm: a new one is in no one else's hands
+    assert lines[4].startswith('if [ -d "$dir" ]; then if command -v flock')
+    assert "flock -w 30 9" in lines[4]
     refuse = lines.index('if [ -n "$owner" ] && [ "$owner" != S1 ]; then')
     folder = "/var/lib/gameday/faults/web-1.disk_fill-0"
     made = f"[ -d {folder} ] || mkdir {folder}"
@@ -382,3 +385,42 @@ def test_the_catalogs_own_programs_run_in_fire_without_a_subshell_around_them() 
     # a line that only looks like one (an operator after the quotes) gets its subshell
     sneaky = replace(PLAN, revert=("sh -c 'true'&&exit 0",))
     assert "(" in guard.fire_script(sneaky, guard.GuardPaths())
+
+
+@settings(max_examples=200)
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\x00")))
+def test_a_catalog_sh_c_line_runs_its_own_script_in_a_subshell(script: str) -> None:
+    line = shlex.join(["sh", "-c", script])
+    assert sh_body(line) == script
+    assert own_lines("bandwidth", (line,)) == (f"(\n{script}\n)",)
+    assert own_lines("custom", (line,)) == (line,), "an author's line runs as written"
+
+
+def test_lines_that_are_not_exactly_sh_c_are_left_as_they_are() -> None:
+    lines = ("tc qdisc del dev eth0 root", "sh -c 'a' extra", "sudo -n sh -c 'a'", "sh -c")
+    assert own_lines("bandwidth", lines) == lines
+
+
+def test_an_inlined_catalog_line_exits_only_its_subshell() -> None:
+    (line,) = own_lines("bandwidth", (shlex.join(["sh", "-c", "echo in; exit 3"]),))
+    done = subprocess.run(
+        ["sh", "-c", f"{line}\necho after $?"], capture_output=True, text=True, timeout=10
+    )
+    assert done.stdout.splitlines() == ["in", "after 3"]
+
+
+def test_the_probe_reads_the_effective_uid_without_starting_id(tmp_path: Path) -> None:
+    import os
+
+    (tmp_path / "state" / "faults").mkdir(parents=True)
+    script = guard.probe_script(guard.GuardPaths(str(tmp_path / "state")))
+    # no program at all on the PATH: the uid comes from /proc, through the shell's own `read`
+    done = subprocess.run(
+        ["/bin/sh", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=10,
+        env={"PATH": str(tmp_path / "empty")},
+    )
+    probed = guard.parse_probe(done.stdout)
+    assert probed.uid == os.geteuid() and probed.state_writable, done.stderr

@@ -600,8 +600,9 @@ def test_a_host_held_by_another_live_session_is_refused_at_the_capability_check(
     assert "from machine jump-1 as user alice" in refused.detail
     assert "sweep" not in refused.detail.replace("do not sweep", ""), "never advise a sweep"
     assert first.check(plan).ok, "a session is never refused by its own lease"
-    first.close()  # the watcher reverts, then its lease file (and the empty folder) go
-    assert _wait_gone(state / "leases", 5) < 5
+    first.close()  # the watcher reverts, then its lease file goes (the folder stays)
+    assert _wait_gone(state / "leases" / "s1", 5) < 5
+    assert (state / "leases").is_dir(), "the next watcher need not make the folder again"
     assert _runner(state, session="s3").check(file_fault(tmp_path, "f3")).ok
 
 

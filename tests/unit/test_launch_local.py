@@ -1,6 +1,6 @@
 """A launch in two round trips, on this machine (LocalTransport, a temp state directory, a file
-as the fault): one preflight command, then one channel that arms, injects, verifies and
-becomes the lease watcher."""
+as the fault): one preflight, then a launch that arms, injects, verifies and becomes the lease
+watcher; both over the session's shell when the host was prepared as it connected."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from gameday.adapters.local import LocalTransport
 from gameday.core.faults import FaultPlan
 from gameday.core.guard import launch
 from gameday.core.guard.base import GuardPaths
-from gameday.engine.drivers import RunnerDriver
+from gameday.engine.drivers import PREPARED_FOR, RunnerDriver
 from gameday.engine.faultrun import FaultRunner
 from gameday.engine.ports import Channel, CommandResult
 
@@ -154,3 +154,66 @@ def test_a_step_ends_only_itself_and_starts_no_shell_of_its_own(tmp_path: Path) 
         "cap0": 0,
         "cap1": 0,
     }
+
+
+def test_a_prepared_host_runs_preflight_and_launch_over_one_channel(
+    tmp_path: Path, state: Path
+) -> None:
+    plan = _fault(tmp_path)
+    driver, transport = _driver(state)
+    driver.prepare([plan])  # as the host connects: the session's shell, then the preflight
+    assert (transport.commands, transport.channels) == (0, 1)
+    assert driver.check(plan).ok
+    armed = driver.arm(plan, deadline=driver._clock() + 600)
+    assert armed.ok and armed.injected, armed.detail
+    assert driver.inject(plan).ok and (tmp_path / "effect").exists()
+    assert (transport.commands, transport.channels) == (0, 1), "no second connection set-up"
+    assert driver.runner.watcher_pid is not None, "the session's shell became the watcher"
+    outcomes = driver.send_revert([plan], "kill_switch").gather(driver._clock() + 10)
+    assert outcomes["f1"].ok and not (tmp_path / "effect").exists()
+    driver.close()
+
+
+def test_the_session_shell_outlives_a_failed_preflight_and_takes_the_next(
+    tmp_path: Path, state: Path
+) -> None:
+    transport = CountingTransport()
+    runner = FaultRunner(transport, "s1", state_dir=str(state), lease_seconds=30)
+    runner.open_shell()
+    refused = runner.check(replace(_fault(tmp_path), capability=("echo 'no tc here'; exit 3",)))
+    assert not refused.ok and refused.detail == "no tc here"
+    assert runner.check(_fault(tmp_path)).ok
+    assert (transport.commands, transport.channels) == (0, 1)
+    runner.close()
+    assert runner.shell is None
+
+
+def test_a_launch_whose_shell_is_gone_opens_a_channel_of_its_own(
+    tmp_path: Path, state: Path
+) -> None:
+    plan = _fault(tmp_path)
+    driver, transport = _driver(state)
+    driver.prepare([plan])
+    assert driver.runner.shell is not None
+    driver.runner.shell.close()  # say, the host's `sh` was killed after the preflight
+    armed = driver.arm(plan, deadline=driver._clock() + 600)
+    assert armed.ok and armed.injected, armed.detail
+    assert transport.channels == 2 and driver.inject(plan).ok
+    assert driver.send_revert([plan], "kill_switch").gather(driver._clock() + 10)["f1"].ok
+    driver.close()
+
+
+def test_a_preflight_taken_too_long_before_the_session_asks_is_taken_again(
+    tmp_path: Path, state: Path
+) -> None:
+    now = [1000.0]
+    transport = CountingTransport()
+    runner = FaultRunner(transport, "s1", state_dir=str(state), lease_seconds=30)
+    driver = RunnerDriver(runner, clock=lambda: now[0])
+    plan = _fault(tmp_path)
+    driver.prepare([plan])
+    now[0] += PREPARED_FOR + 1
+    (tmp_path / "gone").mkdir()
+    later = replace(plan, capability=(f"test ! -d {tmp_path / 'gone'}",))
+    assert not driver.check(later).ok, "the host changed: the answer is taken again"
+    driver.close()

@@ -152,3 +152,22 @@ def test_an_older_journal_saying_unreachable_reads_as_unconfirmed() -> None:
     done = ev.from_json(body)
     assert isinstance(done, ev.KillSwitchDone)
     assert done.hosts == {"a": RevertOutcome.UNCONFIRMED, "b": RevertOutcome.CLEAN}
+
+
+def test_the_kill_switch_starts_no_thread_once_the_reverter_is_warm() -> None:
+    hosts = [Host(f"h{i}", []) for i in range(6)]
+    reverter = _reverter(hosts, [])
+
+    def gathering() -> set[int | None]:
+        return {t.ident for t in threading.enumerate() if t.name.startswith("revert_")}
+
+    reverter.warm(len(hosts))
+    limit = time.monotonic() + 5
+    while len(gathering()) < len(hosts) and time.monotonic() < limit:
+        time.sleep(0.01)
+    warm = gathering()
+    assert len(warm) == len(hosts)
+    outcomes = reverter.revert([_plan(h.host) for h in hosts], "kill_switch")
+    assert set(outcomes.values()) == {RevertOutcome.CLEAN}
+    assert gathering() == warm, "every answer was gathered by a thread started beforehand"
+    reverter.close()

@@ -172,3 +172,21 @@ def test_unreachable_address_is_mapped_quickly() -> None:
     with pytest.raises(HostUnreachable) as caught:
         ssh._tcp_connect("w", endpoint, 2.0)
     assert "refused" in caught.value.message
+
+
+@pytest.mark.skipif(not hasattr(socket, "TCP_QUICKACK"), reason="TCP_QUICKACK is Linux's")
+def test_the_connection_acknowledges_what_it_reads_at_once() -> None:
+    # sshd keeps Nagle on without a terminal: every message it sends after one we have not
+    # acknowledged waits for our delayed ACK (~40 ms) unless we acknowledge at once
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        endpoint = ssh_config.Endpoint("w", "127.0.0.1", server.getsockname()[1], "root", ())
+        client = ssh._tcp_connect("w", endpoint, 2.0)
+        peer, _ = server.accept()
+        with client, peer:
+            assert client.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+            for turn in range(3):  # a conversation: the kernel alone would delay ACKs by now
+                peer.sendall(b"line %d\n" % turn)
+                assert client.recv(64) == b"line %d\n" % turn
+                assert client.getsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK) == 1
+                client.sendall(b"ok\n")
+                assert peer.recv(64) == b"ok\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 from gameday.adapters.local import LocalTransport
 from gameday.engine.connector import Connector
@@ -52,3 +53,56 @@ def test_one_host_failing_does_not_hide_the_others() -> None:
     assert (
         outcomes["buggy"].error is not None and "internal error" in outcomes["buggy"].error.message
     )
+
+
+def test_each_host_is_handed_on_as_soon_as_it_is_connected() -> None:
+    slow_may_finish = threading.Event()
+    handed: list[str] = []
+
+    def open_one(name: str) -> LocalTransport:
+        if name == "slow":
+            assert slow_may_finish.wait(5)
+        return LocalTransport(name)
+
+    def then(name: str, transport: object) -> None:
+        handed.append(name)
+        if name == "fast":
+            slow_may_finish.set()  # "slow" is still connecting while "fast" is handed on
+        if name == "buggy":
+            raise RuntimeError("a bug in what comes next")
+
+    connector = Connector(open_one)
+    outcomes = connector.connect_all(["slow", "fast", "buggy"], then=then)
+    assert handed.index("fast") < handed.index("slow")
+    assert all(o.transport is not None for o in outcomes.values()), "a failing `then` keeps it"
+    connector.close_all()
+
+
+def test_known_hosts_are_read_once_and_again_when_the_file_changes(tmp_path: Path) -> None:
+    import paramiko
+
+    from gameday.adapters.ssh import _KnownHosts
+
+    def line(address: str) -> str:
+        key = paramiko.Ed25519Key.from_private_key_file(str(_new_key(tmp_path, address)))
+        return f"{address} {key.get_name()} {key.get_base64()}\n"
+
+    path = tmp_path / "known_hosts"
+    path.write_text(line("10.0.0.1"))
+    known = _KnownHosts()
+    first = known.read(str(path))
+    assert known.read(str(path)) is first, "one parse for every connection"
+    with path.open("a") as handle:  # say, --trust-new-hosts recorded a new host meanwhile
+        handle.write(line("10.0.0.2"))
+    again = known.read(str(path))
+    assert again is not first and again.lookup("10.0.0.2") is not None
+
+
+def _new_key(folder: Path, name: str) -> Path:
+    import subprocess
+
+    path = folder / f"key-{name}"
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)], check=True, timeout=30
+    )
+    return path

@@ -4,6 +4,7 @@ script is run as root, and the two ways of chaining a plan's lines (pure)."""
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -80,3 +81,29 @@ def each_attempted(lines: Sequence[str]) -> str:
     """A script that runs every line even after failures; exits 1 if any failed."""
     body = [f"{{ {line}\n}} || gameday_rc=1" for line in lines]
     return "\n".join(["gameday_rc=0", *body, "exit $gameday_rc"])
+
+
+def sh_body(line: str) -> str | None:
+    """The script of a line that is exactly `sh -c SCRIPT` as gameday renders it, else None."""
+    try:
+        argv = shlex.split(line)
+    except ValueError:
+        return None
+    if len(argv) == 3 and argv[:2] == ["sh", "-c"] and render(tuple(argv)) == line:
+        return argv[2]
+    return None
+
+
+def own_lines(kind: str, lines: Sequence[str]) -> tuple[str, ...]:
+    """`lines` to run inside an `sh` script of gameday's: a catalog line `sh -c SCRIPT` becomes
+    `( SCRIPT )`, a subshell of that script (a fork, not a new `sh` started: every host runs
+    them at once). The catalog's scripts assign every variable they read and use no positional
+    parameter, so they mean the same in a subshell; a custom fault's lines are the author's
+    own and run exactly as written."""
+    if kind == "custom":
+        return tuple(lines)
+    found: list[str] = []
+    for line in lines:
+        body = sh_body(line)
+        found.append(line if body is None else f"(\n{body}\n)")
+    return tuple(found)

@@ -42,13 +42,19 @@ def probe_script(paths: GuardPaths) -> str:
     faults = render((paths.faults_dir,))
     return "\n".join(
         [
-            'echo "uid=$(id -u)"',
+            # builtins where they do (every host is probed at once): the effective uid from
+            # /proc, `id` only where there is none
+            'uid=; { while read -r key real effective rest; do [ "$key" = Uid: ]'
+            " && uid=$effective && break; done < /proc/self/status; } 2>/dev/null",
+            '[ -n "$uid" ] || uid=$(id -u)',
+            'echo "uid=$uid"',
             "if command -v bash >/dev/null 2>&1; then echo lease=bash;"
             " elif command -v python3 >/dev/null 2>&1; then echo lease=python3; fi",
             "if [ -d /run/systemd/system ] && command -v systemd-run >/dev/null 2>&1;"
             " then echo timer=systemd;"
             " elif command -v setsid >/dev/null 2>&1; then echo timer=setsid; fi",
-            f"if mkdir -p {faults} 2>/dev/null && [ -w {faults} ]; then echo state=writable; fi",
+            f"if {{ [ -d {faults} ] || mkdir -p {faults} 2>/dev/null; }} && [ -w {faults} ];"
+            " then echo state=writable; fi",
             *holders.live_leases_script(paths.state_dir),
         ]
     )

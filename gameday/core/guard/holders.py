@@ -35,7 +35,7 @@ def live_leases_script(state_dir: str) -> list[str]:
     return [
         f"for f in {leases}/*; do",
         '  [ -f "$f" ] || continue',
-        '  s=${f##*/}; pid=$(sed -n 1p "$f"); info=$(sed -n 2p "$f")',
+        '  s=${f##*/}; pid=; info=; { read -r pid; read -r info; } < "$f"',
         '  case $pid in ""|*[!0-9]*) continue ;; esac',
         '  if [ -r "/proc/$pid/cmdline" ]; then',
         "    tr '\\000' ' ' < \"/proc/$pid/cmdline\" | grep -qF -- \"$s\" || continue",

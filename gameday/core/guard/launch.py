@@ -14,11 +14,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gameday.core.faults import FaultPlan
-from gameday.core.guard.base import GuardPaths, all_succeed, as_root
+from gameday.core.guard.base import GuardPaths, all_succeed, as_root, own_lines
 from gameday.core.guard.capability import probe_script
 from gameday.core.guard.scripts import arm_script
 
 MARK = "gameday-step"
+
+SHELL = "sh -s"
+"""The session's shell on a host, opened with the connection: it reads scripts on its input —
+the preflight, then the launch, whose last line makes it the lease watcher — so a launch needs
+no connection set-up, no new session and no login shell of its own."""
+
+END = "gameday-end"
+"""The line (`gameday-end <status>`) the session's shell prints after each request."""
 
 
 @dataclass(frozen=True)
@@ -54,12 +62,27 @@ def _step(name: str, command: str, *, last: bool = False) -> str:
     return f"{{ {command}\n}} </dev/null 2>&1; rc=$?; echo {MARK} {name} $rc{stop}"
 
 
+def shell_request(script: str) -> str:
+    """`script` as one request to the session's shell: in a subshell (its `exit` and `set -e`
+    end only it) that cannot read the shell's input (the next request), then END."""
+    return f"(\n{script}\n) </dev/null 2>&1\necho {END} $?"
+
+
+def parse_end(line: str) -> int | None:
+    """The request's exit status from the session shell's END line; None for another line."""
+    words = line.split()
+    if len(words) == 2 and words[0] == END and _is_status(words[1]):
+        return int(words[1])
+    return None
+
+
 def preflight_script(plan: FaultPlan, paths: GuardPaths, *, sudo: bool, probe: bool) -> str:
     """The guard's probe (as root, when `probe`), then the plan's capability lines, each its
     own step (`probe`, `cap0`, `cap1`, …), stopping at the first that fails. Changes nothing
     on the host but creating the state directory."""
     steps = [("probe", _isolated(probe_script(paths), sudo=sudo))] if probe else []
-    steps += [(f"cap{i}", _isolated(line, sudo=False)) for i, line in enumerate(plan.capability)]
+    capability = own_lines(plan.kind, plan.capability)
+    steps += [(f"cap{i}", _isolated(line, sudo=False)) for i, line in enumerate(capability)]
     if not steps:
         return "true"
     return "\n".join(
@@ -84,8 +107,11 @@ def launch_script(
     arm = _isolated(arm_script(plan, session_id, seconds, paths), sudo=sudo)
     steps = [
         ("arm", arm),
-        ("inject", _isolated(all_succeed(plan.inject), sudo=False)),
-        ("verify_active", _isolated(all_succeed(plan.verify_active), sudo=False)),
+        ("inject", _isolated(all_succeed(own_lines(plan.kind, plan.inject)), sudo=False)),
+        (
+            "verify_active",
+            _isolated(all_succeed(own_lines(plan.kind, plan.verify_active)), sudo=False),
+        ),
     ]
     lines: list[str] = []
     for name, command in steps:

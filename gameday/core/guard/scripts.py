@@ -4,7 +4,6 @@ drop the record), the setsid `timer.sh`, and the console's own revert and disarm
 from __future__ import annotations
 
 import math
-import shlex
 from collections.abc import Iterable, Sequence
 
 from gameday.core.faults import FaultPlan
@@ -16,6 +15,8 @@ from gameday.core.guard.base import (
     all_succeed,
     check_id,
     each_attempted,
+    own_lines,
+    sh_body,
     timer_unit,
 )
 from gameday.core.shell import render
@@ -55,33 +56,36 @@ def _take_lock(paths: GuardPaths, seconds: int) -> str:
     )
 
 
-def _standalone(line: str) -> bool:
-    """True for a line that is exactly `sh -c BODY` as gameday renders it: a program of its
-    own, so an `exit` in it cannot end fire.sh, and it needs no subshell around it."""
-    try:
-        argv = shlex.split(line)
-    except ValueError:
-        return False
-    return len(argv) == 3 and argv[:2] == ["sh", "-c"] and render(tuple(argv)) == line
+def _program(kind: str, line: str) -> str | None:
+    """`line` as a program of its own inside fire.sh (an `exit` in it cannot end the script,
+    and it needs no subshell around it), or None when it is not one: the catalog's
+    `sh -c SCRIPT` runs as the subshell `( SCRIPT )` (see `own_lines`), a custom fault's
+    `sh -c …` as it is."""
+    if sh_body(line) is None:
+        return None
+    (own,) = own_lines(kind, (line,))
+    return own
 
 
-def _grouped(lines: Sequence[str], log: str, on_failure: str) -> list[str]:
+def _grouped(kind: str, lines: Sequence[str], log: str, on_failure: str) -> list[str]:
     """Run every line even after a failure; `on_failure` runs if any failed. Lines that are
     programs of their own (the catalog's `sh -c …`) run as they are; otherwise the group runs
     in ONE subshell (a fork, no new program), so an `exit` in a line ends only that."""
-    if all(_standalone(line) for line in lines):
-        return [f"{{ {line}\n}} {log} || {on_failure}" for line in lines]
-    body = [f"{{ {line}\n}} || gameday_rc=1" for line in lines]
+    programs = [_program(kind, line) for line in lines]
+    if all(programs):
+        return [f"{{ {program}\n}} {log} || {on_failure}" for program in programs]
+    body = [f"{{ {line}\n}} || gameday_rc=1" for line in own_lines(kind, lines)]
     return ["(", "gameday_rc=0", *body, "exit $gameday_rc", f") {log} || {on_failure}"]
 
 
-def _verified(lines: Sequence[str], log: str) -> list[str]:
+def _verified(kind: str, lines: Sequence[str], log: str) -> list[str]:
     """`ok=0` unless every verify line exits 0 (stopping at the first that fails), each a
     program of its own or all in ONE subshell, as for `_grouped`."""
-    if all(_standalone(line) for line in lines):
-        chain = " &&\n".join(f"{{ {line}\n}} {log}" for line in lines)
+    programs = [_program(kind, line) for line in lines]
+    if all(programs):
+        chain = " &&\n".join(f"{{ {program}\n}} {log}" for program in programs)
         return [f"{chain} || ok=0"]
-    body = [f"{{ {line}\n}} || exit $?" for line in lines]
+    body = [f"{{ {line}\n}} || exit $?" for line in own_lines(kind, lines)]
     return ["(", *body, f") {log} || ok=0"]
 
 
@@ -106,7 +110,7 @@ def fire_script(plan: FaultPlan, paths: GuardPaths) -> list[str]:
     # not hold the host's revert lock for its whole life
     log = '9>&- >>"$dir/revert.log" 2>&1'
     if plan.verify_reverted:
-        confirmed = ["  ok=1", *_verified(plan.verify_reverted, log)]
+        confirmed = ["  ok=1", *_verified(plan.kind, plan.verify_reverted, log)]
     else:
         confirmed = ['  ok=1; [ "$revert_rc" -eq 0 ] || ok=0']
     return [
@@ -126,7 +130,7 @@ def fire_script(plan: FaultPlan, paths: GuardPaths) -> list[str]:
         "else",
         "  revert_rc=0",
         '  : > "$dir/revert.log"',
-        *_grouped(plan.revert, log, "revert_rc=1"),
+        *_grouped(plan.kind, plan.revert, log, "revert_rc=1"),
         *confirmed,
         '  if [ "$ok" -eq 0 ]; then',
         # the record vanished meanwhile: another revert (timer, lease) confirmed and removed it
@@ -141,7 +145,7 @@ def fire_script(plan: FaultPlan, paths: GuardPaths) -> list[str]:
         '  [ "$mode" = full ] || exit 0',
         "fi",
         # best-effort from here: the fault is confirmed gone; leftovers must not undo that
-        *(_grouped(plan.cleanup, log, "true") if plan.cleanup else []),
+        *(_grouped(plan.kind, plan.cleanup, log, "true") if plan.cleanup else []),
         *_disarm_lines(paths, fault_id),
         'rm -rf "$dir"',
         f'echo "${{EPOCHSECONDS:-$(date +%s)}} {fault_id} reverted by $by" >> {history}',
@@ -192,8 +196,10 @@ def arm_script(plan: FaultPlan, session_id: str, seconds: float, paths: GuardPat
             f"dir={q_folder}",
             # builtins where possible: every host arms at once, on machines that may be busy
             f"[ -d {render((paths.faults_dir,))} ] || mkdir -p {render((paths.faults_dir,))}",
-            # under the lock: a watcher still tidying this fault's last revert finishes first
-            _take_lock(paths, 30),
+            # a record left from an earlier arm is taken under the lock (a watcher still tidying
+            # that arm's revert finishes first); a new one is in no one else's hands: fault ids
+            # are the session's own, and every other path acts only on a record that exists
+            f'if [ -d "$dir" ]; then {_take_lock(paths, 30)}; fi',
             # a record left by another session (say, an unconfirmed revert) is not overwritten:
             # its fault may still be active, and only sweep may decide it is gone
             'owner=; { read -r owner < "$dir/session"; } 2>/dev/null || true',

@@ -1,7 +1,10 @@
 trap '' HUP PIPE
 state=$1 session=$2 lease=$3 holder=${4:-}
 # while it runs, leases/<session> names this watcher and who holds the host (see holders.py)
-hold() { mkdir -p "$state/leases" && printf '%s\n%s\n' "$$" "$holder" > "$state/leases/$session"; }
+hold() {
+  { [ -d "$state/leases" ] || mkdir -p "$state/leases"; } &&
+    printf '%s\n%s\n' "$$" "$holder" > "$state/leases/$session"
+}
 hold 2>/dev/null || hold 2>/dev/null  # again if another watcher removed the empty folder
 # revert_session WHO MODE: each of the session's records through its fire.sh; sets ok and bad
 revert_session() {
@@ -10,7 +13,8 @@ revert_session() {
     owner=''; { read -r owner < "$d/session"; } 2>/dev/null
     [ "$owner" = "$session" ] || continue
     id=${d%/}; id=${id##*/}
-    if ( . "$d/fire.sh" "$1" "$2" ) </dev/null >/dev/null 2>&1 || [ ! -d "$d" ]
+    # under sh, as the timer runs it: the plan's lines mean what they mean there
+    if sh "$d/fire.sh" "$1" "$2" </dev/null >/dev/null 2>&1 || [ ! -d "$d" ]
     then ok="$ok,$id"
     else bad="$bad,$id"
     fi
@@ -22,7 +26,7 @@ tidy_session() {
     [ -f "$d/confirmed" ] || continue
     owner=''; { read -r owner < "$d/session"; } 2>/dev/null
     [ "$owner" = "$session" ] || continue
-    ( . "$d/fire.sh" "$1" tidy ) </dev/null >/dev/null 2>&1
+    sh "$d/fire.sh" "$1" tidy </dev/null >/dev/null 2>&1
   done
 }
 echo "ready $$"
@@ -46,5 +50,5 @@ trap '' TERM INT
 exec </dev/null >/dev/null 2>&1
 if [ -n "$tidy" ]; then tidy_session "$tidy"; fi
 revert_session lease full
+# the folder stays (gameday's own state directory): the next watcher need not make it again
 rm -f "$state/leases/$session"
-rmdir "$state/leases" 2>/dev/null
