@@ -28,6 +28,13 @@ def test_help_lists_both_commands_without_importing_textual() -> None:
     assert "console" in listed and "demo" in listed
 
 
+def test_a_mistyped_command_is_told_every_command() -> None:
+    result = run("dmeo")
+    assert result.returncode == 2
+    assert "invalid choice: 'dmeo'" in result.stderr
+    assert all(name in result.stderr for name in ("validate", "run", "console", "demo"))
+
+
 def test_demo_help_works() -> None:
     result = run("demo", "--help")
     assert result.returncode == 0 and "--seed" in result.stdout
