@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,52 @@ def _zombie(pid: str) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
     except OSError:
         return True
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")
+def test_after_a_heartbeat_the_watcher_reverts_without_starting_a_shell(tmp_path: Path) -> None:
+    _, paths, record = _armed(tmp_path)
+    timer = (record / "timer.pid").read_text().strip()
+    trace = tmp_path / "trace"
+    command = guard.watcher_command("bash", "s1", 30, paths, sudo=False)
+    watcher = subprocess.Popen(
+        ["strace", "-f", "-qq", "-e", "trace=execve", "-o", str(trace), "sh", "-c", command],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert watcher.stdin is not None and watcher.stdout is not None
+    try:
+        assert watcher.stdout.readline().startswith("ready ")
+        watcher.stdin.write("hb\n")
+        watcher.stdin.flush()
+        assert watcher.stdout.readline() == "hb\n"
+        _wait_for(lambda: 'sh", ["sh", "-s"]' in trace.read_text(), 5)  # the runner is up
+        before = len(trace.read_text().splitlines())
+        watcher.stdin.write("revert\n")
+        watcher.stdin.flush()
+        assert watcher.stdout.readline() == "reverted ok=f1 unconfirmed=\n"
+    finally:
+        watcher.stdin.close()
+        watcher.wait(20)
+        _stop_timer(timer)
+    started = _programs(trace.read_text().splitlines()[before:])
+    # the fault's revert ran in a fork of the runner: the lock and the plan's `rm`, no new sh
+    assert started[:2] == ["flock", "rm"], started
+    assert "sh" not in started[: started.index("rm") + 1]
+    assert not (tmp_path / "effect").exists()
+
+
+def _programs(lines: list[str]) -> list[str]:
+    return [
+        line.split('execve("', 1)[1].split('"', 1)[0].rsplit("/", 1)[-1]
+        for line in lines
+        if "execve(" in line and line.rstrip().endswith("= 0")
+    ]
+
+
+def _wait_for(ready: Callable[[], bool], limit: float) -> None:
+    deadline = time.monotonic() + limit
+    while not ready():
+        assert time.monotonic() < deadline, "not within the limit"
+        time.sleep(0.02)
