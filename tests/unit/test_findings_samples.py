@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gameday.core.findings.build import (
     build_findings,
@@ -16,7 +18,7 @@ from gameday.core.findings.build import (
     render_markdown,
 )
 from gameday.core.session.journal import read_journal
-from gameday.core.session.samples import read_for_findings
+from gameday.core.session.samples import _other_lines, read_for_findings
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "findings"
 WITH_SAMPLES = sorted(
@@ -104,3 +106,20 @@ def test_an_integer_value_stays_an_integer(tmp_path: Path) -> None:
     _, _, samples = read_for_findings(path)
     values = [v for series in samples.by_probe.values() for v in series.value]
     assert 3 in values and any(type(v) is int for v in values)
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(
+        st.sampled_from([b'{"type":"probe_sampled","seq":1}', b'{"type":"note_added"}', b"", b"x"]),
+        max_size=12,
+    ),
+    st.booleans(),
+)
+def test_the_lines_kept_beside_the_samples_are_every_other_line_in_order(
+    lines: list[bytes], ends_with_newline: bool
+) -> None:
+    raw = b"\n".join(lines) + (b"\n" if ends_with_newline else b"")
+    marker = b'{"type":"probe_sampled"'
+    expected = b"\n".join(line for line in raw.split(b"\n") if not line.startswith(marker))
+    assert _other_lines(raw, marker) == expected

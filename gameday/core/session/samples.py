@@ -148,14 +148,27 @@ def _lean(name: str, raw: bytes) -> tuple[JournalRead, Samples] | None:
         columns = _transpose(found)
     if columns is None:
         return None
-    lines = raw.split(b"\n")
-    sampled = map(bytes.startswith, lines, itertools.repeat(marker))
-    rest = b"\n".join(itertools.compress(lines, map(operator.not_, sampled)))
     try:
-        journal = read_journal_bytes(name, rest)
+        journal = read_journal_bytes(name, _other_lines(raw, marker))
     except InputError:
         return None  # the slow path reports the line number as it is in the file
     return journal, columns
+
+
+_OTHER_LINE = re.compile(rb'\n(?!\{"type":"probe_sampled")')
+"""A newline that does not start a sample line: where one of the few other lines begins."""
+
+
+def _other_lines(raw: bytes, marker: bytes) -> bytes:
+    """The journal without its sample lines, every other line whole and in order (one C-speed
+    scan for where they start, instead of splitting ~290 000 lines to keep a few hundred)."""
+    starts = [] if raw.startswith(marker) else [0]
+    starts += [found.end() for found in _OTHER_LINE.finditer(raw)]
+    pieces = []
+    for start in starts:
+        end = raw.find(b"\n", start)
+        pieces.append(raw[start:] if end < 0 else raw[start:end])
+    return b"\n".join(pieces)
 
 
 def _rows(probes: Sequence[bytes]) -> dict[bytes, list[int]]:
