@@ -19,7 +19,6 @@ class Heartbeats:
         self._interval = 1.0
         self._on_lost = on_lost
         self._stop = threading.Event()
-        self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self.lost: set[str] = set()
         """Hosts that stopped answering their lease."""
@@ -33,13 +32,6 @@ class Heartbeats:
 
     def stop(self) -> None:
         self._stop.set()
-        self._wake.set()
-
-    def beat_now(self) -> None:
-        """Renew every lease now, not at the end of the interval: once a wave's faults are in,
-        the first heartbeat also has each host's watcher start its revert runner, so the kill
-        switch finds it running."""
-        self._wake.set()
 
     def mark_lost(self, host: str) -> bool:
         """Record `host` as lost; False when it already was."""
@@ -49,11 +41,7 @@ class Heartbeats:
         return True
 
     def _beat(self) -> None:
-        while True:
-            self._wake.wait(self._interval)
-            self._wake.clear()
-            if self._stop.is_set():
-                return
+        while not self._stop.wait(self._interval):
             for host, driver in list(self._drivers.items()):
                 if host not in self.lost and not driver.heartbeat():
                     self._on_lost(host)

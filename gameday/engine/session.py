@@ -299,9 +299,7 @@ class Session:
         )
         self._heartbeats.start(self.config.heartbeat_interval)
         self._parallel(wave, lambda host: self._inject_host(host, deadline))
-        # the kill switch's path made ready: its threads here, each host's revert runner there
-        self._reverter.warm(len(wave))
-        self._heartbeats.beat_now()
+        self._reverter.warm(len(wave))  # the kill switch starts no thread
         held = not self._stop.is_set() and self._observe(
             "monitor", self.plan.scenario.schedule.duration, abort=True, deviate=True
         )

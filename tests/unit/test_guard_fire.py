@@ -145,7 +145,7 @@ def _zombie(pid: str) -> bool:
 
 
 @pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")
-def test_after_a_heartbeat_the_watcher_reverts_without_starting_a_shell(tmp_path: Path) -> None:
+def test_a_ready_watcher_reverts_without_starting_a_shell(tmp_path: Path) -> None:
     _, paths, record = _armed(tmp_path)
     timer = (record / "timer.pid").read_text().strip()
     trace = tmp_path / "trace"
@@ -159,9 +159,6 @@ def test_after_a_heartbeat_the_watcher_reverts_without_starting_a_shell(tmp_path
     assert watcher.stdin is not None and watcher.stdout is not None
     try:
         assert watcher.stdout.readline().startswith("ready ")
-        watcher.stdin.write("hb\n")
-        watcher.stdin.flush()
-        assert watcher.stdout.readline() == "hb\n"
         _wait_for(lambda: 'sh", ["sh", "-s"]' in trace.read_text(), 5)  # the runner is up
         before = len(trace.read_text().splitlines())
         watcher.stdin.write("revert\n")

@@ -21,9 +21,8 @@ fire() {
   runner=''  # gone: from now on a new sh each time (reverts are idempotent: once more is safe)
   sh "$3fire.sh" "$1" "$2" </dev/null >/dev/null 2>&1
 }
-# started on the first heartbeat, once the launch is over (the console sends one then)
+# started once the watcher has said `ready` (the console goes on with the launch meanwhile)
 start_runner() {
-  started_runner=1
   { coproc RUNNER { exec sh -s 2>/dev/null; }; } 2>/dev/null && runner=1
 }
 # revert_session WHO MODE: each of the session's records through its fire.sh; sets ok and bad
@@ -49,7 +48,8 @@ tidy_session() {
   done
 }
 echo "ready $$"
-tidy='' started_runner=''
+start_runner
+tidy=''
 while IFS= read -r -t "$lease" line; do
   # the tidy-up of the last revert waits for the next line (a heartbeat, a second later): while
   # the kill switch runs, every other host's revert has the machine to itself
@@ -61,7 +61,7 @@ while IFS= read -r -t "$lease" line; do
       revert_session "$by" answer
       echo "reverted ok=${ok#,} unconfirmed=${bad#,}"
       tidy=$by ;;
-    hb) echo hb; [ -n "$started_runner" ] || start_runner ;;
+    hb) echo hb ;;
     ping) echo pong ;;
   esac
 done
