@@ -6,9 +6,9 @@
     ControlMaster    OpenSSH `ssh` through a ControlMaster socket per host, all at once
     bare launch      a paramiko thread pool doing connect + auth + exec of inject + verify
 
-Every connection verifies the host key against the lab's known_hosts, sets TCP_NODELAY and
-acknowledges every segment at once (TCP_QUICKACK), as gameday does, so the comparison is of the
-paths, not of the tuning.
+Every connection verifies the host key against the lab's known_hosts, sets TCP_NODELAY,
+acknowledges every segment at once (TCP_QUICKACK) and offers AES-GCM first, as gameday does, so
+the comparison is of the paths, not of the tuning.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from pathlib import Path
 
 import paramiko
 
-from gameday.adapters.ssh import quick_ack
+from gameday.adapters.ssh import aead_first, quick_ack
 from gameday.lab.model import LabInfo
 
 
@@ -36,7 +36,7 @@ def connect(info: LabInfo, name: str) -> paramiko.Transport:
     address = info.host(name).address
     sock = socket.create_connection((address, 22), timeout=10)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    transport = paramiko.Transport(quick_ack(sock))
+    transport = aead_first(quick_ack(sock))
     transport.start_client(timeout=10)
     known = paramiko.HostKeys(str(info.known_hosts)).lookup(address)
     key = transport.get_remote_server_key()

@@ -190,3 +190,13 @@ def test_the_connection_acknowledges_what_it_reads_at_once() -> None:
                 assert client.getsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK) == 1
                 client.sendall(b"ok\n")
                 assert peer.recv(64) == b"ok\n"
+
+
+def test_aead_ciphers_are_offered_first_and_every_other_one_still_after_them() -> None:
+    left, right = socket.socketpair()
+    with left, right:
+        defaults = paramiko.Transport(left).get_security_options().ciphers
+        offered = ssh.aead_first(right).get_security_options().ciphers
+    aead = [name for name in defaults if name.endswith("-gcm@openssh.com")]
+    assert aead and list(offered[: len(aead)]) == aead
+    assert sorted(offered) == sorted(defaults)

@@ -3,6 +3,7 @@ script is run as root, and the two ways of chaining a plan's lines (pure)."""
 
 from __future__ import annotations
 
+import functools
 import re
 import shlex
 from collections.abc import Sequence
@@ -83,8 +84,11 @@ def each_attempted(lines: Sequence[str]) -> str:
     return "\n".join(["gameday_rc=0", *body, "exit $gameday_rc"])
 
 
+@functools.lru_cache(maxsize=4096)
 def sh_body(line: str) -> str | None:
     """The script of a line that is exactly `sh -c SCRIPT` as gameday renders it, else None."""
+    if not line.startswith("sh -c "):
+        return None  # most lines: no lexing (shlex is slow, and every host's launch asks)
     try:
         argv = shlex.split(line)
     except ValueError:
