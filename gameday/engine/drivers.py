@@ -177,6 +177,13 @@ def _left(deadline: float | None) -> float | None:
     return None if deadline is None else max(0.0, deadline - time.monotonic())
 
 
+_VIA = {
+    "watcher": "confirmed by its lease watcher",
+    "fallback": "confirmed by a second command, its watcher silent",
+}
+"""How a revert was confirmed, in the facilitator's words (the console's own: no words)."""
+
+
 def _outcome(result: StepResult, step: Step, lines: Sequence[str]) -> Outcome:
     command = " ; ".join(lines) if lines else result.step
     record = CommandRecord(
@@ -184,7 +191,8 @@ def _outcome(result: StepResult, step: Step, lines: Sequence[str]) -> Outcome:
     )
     detail = result.detail
     if result.via and result.via != "console":
-        detail = f"{detail} (via {result.via})".strip()
+        via = _VIA.get(result.via, f"via {result.via}")
+        detail = f"{detail} ({via})" if detail else via
     return Outcome(
         result.ok,
         detail,

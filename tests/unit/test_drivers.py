@@ -99,3 +99,16 @@ def test_with_no_lease_and_nothing_armed_there_is_nothing_to_renew() -> None:
     runner = LeaseRunner(lease_open=False)
     assert RunnerDriver(cast(FaultRunner, runner)).heartbeat()
     assert runner.beats == 0
+
+
+def test_a_revert_says_in_plain_words_how_it_was_confirmed() -> None:
+    from gameday.engine.drivers import _outcome
+
+    by_watcher = StepResult("web-1", "revert", "f1", True, via="watcher")
+    assert _outcome(by_watcher, "revert", ()).detail == "confirmed by its lease watcher"
+    late = StepResult("web-1", "revert", "f1", True, detail="took 2 tries", via="fallback")
+    assert _outcome(late, "revert", ()).detail == (
+        "took 2 tries (confirmed by a second command, its watcher silent)"
+    )
+    by_console = StepResult("web-1", "revert", "f1", True, via="console")
+    assert _outcome(by_console, "revert", ()).detail == ""
