@@ -55,6 +55,17 @@ def _events(journals: Path) -> list[ev.Event]:
     return list(read_journal(found[0]).events) if found else []
 
 
+def _console(lab: LabInfo, scenario: Path, journals: Path) -> subprocess.Popen[str]:
+    """`gameday run` of `scenario` in the background, its output kept for the assertions."""
+    return subprocess.Popen(
+        _argv(lab, scenario, journals), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def _wait_injected(journals: Path, what: str = "the fault was injected") -> None:
+    _wait_for(lambda: any(isinstance(e, ev.FaultInjected) for e in _events(journals)), 60, what)
+
+
 def _wait_for(condition: Callable[[], object], limit: float, what: str) -> float:
     """Seconds until `condition()` is true (polled every 0.1 s), failing after `limit`."""
     started = time.monotonic()
@@ -87,15 +98,9 @@ def test_a_path_cut_for_good_ends_the_session_in_bounds_and_says_what_to_do(
     rollback = "rollback:\n  - {name: tidy, host: lab-2, run: 'true'}\n"
     scenario = _scenario(tmp_path, "cut-for-good", "lab-2", rollback=rollback)
     journals = tmp_path / "journals"
-    console = subprocess.Popen(
-        _argv(lab, scenario, journals), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    console = _console(lab, scenario, journals)
     try:
-        _wait_for(
-            lambda: any(isinstance(e, ev.FaultInjected) for e in _events(journals)),
-            60,
-            "the fault was injected",
-        )
+        _wait_injected(journals)
         _link(lab, "lab-2", "down")
         cut = time.monotonic()
         lost_in = _wait_for(
@@ -141,11 +146,7 @@ def test_a_second_session_on_a_busy_host_is_refused_at_preflight_naming_the_firs
         stderr=subprocess.DEVNULL,
     )
     try:
-        _wait_for(
-            lambda: any(isinstance(e, ev.FaultInjected) for e in _events(first_journals)),
-            60,
-            "the first session injected",
-        )
+        _wait_injected(first_journals, "the first session injected")
         holder = _events(first_journals)[0]
         assert isinstance(holder, ev.SessionStarted)
         second = subprocess.run(
@@ -183,18 +184,9 @@ def test_a_frozen_console_loses_its_lease_and_ends_by_itself_once_thawed(
     lab: LabInfo, tmp_path: Path
 ) -> None:
     journals = tmp_path / "journals"
-    console = subprocess.Popen(
-        _argv(lab, _scenario(tmp_path, "frozen", "lab-1"), journals),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    console = _console(lab, _scenario(tmp_path, "frozen", "lab-1"), journals)
     try:
-        _wait_for(
-            lambda: any(isinstance(e, ev.FaultInjected) for e in _events(journals)),
-            60,
-            "the fault was injected",
-        )
+        _wait_injected(journals)
         console.send_signal(signal.SIGSTOP)
         try:
             _wait_for(lambda: not _fill_files(lab, "lab-1"), 15, "the host's lease reverted it")
@@ -305,18 +297,9 @@ def test_the_kill_switch_reports_an_unreachable_host_within_lease_plus_2_s(
     from gameday.core.session.lease import kill_switch_bound
 
     journals = tmp_path / "journals"
-    console = subprocess.Popen(
-        _argv(lab, _scenario(tmp_path, "kill-cut", "lab-2"), journals),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    console = _console(lab, _scenario(tmp_path, "kill-cut", "lab-2"), journals)
     try:
-        _wait_for(
-            lambda: any(isinstance(e, ev.FaultInjected) for e in _events(journals)),
-            60,
-            "the fault was injected",
-        )
+        _wait_injected(journals)
         _link(lab, "lab-2", "down")
         console.send_signal(signal.SIGTERM)  # before the console can notice the cut
         pulled = time.monotonic()
