@@ -195,24 +195,25 @@ def _connect(
     holder = holder_text(plan.scenario.id, time.time(), socket.gethostname(), _user())
     made: dict[str, RunnerDriver] = {}
 
-    def connected(name: str, transport: Transport) -> None:
-        host = plan.inventory.hosts[name]
+    def driver(name: str, transport: Transport) -> RunnerDriver:
         runner = FaultRunner(
             transport,
             session_id,
-            sudo=host.sudo,
+            sudo=plan.inventory.hosts[name].sudo,
             lease_seconds=options.lease_seconds,
             holder=holder,
         )
-        made[name] = driver = RunnerDriver(
-            runner, reconnect=functools.partial(_reconnect, connector, name)
-        )
-        driver.prepare(plan.host_plans.get(name, ()))
+        return RunnerDriver(runner, reconnect=functools.partial(_reconnect, connector, name))
+
+    def connected(name: str, transport: Transport) -> None:
+        made[name] = driver(name, transport)
+        made[name].prepare(plan.host_plans.get(name, ()))
 
     outcomes = connector.connect_all(hosts_to_contact(plan), then=connected)
     transports = {h: o.transport for h, o in outcomes.items() if o.transport is not None}
     unreachable = {h: o.error.message for h, o in outcomes.items() if o.error is not None}
-    drivers: dict[str, HostDriver] = {h: made[h] for h in transports if h in made}
+    # a host whose hand-on failed still gets its driver: the session's preflight checks it
+    drivers: dict[str, HostDriver] = {h: made.get(h) or driver(h, t) for h, t in transports.items()}
     return transports, unreachable, drivers
 
 

@@ -222,17 +222,16 @@ class FaultRunner:
             self._armed[plan.fault_id] = plan
             reason = _reason(result)
             return self._fail("arm", plan.fault_id, f"cannot write the record: {reason}", started)
-        self._armed[plan.fault_id] = plan
-        self._guarded.add(plan.fault_id)
-        timer, host_deadline = armed
+        return self.armed_step(plan, armed, started)
+
+    def armed_step(self, plan: FaultPlan, armed: tuple[str, int], started: float) -> StepResult:
+        """The host said `armed <timer> <deadline>`: the record and timer are written, so the
+        fault may be injected now."""
+        self.note_armed(plan, guarded=True)
+        timer, deadline = armed
+        took = self._clock() - started
         return StepResult(
-            self.host,
-            "arm",
-            plan.fault_id,
-            True,
-            duration=self._clock() - started,
-            timer=timer,
-            deadline=host_deadline,
+            self.host, "arm", plan.fault_id, True, duration=took, timer=timer, deadline=deadline
         )
 
     def inject(self, plan: FaultPlan) -> StepResult:

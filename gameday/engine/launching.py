@@ -101,17 +101,7 @@ def _outcomes(
         return Launched(_failed(runner, plan, "arm", f"cannot write the record: {reason}", started))
     if problem:
         return Launched(_failed(runner, plan, "arm", f"no lease: {problem}", started))
-    runner.note_armed(plan, guarded=True)
-    timer, host_deadline = armed
-    arm_result = StepResult(
-        runner.host,
-        "arm",
-        plan.fault_id,
-        True,
-        duration=runner.now() - started,
-        timer=timer,
-        deadline=host_deadline,
-    )
+    arm_result = runner.armed_step(plan, armed, started)
     inject = steps.get("inject")
     if inject is None or not inject.ok:
         reason = inject.reason() if inject is not None else "it did not run"

@@ -98,16 +98,16 @@ def sh_body(line: str) -> str | None:
     return None
 
 
-def own_lines(kind: str, lines: Sequence[str]) -> tuple[str, ...]:
-    """`lines` to run inside an `sh` script of gameday's: a catalog line `sh -c SCRIPT` becomes
+def own_line(kind: str, line: str) -> str:
+    """`line` to run inside an `sh` script of gameday's: a catalog line `sh -c SCRIPT` becomes
     `( SCRIPT )`, a subshell of that script (a fork, not a new `sh` started: every host runs
     them at once). The catalog's scripts assign every variable they read and use no positional
     parameter, so they mean the same in a subshell; a custom fault's lines are the author's
     own and run exactly as written."""
-    if kind == "custom":
-        return tuple(lines)
-    found: list[str] = []
-    for line in lines:
-        body = sh_body(line)
-        found.append(line if body is None else f"(\n{body}\n)")
-    return tuple(found)
+    body = None if kind == "custom" else sh_body(line)
+    return line if body is None else f"(\n{body}\n)"
+
+
+def own_lines(kind: str, lines: Sequence[str]) -> tuple[str, ...]:
+    """Each of `lines` as `own_line` runs it."""
+    return tuple(own_line(kind, line) for line in lines)

@@ -15,6 +15,7 @@ from gameday.core.guard.base import (
     all_succeed,
     check_id,
     each_attempted,
+    own_line,
     own_lines,
     sh_body,
     timer_unit,
@@ -59,12 +60,9 @@ def _take_lock(paths: GuardPaths, seconds: int) -> str:
 def _program(kind: str, line: str) -> str | None:
     """`line` as a program of its own inside fire.sh (an `exit` in it cannot end the script,
     and it needs no subshell around it), or None when it is not one: the catalog's
-    `sh -c SCRIPT` runs as the subshell `( SCRIPT )` (see `own_lines`), a custom fault's
+    `sh -c SCRIPT` runs as the subshell `( SCRIPT )` (see `own_line`), a custom fault's
     `sh -c …` as it is."""
-    if sh_body(line) is None:
-        return None
-    (own,) = own_lines(kind, (line,))
-    return own
+    return own_line(kind, line) if sh_body(line) is not None else None
 
 
 def _grouped(kind: str, lines: Sequence[str], log: str, on_failure: str) -> list[str]:
