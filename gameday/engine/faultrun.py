@@ -209,7 +209,7 @@ class FaultRunner:
         if not lease.ok:
             return self._fail("arm", plan.fault_id, f"no lease: {lease.detail}", started)
         try:
-            script = guard.arm_script(plan, self.session_id, deadline, self.paths)
+            script = guard.arm_script(plan, self.session_id, deadline, self.paths, now=self.wall())
         except ValueError as exc:
             return self._fail("arm", plan.fault_id, str(exc), started)
         try:
@@ -332,6 +332,10 @@ class FaultRunner:
     def now(self) -> float:
         """The runner's clock (monotonic seconds unless a test gave another)."""
         return self._clock()
+
+    def wall(self) -> float:
+        """Wall-clock epoch seconds (what a record's deadline is written in)."""
+        return self._wall()
 
     def has_lease(self) -> bool:
         """True while this session's lease watcher listens on the host."""

@@ -38,7 +38,13 @@ def launch_fault(runner: FaultRunner, plan: FaultPlan, seconds: float) -> Launch
         return Launched(_failed(runner, plan, "arm", f"no lease: {watcher.detail}", started))
     try:
         script = launch.launch_script(
-            plan, runner.session_id, seconds, runner.paths, sudo=runner.sudo, then=watcher
+            plan,
+            runner.session_id,
+            seconds,
+            runner.paths,
+            sudo=runner.sudo,
+            now=runner.wall(),
+            then=watcher,
         )
     except ValueError as exc:
         return Launched(_failed(runner, plan, "arm", str(exc), started))

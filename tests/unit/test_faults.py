@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
+import subprocess
+from pathlib import Path
 from typing import TypeVar
 
 import pytest
@@ -425,8 +428,52 @@ def test_an_existing_foreign_root_qdisc_is_refused_not_replaced() -> None:
     p = plan("{kind: bandwidth, rate: 1mbit, interface: eth0}")
     refuse = [line for line in p.capability if "will not replace" in line]
     assert len(refuse) == 1
-    assert '$3 != "0:"' in shlex.split(refuse[0])[2]
     assert not any("replace" in line and "tc qdisc replace" in line for line in all_lines(p))
+
+
+ROOT_QDISC_CASES = [
+    ("qdisc noqueue 0: root refcnt 2", None),
+    ("qdisc mq 0: root\nqdisc fq_codel 0: parent :1 limit 10240p flows 1024", None),
+    ("qdisc ingress ffff: parent ffff:fff1 ----------------\nqdisc noqueue 0: root refcnt 2", None),
+    ("qdisc noqueue 0: root * refcnt 2", None),
+    ("qdisc tbf 1: root refcnt 2 rate 5Mbit burst 32Kb lat 50.0ms", "tbf 1:"),
+    ("qdisc htb 67fd: root refcnt 2 r2q 10\nqdisc tbf 68fd: parent 67fd:2 rate 1Mbit", "htb 67fd:"),
+    ("", None),
+]
+
+
+@pytest.mark.parametrize(("shown", "foreign"), ROOT_QDISC_CASES)
+def test_the_root_qdisc_check_reads_tc_output_as_awk_did(
+    tmp_path: Path, shown: str, foreign: str | None
+) -> None:
+    # A stand-in `tc` prints canned output: the real one is run in test_faults_netns.py; here
+    # every shape of its output is covered, which a real interface cannot show at once.
+    refuse = next(line for line in plan("{kind: bandwidth, rate: 1mbit}").capability
+                  if "will not replace" in line)  # fmt: skip
+    result = _with_fake_tc(tmp_path, f"printf '{shown}\\n'", refuse)
+    if foreign is None:
+        assert (result.returncode, result.stderr) == (0, "")
+    else:
+        assert result.returncode == 1
+        said = f"eth0 already has a root qdisc ({foreign}); gameday will not replace it\n"
+        assert result.stderr == said
+
+
+def test_the_root_qdisc_check_fails_when_tc_does(tmp_path: Path) -> None:
+    refuse = next(line for line in plan("{kind: bandwidth, rate: 1mbit}").capability
+                  if "will not replace" in line)  # fmt: skip
+    assert _with_fake_tc(tmp_path, "exit 2", refuse).returncode == 1
+
+
+def _with_fake_tc(folder: Path, body: str, line: str) -> subprocess.CompletedProcess[str]:
+    fake = folder / "tc"
+    fake.write_text(f"#!/bin/sh\n{body}\n", encoding="utf-8")
+    fake.chmod(0o755)
+    default_route = folder / "ip"  # interface: auto asks `ip route` for the device
+    default_route.write_text("#!/bin/sh\necho 'default via 10.0.0.1 dev eth0'\n", "utf-8")
+    default_route.chmod(0o755)
+    env = {**os.environ, "PATH": f"{folder}:{os.environ['PATH']}"}
+    return subprocess.run(line, shell=True, env=env, capture_output=True, text=True, timeout=10)
 
 
 def test_netem_commands_are_exact() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shlex
 import subprocess
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -97,7 +98,7 @@ def test_record_files_hold_any_text_exactly(
 
 
 def test_arm_script_records_then_chooses_a_timer() -> None:
-    script = guard.arm_script(PLAN, "S1", 90.2, guard.GuardPaths("/var/lib/gameday"))
+    script = guard.arm_script(PLAN, "S1", 90.2, guard.GuardPaths("/var/lib/gameday"), now=1000.4)
     lines = script.splitlines()
     assert lines[:3] == ["set -e", "umask 077", "dir=/var/lib/gameday/faults/web-1.disk_fill-0"]
     # the lock only for a record left by an earlier arm: a new one is in no one else's hands
@@ -108,24 +109,26 @@ def test_arm_script_records_then_chooses_a_timer() -> None:
     made = f"[ -d {folder} ] || mkdir {folder}"
     assert refuse < lines.index(made)
     assert "printf '%s\\n' S1 > /var/lib/gameday/faults/web-1.disk_fill-0/session" in lines
-    assert "deadline=$(( $(date +%s) + 91 ))" in lines  # whole seconds, rounded up
+    # whole seconds, rounded up, from the console's clock: the host starts no `date` for it
+    assert 'echo 1092 > "$dir/deadline"' in lines
+    assert "$(( $(date" not in script
     systemd = next(line for line in lines if "systemd-run" in line)
     assert "--unit=gameday-fault-web-1.disk_fill-0 --on-active=91s" in systemd
     assert systemd.startswith("if [ -d /run/systemd/system ]")
     sleeper = '  ( cd "$dir" && exec setsid sh "$dir/timer.sh" ) </dev/null >/dev/null 2>&1 9>&- &'
     assert lines[lines.index(sleeper) + 1] == '  echo $! > "$dir/timer.pid"'  # no polling
-    assert lines[-1] == 'echo "armed $timer $deadline"'
+    assert lines[-1] == 'echo "armed $timer 1092"'
 
 
 @pytest.mark.parametrize("seconds", [0, 0.5, float("nan"), float("inf")])
 def test_arm_needs_a_real_deadline(seconds: float) -> None:
     with pytest.raises(ValueError):
-        guard.arm_script(PLAN, "S1", seconds, guard.GuardPaths())
+        guard.arm_script(PLAN, "S1", seconds, guard.GuardPaths(), now=0.0)
 
 
 def test_arm_refuses_an_unsafe_session_id() -> None:
     with pytest.raises(ValueError):
-        guard.arm_script(PLAN, "s1; reboot", 60, guard.GuardPaths())
+        guard.arm_script(PLAN, "s1; reboot", 60, guard.GuardPaths(), now=0.0)
 
 
 def test_fire_script_confirms_before_it_drops_the_record() -> None:
@@ -264,7 +267,7 @@ def test_list_records_names_where_a_recorded_fill_or_io_stress_writes(tmp_path: 
         ),
         verify_reverted=("true",),
     )
-    arm = guard.arm_script(plan, "S1", 600, paths)
+    arm = guard.arm_script(plan, "S1", 600, paths, now=time.time())
     try:
         subprocess.run(["sh", "-c", arm], check=True, capture_output=True, timeout=10)
         out = subprocess.run(

@@ -15,6 +15,8 @@ import pytest
 from gameday.core import guard
 from gameday.core.faults import FaultPlan
 
+NOW = 1_800_000_000.0  # the console's wall clock, as the runner hands it to a script
+
 
 def _plan(folder: Path) -> FaultPlan:
     effect = folder / "effect"
@@ -38,7 +40,7 @@ def _sh(script: str) -> subprocess.CompletedProcess[str]:
 def _armed(tmp_path: Path) -> tuple[FaultPlan, guard.GuardPaths, Path]:
     plan = _plan(tmp_path)
     paths = guard.GuardPaths(str(tmp_path / "state"))
-    armed = _sh(guard.arm_script(plan, "s1", 600, paths))
+    armed = _sh(guard.arm_script(plan, "s1", 600, paths, now=NOW))
     assert armed.returncode == 0 and "armed setsid" in armed.stdout, armed.stderr
     (tmp_path / "effect").touch()
     (tmp_path / "leftover").touch()
@@ -117,7 +119,7 @@ def test_a_fresh_arm_is_never_tidied_away_by_the_last_reverts_late_tidy(tmp_path
     plan, paths, record = _armed(tmp_path)
     assert _sh(f"sh {record}/fire.sh kill-switch answer").returncode == 0
     old = (record / "timer.pid").read_text().strip()
-    rearmed = _sh(guard.arm_script(plan, "s1", 600, paths))  # before the watcher tidied
+    rearmed = _sh(guard.arm_script(plan, "s1", 600, paths, now=NOW))  # before the watcher tidied
     assert rearmed.returncode == 0, rearmed.stderr
     late = _sh(f"sh {record}/fire.sh kill-switch tidy")
     assert late.returncode == guard.UNCONFIRMED_STATUS

@@ -20,6 +20,8 @@ from gameday.core.guard import GuardPaths, list_records_script, parse_records
 from gameday.engine.faultrun import FaultRunner
 from tests.runner_tools import LeaseKeeper, revert_everywhere
 
+NOW = 1_800_000_000.0  # the console's wall clock, as the runner hands it to a script
+
 
 def file_fault(folder: Path, fault_id: str, *, stuck: bool = False) -> FaultPlan:
     """A fault whose effect is a file; `stuck` makes its revert fail to remove it."""
@@ -341,7 +343,7 @@ def test_both_watchers_speak_the_same_protocol(
     plans = [file_fault(tmp_path, f"f{i}") for i in range(2)]
     transport = LocalTransport()
     for plan in plans:
-        script = guard_mod.arm_script(plan, "s1", 600, paths)
+        script = guard_mod.arm_script(plan, "s1", 600, paths, now=NOW)
         assert transport.run(guard_mod.as_root(script, sudo=False), timeout=10).ok
         assert transport.run(plan.inject[0], timeout=10).ok
     channel = transport.open_channel(
@@ -358,7 +360,7 @@ def test_both_watchers_speak_the_same_protocol(
     assert reply == guard_mod.WatcherReply(("f0", "f1"), ())
     assert not any((tmp_path / f"effect-f{i}").exists() for i in range(2))
     # a missed lease: re-arm one fault, say nothing, and the watcher reverts it and exits
-    script = guard_mod.arm_script(plans[0], "s1", 600, paths)
+    script = guard_mod.arm_script(plans[0], "s1", 600, paths, now=NOW)
     assert transport.run(guard_mod.as_root(script, sudo=False), timeout=10).ok
     assert transport.run(plans[0].inject[0], timeout=10).ok
     assert _wait_gone(tmp_path / "effect-f0", 5) < 1.0 + 0.5
@@ -386,7 +388,9 @@ def test_where_systemd_runs_the_timer_is_a_transient_unit(
     plan = file_fault(tmp_path, "f1")
     paths = guard_mod.GuardPaths(str(state))
     steps = (
-        guard_mod.arm_script(plan, "s1", 90, paths) + "\n" + guard_mod.disarm_script("f1", paths)
+        guard_mod.arm_script(plan, "s1", 90, paths, now=NOW)
+        + "\n"
+        + guard_mod.disarm_script("f1", paths)
     )
     inner = (
         "mount -t tmpfs gameday-test /run && mkdir -p /run/systemd/system && "
@@ -418,7 +422,7 @@ def test_two_reverts_racing_both_report_confirmed(tmp_path: Path, state: Path) -
     plan = file_fault(tmp_path, "f1")
     fire = str(state / "faults" / "f1" / "fire.sh")
     for _ in range(10):
-        script = guard_mod.arm_script(plan, "s1", 600, paths)
+        script = guard_mod.arm_script(plan, "s1", 600, paths, now=NOW)
         subprocess.run(["sh", "-c", script], check=True, capture_output=True, timeout=10)
         (tmp_path / "effect-f1").touch()
         racers = [

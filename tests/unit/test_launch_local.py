@@ -22,6 +22,8 @@ from gameday.engine.drivers import PREPARED_FOR, RunnerDriver
 from gameday.engine.faultrun import FaultRunner
 from gameday.engine.ports import Channel, CommandResult
 
+NOW = 1_800_000_000.0  # the console's wall clock, as the runner hands it to a script
+
 
 class CountingTransport(LocalTransport):
     """A LocalTransport that counts what the engine asks of the host."""
@@ -141,9 +143,9 @@ def test_a_step_ends_only_itself_and_starts_no_shell_of_its_own(tmp_path: Path) 
     needs one): an `exit` in a line ends its step, not the script."""
     plan = replace(_fault(tmp_path), capability=("exit 0", f"test -d {tmp_path}"))
     paths = GuardPaths(str(tmp_path / "state"))
-    script = launch.launch_script(plan, "s1", 60, paths, sudo=False)
+    script = launch.launch_script(plan, "s1", 60, paths, sudo=False, now=NOW)
     assert "sh -c" not in script
-    assert "sudo -n sh -c" in launch.launch_script(plan, "s1", 60, paths, sudo=True)
+    assert "sudo -n sh -c" in launch.launch_script(plan, "s1", 60, paths, sudo=True, now=NOW)
     preflight = launch.preflight_script(plan, paths, sudo=False, probe=True)
     assert "sh -c" not in preflight
     ran = LocalTransport().run(f"sh -c {shlex.quote(preflight)}", timeout=20)

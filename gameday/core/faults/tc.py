@@ -204,11 +204,14 @@ def _steps(lines: Lines, dev: _Device, steps: list[tuple[str, ...]]) -> tuple[st
 
 
 def _refuse_foreign_root(dev: _Device) -> str:
-    """Exit 1 when the device's root qdisc is not the kernel's default (handle 0:)."""
+    """Exit 1 when the device's root qdisc is not the kernel's default (handle 0:). The shell
+    reads `tc`'s output word by word itself (no awk, no pipe: every host runs this at once);
+    each qdisc's line reads `qdisc KIND HANDLE root|parent ...`."""
     return (
-        f"out=$({dev.tc('qdisc', 'show')}) || exit 1; "
-        'root=$(printf \'%s\\n\' "$out" | awk \'$4 == "root" && $3 != "0:" '
-        '{print $2 " " $3; exit}\'); '
+        f"out=$({dev.tc('qdisc', 'show')}) || exit 1; root=; set -f; set -- $out; "
+        "while [ $# -ge 4 ]; do "
+        'if [ "$1" = qdisc ] && [ "$4" = root ] && [ "$3" != 0: ]; then root="$2 $3"; break; fi; '
+        "shift; done; "
         '[ -z "$root" ] || { '
         + render(("printf", "%s already has a root qdisc (%s); gameday will not replace it\\n"))
         + f' {dev.word} "$root" >&2; exit 1; }}'

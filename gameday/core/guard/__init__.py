@@ -9,7 +9,8 @@ injected:
 
     session            the session id that owns the fault
     kind               the fault kind (for people reading the host)
-    deadline           epoch seconds (host clock) at which the timer reverts it
+    deadline           epoch seconds at which the timer reverts it, for people: the console's
+                       clock at the arm plus the duration (the timer counts on the host)
     timer              `systemd` or `setsid`: which dead-man timer guards it
     timer.pid          setsid only: the sleeper's pid (its own process group)
     revert.sh          the plan's revert lines, each run even when an earlier one fails

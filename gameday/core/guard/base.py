@@ -101,11 +101,18 @@ def sh_body(line: str) -> str | None:
 def own_line(kind: str, line: str) -> str:
     """`line` to run inside an `sh` script of gameday's: a catalog line `sh -c SCRIPT` becomes
     `( SCRIPT )`, a subshell of that script (a fork, not a new `sh` started: every host runs
-    them at once). The catalog's scripts assign every variable they read and use no positional
-    parameter, so they mean the same in a subshell; a custom fault's lines are the author's
-    own and run exactly as written."""
+    them at once). The catalog's scripts assign every variable and positional parameter they
+    read, so they mean the same in a subshell; a custom fault's lines are the author's own and
+    run exactly as written."""
     body = None if kind == "custom" else sh_body(line)
     return line if body is None else f"(\n{body}\n)"
+
+
+def own_step(kind: str, line: str) -> str:
+    """`line` in a subshell of its own, as `own_line` runs it: its `exit` and `set -e` end
+    only it. A catalog line is that subshell already; any other line is put in one."""
+    body = None if kind == "custom" else sh_body(line)
+    return f"(\n{line if body is None else body}\n)"
 
 
 def own_lines(kind: str, lines: Sequence[str]) -> tuple[str, ...]:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gameday.core.faults import FaultPlan
-from gameday.core.guard.base import GuardPaths, all_succeed, as_root, own_lines
+from gameday.core.guard.base import GuardPaths, all_succeed, as_root, own_lines, own_step
 from gameday.core.guard.capability import probe_script
 from gameday.core.guard.scripts import arm_script
 
@@ -55,6 +55,14 @@ def _isolated(script: str, *, sudo: bool) -> str:
     return as_root(script, sudo=True) if sudo else f"(\n{script}\n)"
 
 
+def _lines_step(kind: str, lines: Sequence[str]) -> str:
+    """`lines` in order, stopping at the first that fails, in a subshell of their own: one
+    line is its own subshell (`own_step`), not a subshell within one."""
+    if len(lines) == 1:
+        return own_step(kind, lines[0])
+    return _isolated(all_succeed(own_lines(kind, lines)), sudo=False)
+
+
 def _step(name: str, command: str, *, last: bool = False) -> str:
     """Run `command` (no input, both streams to ours), print its marker, and end the script
     there unless it succeeded (or it is the last step)."""
@@ -81,8 +89,7 @@ def preflight_script(plan: FaultPlan, paths: GuardPaths, *, sudo: bool, probe: b
     own step (`probe`, `cap0`, `cap1`, …), stopping at the first that fails. Changes nothing
     on the host but creating the state directory."""
     steps = [("probe", _isolated(probe_script(paths), sudo=sudo))] if probe else []
-    capability = own_lines(plan.kind, plan.capability)
-    steps += [(f"cap{i}", _isolated(line, sudo=False)) for i, line in enumerate(capability)]
+    steps += [(f"cap{i}", own_step(plan.kind, line)) for i, line in enumerate(plan.capability)]
     if not steps:
         return "true"
     return "\n".join(
@@ -97,21 +104,20 @@ def launch_script(
     paths: GuardPaths,
     *,
     sudo: bool,
+    now: float,
     then: str = "",
 ) -> str:
     """Arm (as root), inject, verify active — each step only after the one before succeeded —
-    then `then` (the watcher's command line, run with `exec`) whatever happened.
+    then `then` (the watcher's command line, run with `exec`) whatever happened. `now` is
+    the console's wall clock (see arm_script).
 
     Raises ValueError (from arm_script) for an unsafe id, kind or duration.
     """
-    arm = _isolated(arm_script(plan, session_id, seconds, paths), sudo=sudo)
+    arm = _isolated(arm_script(plan, session_id, seconds, paths, now=now), sudo=sudo)
     steps = [
         ("arm", arm),
-        ("inject", _isolated(all_succeed(own_lines(plan.kind, plan.inject)), sudo=False)),
-        (
-            "verify_active",
-            _isolated(all_succeed(own_lines(plan.kind, plan.verify_active)), sudo=False),
-        ),
+        ("inject", _lines_step(plan.kind, plan.inject)),
+        ("verify_active", _lines_step(plan.kind, plan.verify_active)),
     ]
     lines: list[str] = []
     for name, command in steps:

@@ -170,11 +170,15 @@ def timer_script(paths: GuardPaths, fault_id: str, seconds: int) -> list[str]:
     ]
 
 
-def arm_script(plan: FaultPlan, session_id: str, seconds: float, paths: GuardPaths) -> str:
-    """Write the record and start the dead-man timer `seconds` from now (host clock).
+def arm_script(
+    plan: FaultPlan, session_id: str, seconds: float, paths: GuardPaths, *, now: float
+) -> str:
+    """Write the record and start the dead-man timer `seconds` from now (the host counts them).
 
     Prints one line `armed <timer> <deadline-epoch>`. systemd-run is tried when systemd is
-    PID 1; if it is missing or refuses, a detached setsid sleeper is started instead.
+    PID 1; if it is missing or refuses, a detached setsid sleeper is started instead. The
+    recorded deadline is `now` (the console's wall clock, epoch seconds) plus `seconds`: it is
+    for people and listings only, so the host need not start `date` on every arm.
     """
     fault_id = check_id(plan.fault_id, "fault id")
     check_id(session_id, "session id")
@@ -183,6 +187,7 @@ def arm_script(plan: FaultPlan, session_id: str, seconds: float, paths: GuardPat
     if not math.isfinite(seconds) or seconds < 1:
         raise ValueError("a dead-man timer needs at least one second")
     whole = math.ceil(seconds)
+    deadline = math.ceil(now) + whole
     folder = paths.fault_dir(fault_id)
     q_folder = render((folder,))
     unit = render((f"--unit={timer_unit(fault_id)}",))
@@ -224,8 +229,7 @@ def arm_script(plan: FaultPlan, session_id: str, seconds: float, paths: GuardPat
             write_file_command(f"{folder}/timer.sh", timer_script(paths, fault_id, whole)),
             write_file_command(f"{folder}/session", [session_id]),
             write_file_command(f"{folder}/kind", [plan.kind]),
-            f"deadline=$(( $(date +%s) + {whole} ))",
-            'echo "$deadline" > "$dir/deadline"',
+            f'echo {deadline} > "$dir/deadline"',
             "if [ -d /run/systemd/system ] && command -v systemd-run >/dev/null 2>&1"
             f" && systemd-run --quiet --collect {unit} --on-active={whole}s"
             f" --timer-property=AccuracySec=1s /bin/sh {fire} timer >/dev/null 2>&1 9>&-; then",
@@ -238,7 +242,7 @@ def arm_script(plan: FaultPlan, session_id: str, seconds: float, paths: GuardPat
             "  timer=setsid",
             "fi",
             'echo "$timer" > "$dir/timer"',
-            'echo "armed $timer $deadline"',
+            f'echo "armed $timer {deadline}"',
         ]
     )
 
