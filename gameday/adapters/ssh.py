@@ -418,17 +418,18 @@ class _KnownHosts:
         self._read: dict[str, tuple[tuple[int, int], paramiko.HostKeys]] = {}
 
     def read(self, path: str) -> paramiko.HostKeys:
-        """The keys in `path` (raises OSError, or SSHException for a file paramiko refuses)."""
+        """The keys in `path` (raises OSError, or SSHException for a file paramiko refuses).
+        Parsed under the lock: every host of a launch connects at once, and each would
+        otherwise parse the same file before the first had stored it."""
         found = os.stat(path)
         stamp = (found.st_mtime_ns, found.st_size)
         with self._lock:
             cached = self._read.get(path)
-        if cached is not None and cached[0] == stamp:
-            return cached[1]
-        keys = paramiko.HostKeys(path)
-        with self._lock:
+            if cached is not None and cached[0] == stamp:
+                return cached[1]
+            keys = paramiko.HostKeys(path)
             self._read[path] = (stamp, keys)
-        return keys
+            return keys
 
 
 def _add_known_keys(client: paramiko.SSHClient, known: paramiko.HostKeys, at: Endpoint) -> None:

@@ -7,6 +7,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from gameday.adapters.local import LocalTransport
 from gameday.engine.connector import Connector
 from gameday.errors import AuthFailed
@@ -96,6 +98,43 @@ def test_known_hosts_are_read_once_and_again_when_the_file_changes(tmp_path: Pat
         handle.write(line("10.0.0.2"))
     again = known.read(str(path))
     assert again is not first and again.lookup("10.0.0.2") is not None
+
+
+def test_hosts_connecting_at_once_share_one_parse_of_known_hosts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    import paramiko
+
+    from gameday.adapters import ssh
+
+    path = tmp_path / "known_hosts"
+    path.write_text("")
+    parses: list[str] = []
+    real = paramiko.HostKeys
+
+    def slow_parse(filename: str) -> paramiko.HostKeys:
+        parses.append(filename)
+        time.sleep(0.05)  # a long file: the other hosts ask while it is still being read
+        return real(filename)
+
+    monkeypatch.setattr(paramiko, "HostKeys", slow_parse)
+    known = ssh._KnownHosts()
+    start = threading.Barrier(8)
+    got: list[paramiko.HostKeys] = []
+
+    def connect() -> None:
+        start.wait(5)
+        got.append(known.read(str(path)))
+
+    threads = [threading.Thread(target=connect) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert len(got) == 8 and len({id(keys) for keys in got}) == 1
+    assert parses == [str(path)]
 
 
 def _new_key(folder: Path, name: str) -> Path:
