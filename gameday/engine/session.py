@@ -22,7 +22,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from gameday import __version__
@@ -204,8 +204,9 @@ class Session:
 
     # --- phases -----------------------------------------------------------------------------
     def _start(self) -> None:
+        """The session's opening facts, journaled with one fsync (nothing is touched yet)."""
         scenario = self.plan.scenario
-        self._emit(
+        opening: list[ev.Event] = [
             ev.SessionStarted(
                 session_id=self.config.session_id,
                 scenario_id=scenario.id,
@@ -220,11 +221,11 @@ class Session:
                 gameday_version=__version__,
                 scenario=scenario_snapshot(scenario),
             )
-        )
+        ]
         for name, role in self.config.participants:
-            self._emit(ev.ParticipantJoined(actor=name, name=name, role=role))
+            opening.append(ev.ParticipantJoined(actor=name, name=name, role=role))
         selection = self.plan.selection
-        self._emit(
+        opening.append(
             ev.PlanMade(
                 targets=selection.targets,
                 spared=dict(selection.spared),
@@ -236,32 +237,39 @@ class Session:
         )
         if selection.stages:
             sizes = tuple(stage.text for stage in self.plan.scenario.targets.stages)
-            self._emit(ev.LadderPlanned(stages=selection.stages, sizes=sizes))
+            opening.append(ev.LadderPlanned(stages=selection.stages, sizes=sizes))
+        self._emit_batch(opening)
 
     def _preflight(self) -> bool:
-        self._phase("preflight")
-        for host, reason in self._unreachable.items():
-            self._emit(ev.PreflightChecked(host=host, check="connect", ok=False, detail=reason))
+        self._emit_batch(
+            [
+                ev.PhaseChanged(phase="preflight"),
+                *(
+                    ev.PreflightChecked(host=host, check="connect", ok=False, detail=reason)
+                    for host, reason in self._unreachable.items()
+                ),
+            ]
+        )
         hosts = [h for h in self.plan.selection.targets if h in self._drivers]
-        self._parallel(hosts, self._check_host)
+        self._gathered(hosts, self._check_host)
         return not self.state.preflight_failures
 
-    def _check_host(self, host: str) -> None:
+    def _check_host(self, host: str) -> list[ev.Event]:
+        """The host's capability checks, as the facts to journal (see `_gathered`)."""
         driver = self._drivers[host]
+        found: list[ev.Event] = []
         for plan in self.plan.host_plans.get(host, ()):
             outcome = driver.check(plan)
-            # one fsync for the step's commands and its fact: every host's step journals at once
-            self._emit_batch(
-                [
-                    *command_events(host, plan.fault_id, outcome),
-                    ev.PreflightChecked(
-                        host=host,
-                        check=f"{plan.kind} capability",
-                        ok=outcome.ok,
-                        detail=outcome.detail,
-                    ),
-                ]
+            found += command_events(host, plan.fault_id, outcome)
+            found.append(
+                ev.PreflightChecked(
+                    host=host,
+                    check=f"{plan.kind} capability",
+                    ok=outcome.ok,
+                    detail=outcome.detail,
+                )
             )
+        return found
 
     def _baseline(self) -> bool:
         """Steady state must hold before anything is broken, else nothing is.
@@ -590,8 +598,24 @@ class Session:
         names = list(items)
         if not names:
             return
+        for future in [self._pool().submit(fn, name) for name in names]:
+            future.result()
+
+    def _gathered(self, items: Iterable[str], fn: Callable[[str], list[ev.Event]]) -> None:
+        """`fn` on every host at once; the facts of every host done by then journaled together
+        (one fsync when every answer is already in, as a preflight taken while connecting is),
+        in the order of `items`."""
+        order = {name: i for i, name in enumerate(items)}
+        pending = {self._pool().submit(fn, name): name for name in order}
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            finished = sorted(done, key=lambda future: order[pending[future]])
+            for future in finished:
+                del pending[future]
+            self._emit_batch([event for future in finished for event in future.result()])
+
+    def _pool(self) -> ThreadPoolExecutor:
         # one pool for every phase: its threads, started for the preflight, serve the inject
         if self._hosts_pool is None:
             self._hosts_pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="host")
-        for future in [self._hosts_pool.submit(fn, name) for name in names]:
-            future.result()
+        return self._hosts_pool
