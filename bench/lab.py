@@ -20,11 +20,12 @@ import statistics
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from bench import baselines, labkit
 from gameday.app.live import LiveOptions, live_session, load_plan
+from gameday.core.faults import FaultPlan
 from gameday.core.session import events as ev
 from gameday.lab.model import LabInfo
 
@@ -121,13 +122,13 @@ def _ms(seconds: float) -> float:
     return round(seconds * 1000, 1)
 
 
-def _plans(names: Sequence[str], round_: int, method: str) -> dict[str, labkit.FaultPlan]:
+def _plans(names: Sequence[str], round_: int, method: str) -> dict[str, FaultPlan]:
     return {n: labkit.fault_plan(n, f"b{round_}-{method[:4]}-{n}") for n in names}
 
 
 def _baseline(
     info: LabInfo,
-    open_: dict[str, object],
+    open_: Mapping[str, object],
     names: Sequence[str],
     round_: int,
     revert: Callable[[dict[str, str]], float],
@@ -147,7 +148,7 @@ def _baseline(
 
 def _bare_launch(
     info: LabInfo,
-    open_: dict[str, object],
+    open_: Mapping[str, object],
     names: Sequence[str],
     round_: int,
     times: dict[str, list[float]],
