@@ -610,9 +610,17 @@ class Session:
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             finished = sorted(done, key=lambda future: order[pending[future]])
+            facts: list[ev.Event] = []
+            failed: BaseException | None = None
             for future in finished:
                 del pending[future]
-            self._emit_batch([event for future in finished for event in future.result()])
+                if future.exception() is None:
+                    facts += future.result()
+                else:  # a bug in a driver: the other hosts' facts are journaled all the same
+                    failed = failed or future.exception()
+            self._emit_batch(facts)
+            if failed is not None:
+                raise failed
 
     def _pool(self) -> ThreadPoolExecutor:
         # one pool for every phase: its threads, started for the preflight, serve the inject

@@ -12,6 +12,7 @@ from typing import TypeVar
 
 import pytest
 
+from gameday.core.faults import FaultPlan
 from gameday.core.formats.inventory import Host, Inventory
 from gameday.core.formats.probes import Probe
 from gameday.core.formats.scenario import (
@@ -26,6 +27,7 @@ from gameday.core.plan import build_plan
 from gameday.core.session import events as ev
 from gameday.core.session.journal import JournalWriter, read_journal
 from gameday.core.session.state import replay
+from gameday.engine.ports import Outcome
 from gameday.engine.session import Session, SessionConfig
 from gameday.exit_codes import ExitCode
 from tests.unit.engine_fakes import FakeClock, FakeFault, FakeHost, FakeSource
@@ -74,10 +76,15 @@ class Rig:
     """One session with fake hosts, one probe fed from a list, and its journal on disk."""
 
     def __init__(
-        self, tmp_path: Path, values: Sequence[float | None], scenario: Scenario | None = None
+        self,
+        tmp_path: Path,
+        values: Sequence[float | None],
+        scenario: Scenario | None = None,
+        make_host: Callable[[str], FakeHost] | None = None,
     ) -> None:
         self.plan = build_plan(scenario or _scenario(), _inventory())
-        self.hosts = {name: FakeHost(name) for name in self.plan.selection.targets}
+        make = make_host or FakeHost  # looked up now: other test modules swap FakeHost
+        self.hosts = {name: make(name) for name in self.plan.selection.targets}
         self.source = FakeSource("errors", values)
         self.journal_path = tmp_path / "s1.jsonl"
         self.clock = FakeClock()
@@ -187,6 +194,24 @@ def test_a_missing_capability_stops_before_anything_is_injected_anywhere(tmp_pat
     assert "web-2" in result.reason and "netem" in result.reason
     assert not rig.of(ev.FaultArmed)
     assert all(h.calls == [("check", h.calls[0][1])] for h in rig.hosts.values())
+
+
+class BrokenCheck(FakeHost):
+    """A driver with a bug: its capability check raises instead of answering."""
+
+    def check(self, plan: FaultPlan) -> Outcome:
+        raise RuntimeError("a bug in the driver")
+
+
+def test_the_preflight_answers_of_every_other_host_are_journaled_before_a_drivers_bug(
+    tmp_path: Path,
+) -> None:
+    rig = Rig(tmp_path, [0.1], make_host=lambda n: BrokenCheck(n) if n == "web-2" else FakeHost(n))
+    with pytest.raises(RuntimeError, match="a bug in the driver"):
+        rig.session.run()
+    checked = {e.host for e in rig.of(ev.PreflightChecked)}
+    assert checked == set(rig.hosts) - {"web-2"}
+    assert not rig.of(ev.FaultArmed)
 
 
 def test_max_concurrent_keeps_at_most_that_many_hosts_faulted_at_once(tmp_path: Path) -> None:
