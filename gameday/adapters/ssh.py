@@ -540,9 +540,6 @@ def _offered(endpoint: Endpoint) -> str:
     return ", ".join(parts)
 
 
-def make_connector(
-    inventory: Inventory, options: SshOptions | None = None, *, max_parallel: int = 16
-) -> Connector:
+def make_connector(inventory: Inventory, options: SshOptions | None = None) -> Connector:
     """The session's pool: one verified SSH connection per host, opened in parallel."""
-    ssh = SshConnector(inventory, options)
-    return Connector(ssh.open, max_parallel=max_parallel)
+    return Connector(SshConnector(inventory, options).open)

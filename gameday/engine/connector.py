@@ -15,6 +15,10 @@ from threading import Lock
 from gameday.engine.ports import ConnectOutcome, OpenTransport, Transport
 from gameday.errors import GamedayError, TransportError
 
+MAX_PARALLEL = 16
+"""Connections opened at once (more hosts wait for a free slot, each held through its `then`).
+32 measured no faster at 24 lab hosts (docs/performance.md)."""
+
 
 class Connector:
     """Opens one transport per host in parallel (bounded) and reuses it for the session.
@@ -23,7 +27,7 @@ class Connector:
     subclasses for anything a user should read (others are reported as internal errors).
     """
 
-    def __init__(self, open_one: OpenTransport, *, max_parallel: int = 64) -> None:
+    def __init__(self, open_one: OpenTransport, *, max_parallel: int = MAX_PARALLEL) -> None:
         if max_parallel < 1:
             raise ValueError("max_parallel must be at least 1")
         self._open_one = open_one

@@ -198,8 +198,8 @@ class FaultRunner:
         return self._fail("capability", "", f"cannot probe the host: {reason}", started)
 
     def arm(self, plan: FaultPlan, deadline: float) -> StepResult:
-        """Record the fault and start its dead-man timer `deadline` seconds from now (host clock);
-        start the session's lease watcher on this host if it is not running yet.
+        """Record the fault and start its dead-man timer `deadline` seconds from now (counted on
+        the host); start the session's lease watcher on this host if it is not running yet.
 
         Must succeed before `inject`; a failed arm leaves nothing to revert (a half-written
         record is removed by the next revert or sweep).

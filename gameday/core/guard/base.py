@@ -104,15 +104,21 @@ def own_line(kind: str, line: str) -> str:
     them at once). The catalog's scripts assign every variable and positional parameter they
     read, so they mean the same in a subshell; a custom fault's lines are the author's own and
     run exactly as written."""
-    body = None if kind == "custom" else sh_body(line)
+    body = _catalog_script(kind, line)
     return line if body is None else f"(\n{body}\n)"
 
 
 def own_step(kind: str, line: str) -> str:
     """`line` in a subshell of its own, as `own_line` runs it: its `exit` and `set -e` end
     only it. A catalog line is that subshell already; any other line is put in one."""
-    body = None if kind == "custom" else sh_body(line)
+    body = _catalog_script(kind, line)
     return f"(\n{line if body is None else body}\n)"
+
+
+def _catalog_script(kind: str, line: str) -> str | None:
+    """The script of a catalog line `sh -c SCRIPT`; None for any other line, and for every
+    line of a custom fault (its author's own, run as written)."""
+    return None if kind == "custom" else sh_body(line)
 
 
 def own_lines(kind: str, lines: Sequence[str]) -> tuple[str, ...]:
