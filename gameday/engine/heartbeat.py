@@ -19,6 +19,7 @@ class Heartbeats:
         self._interval = 1.0
         self._on_lost = on_lost
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self.lost: set[str] = set()
         """Hosts that stopped answering their lease."""
@@ -30,8 +31,13 @@ class Heartbeats:
             self._thread = threading.Thread(target=self._beat, name="lease-heartbeat", daemon=True)
             self._thread.start()
 
+    def beat_now(self) -> None:
+        """Renew every lease now (at once on `start`, if not started yet), then every interval."""
+        self._wake.set()
+
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
 
     def mark_lost(self, host: str) -> bool:
         """Record `host` as lost; False when it already was."""
@@ -41,7 +47,11 @@ class Heartbeats:
         return True
 
     def _beat(self) -> None:
-        while not self._stop.wait(self._interval):
+        while True:
+            self._wake.wait(self._interval)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
             for host, driver in list(self._drivers.items()):
                 if host not in self.lost and not driver.heartbeat():
                     self._on_lost(host)

@@ -307,12 +307,23 @@ class Session:
         )
         self._heartbeats.start(self.config.heartbeat_interval)
         self._parallel(wave, lambda host: self._inject_host(host, deadline))
-        self._reverter.warm(len(wave))  # the kill switch starts no thread
         held = not self._stop.is_set() and self._observe(
-            "monitor", self.plan.scenario.schedule.duration, abort=True, deviate=True
+            "monitor",
+            self.plan.scenario.schedule.duration,
+            abort=True,
+            deviate=True,
+            started=lambda: self._ready_the_kill_switch(len(wave)),
         )
         self._revert_everything_open()
         return held
+
+    def _ready_the_kill_switch(self, hosts: int) -> None:
+        """Once a wave is in and its monitor phase journaled (not before: the hosts still
+        launching would share the cores with it): the revert pool's threads start, so the kill
+        switch starts none, and every watcher gets its first line, on which it starts its
+        runner. A kill switch pulled before that works all the same, a little slower."""
+        self._reverter.warm(hosts)
+        self._heartbeats.beat_now()
 
     def _run_ladder(self) -> None:
         """Stage after stage while the hypothesis holds (see gameday.engine.ladder)."""
@@ -447,9 +458,16 @@ class Session:
 
     # --- sampling ---------------------------------------------------------------------------
     def _observe(
-        self, phase: ev.Phase, seconds: float, *, abort: bool = False, deviate: bool = False
+        self,
+        phase: ev.Phase,
+        seconds: float,
+        *,
+        abort: bool = False,
+        deviate: bool = False,
+        started: Callable[[], None] | None = None,
     ) -> bool:
         """Sample every interval for `seconds`; False when stopped (abort rule or kill switch).
+        `started` is called once the phase is journaled.
 
         The cooldown goes on after an abort rule (how the system recovers is a finding) but
         not after the kill switch, which means: stop now. Polls never overlap: the next tick
@@ -460,6 +478,8 @@ class Session:
         if seconds <= 0 or stop.is_set():
             return not stop.is_set()
         self._phase(phase)
+        if started is not None:
+            started()
         interval = self.plan.scenario.steady_state.interval
         end = self._clock.now() + seconds
         while not stop.is_set():

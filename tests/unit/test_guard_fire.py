@@ -3,11 +3,12 @@ answer and its tidy-up leaves (a record that `gameday sweep` finishes)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -147,10 +148,47 @@ def _zombie(pid: str) -> bool:
 
 
 @pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")
-def test_a_ready_watcher_reverts_without_starting_a_shell(tmp_path: Path) -> None:
+def test_a_watcher_reverts_through_its_runner_once_it_has_answered(tmp_path: Path) -> None:
     _, paths, record = _armed(tmp_path)
     timer = (record / "timer.pid").read_text().strip()
     trace = tmp_path / "trace"
+    with _traced_watcher(paths, trace) as talk:
+        time.sleep(0.3)
+        assert _RUNNER not in trace.read_text(), "the runner waits for the first line"
+        assert talk("hb") == "hb\n"
+        _wait_for(lambda: _RUNNER in trace.read_text(), 5)
+        before = len(trace.read_text().splitlines())
+        assert talk("revert") == "reverted ok=f1 unconfirmed=\n"
+    _stop_timer(timer)
+    started = _programs(trace.read_text().splitlines()[before:])
+    # the fault's revert ran in a fork of the runner: the lock and the plan's `rm`, no new sh
+    assert started[:2] == ["flock", "rm"], started
+    assert "sh" not in started[: started.index("rm") + 1]
+    assert not (tmp_path / "effect").exists()
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")
+def test_a_revert_before_the_runner_runs_in_a_new_shell(tmp_path: Path) -> None:
+    _, paths, record = _armed(tmp_path)
+    timer = (record / "timer.pid").read_text().strip()
+    trace = tmp_path / "trace"
+    with _traced_watcher(paths, trace) as talk:
+        before = len(trace.read_text().splitlines())
+        assert talk("revert") == "reverted ok=f1 unconfirmed=\n"
+    _stop_timer(timer)
+    started = _programs(trace.read_text().splitlines()[before:])
+    assert started[:3] == ["sh", "flock", "rm"], started
+    assert not (tmp_path / "effect").exists()
+
+
+_RUNNER = 'sh", ["sh", "-s"]'
+"""The runner's start in an execve trace."""
+
+
+@contextlib.contextmanager
+def _traced_watcher(paths: guard.GuardPaths, trace: Path) -> Iterator[Callable[[str], str]]:
+    """A bash watcher of session s1 under `strace -f` (its execve calls in `trace`), once it
+    said `ready`; yields a function that writes a line and returns the watcher's answer."""
     command = guard.watcher_command("bash", "s1", 30, paths, sudo=False)
     watcher = subprocess.Popen(
         ["strace", "-f", "-qq", "-e", "trace=execve", "-o", str(trace), "sh", "-c", command],
@@ -159,22 +197,19 @@ def test_a_ready_watcher_reverts_without_starting_a_shell(tmp_path: Path) -> Non
         text=True,
     )
     assert watcher.stdin is not None and watcher.stdout is not None
+    stdin, stdout = watcher.stdin, watcher.stdout
+
+    def talk(line: str) -> str:
+        stdin.write(line + "\n")
+        stdin.flush()
+        return stdout.readline()
+
     try:
-        assert watcher.stdout.readline().startswith("ready ")
-        _wait_for(lambda: 'sh", ["sh", "-s"]' in trace.read_text(), 5)  # the runner is up
-        before = len(trace.read_text().splitlines())
-        watcher.stdin.write("revert\n")
-        watcher.stdin.flush()
-        assert watcher.stdout.readline() == "reverted ok=f1 unconfirmed=\n"
+        assert stdout.readline().startswith("ready ")
+        yield talk
     finally:
-        watcher.stdin.close()
+        stdin.close()
         watcher.wait(20)
-        _stop_timer(timer)
-    started = _programs(trace.read_text().splitlines()[before:])
-    # the fault's revert ran in a fork of the runner: the lock and the plan's `rm`, no new sh
-    assert started[:2] == ["flock", "rm"], started
-    assert "sh" not in started[: started.index("rm") + 1]
-    assert not (tmp_path / "effect").exists()
 
 
 def _programs(lines: list[str]) -> list[str]:

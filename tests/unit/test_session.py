@@ -394,6 +394,28 @@ def test_a_fault_without_checks_is_journaled_as_unverified(tmp_path: Path) -> No
     assert all("unverified" in e.detail for e in rig.of(ev.FaultReverted))
 
 
+def test_every_lease_is_renewed_as_soon_as_the_wave_is_in(tmp_path: Path) -> None:
+    """The watchers' first line (it starts each one's runner) comes when the wave is launched,
+    not a heartbeat interval (here an hour) later."""
+    rig = Rig(tmp_path, [0.1])
+    beaten = threading.Event()
+
+    def on_monitor(event: ev.Event) -> None:
+        # the phase after it: the session's thread waits here, so it cannot end the beats
+        if isinstance(event, ev.PhaseChanged) and event.phase == "revert":
+            hosts = rig.hosts.values()
+            waited = 0
+            while waited < 200 and not all(h.heartbeats for h in hosts):
+                threading.Event().wait(0.01)
+                waited += 1
+            if all(h.heartbeats for h in hosts):
+                beaten.set()
+
+    rig.session.subscribe(on_monitor)
+    rig.session.run()
+    assert beaten.is_set(), {name: h.heartbeats for name, h in rig.hosts.items()}
+
+
 def test_a_host_that_reverted_by_itself_aborts_the_session(tmp_path: Path) -> None:
     rig = Rig(tmp_path, [0.1], _scenario(duration=3600.0))
     rig.session.config = dataclasses.replace(rig.session.config, heartbeat_interval=0.01)

@@ -21,7 +21,9 @@ fire() {
   runner=''  # gone: from now on a new sh each time (reverts are idempotent: once more is safe)
   sh "$3fire.sh" "$1" "$2" </dev/null >/dev/null 2>&1
 }
-# started once the watcher has said `ready` (the console goes on with the launch meanwhile)
+# started after the watcher's first answer: the console sends its first line once every host
+# of the wave is launched, so the runner's fork of bash and start of sh do not take the cores
+# from the hosts still launching. A revert before it runs a new sh, as when the runner is gone.
 start_runner() {
   { coproc RUNNER { exec sh -s 2>/dev/null; }; } 2>/dev/null && runner=1
 }
@@ -48,8 +50,7 @@ tidy_session() {
   done
 }
 echo "ready $$"
-start_runner
-tidy=''
+tidy='' started=''
 while IFS= read -r -t "$lease" line; do
   # the tidy-up of the last revert waits for the next line (a heartbeat, a second later): while
   # the kill switch runs, every other host's revert has the machine to itself
@@ -64,6 +65,7 @@ while IFS= read -r -t "$lease" line; do
     hb) echo hb ;;
     ping) echo pong ;;
   esac
+  [ -n "$started" ] || { started=1; start_runner; }
 done
 trap '' TERM INT
 exec </dev/null >/dev/null 2>&1
