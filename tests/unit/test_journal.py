@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gameday.core.session import events as ev
-from gameday.core.session.journal import JournalWriter, read_journal, redact
+from gameday.core.session.journal import JournalWriter, _masked, read_journal, redact
 from gameday.core.session.state import SessionState, replay
 from gameday.errors import InputError
 from tests.factories import started
@@ -161,6 +161,42 @@ def test_a_session_never_overwrites_an_existing_journal(tmp_path: Path) -> None:
 def test_credentials_are_redacted_from_commands(text: str, secret: str) -> None:
     assert secret not in redact(text)
     assert "********" in redact(text)
+
+
+_PIECES = st.sampled_from(
+    # whole secrets of each pattern, their words alone, the letters case-blind matching takes
+    # for ASCII ones, and plain command text
+    [
+        "Authorization: Bearer abc",
+        "x-API-key=k1",
+        "--password hunter2",
+        "PGPASSWD=pw",
+        "Api_Key: k2",
+        "deploy --TOKEN t1",
+        "SECRET=s",
+        "https://bob:pa55@",
+        "ftp://a:b@",
+        "Authorization",
+        "token",
+        "://",
+        " ",
+        "'",
+        "=",
+        "@",
+        "bob",
+        "\u017f",
+        "\u0131",
+        "\u212a",
+        "tc qdisc add dev eth0",
+        "x",
+    ]
+)
+
+
+@settings(max_examples=400)
+@given(st.one_of(st.lists(_PIECES, max_size=12).map("".join), st.text(max_size=60)))
+def test_the_quick_look_for_secret_words_never_changes_what_is_masked(text: str) -> None:
+    assert redact(text) == _masked(text)
 
 
 def test_plain_commands_are_left_alone() -> None:

@@ -406,9 +406,12 @@ EVENT_TYPES: dict[str, type[Event]] = {
 def to_json(event: Event) -> dict[str, JSON]:
     """The event as a JSON object, `type` first."""
     body: dict[str, JSON] = {"type": event.type}
-    for f in dataclasses.fields(event):
-        body[f.name] = _plain(getattr(event, f.name))
+    for name in _FIELD_NAMES[type(event)]:
+        body[name] = _plain(getattr(event, name))
     return body
+
+
+_FIELD_NAMES = {cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in EVENT_TYPES.values()}
 
 
 def from_json(body: Mapping[str, Any]) -> Event:
@@ -449,11 +452,16 @@ def _field_types(cls: type[Event]) -> tuple[tuple[str, str], ...]:
     return found
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def with_position(event: Event, seq: int, ts: float) -> Event:
     return dataclasses.replace(event, seq=seq, ts=ts)
 
 
 def _plain(value: Any) -> JSON:
+    if type(value) in _SCALARS:
+        return value  # type: ignore[no-any-return]  # most fields: no ABC check (slow)
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
     if isinstance(value, Mapping):
