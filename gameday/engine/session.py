@@ -21,6 +21,7 @@ import functools
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -116,6 +117,7 @@ class Session:
         self._sampler = Sampler(self._probes, sources)
         self._plans = {(p.host, p.fault_id): p for ps in plan.host_plans.values() for p in ps}
         self._emit_lock = threading.RLock()
+        self._unapplied: deque[ev.Event] = deque()  # written, not yet on disk nor in `state`
         self._reverter = Reverter(
             self._drivers, lease=config.lease_seconds, on_batch=self._reverted_batch
         )
@@ -599,13 +601,19 @@ class Session:
         return self._emit_batch([event])[0]
 
     def _emit_batch(self, events: Sequence[ev.Event]) -> list[ev.Event]:
-        """Journal the events (one fsync), fold them into `state`, then tell the listeners."""
+        """Journal the events (at most one fsync), fold them into `state`, then tell the
+        listeners. The fsync waits outside the lock: hosts answering together write their
+        events meanwhile and share the next fsync; `state` takes events in order, once on disk."""
         if not events:
             return []
         with self._emit_lock:
-            stored = self._journal.append_batch(events)
-            for event in stored:
-                self.state.apply(event)
+            stored = self._journal.write_batch(events)
+            self._unapplied.extend(stored)
+        self._journal.sync_through(stored[-1].seq)
+        with self._emit_lock:
+            durable = self._journal.synced
+            while self._unapplied and self._unapplied[0].seq <= durable:
+                self.state.apply(self._unapplied.popleft())
         for event in stored:
             for listener in list(self._listeners):
                 try:

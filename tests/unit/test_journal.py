@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -241,3 +244,37 @@ def test_appending_after_an_event_of_a_newer_gameday_keeps_numbering(tmp_path: P
     writer.close()
     read = read_journal(path)
     assert [e.seq for e in read.events] == [1, 2, 3, 4] and read.skipped == 1
+
+
+def test_events_written_while_an_fsync_runs_share_the_next_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Eight hosts answering at once: a slow disk (a real fsync made 50 ms slower, as under
+    load) syncs them in two or three fsyncs, not eight queued one after another; and none
+    returns before its own event is on disk."""
+    path = tmp_path / "s.jsonl"
+    writer = JournalWriter(path)
+    real_fsync, started_at = os.fsync, list[int]()
+
+    def slow_fsync(fd: int) -> None:
+        started_at.append(writer.written)
+        time.sleep(0.05)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", slow_fsync)
+    barrier, seen = threading.Barrier(8), list[tuple[int, int]]()
+
+    def one(host: int) -> None:
+        barrier.wait()
+        (placed,) = writer.append_batch([ev.NoteAdded(actor="bob", text=f"host {host}")])
+        seen.append((placed.seq, writer.synced))
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert len(started_at) <= 3, started_at
+    assert sorted(seq for seq, _ in seen) == list(range(1, 9))
+    assert all(seq <= synced for seq, synced in seen), "told before it was on disk"
+    assert [e.seq for e in read_journal(path).events] == list(range(1, 9))

@@ -30,15 +30,16 @@ class LaunchingHost(FakeHost):
 
 
 class CountingJournal(JournalWriter):
-    """Keeps the kinds of events of each batch (each batch is one fsync)."""
+    """Keeps the kinds of events of each batch (each batch is one write, on disk after at
+    most one fsync, shared with the batches written while the one before ran)."""
 
     def __init__(self, path: Path, clock: Callable[[], float]) -> None:
         super().__init__(path, clock)
         self.batches: list[list[str]] = []
 
-    def append_batch(self, events: Sequence[ev.Event]) -> list[ev.Event]:
+    def write_batch(self, events: Sequence[ev.Event]) -> list[ev.Event]:
         self.batches.append([type(e).__name__ for e in events])
-        return super().append_batch(events)
+        return super().write_batch(events)
 
 
 def _rig(

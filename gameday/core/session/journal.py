@@ -64,8 +64,7 @@ class JournalWriter:
     def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
         self.path = path
         self._clock = clock
-        self._lock = threading.Lock()
-        self._seq = 0
+        self._start_counts(0)
         path.parent.mkdir(parents=True, exist_ok=True)
         # O_APPEND + O_EXCL: one file per session, never two writers, never truncation.
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
@@ -96,25 +95,34 @@ class JournalWriter:
         writer = cls.__new__(cls)
         writer.path = path
         writer._clock = clock
-        writer._lock = threading.Lock()
-        writer._seq = seq
+        writer._start_counts(seq)
         writer._file = path.open("a", encoding="utf-8")
         return writer
 
+    def _start_counts(self, seq: int) -> None:
+        self._lock = threading.Lock()  # positions and writes
+        self._sync_lock = threading.Lock()  # one fsync at a time
+        self._seq = seq
+        self.written = seq
+        """The last seq handed to the OS (written and flushed)."""
+        self.synced = seq
+        """The last seq on disk: every event up to it is durable."""
+
     def append(self, event: Event) -> Event:
         """Write the event and fsync; return it with its seq and ts. Only then tell anyone."""
-        with self._lock:
-            self._seq += 1
-            placed = with_position(event, self._seq, round(self._clock(), 6))
-            line = json.dumps(to_json(placed), ensure_ascii=False, separators=(",", ":"))
-            self._file.write(line + "\n")
-            self._file.flush()
-            os.fsync(self._file.fileno())
-            return placed
+        return self.append_batch([event])[0]
 
     def append_batch(self, events: Sequence[Event]) -> list[Event]:
-        """Write several events with one flush and one fsync (a revert's outcomes on many
-        hosts); return them with their seq and ts, in order. Only then tell anyone."""
+        """Write several events with one flush and (at most) one fsync; return them with their
+        seq and ts, in order, once they are on disk. Only then tell anyone."""
+        placed = self.write_batch(events)
+        if placed:
+            self.sync_through(placed[-1].seq)
+        return placed
+
+    def write_batch(self, events: Sequence[Event]) -> list[Event]:
+        """Write several events with one flush, not yet durable: `sync_through` their last seq
+        before telling anyone about them."""
         with self._lock:
             placed: list[Event] = []
             lines: list[str] = []
@@ -126,11 +134,22 @@ class JournalWriter:
             if lines:
                 self._file.write("\n".join(lines) + "\n")
                 self._file.flush()
-                os.fsync(self._file.fileno())
+                self.written = self._seq
             return placed
 
+    def sync_through(self, seq: int) -> None:
+        """Return once every event up to `seq` is on disk. One fsync covers every event written
+        before it began, so the threads that write while one runs share the next one instead
+        of queueing one each (when many hosts answer at once, an fsync can take 10-25 ms)."""
+        with self._sync_lock:
+            if self.synced >= seq:
+                return  # a sync that began after it was written has covered it
+            covered = self.written
+            os.fsync(self._file.fileno())
+            self.synced = covered
+
     def close(self) -> None:
-        with self._lock:
+        with self._sync_lock, self._lock:
             if not self._file.closed:
                 self._file.close()
 
