@@ -8,6 +8,7 @@ the blast radius are never connected to.
 from __future__ import annotations
 
 import functools
+import gc
 import getpass
 import os
 import secrets
@@ -90,6 +91,12 @@ def live_session(plan: Plan, options: LiveOptions) -> Iterator[Session]:
     ssh = SshOptions(trust_new_hosts=options.trust_new_hosts)
     connector = make_connector(plan.inventory, ssh)
     with ExitStack() as stack:
+        # What is alive now (modules, the plan, the console's screens) is frozen for the
+        # session: the collector's full passes, which stop every thread, no longer walk it (one
+        # took 24 ms in the middle of an 8-host launch here). Unfrozen after, so what the
+        # session leaves behind is collected as usual.
+        gc.freeze()
+        stack.callback(gc.unfreeze)
         stack.enter_context(session_log(options.journal_dir / f"{session_id}.log"))
         stack.callback(connector.close_all)
         transports, unreachable, drivers = _connect(plan, session_id, options, connector)
