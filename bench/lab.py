@@ -1,6 +1,7 @@
 """gameday beside its baselines on a real lab fleet: the kill switch and the cold launch.
 
-For each host count (8 and 24 by default) and each of ROUNDS rounds, on the same hosts:
+For each host count (8 and 24 by default) and each of ROUNDS rounds (after WARMUP rounds that
+are not counted), on the same hosts:
 
     cold launch   gameday: connect + preflight + arm + inject + verify, through the same wiring
                   as `gameday run` (`live_session`), until the session is monitoring
@@ -33,6 +34,9 @@ HOST_COUNTS = tuple(
     int(n) for n in os.environ.get("GAMEDAY_BENCH_HOSTS", "8,24").split(",") if n.strip()
 )
 ROUNDS = int(os.environ.get("GAMEDAY_BENCH_ROUNDS", "5"))
+WARMUP = 1
+"""Rounds run first and not counted: the process's first session imports the modules a session
+needs (~50-100 ms here, once per console), which is not what the rounds compare."""
 
 Figures = dict[str, dict[str, float]]
 
@@ -90,14 +94,17 @@ def _rounds(
             ]
             if only_launch:
                 methods = [m for m in methods if m[0] in ("gameday", "bare")]
-            for round_ in range(ROUNDS):
+            for round_ in range(-WARMUP, ROUNDS):
                 turn = round_ % len(methods)
                 for _name, method in methods[turn:] + methods[:turn]:
                     method(round_)
                 say(
-                    f"  round {round_ + 1}: "
+                    f"  {'warm-up' if round_ < 0 else f'round {round_ + 1}'}: "
                     + ", ".join(f"{k} {v[-1] * 1000:.0f} ms" for k, v in times.items() if v)
                 )
+                if round_ < 0:
+                    for warm in times.values():
+                        warm.clear()
         finally:
             shells.close()
             masters.close()
