@@ -7,6 +7,7 @@ import signal
 import threading
 from collections.abc import Callable
 
+from textual import events
 from textual.widgets import Input, Static
 
 from gameday.core.faults import FaultPlan
@@ -165,6 +166,39 @@ async def test_a_typed_note_lands_in_the_timeline_and_the_journal(
         ("impact", "pages feel slow", "", ""),
         ("action", "write the runbook", "bob", "2026-12-04"),
     ]
+
+
+@in_loop
+async def test_keys_typed_right_after_enter_start_the_next_note(
+    fast: Callable[..., GamedayApp],
+) -> None:
+    """A fast typist: `first`, Enter and `second` reach the console before it has handled any
+    of them. The note is `first`; `second` waits in the box (it used to be added with the note,
+    or erased with it)."""
+    app = fast(speed=10)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await session(pilot, "web-cpu")
+        runner = app.runner
+        assert runner is not None
+        await until(pilot, lambda: runner.journal_path is not None, "the session to open")
+        note = screen.query_one("#note", Input)
+        driver = app._driver
+        assert driver is not None
+        for key, character in [*((c, c) for c in "first"), ("enter", "\r")] + [
+            (c, c) for c in "second"
+        ]:
+            driver.send_message(events.Key(key, character))  # all at once, no wait between
+        await until(
+            pilot,
+            lambda: any(isinstance(e, ev.NoteAdded) for e in journal_events(app)),
+            "the note",
+        )
+        typed = note.value
+        await pilot.press("ctrl+k")
+        await until(pilot, lambda: runner.ended, "the end")
+    notes = [e.text for e in journal_events(app) if isinstance(e, ev.NoteAdded)]
+    assert notes == ["first"]
+    assert typed == "second"
 
 
 @in_loop

@@ -32,6 +32,7 @@ from gameday.ui.runner import SessionRunner
 from gameday.ui.screens.confirm import ConfirmScreen
 from gameday.ui.widgets.gauge import ProbeGauge
 from gameday.ui.widgets.hosts import HostsTable
+from gameday.ui.widgets.note_input import NoteInput
 from gameday.ui.widgets.status import AlarmBanner, StatusLine
 from gameday.ui.widgets.timeline import Timeline
 from gameday.ui.workers import run_io
@@ -109,7 +110,7 @@ class SessionScreen(Screen[None]):
                 yield HostsTable(self.plan, id="hosts")
             with Vertical(id="right"):
                 yield Timeline(id="timeline")
-                yield Input(placeholder=NOTE_HELP, id="note")
+                yield NoteInput(placeholder=NOTE_HELP, id="note")
         yield Static("", id="verdict")
         yield Footer()
 
@@ -232,7 +233,8 @@ class SessionScreen(Screen[None]):
 
     # --- notes --------------------------------------------------------------------------------
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id != "note":
+        box = event.input
+        if not isinstance(box, NoteInput):
             return
         try:
             note = parse_note(event.value)
@@ -247,7 +249,7 @@ class SessionScreen(Screen[None]):
                 severity="warning",
             )
             return
-        event.input.clear()
+        box.take(event.value)
         author = note.author or note_author(people, self.backend.author)
         self.runner.queue_note(author, note)
         run_io(
