@@ -26,6 +26,7 @@ from gameday.core.session import events as ev
 from gameday.core.session.journal import read_journal
 from gameday.demo.clock import DEFAULT_START, SteppingClock
 from gameday.ui.app import GamedayApp, make_app
+from gameday.ui.runner import SessionRunner
 from gameday.ui.screens.confirm import ConfirmScreen
 from gameday.ui.screens.plan import PlanScreen
 from gameday.ui.screens.session import SessionScreen
@@ -160,6 +161,16 @@ async def session(pilot: Pilot[int], scenario: str) -> SessionScreen:
     screen = pilot.app.screen
     assert isinstance(screen, SessionScreen)
     return screen
+
+
+async def journaling(pilot: Pilot[int]) -> SessionRunner:
+    """The started session's runner, once its journal is open."""
+    app = pilot.app
+    assert isinstance(app, GamedayApp)
+    runner = app.runner
+    assert runner is not None
+    await until(pilot, lambda: runner.journal_path is not None, "the session's journal")
+    return runner
 
 
 async def injected(pilot: Pilot[int], scenario: str) -> tuple[SessionScreen, HostsTable]:

@@ -28,6 +28,7 @@ from tests.ui.conftest import (
     in_loop,
     injected,
     journal_events,
+    journaling,
     session,
     start,
     text_of,
@@ -142,9 +143,7 @@ async def test_a_typed_note_lands_in_the_timeline_and_the_journal(
     app = fast(speed=10)
     async with app.run_test(size=SIZE) as pilot:
         screen = await session(pilot, "web-cpu")
-        runner = app.runner
-        assert runner is not None
-        await until(pilot, lambda: runner.journal_path is not None, "the session to open")
+        runner = await journaling(pilot)
         note = screen.query_one("#note", Input)
         await pilot.press(*"!impact ", "enter")  # refused: a tag without text
         assert note.value == "!impact "
@@ -178,9 +177,7 @@ async def test_keys_typed_right_after_enter_start_the_next_note(
     app = fast(speed=10)
     async with app.run_test(size=SIZE) as pilot:
         screen = await session(pilot, "web-cpu")
-        runner = app.runner
-        assert runner is not None
-        await until(pilot, lambda: runner.journal_path is not None, "the session to open")
+        runner = await journaling(pilot)
         note = screen.query_one("#note", Input)
         driver = app._driver
         assert driver is not None

@@ -20,7 +20,7 @@ from gameday.ui.screens.plan import PlanScreen
 from gameday.ui.screens.watch import WatchScreen
 from gameday.ui.widgets.hosts import HostsTable
 from gameday.ui.widgets.timeline import Timeline
-from tests.ui.conftest import in_loop, start, text_of, until
+from tests.ui.conftest import in_loop, journaling, start, text_of, until
 from tests.ui.test_watch import PLAN, STARTED
 
 SIZE = (160, 48)
@@ -130,9 +130,7 @@ async def test_a_running_session_is_listed_as_running_and_its_view_follows_it(
     app = fast(speed=2.0)
     async with app.run_test(size=SIZE) as pilot:
         await start(pilot, "web-cpu")
-        runner = app.runner
-        assert runner is not None
-        await until(pilot, lambda: runner.journal_path is not None, "the journal")
+        runner = await journaling(pilot)
         app.push_screen(HistoryScreen(app.backend))
         await until(pilot, lambda: isinstance(app.screen, HistoryScreen), "the history")
         history = _history(app)

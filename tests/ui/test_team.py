@@ -17,7 +17,7 @@ from gameday.ui.screens.confirm import ConfirmScreen
 from gameday.ui.screens.session import SessionScreen
 from gameday.ui.screens.team import TeamScreen
 from gameday.ui.widgets.timeline import Timeline
-from tests.ui.conftest import choose, demo, in_loop, start, text_of, until
+from tests.ui.conftest import choose, demo, in_loop, journaling, start, text_of, until
 from tests.unit.quiet_http import QuietHandler, serving
 
 SIZE = (140, 48)
@@ -57,9 +57,7 @@ async def test_the_team_is_set_journaled_and_notes_carry_their_author(tmp_path: 
         )
         await pilot.press("y")
         await until(pilot, lambda: isinstance(app.screen, SessionScreen), "the session")
-        runner = app.runner
-        assert runner is not None
-        await until(pilot, lambda: runner.journal_path is not None, "the session to open")
+        runner = await journaling(pilot)
         note = app.screen.query_one("#note", Input)
         note.value = "checkout is slow"
         await pilot.press("enter")

@@ -149,17 +149,14 @@ def _zombie(pid: str) -> bool:
 
 @pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")
 def test_a_watcher_reverts_through_its_runner_once_it_has_answered(tmp_path: Path) -> None:
-    _, paths, record = _armed(tmp_path)
-    timer = (record / "timer.pid").read_text().strip()
     trace = tmp_path / "trace"
-    with _traced_watcher(paths, trace) as talk:
+    with _traced_watcher(tmp_path, trace) as talk:
         time.sleep(0.3)
         assert _RUNNER not in trace.read_text(), "the runner waits for the first line"
         assert talk("hb") == "hb\n"
         _wait_for(lambda: _RUNNER in trace.read_text(), 5)
         before = len(trace.read_text().splitlines())
         assert talk("revert") == "reverted ok=f1 unconfirmed=\n"
-    _stop_timer(timer)
     started = _programs(trace.read_text().splitlines()[before:])
     # the fault's revert ran in a fork of the runner: the lock and the plan's `rm`, no new sh
     assert started[:2] == ["flock", "rm"], started
@@ -169,13 +166,10 @@ def test_a_watcher_reverts_through_its_runner_once_it_has_answered(tmp_path: Pat
 
 @pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace")
 def test_a_revert_before_the_runner_runs_in_a_new_shell(tmp_path: Path) -> None:
-    _, paths, record = _armed(tmp_path)
-    timer = (record / "timer.pid").read_text().strip()
     trace = tmp_path / "trace"
-    with _traced_watcher(paths, trace) as talk:
+    with _traced_watcher(tmp_path, trace) as talk:
         before = len(trace.read_text().splitlines())
         assert talk("revert") == "reverted ok=f1 unconfirmed=\n"
-    _stop_timer(timer)
     started = _programs(trace.read_text().splitlines()[before:])
     assert started[:3] == ["sh", "flock", "rm"], started
     assert not (tmp_path / "effect").exists()
@@ -186,9 +180,12 @@ _RUNNER = 'sh", ["sh", "-s"]'
 
 
 @contextlib.contextmanager
-def _traced_watcher(paths: guard.GuardPaths, trace: Path) -> Iterator[Callable[[str], str]]:
-    """A bash watcher of session s1 under `strace -f` (its execve calls in `trace`), once it
-    said `ready`; yields a function that writes a line and returns the watcher's answer."""
+def _traced_watcher(tmp_path: Path, trace: Path) -> Iterator[Callable[[str], str]]:
+    """Fault f1 armed, and a bash watcher of its session under `strace -f` (its execve calls
+    in `trace`), once it said `ready`; yields a function that writes a line and returns the
+    watcher's answer. The fault's timer is stopped at the end."""
+    _, paths, record = _armed(tmp_path)
+    timer = (record / "timer.pid").read_text().strip()
     command = guard.watcher_command("bash", "s1", 30, paths, sudo=False)
     watcher = subprocess.Popen(
         ["strace", "-f", "-qq", "-e", "trace=execve", "-o", str(trace), "sh", "-c", command],
@@ -210,6 +207,7 @@ def _traced_watcher(paths: guard.GuardPaths, trace: Path) -> Iterator[Callable[[
     finally:
         stdin.close()
         watcher.wait(20)
+        _stop_timer(timer)
 
 
 def _programs(lines: list[str]) -> list[str]:
