@@ -406,12 +406,9 @@ EVENT_TYPES: dict[str, type[Event]] = {
 def to_json(event: Event) -> dict[str, JSON]:
     """The event as a JSON object, `type` first."""
     body: dict[str, JSON] = {"type": event.type}
-    for name in _FIELD_NAMES[type(event)]:
+    for name, _ in _field_types(type(event)):
         body[name] = _plain(getattr(event, name))
     return body
-
-
-_FIELD_NAMES = {cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in EVENT_TYPES.values()}
 
 
 def from_json(body: Mapping[str, Any]) -> Event:
@@ -452,11 +449,11 @@ def _field_types(cls: type[Event]) -> tuple[tuple[str, str], ...]:
     return found
 
 
-_SCALARS = frozenset({str, int, float, bool, type(None)})
-
-
 def with_position(event: Event, seq: int, ts: float) -> Event:
     return dataclasses.replace(event, seq=seq, ts=ts)
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _plain(value: Any) -> JSON:
