@@ -172,6 +172,29 @@ async def test_a_large_start_needs_the_scenario_id_typed(
 
 
 @in_loop
+async def test_a_key_right_after_the_typed_id_and_enter_does_not_refuse_the_start(
+    instant: Callable[..., GamedayApp],
+) -> None:
+    """The id, Enter and one more key reach the console before it has handled any of them:
+    the start goes ahead on the id as typed (the next key used to join the id first, and the
+    start was refused as mistyped)."""
+    app = instant()
+    app.confirm_over = 1  # web-cpu has 2 targets
+    async with app.run_test(size=SIZE) as pilot:
+        await choose(pilot, "web-cpu")
+        await pilot.press("s")
+        await until(pilot, lambda: isinstance(app.screen, TypedConfirmScreen), "the dialog")
+        driver = app._driver
+        assert driver is not None
+        for key, character in [*((c, c) for c in "demo-web-cpu"), ("enter", "\r"), ("n", "n")]:
+            driver.send_message(events.Key(key, character))  # all at once, no wait between
+        await until(pilot, lambda: app.runner is not None, "the start")
+        await until(pilot, lambda: isinstance(app.screen, SessionScreen), "the session")
+        await pilot.pause()
+        assert not any("exactly" in note for note in _notes(app))
+
+
+@in_loop
 async def test_dialog_buttons_and_keys_are_shown_as_written(
     instant: Callable[..., GamedayApp],
 ) -> None:

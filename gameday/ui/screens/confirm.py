@@ -2,7 +2,8 @@
 
 `ConfirmScreen`: a yes/no question (y / n, esc); dismisses with True (yes) or False (no).
 `TypedConfirmScreen`: the facilitator types a word (the scenario id) and presses enter;
-dismisses with True only when the word matches. Labels are escaped: `[y]` is text, not markup.
+dismisses with True only when the word matches; its Enter is read in the order of the keys
+(see OrderedInput). Labels are escaped: `[y]` is text, not markup.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from textual.containers import Horizontal, Vertical
 from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
+
+from gameday.ui.widgets.ordered_input import OrderedInput
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -84,7 +87,7 @@ class TypedConfirmScreen(ModalScreen[bool]):
             yield Static(escape(self.question), id="question")
             yield Static(escape(self.detail), id="dialog-detail")
             yield Static(escape(f"Type {self.word} and press enter to start:"), id="prompt")
-            yield Input(placeholder=self.word, id="word")
+            yield OrderedInput(placeholder=self.word, id="word")
             yield Static("enter: start (once the id matches)   esc: cancel", id="keys")
 
     def on_mount(self) -> None:

@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from textual import events
-from textual.widgets import Input
+from gameday.ui.widgets.ordered_input import OrderedInput
 
 
-class NoteInput(Input):
-    """An Input whose Enter submits at once, in the order of the keys typed.
-
-    A plain Input submits through a key binding: Enter goes up to the app before it is
-    acted on, and the keys typed right after it (a fast typist, a burst) reach the box
-    first: they were submitted with the note, or cleared with it once it was added.
-    """
-
-    async def _on_key(self, event: events.Key) -> None:
-        if event.key == "enter":
-            event.stop()
-            event.prevent_default()  # Input's own key handler, and the binding, are skipped
-            await self.action_submit()
+class NoteInput(OrderedInput):
+    """The note box: Enter adds the note typed so far (see OrderedInput); keys typed after
+    it stay in the box for the next note."""
 
     def take(self, submitted: str) -> None:
         """The note `submitted` was added: drop it from the box and keep whatever was typed
