@@ -33,7 +33,10 @@ from gameday.lab.model import LabInfo
 HOST_COUNTS = tuple(
     int(n) for n in os.environ.get("GAMEDAY_BENCH_HOSTS", "8,24").split(",") if n.strip()
 )
-ROUNDS = int(os.environ.get("GAMEDAY_BENCH_ROUNDS", "5"))
+ROUNDS = int(os.environ.get("GAMEDAY_BENCH_ROUNDS", "9"))
+"""Rounds counted per host count. Five were too few on a 2-core machine whose speed moves by
+±20% within a minute: the 8-host launch ratio of one run of the same code ranged 1.17-1.41
+across runs; the median of nine moves about a third less."""
 WARMUP = 1
 """Rounds run first and not counted: the process's first session imports the modules a session
 needs (~50-100 ms here, once per console), which is not what the rounds compare."""
@@ -113,6 +116,7 @@ def _rounds(
     kill.update({f"{key}_max_ms": _ms(max(times[key])) for key in timed})
     if "armed_floor_ms" in kill:
         kill["ratio_to_floor"] = round(kill["gameday_ms"] / kill["armed_floor_ms"], 2)
+        kill["paired_ratio_to_floor"] = _paired(times["gameday"], times["armed_floor"])
     launch = {
         "gameday_ms": _ms(statistics.median(times["launch"])),
         "bare_ms": _ms(statistics.median(times["bare"])),
@@ -120,9 +124,16 @@ def _rounds(
         "bare_max_ms": _ms(max(times["bare"])),
     }
     launch["ratio_to_bare"] = round(launch["gameday_ms"] / launch["bare_ms"], 2)
+    launch["paired_ratio_to_bare"] = _paired(times["launch"], times["bare"])
     kill["hosts"] = launch["hosts"] = float(len(names))
     kill["rounds"] = launch["rounds"] = float(ROUNDS)
     return kill, launch
+
+
+def _paired(ours: Sequence[float], theirs: Sequence[float]) -> float:
+    """The median of the rounds' own ratios: both were timed in the same round, seconds apart,
+    so a machine that slows down for a while moves both sides of each ratio."""
+    return round(statistics.median(a / b for a, b in zip(ours, theirs, strict=True)), 2)
 
 
 def _ms(seconds: float) -> float:
