@@ -168,6 +168,38 @@ async def test_a_typed_note_lands_in_the_timeline_and_the_journal(
 
 
 @in_loop
+async def test_editing_keys_in_a_burst_act_where_they_were_typed(
+    fast: Callable[..., GamedayApp],
+) -> None:
+    """`abc`, Backspace, `d`, ctrl+a (to the start), `>`, Enter, `x`: keys that reach the note
+    box before it has handled any of them edit it in the order they were typed (Backspace and
+    ctrl+a used to act after the characters typed after them), and the note ends at Enter
+    although the cursor was not at the end: `>abd` is the note, `x` starts the next one."""
+    app = fast(speed=10)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await session(pilot, "web-cpu")
+        runner = await journaling(pilot)
+        note = screen.query_one("#note", Input)
+        driver = app._driver
+        assert driver is not None
+        keys = [("a", "a"), ("b", "b"), ("c", "c"), ("backspace", "\x7f"), ("d", "d")]
+        keys += [("ctrl+a", "\x01"), ("greater_than_sign", ">"), ("enter", "\r"), ("x", "x")]
+        for key, character in keys:  # all at once, no wait between
+            driver.send_message(events.Key(key, character))
+        await until(
+            pilot,
+            lambda: any(isinstance(e, ev.NoteAdded) for e in journal_events(app)),
+            "the note",
+        )
+        await pilot.pause()
+        typed = note.value
+        await pilot.press("ctrl+k")
+        await until(pilot, lambda: runner.ended, "the end")
+    assert [e.text for e in journal_events(app) if isinstance(e, ev.NoteAdded)] == [">abd"]
+    assert typed == "x"
+
+
+@in_loop
 async def test_keys_typed_right_after_enter_start_the_next_note(
     fast: Callable[..., GamedayApp],
 ) -> None:

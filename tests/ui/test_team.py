@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual import events
 from textual.widgets import Input, Static
 
 from gameday.app.demo import DemoBackend, DemoOptions
@@ -132,3 +133,28 @@ async def test_a_notification_that_fails_is_shown_and_journaled(tmp_path: Path) 
             await until(pilot, lambda: runner.ended, "the end")
     assert hits == ["/"]
     assert any("session_started to team-hook: HTTP 500" in text for text in shown)
+
+
+@in_loop
+async def test_a_burst_fills_the_name_then_the_people(tmp_path: Path) -> None:
+    """The name, Enter, the people and Enter reach the console before it has handled any of
+    them (a fast typist, keys sent by a terminal multiplexer): the name is the name, and the
+    people typed replace the team shown, as they do when typed slowly (they used to be typed on
+    after the name, in its field)."""
+    team_file = tmp_path / "team.json"
+    app = _app(tmp_path, team_file)
+    async with app.run_test(size=SIZE) as pilot:
+        await choose(pilot, "web-cpu")
+        await pilot.press("t")
+        await until(pilot, lambda: isinstance(app.screen, TeamScreen), "the team dialog")
+        dialog = app.screen
+        dialog.query_one("#team-name", Input).value = ""
+        dialog.query_one("#team-people", Input).value = "alice:owner"  # the team so far
+        driver = app._driver
+        assert driver is not None
+        keys = [*"Drill", "enter", *"erin:owner", "enter"]
+        for key in keys:  # all at once, no wait between
+            character = "\r" if key == "enter" else key
+            driver.send_message(events.Key("colon" if key == ":" else key, character))
+        await until(pilot, team_file.exists, "the team to be remembered")
+    assert load_team(team_file) == Team("Drill", (("erin", "owner"),))

@@ -239,17 +239,18 @@ class SessionScreen(Screen[None]):
         try:
             note = parse_note(event.value)
         except NoteError as exc:
+            box.give_back(event.value)
             self.notify(str(exc), title="Note not added", severity="warning")
             return
         people = self.backend.team.roles
         if note.author and people and note.author not in people:
+            box.give_back(event.value)
             self.notify(
                 f"{note.author} is not in this GameDay's team: " + ", ".join(people),
                 title="Note not added",
                 severity="warning",
             )
             return
-        box.take(event.value)
         author = note.author or note_author(people, self.backend.author)
         self.runner.queue_note(author, note)
         run_io(

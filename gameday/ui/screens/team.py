@@ -1,9 +1,10 @@
 """The setup step: the GameDay's name and its people, each with a role.
 
 A modal on the plan screen (`t`). People are written as `alice:owner bob:coordinator
-carol:reporter dave:observer`; Enter checks them (a wrong role or a name given twice is said
-under the field) and dismisses with the `Team`; Escape leaves the team as it was. Saving the
-team for the next console is the plan screen's job (a worker: it is file IO).
+carol:reporter dave:observer`. Enter in the name goes on to the people (keys typed right after
+it go there too, see OrderedInput); Enter in the people checks them (a wrong role or a name
+given twice is said under the field) and dismisses with the `Team`; Escape leaves the team as
+it was. Saving the team for the next console is the plan screen's job (a worker: it is file IO).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from textual.widgets import Input, Static
 
 from gameday.core.roles import ROLE_DUTIES, Team, parse_team, team_text
 from gameday.errors import InputError
+from gameday.ui.widgets.ordered_input import OrderedInput
 
 ROLES_HELP = "  ".join(f"{role}: {duty}" for role, duty in ROLE_DUTIES.items())
 
@@ -33,12 +35,12 @@ class TeamScreen(ModalScreen[Team | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Static("Who takes part in this GameDay?", id="question")
-            yield Input(
+            yield OrderedInput(
                 self.team.name,
                 placeholder="GameDay name, e.g. Q4 checkout resilience",
                 id="team-name",
-            )
-            yield Input(
+            ).then("team-people")
+            yield OrderedInput(
                 team_text(self.team),
                 placeholder="alice:owner bob:coordinator carol:reporter dave:observer",
                 id="team-people",

@@ -6,12 +6,17 @@ from gameday.ui.widgets.ordered_input import OrderedInput
 
 
 class NoteInput(OrderedInput):
-    """The note box: Enter adds the note typed so far (see OrderedInput); keys typed after
-    it stay in the box for the next note."""
+    """The note box. Enter hands the note typed so far to the screen and empties the box at
+    once, in the order of the keys (see OrderedInput): what is typed right after it starts
+    the next note, wherever the cursor was. A note the screen refuses is given back."""
 
-    def take(self, submitted: str) -> None:
-        """The note `submitted` was added: drop it from the box and keep whatever was typed
-        after it (the box is left alone if its start was edited since)."""
-        if self.value.startswith(submitted):
-            self.value = self.value[len(submitted) :]
-            self.cursor_position = len(self.value)
+    async def action_submit(self) -> None:
+        submitted = self.value
+        self.value = ""
+        self.post_message(self.Submitted(self, submitted))
+
+    def give_back(self, refused: str) -> None:
+        """The note `refused` was not added: put it back in the box for editing, before
+        whatever was typed since."""
+        self.value = refused + self.value
+        self.cursor_position = len(refused)
