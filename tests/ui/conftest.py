@@ -12,12 +12,13 @@ import functools
 import io
 import threading
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 from rich.console import Console
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
 
@@ -186,6 +187,23 @@ async def verdict_of(pilot: Pilot[int], screen: SessionScreen, what: str = "the 
     await until(pilot, lambda: screen.verdict is not None, what)
     assert screen.verdict is not None
     return screen.verdict
+
+
+_CHARACTERS = {"enter": "\r", "backspace": "\x7f", "ctrl+a": "\x01"}
+_KEY_NAMES = {":": "colon", ">": "greater_than_sign", "-": "minus", " ": "space"}
+
+
+def burst(app: GamedayApp, keys: Iterable[str]) -> None:
+    """Send `keys` (a character, or a key's name: `enter`, `backspace`, `ctrl+a`) to the app all
+    at once, with no wait between: a fast typist, a busy console, keys sent by a terminal
+    multiplexer. The app handles them after they have all arrived."""
+    driver = app._driver
+    assert driver is not None
+    for key in keys:
+        if len(key) == 1:
+            driver.send_message(events.Key(_KEY_NAMES.get(key, key), key))
+        else:
+            driver.send_message(events.Key(key, _CHARACTERS.get(key)))
 
 
 def journal_events(app: GamedayApp) -> tuple[ev.Event, ...]:

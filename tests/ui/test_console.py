@@ -7,7 +7,6 @@ import signal
 import threading
 from collections.abc import Callable
 
-from textual import events
 from textual.widgets import Input, Static
 
 from gameday.core.faults import FaultPlan
@@ -22,6 +21,7 @@ from gameday.ui.widgets.hosts import HostsTable
 from gameday.ui.widgets.timeline import Timeline
 from tests.ui.conftest import (
     WAIT,
+    burst,
     choose,
     confirm_dialog,
     demo,
@@ -180,12 +180,7 @@ async def test_editing_keys_in_a_burst_act_where_they_were_typed(
         screen = await session(pilot, "web-cpu")
         runner = await journaling(pilot)
         note = screen.query_one("#note", Input)
-        driver = app._driver
-        assert driver is not None
-        keys = [("a", "a"), ("b", "b"), ("c", "c"), ("backspace", "\x7f"), ("d", "d")]
-        keys += [("ctrl+a", "\x01"), ("greater_than_sign", ">"), ("enter", "\r"), ("x", "x")]
-        for key, character in keys:  # all at once, no wait between
-            driver.send_message(events.Key(key, character))
+        burst(app, [*"abc", "backspace", "d", "ctrl+a", ">", "enter", "x"])
         await until(
             pilot,
             lambda: any(isinstance(e, ev.NoteAdded) for e in journal_events(app)),
@@ -211,12 +206,7 @@ async def test_keys_typed_right_after_enter_start_the_next_note(
         screen = await session(pilot, "web-cpu")
         runner = await journaling(pilot)
         note = screen.query_one("#note", Input)
-        driver = app._driver
-        assert driver is not None
-        for key, character in [*((c, c) for c in "first"), ("enter", "\r")] + [
-            (c, c) for c in "second"
-        ]:
-            driver.send_message(events.Key(key, character))  # all at once, no wait between
+        burst(app, [*"first", "enter", *"second"])
         await until(
             pilot,
             lambda: any(isinstance(e, ev.NoteAdded) for e in journal_events(app)),

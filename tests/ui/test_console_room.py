@@ -31,6 +31,7 @@ from gameday.ui.widgets.status import AlarmBanner, StatusLine
 from gameday.ui.widgets.timeline import Timeline
 from tests.ui.conftest import (
     WAIT,
+    burst,
     choose,
     confirm_dialog,
     demo,
@@ -152,6 +153,14 @@ async def test_one_click_selects_and_only_a_double_click_starts(
         assert _highlighted_id(screen) in dialog.question.replace("demo-", "")
 
 
+async def _typed_start_dialog(pilot: Pilot[int]) -> None:
+    """Press start on web-cpu and wait for the dialog that asks for its id typed (the app's
+    `confirm_over` must be under its 2 targets)."""
+    await choose(pilot, "web-cpu")
+    await pilot.press("s")
+    await until(pilot, lambda: isinstance(pilot.app.screen, TypedConfirmScreen), "the dialog")
+
+
 @in_loop
 async def test_a_large_start_needs_the_scenario_id_typed(
     instant: Callable[..., GamedayApp],
@@ -159,9 +168,7 @@ async def test_a_large_start_needs_the_scenario_id_typed(
     app = instant()
     app.confirm_over = 1  # web-cpu has 2 targets
     async with app.run_test(size=SIZE) as pilot:
-        await choose(pilot, "web-cpu")
-        await pilot.press("s")
-        await until(pilot, lambda: isinstance(app.screen, TypedConfirmScreen), "the dialog")
+        await _typed_start_dialog(pilot)
         await pilot.press("y", "enter")  # a reflex yes starts nothing
         await pilot.pause()
         assert isinstance(app.screen, TypedConfirmScreen) and app.runner is None
@@ -181,13 +188,8 @@ async def test_a_key_right_after_the_typed_id_and_enter_does_not_refuse_the_star
     app = instant()
     app.confirm_over = 1  # web-cpu has 2 targets
     async with app.run_test(size=SIZE) as pilot:
-        await choose(pilot, "web-cpu")
-        await pilot.press("s")
-        await until(pilot, lambda: isinstance(app.screen, TypedConfirmScreen), "the dialog")
-        driver = app._driver
-        assert driver is not None
-        for key, character in [*((c, c) for c in "demo-web-cpu"), ("enter", "\r"), ("n", "n")]:
-            driver.send_message(events.Key(key, character))  # all at once, no wait between
+        await _typed_start_dialog(pilot)
+        burst(app, [*"demo-web-cpu", "enter", "n"])
         await until(pilot, lambda: app.runner is not None, "the start")
         await until(pilot, lambda: isinstance(app.screen, SessionScreen), "the session")
         await pilot.pause()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual import events
+from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from gameday.app.demo import DemoBackend, DemoOptions
@@ -18,7 +18,7 @@ from gameday.ui.screens.confirm import ConfirmScreen
 from gameday.ui.screens.session import SessionScreen
 from gameday.ui.screens.team import TeamScreen
 from gameday.ui.widgets.timeline import Timeline
-from tests.ui.conftest import choose, demo, in_loop, journaling, start, text_of, until
+from tests.ui.conftest import burst, choose, demo, in_loop, journaling, start, text_of, until
 from tests.unit.quiet_http import QuietHandler, serving
 
 SIZE = (140, 48)
@@ -29,15 +29,22 @@ def _app(tmp_path: Path, team_file: Path) -> GamedayApp:
     return make_app(DemoBackend(options, team_file=team_file))
 
 
+async def _team_dialog(pilot: Pilot[int]) -> TeamScreen:
+    """The team dialog, opened from the plan screen."""
+    await choose(pilot, "web-cpu")
+    await pilot.press("t")
+    await until(pilot, lambda: isinstance(pilot.app.screen, TeamScreen), "the team dialog")
+    screen = pilot.app.screen
+    assert isinstance(screen, TeamScreen)
+    return screen
+
+
 @in_loop
 async def test_the_team_is_set_journaled_and_notes_carry_their_author(tmp_path: Path) -> None:
     team_file = tmp_path / "config" / "team.json"
     app = _app(tmp_path, team_file)
     async with app.run_test(size=SIZE) as pilot:
-        await choose(pilot, "web-cpu")
-        await pilot.press("t")
-        await until(pilot, lambda: isinstance(app.screen, TeamScreen), "the team dialog")
-        dialog = app.screen
+        dialog = await _team_dialog(pilot)
         dialog.query_one("#team-name", Input).value = "Q4 checkout"
         people = dialog.query_one("#team-people", Input)
         people.value = "alice:owner bob:coordinator carol:chief"
@@ -144,17 +151,9 @@ async def test_a_burst_fills_the_name_then_the_people(tmp_path: Path) -> None:
     team_file = tmp_path / "team.json"
     app = _app(tmp_path, team_file)
     async with app.run_test(size=SIZE) as pilot:
-        await choose(pilot, "web-cpu")
-        await pilot.press("t")
-        await until(pilot, lambda: isinstance(app.screen, TeamScreen), "the team dialog")
-        dialog = app.screen
+        dialog = await _team_dialog(pilot)
         dialog.query_one("#team-name", Input).value = ""
         dialog.query_one("#team-people", Input).value = "alice:owner"  # the team so far
-        driver = app._driver
-        assert driver is not None
-        keys = [*"Drill", "enter", *"erin:owner", "enter"]
-        for key in keys:  # all at once, no wait between
-            character = "\r" if key == "enter" else key
-            driver.send_message(events.Key("colon" if key == ":" else key, character))
+        burst(app, [*"Drill", "enter", *"erin:owner", "enter"])
         await until(pilot, team_file.exists, "the team to be remembered")
     assert load_team(team_file) == Team("Drill", (("erin", "owner"),))
