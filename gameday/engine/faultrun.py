@@ -167,6 +167,10 @@ class FaultRunner:
         for holder in self._capability.held:
             if holder.session != self.session_id:
                 return self._fail("capability", plan.fault_id, holders.refusal(holder), started)
+        left = self._capability.left_behind(self.session_id)
+        if left:
+            refusal = guard.left_behind_refusal(*left[0])
+            return self._fail("capability", plan.fault_id, refusal, started)
         for index, line in enumerate(plan.capability):
             step = steps.get(f"cap{index}")
             if step is None:

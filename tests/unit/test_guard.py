@@ -201,6 +201,16 @@ def test_parse_probe_and_problems() -> None:
     assert len(bare.problems()) == 3
 
 
+def test_the_probe_names_the_faults_left_behind_by_sessions_no_one_runs() -> None:
+    probed = guard.parse_probe(
+        "uid=0\nheld live scenario=web-cpu\nrecorded f1 live\nrecorded f2 gone\n"
+        "recorded f3 me\nrecorded f4 bad/id\nrecorded f5\n"
+    )
+    assert probed.recorded == (("f1", "live"), ("f2", "gone"), ("f3", "me"))
+    # the live session is refused as a holder; our own faults are ours to revert
+    assert probed.left_behind("me") == (("f2", "gone"),)
+
+
 def test_parse_armed() -> None:
     assert guard.parse_armed("noise\narmed setsid 1795771304\n") == ("setsid", 1795771304)
     assert guard.parse_armed("armed setsid soon") is None

@@ -287,6 +287,33 @@ def test_a_record_of_another_session_is_never_overwritten(tmp_path: Path, state:
     (tmp_path / "effect-f1").unlink(missing_ok=True)
 
 
+def test_a_fault_another_session_left_unconfirmed_is_refused_at_the_capability_check(
+    tmp_path: Path, state: Path
+) -> None:
+    """A fault of any id that an ended session could not confirm reverted may still be
+    active: the next session's preflight refuses the host and says to sweep it, before
+    anything is armed; once it is confirmed gone, the host is taken again."""
+    from gameday.engine.sweep import sweep_host
+
+    stuck = file_fault(tmp_path, "f1", stuck=True)
+    old = _runner(state, lease=30, session="old")
+    assert old.check(stuck).ok and old.arm(stuck, 600).ok and old.inject(stuck).ok
+    assert old.revert(stuck).unconfirmed
+    old.close()  # its watcher tries once more (unconfirmed again), then its lease goes
+    assert _wait_gone(state / "leases" / "old", 5) < 5
+    new = _runner(state, lease=30, session="new")
+    refused = new.check(file_fault(tmp_path, "f2"))
+    assert not refused.ok
+    assert "fault f1 of session old is still recorded on this host" in refused.detail
+    assert "gameday sweep" in refused.detail and "Nothing was armed" in refused.detail
+    assert not (tmp_path / "effect-f2").exists() and _records(state) == ["f1"]
+    new.close()
+    (tmp_path / "effect-f1").unlink()  # what kept the revert from being confirmed is gone
+    swept = sweep_host(LocalTransport(), sudo=False, paths=GuardPaths(str(state)))
+    assert swept.reverted == ["f1 (custom, session old)"] and _records(state) == []
+    assert _runner(state, lease=30, session="next").check(file_fault(tmp_path, "f3")).ok
+
+
 def test_sudo_that_wants_a_password_fails_capability_clearly(
     tmp_path: Path, state: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -54,7 +54,12 @@ from gameday.core.guard.base import (
     each_attempted,
     timer_unit,
 )
-from gameday.core.guard.capability import GuardCapability, parse_probe, probe_script
+from gameday.core.guard.capability import (
+    GuardCapability,
+    left_behind_refusal,
+    parse_probe,
+    probe_script,
+)
 from gameday.core.guard.records import (
     Record,
     list_records_script,
@@ -102,6 +107,7 @@ __all__ = [
     "disarm_script",
     "each_attempted",
     "fire_script",
+    "left_behind_refusal",
     "list_records_script",
     "parse_armed",
     "parse_fill_dirs",

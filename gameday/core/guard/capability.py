@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gameday.core.guard import holders
-from gameday.core.guard.base import GuardPaths, LeaseRunner, TimerKind
+from gameday.core.guard.base import ID_PATTERN, GuardPaths, LeaseRunner, TimerKind
 from gameday.core.shell import render
 
 
@@ -21,6 +21,18 @@ class GuardCapability:
     state_writable: bool
     held: tuple[holders.Holder, ...] = ()
     """Sessions whose lease watcher runs on the host right now (ours included)."""
+    recorded: tuple[tuple[str, str], ...] = ()
+    """(fault id, session) of each fault recorded on the host and not confirmed reverted."""
+
+    def left_behind(self, session_id: str) -> tuple[tuple[str, str], ...]:
+        """The recorded faults of other sessions that no live session looks after: their
+        revert was never confirmed, so they may still be active."""
+        live = {holder.session for holder in self.held}
+        return tuple(
+            (fault_id, owner)
+            for fault_id, owner in self.recorded
+            if owner != session_id and owner not in live
+        )
 
     def problems(self) -> tuple[str, ...]:
         """Why faults cannot be guarded on this host (empty when they can)."""
@@ -56,7 +68,32 @@ def probe_script(paths: GuardPaths) -> str:
             f"if {{ [ -d {faults} ] || mkdir -p {faults} 2>/dev/null; }} && [ -w {faults} ];"
             " then echo state=writable; fi",
             *holders.live_leases_script(paths.state_dir),
+            # builtins only: each record whose revert was not confirmed, and its session
+            f"for d in {faults}/*/; do",
+            '  [ -f "$d/session" ] && [ ! -e "$d/confirmed" ] || continue',
+            '  s=; { read -r s < "$d/session"; } 2>/dev/null; id=${d%/}; id=${id##*/}',
+            '  echo "recorded $id $s"',
+            "done",
         ]
+    )
+
+
+def parse_recorded(stdout: str) -> tuple[tuple[str, str], ...]:
+    """The `recorded <fault id> <session>` lines of `probe_script`'s output (plain ids only)."""
+    found: list[tuple[str, str]] = []
+    for line in stdout.splitlines():
+        words = line.split()
+        if len(words) == 3 and words[0] == "recorded" and all(map(ID_PATTERN.fullmatch, words[1:])):
+            found.append((words[1], words[2]))
+    return tuple(found)
+
+
+def left_behind_refusal(fault_id: str, session: str) -> str:
+    """Why preflight refuses a host where another session's fault may still be active."""
+    return (
+        f"fault {fault_id} of session {session} is still recorded on this host and its revert "
+        "was never confirmed: it may still be active. Nothing was armed. Run `gameday sweep` "
+        "on this host first (it reverts the fault again and confirms it)"
     )
 
 
@@ -75,4 +112,5 @@ def parse_probe(stdout: str) -> GuardCapability:
         timer="systemd" if timer == "systemd" else "setsid" if timer == "setsid" else None,
         state_writable=values.get("state") == "writable",
         held=holders.parse_held(stdout),
+        recorded=parse_recorded(stdout),
     )
