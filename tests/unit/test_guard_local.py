@@ -207,7 +207,8 @@ def test_missed_heartbeats_revert_within_the_lease(tmp_path: Path, state: Path) 
 
 
 def test_kill_switch_reverts_every_fault_and_acknowledges(tmp_path: Path, state: Path) -> None:
-    runners = [_runner(state, lease=30, session=f"s{i}") for i in range(3)]
+    # three hosts (a state folder each), each with its own session's fault
+    runners = [_runner(state / f"host{i}", lease=30, session=f"s{i}") for i in range(3)]
     plans = [file_fault(tmp_path, f"f{i}") for i in range(3)]
     for runner, plan in zip(runners, plans, strict=True):
         assert runner.arm(plan, 600).ok and runner.inject(plan).ok
@@ -312,6 +313,30 @@ def test_a_fault_another_session_left_unconfirmed_is_refused_at_the_capability_c
     swept = sweep_host(LocalTransport(), sudo=False, paths=GuardPaths(str(state)))
     assert swept.reverted == ["f1 (custom, session old)"] and _records(state) == []
     assert _runner(state, lease=30, session="next").check(file_fault(tmp_path, "f3")).ok
+
+
+def test_a_second_session_arming_on_a_host_just_armed_by_another_is_refused(
+    tmp_path: Path, state: Path
+) -> None:
+    """Two consoles start on the same host at the same moment: both pass preflight (neither
+    has armed yet). The second to arm finds the first one's record and arms nothing."""
+    first, second = (_runner(state, lease=30, session=s) for s in ("first", "second"))
+    theirs, ours = file_fault(tmp_path, "f1"), file_fault(tmp_path, "f2")
+    assert first.check(theirs).ok and second.check(ours).ok
+    assert first.arm(theirs, 600).ok and first.inject(theirs).ok
+    refused = second.arm(ours, 600)
+    assert not refused.ok
+    assert "fault f1 of session first is recorded on this host" in refused.detail
+    assert "nothing was armed" in refused.detail
+    assert _records(state) == ["f1"] and not (tmp_path / "effect-f2").exists()
+    assert (tmp_path / "effect-f1").exists(), "the first session's fault is left to it"
+    second.close()
+    first.close()
+    assert _wait_gone(state / "leases" / "first", 5) < 5
+    again = _runner(state, lease=30, session="third")
+    assert again.arm(ours, 600).ok, "once the first session is gone, the host is free"
+    assert again.revert(ours).ok
+    again.close()
 
 
 def test_sudo_that_wants_a_password_fails_capability_clearly(
