@@ -31,6 +31,7 @@ from gameday.ui.runner import SessionRunner
 from gameday.ui.screens.confirm import ConfirmScreen
 from gameday.ui.screens.plan import PlanScreen
 from gameday.ui.screens.session import SessionScreen
+from gameday.ui.screens.team import TeamScreen
 from gameday.ui.widgets.hosts import HostsTable
 
 Returns = TypeVar("Returns")
@@ -161,6 +162,16 @@ async def session(pilot: Pilot[int], scenario: str) -> SessionScreen:
     await start(pilot, scenario)
     screen = pilot.app.screen
     assert isinstance(screen, SessionScreen)
+    return screen
+
+
+async def team_dialog(pilot: Pilot[int]) -> TeamScreen:
+    """The team dialog, opened from the plan screen."""
+    await choose(pilot, "web-cpu")
+    await pilot.press("t")
+    await until(pilot, lambda: isinstance(pilot.app.screen, TeamScreen), "the team dialog")
+    screen = pilot.app.screen
+    assert isinstance(screen, TeamScreen)
     return screen
 
 

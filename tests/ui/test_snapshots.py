@@ -21,8 +21,7 @@ from gameday.engine.ports import Outcome
 from gameday.ui.app import GamedayApp
 from gameday.ui.screens.findings import FindingsScreen
 from gameday.ui.screens.session import SessionScreen
-from gameday.ui.screens.team import TeamScreen
-from tests.ui.conftest import HoldingClock, SnapCompare, choose, demo, start, until
+from tests.ui.conftest import HoldingClock, SnapCompare, choose, demo, start, team_dialog, until
 
 
 @pytest.fixture(autouse=True)
@@ -131,10 +130,7 @@ def test_findings_screen(snap_compare: SnapCompare, app: GamedayApp, size: tuple
 
 def test_team_dialog_with_a_refused_role(snap_compare: SnapCompare, app: GamedayApp) -> None:
     async def ready(pilot: Pilot[int]) -> None:
-        await choose(pilot, "web-cpu")
-        await pilot.press("t")
-        await until(pilot, lambda: isinstance(pilot.app.screen, TeamScreen), "the team dialog")
-        screen = pilot.app.screen
+        screen = await team_dialog(pilot)
         screen.query_one("#team-name", Input).value = "Q4 checkout resilience"
         people = screen.query_one("#team-people", Input)
         people.value = "alice:owner bob:coordinator carol:scribe"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from gameday.app.demo import DemoBackend, DemoOptions
@@ -18,7 +17,17 @@ from gameday.ui.screens.confirm import ConfirmScreen
 from gameday.ui.screens.session import SessionScreen
 from gameday.ui.screens.team import TeamScreen
 from gameday.ui.widgets.timeline import Timeline
-from tests.ui.conftest import burst, choose, demo, in_loop, journaling, start, text_of, until
+from tests.ui.conftest import (
+    burst,
+    choose,
+    demo,
+    in_loop,
+    journaling,
+    start,
+    team_dialog,
+    text_of,
+    until,
+)
 from tests.unit.quiet_http import QuietHandler, serving
 
 SIZE = (140, 48)
@@ -29,22 +38,12 @@ def _app(tmp_path: Path, team_file: Path) -> GamedayApp:
     return make_app(DemoBackend(options, team_file=team_file))
 
 
-async def _team_dialog(pilot: Pilot[int]) -> TeamScreen:
-    """The team dialog, opened from the plan screen."""
-    await choose(pilot, "web-cpu")
-    await pilot.press("t")
-    await until(pilot, lambda: isinstance(pilot.app.screen, TeamScreen), "the team dialog")
-    screen = pilot.app.screen
-    assert isinstance(screen, TeamScreen)
-    return screen
-
-
 @in_loop
 async def test_the_team_is_set_journaled_and_notes_carry_their_author(tmp_path: Path) -> None:
     team_file = tmp_path / "config" / "team.json"
     app = _app(tmp_path, team_file)
     async with app.run_test(size=SIZE) as pilot:
-        dialog = await _team_dialog(pilot)
+        dialog = await team_dialog(pilot)
         dialog.query_one("#team-name", Input).value = "Q4 checkout"
         people = dialog.query_one("#team-people", Input)
         people.value = "alice:owner bob:coordinator carol:chief"
@@ -151,7 +150,7 @@ async def test_a_burst_fills_the_name_then_the_people(tmp_path: Path) -> None:
     team_file = tmp_path / "team.json"
     app = _app(tmp_path, team_file)
     async with app.run_test(size=SIZE) as pilot:
-        dialog = await _team_dialog(pilot)
+        dialog = await team_dialog(pilot)
         dialog.query_one("#team-name", Input).value = ""
         dialog.query_one("#team-people", Input).value = "alice:owner"  # the team so far
         burst(app, [*"Drill", "enter", *"erin:owner", "enter"])

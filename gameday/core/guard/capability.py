@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from gameday.core.guard import holders
 from gameday.core.guard.base import ID_PATTERN, GuardPaths, LeaseRunner, TimerKind
+from gameday.core.guard.records import each_unconfirmed_record
 from gameday.core.shell import render
 
 
@@ -68,12 +69,7 @@ def probe_script(paths: GuardPaths) -> str:
             f"if {{ [ -d {faults} ] || mkdir -p {faults} 2>/dev/null; }} && [ -w {faults} ];"
             " then echo state=writable; fi",
             *holders.live_leases_script(paths.state_dir),
-            # builtins only: each record whose revert was not confirmed, and its session
-            f"for d in {faults}/*/; do",
-            '  [ -f "$d/session" ] && [ ! -e "$d/confirmed" ] || continue',
-            '  s=; { read -r s < "$d/session"; } 2>/dev/null; id=${d%/}; id=${id##*/}',
-            '  echo "recorded $id $s"',
-            "done",
+            *each_unconfirmed_record(paths, 'echo "recorded $id $owner"'),
         ]
     )
 

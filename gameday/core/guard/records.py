@@ -1,4 +1,4 @@
-"""Sweep's view of a host: the fault records left there, and how to revert one by its own
+"""The fault records left on a host: sweep's view of them, how to revert one by its own
 `fire.sh`."""
 
 from __future__ import annotations
@@ -26,6 +26,19 @@ def list_records_script(paths: GuardPaths) -> str:
             "done",
         ]
     )
+
+
+def each_unconfirmed_record(paths: GuardPaths, *body: str) -> list[str]:
+    """Shell lines running `body` for each record not confirmed gone, with `$id` its fault id
+    and `$owner` its session (builtins only: the probe and the arm run on every host at once)."""
+    return [
+        f"for d in {render((paths.faults_dir,))}/*/; do",
+        '  [ -f "$d/session" ] && [ ! -e "$d/confirmed" ] || continue',
+        '  owner=; { read -r owner < "$d/session"; } 2>/dev/null || true',
+        "  id=${d%/}; id=${id##*/}",
+        *(f"  {line}" for line in body),
+        "done",
+    ]
 
 
 def parse_fill_dirs(stdout: str) -> tuple[str, ...]:

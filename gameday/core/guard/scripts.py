@@ -20,6 +20,7 @@ from gameday.core.guard.base import (
     sh_body,
     timer_unit,
 )
+from gameday.core.guard.records import each_unconfirmed_record
 from gameday.core.shell import render
 
 
@@ -214,16 +215,14 @@ def arm_script(
             "fi",
             # nor is a fault armed beside another session's fault not confirmed gone: one
             # arming here at this moment (preflight saw no lease yet), or one left behind
-            f"for d in {render((paths.faults_dir,))}/*/; do",
-            '  [ -f "$d/session" ] && [ ! -e "$d/confirmed" ] || continue',
-            '  other=; { read -r other < "$d/session"; } 2>/dev/null || true',
-            f'  [ -n "$other" ] && [ "$other" != {render((session_id,))} ] || continue',
-            "  other_id=${d%/}; other_id=${other_id##*/}",
-            '  echo "fault $other_id of session $other is recorded on this host and not confirmed'
-            " gone: another session is starting here, or left it behind (gameday sweep reverts"
-            ' it once no console looks after it); nothing was armed" >&2',
-            f"  exit {UNCONFIRMED_STATUS}",
-            "done",
+            *each_unconfirmed_record(
+                paths,
+                f'[ -n "$owner" ] && [ "$owner" != {render((session_id,))} ] || continue',
+                'echo "fault $id of session $owner is recorded on this host and not confirmed'
+                " gone: another session is starting here, or left it behind (gameday sweep"
+                ' reverts it once no console looks after it); nothing was armed" >&2',
+                f"exit {UNCONFIRMED_STATUS}",
+            ),
             # re-arming in the same session: stop the earlier timer so only one is left
             'if [ -f "$dir/timer" ] || [ -f "$dir/timer.pid" ]; then',
             f"  ( set +e; {'; '.join(_disarm_lines(paths, fault_id))}; "

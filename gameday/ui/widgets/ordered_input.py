@@ -34,7 +34,6 @@ class OrderedInput(Input):
 
     _then: str | None = None
     _handing_on = False
-    _handed_any = False
 
     def then(self, field_id: str) -> OrderedInput:
         """Hand the keys typed after Enter on to the field `field_id` (see the class)."""
@@ -54,16 +53,14 @@ class OrderedInput(Input):
         event.prevent_default()  # Input's own handler, and the binding, are skipped
         if event.key == "enter":
             self._handing_on = self._then is not None
-            self._handed_any = False
         await self.run_action(action)
 
     def _hand_on(self, event: events.Key) -> None:
         target = self.screen.query_one(f"#{self._then}", Input)
-        if not self._handed_any and target.select_on_focus:
+        if target.select_on_focus:  # the first key handed on: it replaces what the field shows
             target.value = ""
-            # what is typed into it now must not be selected when the focus arrives
+            # and what is typed into it now must not be selected when the focus arrives
             target.select_on_focus = False
-        self._handed_any = True
         target.post_message(events.Key(event.key, event.character))
 
     def _on_focus(self, _event: events.Focus) -> None:
