@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import os
 import select
+import shlex
 import socket
 import threading
 import time
@@ -342,6 +343,15 @@ class SshConnector:
             files.append(self.inventory.known_hosts)
         return files
 
+    def _knowing(self, endpoint: Endpoint) -> list[str]:
+        """The known_hosts files that hold a key for `endpoint` (where a changed one is)."""
+        found = []
+        for path in self._known_hosts_files():
+            with contextlib.suppress(OSError, paramiko.SSHException):
+                if self._known.read(path).lookup(endpoint.known_hosts_name):
+                    found.append(path)
+        return found
+
     def _login(
         self,
         endpoint: Endpoint,
@@ -397,7 +407,7 @@ class SshConnector:
             if isinstance(exc, TransportError):
                 raise
             if isinstance(exc, Exception):
-                raise _map_connect_error(label, endpoint, exc) from None
+                raise _map_connect_error(label, endpoint, exc, self._knowing(endpoint)) from None
             raise
         transport = client.get_transport()
         assert transport is not None
@@ -492,16 +502,20 @@ class QuickAckSocket(socket.socket):
         return data
 
 
-def _map_connect_error(label: str, endpoint: Endpoint, exc: Exception) -> TransportError:
+def _map_connect_error(
+    label: str, endpoint: Endpoint, exc: Exception, known_in: Sequence[str] = ()
+) -> TransportError:
     where = f"{endpoint.address}:{endpoint.port}"
     if isinstance(exc, paramiko.BadHostKeyException):
+        name = shlex.quote(endpoint.known_hosts_name)
+        removals = " and ".join(f"ssh-keygen -f {shlex.quote(f)} -R {name}" for f in known_in)
         return HostKeyRejected(
             label,
             f"the host key of {endpoint.known_hosts_name} CHANGED: offered "
             f"{exc.key.get_name()} {fingerprint(exc.key)}, known {exc.expected_key.get_name()} "
             f"{fingerprint(exc.expected_key)}. Refused: this may be an attack. If the host was "
-            f"really reinstalled, remove the old entry (ssh-keygen -R "
-            f"'{endpoint.known_hosts_name}') and record the new key.",
+            f"really reinstalled, remove the old entry ({removals or f'ssh-keygen -R {name}'})"
+            " and record the new key.",
         )
     if isinstance(exc, paramiko.PasswordRequiredException):
         return AuthFailed(label, f"the key for {endpoint.user} is encrypted: add it to ssh-agent")

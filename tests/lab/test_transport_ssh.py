@@ -156,6 +156,8 @@ def test_changed_host_key_is_refused_even_when_trusting_new_hosts(
         _open(_inventory(sshd, known_hosts=known), trust_new_hosts=True)
     assert "CHANGED" in caught.value.message
     assert _fingerprint(sshd) in caught.value.message
+    # the way out names the file that holds the old key, not ssh's default one
+    assert f"(ssh-keygen -f {known} -R '[127.0.0.1]:{sshd.port}')" in caught.value.message
     assert known.read_text() == f"[127.0.0.1]:{sshd.port} {kind} {blob}\n"
 
 
