@@ -147,3 +147,35 @@ async def test_a_running_session_is_listed_as_running_and_its_view_follows_it(
         await until(pilot, lambda: runner.ended, "the session's end")
         await until(pilot, lambda: view.verdict is not None, "the verdict, followed live")
         assert view.verdict is not None and "ABORTED" in view.verdict
+
+
+@in_loop
+async def test_a_past_sessions_view_shows_its_host_rows_at_80_columns(
+    instant: Callable[..., GamedayApp],
+) -> None:
+    """The session screen's style for its own hosts box (bordered, at most 45% high) reached
+    the view's table inside its box, and at 80x24 left it room for its header only."""
+    app = instant()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await start(pilot, "web-cpu")
+        runner = app.runner
+        assert runner is not None
+        await until(pilot, lambda: runner.ended, "the end of the session")
+        for _ in range(5):
+            if isinstance(app.screen, PlanScreen):
+                break
+            await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, PlanScreen), "the plan screen")
+        await pilot.press("h")
+        await until(pilot, lambda: isinstance(app.screen, HistoryScreen), "the history")
+        await until(pilot, lambda: len(_history(app).sessions) == 1, "the session listed")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, WatchScreen), "the session's view")
+        view = app.screen
+        await until(pilot, lambda: view.query(HostsTable), "the hosts table")
+        await pilot.pause()
+        table = view.query_one(HostsTable)
+        box = view.query_one("#hosts-box")
+        assert table.row_count >= 2
+        assert table.region.height == box.region.height - 2, "the table fills its box"
+        assert table.region.height >= table.row_count + 1, "its header and every row shown"
