@@ -122,10 +122,11 @@ def steady_word(latest: Mapping[str, bool | None]) -> SteadyWord:
     return "HOLDING"
 
 
-def probe_state_word(ok: bool | None, *, sampled: bool = True) -> str:
-    """One probe's state in words, next to its colour."""
+def probe_state_word(ok: bool | None, *, sampled: bool = True, over: bool = False) -> str:
+    """One probe's state in words, next to its colour (`over`: the session has ended, so a
+    probe never sampled waits for nothing; the findings say no samples were recorded)."""
     if not sampled:
-        return "waiting"
+        return "no samples" if over else "waiting"
     return {True: "ok", False: "BREACHED", None: "NO DATA"}[ok]
 
 

@@ -16,6 +16,7 @@ import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import Provider
@@ -27,9 +28,10 @@ from gameday.errors import GamedayError
 from gameday.exit_codes import ExitCode
 from gameday.ui.backend import Backend
 from gameday.ui.exit_guard import ExitGuard
+from gameday.ui.kept_keys import KeptKeys
 from gameday.ui.messages import ReadyToQuit, SessionFailed, SessionFinished
 from gameday.ui.palette import GamedayCommands
-from gameday.ui.screens.confirm import ConfirmScreen
+from gameday.ui.screens.confirm import ConfirmScreen, TypedConfirmScreen
 from gameday.ui.screens.plan import PlanScreen
 from gameday.ui.workers import run_io
 
@@ -69,6 +71,19 @@ class GamedayApp(App[int]):
         self.sub_title = backend.label
         self.exit_guard = ExitGuard(self)
         """SIGHUP/SIGTERM/SIGINT: kill switch, bounded wait, exit; SIGUSR1: kill switch."""
+        self.kept_keys = KeptKeys()
+        """Keys typed between a confirmed start and its session's note box (see KeptKeys)."""
+        self.kill_at_start: str | None = None
+        """The kill switch's source, when it was pulled between a start's yes and its session."""
+
+    async def on_event(self, event: events.Event) -> None:
+        # a key from the terminal while a confirmed start's keys are kept: kept for the note
+        # box, unless it is one of the app's own priority keys (the kill switch, quit)
+        if isinstance(event, events.Key) and not event.is_forwarded and self.kept_keys.keeping:
+            if not await self._check_bindings(event.key, priority=True):
+                self.kept_keys.keep(event)
+            return
+        await super().on_event(event)
 
     def on_mount(self) -> None:
         loop = asyncio.get_running_loop()
@@ -97,6 +112,10 @@ class GamedayApp(App[int]):
         runner.on_ladder_question = screen.post_ladder_question
         self.runner, self.session_screen = runner, screen
         self.push_screen(screen)
+        if self.kill_at_start is not None:  # pulled between the yes and now
+            source, self.kill_at_start = self.kill_at_start, None
+            screen.show_kill_pending(source)
+            runner.kill(source)  # before it runs: no IO, the session is pulled as it starts
 
         def run() -> None:
             result = runner.run()
@@ -107,7 +126,10 @@ class GamedayApp(App[int]):
 
     def action_kill_switch(self, source: str = "keypress") -> None:
         runner, screen = self.runner, self.session_screen
-        if runner is None or not runner.running:
+        if self._stop_a_start(source):
+            return
+        starting = runner is not None and not runner.started and not runner.ended
+        if runner is None or not (runner.running or starting):
             self.notify("No session is running: there is nothing to revert.", title="Kill switch")
             return
         if runner.result is not None:  # over, still closing (pending notifications)
@@ -131,6 +153,22 @@ class GamedayApp(App[int]):
             description="kill switch: revert all",
         )
 
+    def _stop_a_start(self, source: str) -> bool:
+        """The kill switch while a start is being confirmed: an open start dialog is answered
+        no (nothing ran); a yes whose session is not made yet has it killed as it starts.
+        Keys arrive faster than the console acts on them: the kill switch acts at once, a yes
+        typed before it may not have been read yet."""
+        dialog = self.screen
+        dialogs = (ConfirmScreen, TypedConfirmScreen)
+        if isinstance(dialog, dialogs) and dialog.starts and dialog.answer is None:
+            dialog.cancel()
+            self.notify("The start was cancelled: nothing ran.", title="Kill switch")
+            return True
+        if self.kept_keys.keeping and (self.runner is None or self.runner.ended):
+            self.kill_at_start = source
+            return True
+        return False
+
     async def action_quit(self) -> None:
         runner = self.runner
         if runner is None or not runner.running:
@@ -145,7 +183,7 @@ class GamedayApp(App[int]):
             if yes and not runner.running:
                 self.exit()
             elif yes:
-                self._quit_after_revert(runner)
+                self._quit_after_revert(runner, "revert and quit")
 
         self.quit_dialog = ConfirmScreen(
             "A session is running. Pull the kill switch and quit?",
@@ -175,7 +213,7 @@ class GamedayApp(App[int]):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
-    def _quit_after_revert(self, runner: SessionRunner, source: str = "keypress") -> None:
+    def _quit_after_revert(self, runner: SessionRunner, source: str) -> None:
         self.quitting = True
         self.action_kill_switch(source)
 

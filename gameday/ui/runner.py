@@ -57,6 +57,10 @@ class SessionRunner:
         self._kill_requested = threading.Event()
         self._notes: queue.Queue[tuple[str, NoteDraft]] = queue.Queue()
         self._notes_lock = threading.Lock()
+        self._journaling = threading.Event()
+        """Set once the session's first event is journaled: notes may follow it."""
+        self.unjournaled: list[str] = []
+        """Notes written while a session was opening that then never started (no journal)."""
         self.stop_confirming = threading.Event()
         """Set to end the background confirm of unconfirmed hosts (else: while the console
         runs)."""
@@ -90,6 +94,7 @@ class SessionRunner:
                 where = f"{exc.filename}: " if exc.filename else ""
                 raise CannotOpen(f"{where}{exc.strerror or exc}") from None
             opened.session.subscribe(self._forward)
+            opened.session.subscribe(self._first_event)
             opened.session.ladder_gate = self.gate
             with self._lock:
                 self._opened = opened
@@ -109,6 +114,8 @@ class SessionRunner:
                 if opened is not None:
                     opened.close()
                 self._ended.set()
+            if not self._journaling.is_set():
+                self.unjournaled = [note.text for _, note in self._take_queued()]
             if opened is not None and self.result is not None:
                 self._confirm_in_background(opened, self.result)
 
@@ -160,20 +167,32 @@ class SessionRunner:
 
     def write_queued_notes(self) -> None:
         """Journal every queued note, in order (worker). Raises the first failure at the end,
-        after trying the others."""
+        after trying the others. While the session is still opening the notes stay queued:
+        they are journaled right after its first event (typed as the start was confirmed)."""
         failures: list[GamedayError] = []
         with self._notes_lock:
-            while True:
-                try:
-                    author, note = self._notes.get_nowait()
-                except queue.Empty:
-                    break
+            if not self._journaling.is_set() and not self.ended:
+                return
+            for author, note in self._take_queued():
                 try:
                     self.add_note(author, note)
                 except GamedayError as exc:
                     failures.append(exc)
         if failures:
             raise failures[0]
+
+    def _take_queued(self) -> list[tuple[str, NoteDraft]]:
+        taken = []
+        while True:
+            try:
+                taken.append(self._notes.get_nowait())
+            except queue.Empty:
+                return taken
+
+    def _first_event(self, event: ev.Event) -> None:
+        if isinstance(event, ev.SessionStarted) and not self._journaling.is_set():
+            self._journaling.set()
+            self.write_queued_notes()
 
     def add_note(self, author: str, note: NoteDraft) -> None:
         """Journal a note (raises NotReady before the session exists)."""

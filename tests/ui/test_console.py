@@ -16,6 +16,7 @@ from gameday.engine.ports import Outcome
 from gameday.ui.app import GamedayApp
 from gameday.ui.screens.confirm import ConfirmScreen
 from gameday.ui.screens.findings import FindingsScreen
+from gameday.ui.screens.plan import PlanScreen
 from gameday.ui.widgets.gauge import ProbeGauge
 from gameday.ui.widgets.hosts import HostsTable
 from gameday.ui.widgets.timeline import Timeline
@@ -86,7 +87,7 @@ async def test_a_session_shows_gauges_hosts_and_timeline_then_the_verdict(
         assert "MONITOR · wave 1/2" in status and " left" in status
         assert "steady state HOLDING" in status
         assert all(g.state in ("ok", "warn") for g in gauges)
-        assert any("injected cpu_stress on" in line for line in timeline.entries)
+        assert any("injected cpu_stress (f" in line for line in timeline.entries)
         verdict = await verdict_of(pilot, screen)
         hosts = screen.query_one(HostsTable)
     assert set(hosts.statuses.values()) == {"reverted"}
@@ -221,6 +222,79 @@ async def test_keys_typed_right_after_enter_start_the_next_note(
 
 
 @in_loop
+async def test_keys_typed_right_after_confirming_a_start_are_the_first_notes(
+    fast: Callable[..., GamedayApp],
+) -> None:
+    """`y`, a note, Enter, another, Enter and the start of a third reach the console before it
+    has handled any of them: the dialog is gone and the session's screen not up yet. They are
+    its first notes, journaled after the session's first event, and the third waits in the box;
+    none acted on the screens in between (`h` opens the history there)."""
+    app = fast(speed=10)
+    async with app.run_test(size=SIZE) as pilot:
+        await choose(pilot, "web-cpu")
+        await pilot.press("s")
+        await confirm_dialog(pilot)
+        burst(app, ["y", *"hello ph", "enter", *"two", "enter", *"thr"])
+        await until(pilot, lambda: app.runner is not None, "the start")
+        runner = await journaling(pilot)
+        await until(pilot, lambda: len(_notes_of(app)) == 2, "the two notes")
+        box = app.screen.query_one("#note", Input)
+        typed = box.value
+        screens = [type(s).__name__ for s in app.screen_stack]
+        await pilot.press("ctrl+k")
+        await until(pilot, lambda: runner.ended, "the end")
+    assert _notes_of(app) == ["hello ph", "two"]
+    assert typed == "thr"
+    assert screens == ["Screen", "PlanScreen", "SessionScreen"]
+    assert isinstance(journal_events(app)[0], ev.SessionStarted)
+
+
+@in_loop
+async def test_the_kill_switch_in_the_keys_of_a_start_cancels_it(
+    fast: Callable[..., GamedayApp],
+) -> None:
+    """`y`, a few keys and ctrl+k in one burst: the kill switch acts as it arrives, before the
+    dialog has read its `y`; the start is cancelled, nothing runs, and the keys that were on
+    their way to the dialog act nowhere (`s` would start again on the plan screen)."""
+    app = fast(speed=10)
+    async with app.run_test(size=SIZE) as pilot:
+        await choose(pilot, "web-cpu")
+        await pilot.press("s")
+        await confirm_dialog(pilot)
+        burst(app, ["y", *"oops", "ctrl+k"])
+        await until(pilot, lambda: isinstance(app.screen, PlanScreen), "the plan screen")
+        await pilot.pause(0.3)
+        said = [str(n.message) for n in app._notifications]
+        assert app.runner is None and isinstance(app.screen, PlanScreen)
+    assert "The start was cancelled: nothing ran." in said
+
+
+@in_loop
+async def test_the_kill_switch_between_a_yes_and_its_session_kills_it_as_it_starts(
+    fast: Callable[..., GamedayApp],
+) -> None:
+    """The yes was read, the session is not made yet: the kill switch is not lost on "no
+    session is running"; the session is pulled as it starts and injects nothing."""
+    app = fast(speed=10)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await choose(pilot, "web-cpu")
+        plan = screen.plans[screen.current or ""].plan
+        assert plan is not None
+        app.kept_keys.start()  # as a start's yes does
+        app.action_kill_switch()
+        app.start_session(plan)
+        runner = await journaling(pilot)
+        await until(pilot, lambda: runner.ended, "the end")
+    events = journal_events(app)
+    assert [e.source for e in events if isinstance(e, ev.KillSwitchPulled)] == ["keypress"]
+    assert not any(isinstance(e, ev.FaultInjected) for e in events)
+
+
+def _notes_of(app: GamedayApp) -> list[str]:
+    return [e.text for e in journal_events(app) if isinstance(e, ev.NoteAdded)]
+
+
+@in_loop
 async def test_a_bad_note_is_refused_and_kept_for_editing(
     instant: Callable[..., GamedayApp],
 ) -> None:
@@ -245,7 +319,12 @@ async def test_a_failed_preflight_says_which_host_and_why_and_touches_nothing(
         screen = await session(pilot, "web-latency")
         verdict = await verdict_of(pilot, screen, "the outcome")
         hosts = screen.query_one(HostsTable)
+        await until(pilot, lambda: screen.ended, "the session's end")
+        await pilot.pause()
+        gauges = [gauge.render().plain for gauge in screen.query(ProbeGauge)]
     assert verdict.startswith("NOT STARTED — preflight failed: web-3")
+    # nothing will ever be sampled: the gauges do not say they are waiting
+    assert gauges and all("no samples" in g and "waiting" not in g for g in gauges), gauges
     assert "netem" in verdict
     assert set(hosts.statuses.values()) == {"not run"}
     details = {key.split("/")[0]: detail for key, detail in hosts.details.items()}
@@ -297,6 +376,8 @@ async def test_quitting_during_a_session_reverts_every_host_first(
     assert demo(app).fleets[-1].active() == {}
     kinds = [type(e) for e in journal_events(app)]
     assert ev.KillSwitchPulled in kinds and kinds[-1] is ev.SessionEnded
+    pulled = [e.source for e in journal_events(app) if isinstance(e, ev.KillSwitchPulled)]
+    assert pulled == ["revert and quit"], "told apart from ctrl+k in the findings"
 
 
 @in_loop

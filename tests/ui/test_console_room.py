@@ -194,6 +194,45 @@ async def test_a_key_right_after_the_typed_id_and_enter_does_not_refuse_the_star
         await until(pilot, lambda: isinstance(app.screen, SessionScreen), "the session")
         await pilot.pause()
         assert not any("exactly" in note for note in _notes(app))
+        assert app.screen.query_one("#note", Input).value == "n", "the key starts the note"
+
+
+@in_loop
+async def test_a_mistyped_id_keeps_the_keys_typed_after_its_enter_in_the_dialog(
+    instant: Callable[..., GamedayApp],
+) -> None:
+    """Enter on a mistyped id starts nothing; what is typed after it goes on in the field."""
+    app = instant()
+    app.confirm_over = 1
+    async with app.run_test(size=SIZE) as pilot:
+        await _typed_start_dialog(pilot)
+        burst(app, [*"demo-web", "enter", *"-cpu"])
+        await until(pilot, lambda: any("exactly" in n for n in _notes(app)), "the refusal")
+        await pilot.pause()
+        assert isinstance(app.screen, TypedConfirmScreen) and app.runner is None
+        assert app.screen.query_one("#word", Input).value == "demo-web-cpu"
+
+
+@in_loop
+async def test_every_screen_lists_the_kill_switch_first_in_its_footer(
+    instant: Callable[..., GamedayApp],
+) -> None:
+    """At 80 columns the footer is cut at its end: the kill switch was the key cut off."""
+    app = instant()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await choose(pilot, "web-cpu")
+        firsts = [_first_footer_key(app)]
+        await pilot.press("h")
+        await until(pilot, lambda: type(app.screen).__name__ == "HistoryScreen", "the history")
+        await pilot.pause()
+        firsts.append(_first_footer_key(app))
+    assert firsts == ["ctrl+k", "ctrl+k"]
+
+
+def _first_footer_key(app: GamedayApp) -> str:
+    from textual.widgets._footer import FooterKey
+
+    return app.screen.query(FooterKey).first().key
 
 
 @in_loop

@@ -17,7 +17,6 @@ from gameday.core.findings.text import (
     redact_command,
     redact_prose,
     seconds_text,
-    utc_time,
 )
 from gameday.core.session import events as ev
 from gameday.core.session.samples import Samples
@@ -113,10 +112,6 @@ def _started(e: ev.SessionStarted) -> Described:
     return f"session {e.session_id} started{env} ({e.mode}): {e.scenario_title}", ""
 
 
-def _joined(e: ev.ParticipantJoined) -> Described:
-    return (f"{e.name} joined as {e.role}" if e.role else f"{e.name} joined"), ""
-
-
 def _plan(e: ev.PlanMade) -> Described:
     targets = ", ".join(e.targets) or "none"
     return (
@@ -145,50 +140,12 @@ def _command(e: ev.CommandRan) -> Described:
     return text, redact_command(e.command)
 
 
-def _armed(e: ev.FaultArmed) -> Described:
-    timer = f"; the host reverts it by itself at {utc_time(e.deadline)} UTC" if e.deadline else ""
-    return f"{e.kind} armed on {e.host} ({e.fault_id}){timer}", ""
-
-
-def _injected(e: ev.FaultInjected) -> Described:
-    summary = f": {e.summary}" if e.summary else ""
-    check = "" if e.verified else " (NOT verified active)"
-    return f"{e.kind} injected on {e.host} ({e.fault_id}){summary}{check}", ""
-
-
-def _failed(e: ev.FaultFailed) -> Described:
-    return f"{e.fault_id} on {e.host} failed at {e.step}: {redact_prose(e.reason)}", ""
-
-
-def _reverted(e: ev.FaultReverted) -> Described:
-    took = f" in {seconds_text(e.duration)}" if e.duration else ""
-    if e.verified:
-        outcome = "verified"
-    else:
-        outcome = "NOT confirmed" + (f": {redact_prose(e.detail)}" if e.detail else "")
-    return f"{e.fault_id} reverted on {e.host} by {e.by}{took}, {outcome}", ""
-
-
 def _crossing(e: ev.ThresholdCrossed, unit: str) -> TimelineEntry:
     if e.recovered:
         text = f"{e.probe} back within its threshold ({number(e.value, unit)})"
     else:
         text = f"{e.probe} {e.direction} {number(e.bound, unit)}: {number(e.value, unit)}"
     return TimelineEntry(e.ts, e.actor, e.type, text, important=not e.recovered)
-
-
-def _abort(e: ev.AbortTriggered) -> Described:
-    return f"abort rule fired: {e.rule}: {e.reason}", ""
-
-
-def _kill(e: ev.KillSwitchPulled) -> Described:
-    reason = f": {redact_prose(e.reason)}" if e.reason else ""
-    return f"kill switch pulled ({e.source}){reason}", ""
-
-
-def _kill_done(e: ev.KillSwitchDone) -> Described:
-    hosts = ", ".join(f"{h} {outcome}" for h, outcome in e.hosts.items()) or "no hosts"
-    return f"kill switch done in {seconds_text(e.latency)}: {hosts}", ""
 
 
 def _rollback(e: ev.RollbackRan) -> Described:
@@ -208,38 +165,33 @@ def _note(e: ev.NoteAdded) -> Described:
     return f"{label}: {text}", ""
 
 
-def _verdict(e: ev.VerdictReached) -> Described:
-    reason = f": {e.reason}" if e.reason else ""
-    return f"verdict: {e.verdict.replace('_', ' ')}{reason}", ""
-
-
 def _ended(e: ev.SessionEnded) -> Described:
     return "session ended", ""
 
 
 def _same_words(event: ev.Event) -> Described:
-    """The ladder's events read as they do in the console and the headless timeline."""
+    """The event read as it does in the console and the headless timeline."""
     text = describe(event)
     return (redact_prose(text), "") if text else None
 
 
 _DESCRIBE: dict[type[ev.Event], Callable[[Any], Described]] = {
     ev.SessionStarted: _started,
-    ev.ParticipantJoined: _joined,
+    ev.ParticipantJoined: _same_words,
     ev.PlanMade: _plan,
     ev.PhaseChanged: _phase,
     ev.PreflightChecked: _preflight,
     ev.CommandRan: _command,
-    ev.FaultArmed: _armed,
-    ev.FaultInjected: _injected,
-    ev.FaultFailed: _failed,
-    ev.FaultReverted: _reverted,
-    ev.AbortTriggered: _abort,
-    ev.KillSwitchPulled: _kill,
-    ev.KillSwitchDone: _kill_done,
+    ev.FaultArmed: _same_words,
+    ev.FaultInjected: _same_words,
+    ev.FaultFailed: _same_words,
+    ev.FaultReverted: _same_words,
+    ev.AbortTriggered: _same_words,
+    ev.KillSwitchPulled: _same_words,
+    ev.KillSwitchDone: _same_words,
     ev.RollbackRan: _rollback,
     ev.NoteAdded: _note,
-    ev.VerdictReached: _verdict,
+    ev.VerdictReached: _same_words,
     ev.SessionEnded: _ended,
     ev.LadderPlanned: _same_words,
     ev.StageStarted: _same_words,

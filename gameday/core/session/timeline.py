@@ -85,6 +85,12 @@ def _reverted(e: ev.FaultReverted) -> str:
     return f"REVERT UNCONFIRMED: {fault} on {e.host}: {why}"
 
 
+def _injected(e: ev.FaultInjected) -> str:
+    summary = f": {e.summary}" if e.summary else ""
+    check = "" if e.verified else " (NOT verified active)"
+    return f"injected {fault_name(e.kind, e.fault_id)} on {e.host}{summary}{check}"
+
+
 def _kill_done(e: ev.KillSwitchDone) -> str:
     return f"kill switch done in {e.latency * 1000:.0f} ms: {outcomes_text(e.hosts)}"
 
@@ -129,7 +135,7 @@ _RENDERERS: dict[type[ev.Event], Callable[[Any], str | None]] = {
     ev.FaultArmed: lambda e: (
         f"armed {fault_name(e.kind, e.fault_id)} on {e.host}; {host_timer_text(e.deadline)}"
     ),
-    ev.FaultInjected: lambda e: f"injected {e.kind} on {e.host}: {e.summary}",
+    ev.FaultInjected: _injected,
     ev.FaultFailed: lambda e: (
         f"{fault_name(e.kind, e.fault_id)} on {e.host} FAILED at {e.step}: {e.reason}"
     ),

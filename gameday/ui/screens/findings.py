@@ -19,6 +19,7 @@ from gameday.core.session import events as ev
 from gameday.core.session.journal import append_to_finished
 from gameday.core.wording import verdict_word
 from gameday.errors import GamedayError
+from gameday.ui.keys import KILL_SWITCH_FIRST
 from gameday.ui.messages import FindingsExported, FindingsReady
 from gameday.ui.workers import run_io
 
@@ -26,6 +27,7 @@ from gameday.ui.workers import run_io
 class FindingsScreen(Screen[None]):
     CSS_PATH = "findings.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
+        KILL_SWITCH_FIRST,
         Binding("e", "export", "Export"),
         Binding("escape", "back", "Back"),
     ]

@@ -22,6 +22,7 @@ from gameday.core.findings.text import utc_iso
 from gameday.core.history import SessionSummary, duration_text, outcome_text
 from gameday.errors import GamedayError
 from gameday.ui.backend import Backend
+from gameday.ui.keys import KILL_SWITCH_FIRST
 from gameday.ui.workers import run_io
 
 COLUMNS = ("started (UTC)", "outcome", "exit", "duration", "scenario", "targets", "session")
@@ -57,6 +58,7 @@ class SessionsListed(Message):
 class HistoryScreen(Screen[None]):
     CSS_PATH = "history.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
+        KILL_SWITCH_FIRST,
         Binding("enter", "open", "Open"),
         Binding("f", "findings", "Findings"),
         Binding("e", "export", "Export findings"),

@@ -28,6 +28,8 @@ from gameday.core.units import format_duration
 from gameday.core.wording import count, probe_bounds, rule_texts
 from gameday.errors import GamedayError
 from gameday.ui.backend import Backend, ScenarioChoice
+from gameday.ui.kept_keys import KeptKeys
+from gameday.ui.keys import KILL_SWITCH_FIRST
 from gameday.ui.messages import PlanReady, ScenariosLoaded
 from gameday.ui.screens.confirm import ConfirmScreen, TypedConfirmScreen
 from gameday.ui.screens.team import TeamScreen
@@ -47,6 +49,8 @@ class Console(Protocol):
     runner: SessionRunner | None
     confirm_over: int
     """More targets than this need the scenario id typed to start."""
+    kept_keys: KeptKeys
+    """Where the keys typed after a confirmed start wait for the session's note box."""
 
     def start_session(self, plan: Plan) -> None: ...
 
@@ -67,6 +71,7 @@ class ScenarioList(OptionList):
 class PlanScreen(Screen[None]):
     CSS_PATH = "plan.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
+        KILL_SWITCH_FIRST,
         Binding("s", "start", "Start"),
         Binding("p", "preflight", "Preflight only"),
         Binding("t", "team", "Team"),
@@ -284,9 +289,11 @@ class PlanScreen(Screen[None]):
         why = typed_confirmation_reason(plan, self.gameday.confirm_over)
         if why:
             detail += f"\nThis start needs the scenario id typed: {why}."
-            self.app.push_screen(TypedConfirmScreen(question, detail, scenario.id), answered)
+            typed = TypedConfirmScreen(question, detail, scenario.id, keep=self.gameday.kept_keys)
+            self.app.push_screen(typed, answered)
             return
-        self.app.push_screen(ConfirmScreen(question, detail, yes="Start"), answered)
+        confirm = ConfirmScreen(question, detail, yes="Start", keep=self.gameday.kept_keys)
+        self.app.push_screen(confirm, answered)
 
     def action_preflight(self) -> None:
         """Preflight only: check every host and probe of the plan on screen; inject nothing."""

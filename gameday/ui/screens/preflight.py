@@ -21,13 +21,17 @@ from gameday.core.plan import Plan
 from gameday.engine.preflight import PreflightReport, summary_line
 from gameday.errors import GamedayError
 from gameday.ui.backend import Backend
+from gameday.ui.keys import KILL_SWITCH_FIRST
 from gameday.ui.messages import PreflightDone
 from gameday.ui.workers import run_io
 
 
 class PreflightScreen(Screen[None]):
     CSS_PATH = "preflight.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "back", "Back to the plan")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        KILL_SWITCH_FIRST,
+        Binding("escape", "back", "Back to the plan"),
+    ]
 
     def __init__(self, backend: Backend, plan: Plan) -> None:
         super().__init__()

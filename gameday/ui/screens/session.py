@@ -26,6 +26,7 @@ from gameday.core.session.state import SessionState
 from gameday.core.view import facts_of_plan
 from gameday.core.wording import verdict_word
 from gameday.ui.backend import Backend
+from gameday.ui.kept_keys import KeptKeys
 from gameday.ui.messages import EngineEvent, LadderQuestion, SessionFailed, SessionFinished
 from gameday.ui.notes import NoteError, parse_note
 from gameday.ui.runner import SessionRunner
@@ -75,6 +76,8 @@ class SessionScreen(Screen[None]):
         """The verdict line once known (also "NOT STARTED — …" after a failed preflight)."""
         self.kill_state = ""
         """Empty, "reverting" (pulled, waiting for the hosts) or "done"."""
+        self._kill_source: str | None = None
+        """Who pulled the kill switch before this screen was up (said on mount)."""
         self.ladder_prompt: ConfirmScreen | None = None
         """The open go/no-go question, if any."""
         self.asking_for: int | None = None
@@ -118,7 +121,13 @@ class SessionScreen(Screen[None]):
         self.query_one("#gauges").border_title = "Steady state"
         self.query_one("#hosts").border_title = "Hosts"
         self.query_one("#timeline").border_title = "Timeline"
-        self.query_one("#note", Input).focus()
+        note = self.query_one("#note", Input)
+        note.focus()
+        if self._kill_source is not None:
+            self.query_one(AlarmBanner).pending_kill(self._kill_source)
+        keys = getattr(self.app, "kept_keys", None)
+        if isinstance(keys, KeptKeys):  # typed after the start was confirmed: they are the note's
+            keys.hand_to(note)
         self._refresh_status()
         self.set_interval(1.0, self._refresh_status)
 
@@ -205,6 +214,7 @@ class SessionScreen(Screen[None]):
 
     def on_session_finished(self, message: SessionFinished) -> None:
         self.ended = True
+        self._end_gauges()
         self._close_ladder_prompt()
         if message.verdict is None:
             self._show_verdict(None, message.reason)
@@ -214,8 +224,20 @@ class SessionScreen(Screen[None]):
 
     def on_session_failed(self, message: SessionFailed) -> None:
         self.ended = True
+        self._end_gauges()
         self._show_verdict(None, f"the session stopped: {message.reason}")
         self._refresh_status()
+        if self.runner.unjournaled:  # written as it opened: no journal to take them
+            self.notify(
+                "\n".join(self.runner.unjournaled),
+                title="Notes not journaled (the session did not start)",
+                severity="warning",
+                timeout=60,
+            )
+
+    def _end_gauges(self) -> None:
+        for gauge in self.query(ProbeGauge):
+            gauge.end()
 
     # --- kill switch --------------------------------------------------------------------------
     def show_kill_pending(self, source: str = "keypress") -> None:
@@ -223,7 +245,10 @@ class SessionScreen(Screen[None]):
         if self.kill_state:
             return
         self.kill_state = "reverting"
-        self.query_one(AlarmBanner).pending_kill(source)
+        if self.is_mounted:
+            self.query_one(AlarmBanner).pending_kill(source)
+        else:  # pulled as the session starts: said once the screen is up
+            self._kill_source = source
 
     def action_escape(self) -> None:
         """Acknowledge the alarm on screen; with none, go back to the scenarios."""

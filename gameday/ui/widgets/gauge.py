@@ -58,6 +58,8 @@ class ProbeGauge(Widget):
         self.samples: Sequence[Sample] = ()
         """The probe's samples, from the session's state (newest last)."""
         self.state: GaugeState = "waiting"
+        self.over = False
+        """True once the session has ended: no sample is coming any more."""
 
     def show(self, samples: Sequence[Sample]) -> None:
         """Render the probe's samples (the session state's list; not copied, not changed)."""
@@ -69,6 +71,11 @@ class ProbeGauge(Widget):
             if latest is None
             else state_of(value, latest.ok, self.probe.min, self.probe.max, self.scale)
         )
+        self.refresh()
+
+    def end(self) -> None:
+        """The session has ended: a gauge never sampled no longer says it is waiting."""
+        self.over = True
         self.refresh()
 
     @property
@@ -90,6 +97,9 @@ class ProbeGauge(Widget):
         return Text("\n").join(lines)
 
     # --- pieces -------------------------------------------------------------------------------
+    def _unsampled(self) -> bool:
+        return self.over and not self.samples
+
     def _value_text(self) -> str:
         latest = self.samples[-1] if self.samples else None
         if latest is None:
@@ -102,7 +112,8 @@ class ProbeGauge(Widget):
         line = Text(self.probe.name, style="bold")
         line.append("  ")
         line.append(f" {self._value_text()} ", style=STYLES[state])
-        line.append(f"  {WORDS[state]}", style=STYLES[state] if state != "ok" else "")
+        word = probe_state_word(None, sampled=False, over=True) if self._unsampled() else None
+        line.append(f"  {word or WORDS[state]}", style=STYLES[state] if state != "ok" else "")
         detail = self.samples[-1].detail if self.samples else ""
         if state == "nodata" and detail:
             line.append(f" ({detail})", style="yellow")
@@ -117,7 +128,9 @@ class ProbeGauge(Widget):
         """`error_rate 0.3% ok (base 0.2%) ▕██┃░░▏`: what a room must read comes first, so a
         narrow gauge loses its bar, then its baseline, never its state."""
         latest = self.samples[-1] if self.samples else None
-        word = probe_state_word(latest.ok if latest else None, sampled=latest is not None)
+        word = probe_state_word(
+            latest.ok if latest else None, sampled=latest is not None, over=self.over
+        )
         baseline = self.baseline
         line = Text(self.probe.name[:16], style="bold")
         line.append(" ")

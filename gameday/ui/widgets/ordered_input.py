@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual import events
 from textual.binding import Binding
 from textual.widgets import Input
@@ -29,23 +31,31 @@ class OrderedInput(Input):
     there when it sees the submit). Keys that reach this box after its Enter, before the focus
     has moved, are handed on to that field in order instead of being typed here, and fill it as
     slow typing would: a value it shows would have been selected on focus and replaced by the
-    first key, so the first key handed on replaces it.
+    first key, so the first key handed on replaces it. `then(take)`: each key after Enter is
+    offered to `take` instead; the first it declines ends the hand-on (it is typed here).
     """
 
-    _then: str | None = None
+    _then: str | Callable[[events.Key], bool] | None = None
     _handing_on = False
 
-    def then(self, field_id: str) -> OrderedInput:
-        """Hand the keys typed after Enter on to the field `field_id` (see the class)."""
-        self._then = field_id
+    def then(self, target: str | Callable[[events.Key], bool]) -> OrderedInput:
+        """Hand the keys typed after Enter on to `target`, a field's id or a taker (see the
+        class)."""
+        self._then = target
         return self
 
     async def _on_key(self, event: events.Key) -> None:
         if self._handing_on:
-            event.stop()
-            event.prevent_default()
-            self._hand_on(event)
-            return
+            if not callable(self._then):
+                event.stop()
+                event.prevent_default()
+                self._hand_on(event)
+                return
+            if self._then(event):
+                event.stop()
+                event.prevent_default()
+                return
+            self._handing_on = False  # declined: from this key on, typed here again
         action = _EDITING.get(event.key)
         if action is None:
             return  # a character: Input's own handler types it, next

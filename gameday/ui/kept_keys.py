@@ -1,0 +1,66 @@
+"""Keys typed right after a start is confirmed, kept for the session's note box.
+
+A facilitator who confirms a start and goes straight on typing a note (or keys that arrive
+in one burst, from a terminal multiplexer or a busy console) types into a dialog that is
+going away, then into the plan screen under it, before the session's screen is up: the keys
+were lost, and a plan-screen key could have acted there. From the confirmation on, the keys
+are kept here (the dialog hands on what reached it; the app keeps what comes after), and the
+session screen takes them into its note box, in the order they were typed, once it is up.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Protocol
+
+from textual import events
+
+HOLD_FOR = 2.0
+"""Seconds the keys are kept at most: a session screen that never comes up (its start failed)
+must not leave the console deaf. Kept keys are then dropped."""
+
+
+class KeySink(Protocol):
+    """Where kept keys go once it is up (the note box)."""
+
+    def post_message(self, message: events.Key) -> bool: ...
+
+
+class KeptKeys:
+    """Keys kept from a confirmed start until the session's note box takes them."""
+
+    def __init__(self) -> None:
+        self._keys: list[events.Key] | None = None
+        self._since = 0.0
+        self._sink: KeySink | None = None
+
+    def start(self) -> None:
+        """Keep keys from now on (a start was confirmed), until `hand_to` or HOLD_FOR."""
+        if self._keys is None:
+            self._keys, self._since, self._sink = [], time.monotonic(), None
+
+    @property
+    def keeping(self) -> bool:
+        """Whether keys are kept now (False once handed over, or after HOLD_FOR)."""
+        if self._keys is not None and time.monotonic() - self._since > HOLD_FOR:
+            self._keys = None
+        return self._keys is not None
+
+    def keep(self, key: events.Key) -> None:
+        """Keep `key`; one that comes after the hand-over goes straight to the note box."""
+        if self.keeping and self._keys is not None:
+            self._keys.append(key)
+        elif self._sink is not None:
+            self._sink.post_message(_copy(key))
+
+    def hand_to(self, sink: KeySink) -> None:
+        """Give every kept key to `sink`, in the order typed, and stop keeping."""
+        kept = sorted(self._keys or [], key=lambda key: key.time)  # stable: ties keep order
+        self._keys, self._sink = None, sink
+        for key in kept:
+            sink.post_message(_copy(key))
+
+
+def _copy(key: events.Key) -> events.Key:
+    """A fresh event for the same key (an event is handled once, by one widget)."""
+    return events.Key(key.key, key.character)
