@@ -16,8 +16,9 @@ from typing import Protocol
 from textual import events
 
 HOLD_FOR = 2.0
-"""Seconds the keys are kept at most: a session screen that never comes up (its start failed)
-must not leave the console deaf. Kept keys are then dropped."""
+"""Seconds the app holds back the keys from the terminal at most: a session screen that never
+comes up (its start failed) must not leave the console deaf. Keys then go where they would have
+gone; those already kept wait for a session screen that may still come."""
 
 
 class KeySink(Protocol):
@@ -35,23 +36,21 @@ class KeptKeys:
         self._sink: KeySink | None = None
 
     def start(self) -> None:
-        """Keep keys from now on (a start was confirmed), until `hand_to` or HOLD_FOR."""
-        if self._keys is None:
+        """Keep keys from now on (a start was confirmed), until `hand_to`."""
+        if self._keys is None or self._expired():
             self._keys, self._since, self._sink = [], time.monotonic(), None
 
     @property
     def keeping(self) -> bool:
-        """Whether keys are kept now (False once handed over, or after HOLD_FOR)."""
-        if self._keys is not None and time.monotonic() - self._since > HOLD_FOR:
-            self._keys = None
-        return self._keys is not None
+        """Whether the app holds back the keys from the terminal now (see HOLD_FOR)."""
+        return self._keys is not None and not self._expired()
 
     def keep(self, key: events.Key) -> None:
         """Keep `key`; one that comes after the hand-over goes straight to the note box."""
-        if self.keeping and self._keys is not None:
-            self._keys.append(key)
-        elif self._sink is not None:
+        if self._sink is not None:
             self._sink.post_message(_copy(key))
+        elif self._keys is not None:
+            self._keys.append(key)
 
     def hand_to(self, sink: KeySink) -> None:
         """Give every kept key to `sink`, in the order typed, and stop keeping."""
@@ -59,6 +58,9 @@ class KeptKeys:
         self._keys, self._sink = None, sink
         for key in kept:
             sink.post_message(_copy(key))
+
+    def _expired(self) -> bool:
+        return time.monotonic() - self._since > HOLD_FOR
 
 
 def _copy(key: events.Key) -> events.Key:

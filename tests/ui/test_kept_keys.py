@@ -1,0 +1,60 @@
+"""KeptKeys: the keys typed between a confirmed start and its session's note box."""
+
+from __future__ import annotations
+
+import pytest
+from textual import events
+
+from gameday.ui import kept_keys
+from gameday.ui.kept_keys import HOLD_FOR, KeptKeys
+
+
+class Box:
+    def __init__(self) -> None:
+        self.got: list[str] = []
+
+    def post_message(self, message: events.Key) -> bool:
+        self.got.append(message.key)
+        return True
+
+
+def _key(name: str, at: float) -> events.Key:
+    key = events.Key(name, name if len(name) == 1 else None)
+    key.time = at
+    return key
+
+
+def test_kept_keys_reach_the_note_box_in_the_order_typed_then_straight() -> None:
+    kept, box = KeptKeys(), Box()
+    assert not kept.keeping
+    kept.start()
+    assert kept.keeping
+    # the dialog hands on what reached it after the app already kept a later key
+    kept.keep(_key("c", 3.0))
+    kept.keep(_key("a", 1.0))
+    kept.keep(_key("b", 2.0))
+    kept.hand_to(box)
+    assert box.got == ["a", "b", "c"] and not kept.keeping
+    kept.keep(_key("d", 4.0))  # late from the dialog: straight to the box
+    assert box.got == ["a", "b", "c", "d"]
+
+
+def test_a_start_that_never_shows_its_session_does_not_leave_the_console_deaf(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    now = [100.0]
+    monkeypatch.setattr(kept_keys.time, "monotonic", lambda: now[0])
+    kept, box = KeptKeys(), Box()
+    kept.start()
+    kept.keep(_key("a", 1.0))
+    now[0] += HOLD_FOR + 0.1
+    assert not kept.keeping, "the terminal's keys go where they would have gone"
+    kept.hand_to(box)  # a session screen that came late still gets what was kept
+    assert box.got == ["a"]
+    kept.start()
+    kept.keep(_key("x", 5.0))
+    now[0] += HOLD_FOR + 0.1
+    kept.start()  # a new start after one that never came up: nothing of the old one
+    kept.keep(_key("y", 6.0))
+    kept.hand_to(box)
+    assert box.got == ["a", "y"]
