@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
 from gameday.core.session import events as ev
@@ -57,13 +58,7 @@ async def test_past_sessions_are_listed_opened_and_exported_again(
         await until(pilot, lambda: session.verdict is not None, "the verdict on screen")
         entries = list(session.query_one(Timeline).entries)
         statuses = dict(session.query_one(HostsTable).statuses)
-        for _ in range(5):  # escape acknowledges the session's alarms first, then goes back
-            if isinstance(app.screen, PlanScreen):
-                break
-            await pilot.press("escape")
-        await until(pilot, lambda: isinstance(app.screen, PlanScreen), "the plan screen")
-        await pilot.press("h")
-        await until(pilot, lambda: isinstance(app.screen, HistoryScreen), "the history")
+        await _to_history(pilot)
         history = _history(app)
         await until(pilot, lambda: len(history.sessions) == 3, "three sessions listed")
         rows = _rows(history)
@@ -161,13 +156,7 @@ async def test_a_past_sessions_view_shows_its_host_rows_at_80_columns(
         runner = app.runner
         assert runner is not None
         await until(pilot, lambda: runner.ended, "the end of the session")
-        for _ in range(5):
-            if isinstance(app.screen, PlanScreen):
-                break
-            await pilot.press("escape")
-        await until(pilot, lambda: isinstance(app.screen, PlanScreen), "the plan screen")
-        await pilot.press("h")
-        await until(pilot, lambda: isinstance(app.screen, HistoryScreen), "the history")
+        await _to_history(pilot)
         await until(pilot, lambda: len(_history(app).sessions) == 1, "the session listed")
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, WatchScreen), "the session's view")
@@ -179,3 +168,16 @@ async def test_a_past_sessions_view_shows_its_host_rows_at_80_columns(
         assert table.row_count >= 2
         assert table.region.height == box.region.height - 2, "the table fills its box"
         assert table.region.height >= table.row_count + 1, "its header and every row shown"
+
+
+async def _to_history(pilot: Pilot[int]) -> None:
+    """From the session's screen back to the plan screen (escape acknowledges the session's
+    alarms first, then goes back), then the history."""
+    app = pilot.app
+    for _ in range(5):
+        if isinstance(app.screen, PlanScreen):
+            break
+        await pilot.press("escape")
+    await until(pilot, lambda: isinstance(app.screen, PlanScreen), "the plan screen")
+    await pilot.press("h")
+    await until(pilot, lambda: isinstance(app.screen, HistoryScreen), "the history")
