@@ -214,6 +214,24 @@ async def test_a_mistyped_id_keeps_the_keys_typed_after_its_enter_in_the_dialog(
 
 
 @in_loop
+async def test_the_scenario_list_stops_at_its_ends(
+    instant: Callable[..., GamedayApp],
+) -> None:
+    """↑ pressed once too often to reach the top stays on the top scenario (the list used
+    to wrap round to the bottom one, and `s` then asked to start that)."""
+    app = instant()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await choose(pilot, "api-process-kill")
+        options = screen.query_one("#scenarios", OptionList)
+        last = options.option_count - 1
+        await pilot.press("up", "up", "up", "up", "up", "up")
+        top = options.highlighted
+        await pilot.press(*["down"] * (options.option_count + 2))
+        bottom = options.highlighted
+    assert (top, bottom) == (0, last)
+
+
+@in_loop
 async def test_every_screen_lists_the_kill_switch_first_in_its_footer(
     instant: Callable[..., GamedayApp],
 ) -> None:

@@ -56,7 +56,21 @@ class Console(Protocol):
 
 
 class ScenarioList(OptionList):
-    """An option list where one click selects and only a double-click starts."""
+    """An option list where one click selects and only a double-click starts, and the arrows
+    stop at its ends: ↑ pressed a few times too often to reach the top must not land on the
+    bottom scenario (Textual's list wraps round)."""
+
+    def action_cursor_up(self) -> None:
+        if self.highlighted != self._end(first=True):
+            super().action_cursor_up()
+
+    def action_cursor_down(self) -> None:
+        if self.highlighted != self._end(first=False):
+            super().action_cursor_down()
+
+    def _end(self, *, first: bool) -> int | None:
+        enabled = [i for i, option in enumerate(self.options) if not option.disabled]
+        return (enabled[0] if first else enabled[-1]) if enabled else None
 
     async def _on_click(self, event: events.Click) -> None:
         event.prevent_default()  # OptionList's own click handler would start at once
