@@ -307,6 +307,14 @@ async def test_a_bad_note_is_refused_and_kept_for_editing(
         await pilot.press("enter")
         await pilot.pause()
         assert note.value == "!action due:tomorrow call"
+        # why, on the box's own border: a toast would cover the box and the note in it
+        said = str(note.border_title)
+        assert said.startswith("not added: ") and "due:" in said and note.has_class("-refused")
+        toasts = list(app._notifications)
+        await pilot.press("end", *" x")
+        await pilot.pause()
+        assert note.border_title is None and not note.has_class("-refused"), "until edited"
+    assert not toasts
     assert not [e for e in journal_events(app) if isinstance(e, ev.NoteAdded)]
 
 

@@ -264,17 +264,12 @@ class SessionScreen(Screen[None]):
         try:
             note = parse_note(event.value)
         except NoteError as exc:
-            box.give_back(event.value)
-            self.notify(str(exc), title="Note not added", severity="warning")
+            box.give_back(event.value, str(exc))
             return
         people = self.backend.team.roles
         if note.author and people and note.author not in people:
-            box.give_back(event.value)
-            self.notify(
-                f"{note.author} is not in this GameDay's team: " + ", ".join(people),
-                title="Note not added",
-                severity="warning",
-            )
+            why = f"{note.author} is not in this GameDay's team: " + ", ".join(people)
+            box.give_back(event.value, why)
             return
         author = note.author or note_author(people, self.backend.author)
         self.runner.queue_note(author, note)
