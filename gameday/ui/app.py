@@ -79,7 +79,11 @@ class GamedayApp(App[int]):
     async def on_event(self, event: events.Event) -> None:
         # a key from the terminal while a confirmed start's keys are kept: kept for the note
         # box, unless it is one of the app's own priority keys (the kill switch, quit)
-        if isinstance(event, events.Key) and not event.is_forwarded and self.kept_keys.keeping:
+        if (
+            isinstance(event, events.Key)
+            and not event.is_forwarded
+            and self.kept_keys.takes(self.focused)
+        ):
             if not await self._check_bindings(event.key, priority=True):
                 self.kept_keys.keep(event)
             return

@@ -45,6 +45,19 @@ class KeptKeys:
         """Whether the app holds back the keys from the terminal now (see HOLD_FOR)."""
         return self._keys is not None and not self._expired()
 
+    def takes(self, focused: object) -> bool:
+        """Whether a key from the terminal is this one's now: while keeping, and after the
+        hand-over until the note box has the focus (the app would hand a key to the widget
+        focused before it, a dialog that is gone)."""
+        if self.keeping:
+            return True
+        if self._sink is None or self._expired():
+            return False
+        if focused is self._sink:
+            self._since = 0.0  # the box has it: from now on keys go where the focus is
+            return False
+        return True
+
     def keep(self, key: events.Key) -> None:
         """Keep `key`; one that comes after the hand-over goes straight to the note box."""
         if self._sink is not None:
@@ -55,7 +68,7 @@ class KeptKeys:
     def hand_to(self, sink: KeySink) -> None:
         """Give every kept key to `sink`, in the order typed, and stop keeping."""
         kept = sorted(self._keys or [], key=lambda key: key.time)  # stable: ties keep order
-        self._keys, self._sink = None, sink
+        self._keys, self._sink, self._since = None, sink, time.monotonic()
         for key in kept:
             sink.post_message(_copy(key))
 

@@ -59,3 +59,17 @@ def test_a_start_that_never_shows_its_session_does_not_leave_the_console_deaf(
     kept.keep(_key("y", 6.0))
     kept.hand_to(box)
     assert box.got == ["a", "y"]
+
+
+def test_after_the_hand_over_keys_go_to_the_note_box_until_it_has_the_focus() -> None:
+    """The app hands a key to the widget focused: for a moment after the hand-over that is
+    still the dialog that is gone, and a key typed then was lost."""
+    kept, box = KeptKeys(), Box()
+    kept.start()
+    kept.hand_to(box)
+    gone_dialog = object()
+    assert kept.takes(gone_dialog)
+    kept.keep(_key("s", 1.0))
+    assert box.got == ["s"]
+    assert not kept.takes(box), "the box has the focus: keys go where the focus is"
+    assert not kept.takes(gone_dialog), "and stay so, wherever the facilitator moves it"
