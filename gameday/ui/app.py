@@ -77,17 +77,25 @@ class GamedayApp(App[int]):
         """The kill switch's source, when it was pulled between a start's yes and its session."""
 
     async def on_event(self, event: events.Event) -> None:
-        # a key from the terminal while a confirmed start's keys are kept: kept for the note
-        # box, unless it is one of the app's own priority keys (the kill switch, quit)
-        if (
-            isinstance(event, events.Key)
-            and not event.is_forwarded
-            and self.kept_keys.takes(self.focused)
-        ):
+        if isinstance(event, events.Key) and not event.is_forwarded and self._owns_keys():
+            # the app's own priority keys (the kill switch, quit) act first, as everywhere
             if not await self._check_bindings(event.key, priority=True):
-                self.kept_keys.keep(event)
+                dialog = self.screen
+                if isinstance(dialog, ConfirmScreen | TypedConfirmScreen) and dialog.starts:
+                    await dialog.take(event)
+                else:
+                    self.kept_keys.keep(event)
             return
         await super().on_event(event)
+
+    def _owns_keys(self) -> bool:
+        """Whether the app hands the keys from the terminal on itself, here, in the order
+        typed: to a start's dialog (a closing dialog drops what is queued for its widgets), or,
+        once a start is confirmed, to the session's note box (see KeptKeys)."""
+        dialog = self.screen
+        if isinstance(dialog, ConfirmScreen | TypedConfirmScreen) and dialog.starts:
+            return True
+        return self.kept_keys.takes(self.focused, self.screen)
 
     def on_mount(self) -> None:
         loop = asyncio.get_running_loop()

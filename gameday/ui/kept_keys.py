@@ -34,6 +34,7 @@ class KeptKeys:
         self._keys: list[events.Key] | None = None
         self._since = 0.0
         self._sink: KeySink | None = None
+        self._sink_screen: object = None
 
     def start(self) -> None:
         """Keep keys from now on (a start was confirmed), until `hand_to`."""
@@ -45,16 +46,17 @@ class KeptKeys:
         """Whether the app holds back the keys from the terminal now (see HOLD_FOR)."""
         return self._keys is not None and not self._expired()
 
-    def takes(self, focused: object) -> bool:
+    def takes(self, focused: object, screen: object) -> bool:
         """Whether a key from the terminal is this one's now: while keeping, and after the
-        hand-over until the note box has the focus (the app would hand a key to the widget
-        focused before it, a dialog that is gone)."""
+        hand-over until the note box has the focus (it is given it a moment after its screen
+        is up; until then the app gives keys to whatever had it first), unless another
+        screen (a dialog) is on top by then: its keys are its own."""
         if self.keeping:
             return True
         if self._sink is None or self._expired():
             return False
-        if focused is self._sink:
-            self._since = 0.0  # the box has it: from now on keys go where the focus is
+        if focused is self._sink or screen is not self._sink_screen:
+            self._since = 0.0  # from now on keys go where the focus is
             return False
         return True
 
@@ -65,10 +67,11 @@ class KeptKeys:
         elif self._keys is not None:
             self._keys.append(key)
 
-    def hand_to(self, sink: KeySink) -> None:
-        """Give every kept key to `sink`, in the order typed, and stop keeping."""
+    def hand_to(self, sink: KeySink, screen: object) -> None:
+        """Give every kept key to `sink` (on `screen`), in the order typed, and stop keeping."""
         kept = sorted(self._keys or [], key=lambda key: key.time)  # stable: ties keep order
         self._keys, self._sink, self._since = None, sink, time.monotonic()
+        self._sink_screen = screen
         for key in kept:
             sink.post_message(_copy(key))
 

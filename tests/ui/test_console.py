@@ -250,23 +250,44 @@ async def test_keys_typed_right_after_confirming_a_start_are_the_first_notes(
 
 
 @in_loop
-async def test_the_kill_switch_in_the_keys_of_a_start_cancels_it(
+async def test_the_kill_switch_in_a_start_dialog_cancels_the_start(
     fast: Callable[..., GamedayApp],
 ) -> None:
-    """`y`, a few keys and ctrl+k in one burst: the kill switch acts as it arrives, before the
-    dialog has read its `y`; the start is cancelled, nothing runs, and the keys that were on
-    their way to the dialog act nowhere (`s` would start again on the plan screen)."""
+    app = fast(speed=10)
+    async with app.run_test(size=SIZE) as pilot:
+        await choose(pilot, "web-cpu")
+        await pilot.press("s")
+        await confirm_dialog(pilot)
+        await pilot.press("ctrl+k")
+        await until(pilot, lambda: isinstance(app.screen, PlanScreen), "the plan screen")
+        await pilot.pause(0.3)
+        said = [str(n.message) for n in app._notifications]
+        assert app.runner is None
+    assert "The start was cancelled: nothing ran." in said
+
+
+@in_loop
+async def test_y_and_the_kill_switch_in_one_burst_pull_the_session_as_it_starts(
+    fast: Callable[..., GamedayApp],
+) -> None:
+    """`y`, a few keys and ctrl+k reach the console before it has handled any of them: they
+    act in the order typed. The start goes ahead, the kill switch pulls the session as it
+    starts (nothing is injected; it used to say "no session is running" and let it run), and
+    the keys between them are the note box's."""
     app = fast(speed=10)
     async with app.run_test(size=SIZE) as pilot:
         await choose(pilot, "web-cpu")
         await pilot.press("s")
         await confirm_dialog(pilot)
         burst(app, ["y", *"oops", "ctrl+k"])
-        await until(pilot, lambda: isinstance(app.screen, PlanScreen), "the plan screen")
-        await pilot.pause(0.3)
-        said = [str(n.message) for n in app._notifications]
-        assert app.runner is None and isinstance(app.screen, PlanScreen)
-    assert "The start was cancelled: nothing ran." in said
+        await until(pilot, lambda: app.runner is not None, "the start")
+        runner = await journaling(pilot)
+        await until(pilot, lambda: runner.ended, "the end")
+        typed = app.screen.query_one("#note", Input).value
+    events = journal_events(app)
+    assert [e.source for e in events if isinstance(e, ev.KillSwitchPulled)] == ["keypress"]
+    assert not any(isinstance(e, ev.FaultInjected) for e in events)
+    assert typed == "oops"
 
 
 @in_loop

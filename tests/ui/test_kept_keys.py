@@ -9,6 +9,9 @@ from textual import events
 
 from gameday.ui.kept_keys import HOLD_FOR, KeptKeys
 
+SCREEN = object()
+"""The session's screen, where the note box is."""
+
 
 class Box:
     def __init__(self) -> None:
@@ -34,7 +37,7 @@ def test_kept_keys_reach_the_note_box_in_the_order_typed_then_straight() -> None
     kept.keep(_key("c", 3.0))
     kept.keep(_key("a", 1.0))
     kept.keep(_key("b", 2.0))
-    kept.hand_to(box)
+    kept.hand_to(box, SCREEN)
     assert box.got == ["a", "b", "c"] and not kept.keeping
     kept.keep(_key("d", 4.0))  # late from the dialog: straight to the box
     assert box.got == ["a", "b", "c", "d"]
@@ -50,26 +53,33 @@ def test_a_start_that_never_shows_its_session_does_not_leave_the_console_deaf(
     kept.keep(_key("a", 1.0))
     now[0] += HOLD_FOR + 0.1
     assert not kept.keeping, "the terminal's keys go where they would have gone"
-    kept.hand_to(box)  # a session screen that came late still gets what was kept
+    kept.hand_to(box, SCREEN)  # a session screen that came late still gets what was kept
     assert box.got == ["a"]
     kept.start()
     kept.keep(_key("x", 5.0))
     now[0] += HOLD_FOR + 0.1
     kept.start()  # a new start after one that never came up: nothing of the old one
     kept.keep(_key("y", 6.0))
-    kept.hand_to(box)
+    kept.hand_to(box, SCREEN)
     assert box.got == ["a", "y"]
 
 
 def test_after_the_hand_over_keys_go_to_the_note_box_until_it_has_the_focus() -> None:
-    """The app hands a key to the widget focused: for a moment after the hand-over that is
-    still the dialog that is gone, and a key typed then was lost."""
+    """For a moment after the hand-over the note box has not the focus yet (it is given it a
+    moment later; the screen's first widget may have it): keys typed then were lost."""
     kept, box = KeptKeys(), Box()
     kept.start()
-    kept.hand_to(box)
-    gone_dialog = object()
-    assert kept.takes(gone_dialog)
+    kept.hand_to(box, SCREEN)
+    assert kept.takes(None, SCREEN) and kept.takes(object(), SCREEN)
     kept.keep(_key("s", 1.0))
     assert box.got == ["s"]
-    assert not kept.takes(box), "the box has the focus: keys go where the focus is"
-    assert not kept.takes(gone_dialog), "and stay so, wherever the facilitator moves it"
+    assert not kept.takes(box, SCREEN), "the box has the focus: keys go where the focus is"
+    assert not kept.takes(None, SCREEN), "and from then on, wherever the focus is"
+
+
+def test_a_dialog_over_the_session_gets_its_own_keys_even_right_after_the_hand_over() -> None:
+    kept, box = KeptKeys(), Box()
+    kept.start()
+    kept.hand_to(box, SCREEN)
+    dialog = object()  # say, a ladder's go/no-go
+    assert not kept.takes(object(), dialog)

@@ -5,8 +5,9 @@
 dismisses with True only when the word matches; its Enter is read in the order of the keys
 (see OrderedInput). Labels are escaped: `[y]` is text, not markup.
 
-Given `keep` (a start's dialogs), the keys typed after a yes are kept for the session's note
-box instead of going to a dialog that is going away (see KeptKeys).
+A start's dialogs (given `keep`) get their keys from the app itself, one at a time, in the
+order typed (`take`), not through their widgets: a dialog that closes drops the keys still
+queued for its widgets. The keys after a yes are kept for the session's note box (KeptKeys).
 """
 
 from __future__ import annotations
@@ -49,7 +50,6 @@ class ConfirmScreen(ModalScreen[bool]):
         self._keep = keep
         self.answer: bool | None = None
         """The facilitator's answer, once given (the dialog is then going away)."""
-        self._dropping = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
@@ -80,30 +80,30 @@ class ConfirmScreen(ModalScreen[bool]):
     def _keys(self) -> str:
         return f"y: {self._yes.lower()}   n or esc: {self._no.lower()}"
 
-    def on_key(self, event: events.Key) -> None:
-        # y and n are read here, as each key arrives, rather than through the bindings (which
-        # the app looks up later): the keys after a yes must find it given
-        if self.answer is None and event.key in ("y", "n", "escape"):
-            event.stop()
-            event.prevent_default()
-            self.action_answer(event.key == "y")
-        elif self.answer and self._keep is not None:
-            event.stop()
-            event.prevent_default()
-            self._keep.keep(event)
-        elif self._dropping:  # typed into a start the kill switch cancelled
-            event.stop()
-            event.prevent_default()
-
     @property
     def starts(self) -> bool:
-        """Whether this dialog asks to start a session (its keys after yes are kept)."""
+        """Whether this dialog asks to start a session (the app hands it its keys)."""
         return self._keep is not None
 
+    async def take(self, key: events.Key) -> None:
+        """A key, from the app, in the order typed: y, n or esc answer; enter or space press
+        the button with the focus, tab and the arrows move it; once answered yes, the keys are
+        the session's note box's; once answered no, they are dropped."""
+        if self.answer is not None:
+            if self.answer and self._keep is not None:
+                self._keep.keep(key)
+            return
+        if key.key in ("y", "n", "escape"):
+            self.action_answer(key.key == "y")
+        elif key.key in ("enter", "space") and isinstance(self.focused, Button):
+            self.action_answer(self.focused.id == "yes")
+        elif key.key in ("tab", "right"):
+            self.focus_next()
+        elif key.key in ("shift+tab", "left"):
+            self.focus_previous()
+
     def cancel(self) -> None:
-        """No, from outside (the kill switch); keys still on their way to the dialog are
-        dropped, not acted on the screen under it."""
-        self._dropping = True
+        """No, from outside (the kill switch)."""
         self.action_answer(False)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -138,39 +138,46 @@ class TypedConfirmScreen(ModalScreen[bool]):
             yield Static(escape(self.question), id="question")
             yield Static(escape(self.detail), id="dialog-detail")
             yield Static(escape(f"Type {self.word} and press enter to start:"), id="prompt")
-            yield OrderedInput(placeholder=self.word, id="word").then(self._after_enter)
+            yield OrderedInput(placeholder=self.word, id="word")
             yield Static("enter: start (once the id matches)   esc: cancel", id="keys")
 
     def on_mount(self) -> None:
         self.query_one("#word", Input).focus()
-
-    def _after_enter(self, key: events.Key) -> bool:
-        """A key typed after Enter: kept for the session's note box when the id matched (the
-        start goes ahead; the field is going away), else typed into the field as usual."""
-        if self.answer is False:
-            return True  # cancelled by the kill switch: dropped, the dialog is going
-        if self._keep is None or not self._matches(self.query_one("#word", Input).value):
-            return False
-        self._keep.start()
-        self._keep.keep(key)
-        return True
 
     def _matches(self, typed: str) -> bool:
         return typed.strip() == self.word
 
     @property
     def starts(self) -> bool:
-        """Whether this dialog asks to start a session (its keys after yes are kept)."""
+        """Whether this dialog asks to start a session (the app hands it its keys)."""
         return self._keep is not None
+
+    async def take(self, key: events.Key) -> None:
+        """A key, from the app, in the order typed: typed into the field, Enter checks the
+        id, esc cancels; once the id matched, the keys are the session's note box's."""
+        if self.answer is not None:
+            if self.answer and self._keep is not None:
+                self._keep.keep(key)
+            return
+        field = self.query_one("#word", OrderedInput)
+        if key.key == "escape":
+            self.action_cancel()
+        elif key.key == "enter":
+            self._submit(field.value)
+        else:
+            await field.type_key(key)
 
     def cancel(self) -> None:
         """Cancel from outside (the kill switch)."""
         self.action_cancel()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        self._submit(event.value)
+
+    def _submit(self, typed: str) -> None:
         if self.answer is not None:
             return
-        if self._matches(event.value):
+        if self._matches(typed):
             if self._keep is not None:
                 self._keep.start()
             self.answer = True

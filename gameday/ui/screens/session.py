@@ -127,7 +127,7 @@ class SessionScreen(Screen[None]):
             self.query_one(AlarmBanner).pending_kill(self._kill_source)
         keys = getattr(self.app, "kept_keys", None)
         if isinstance(keys, KeptKeys):  # typed after the start was confirmed: they are the note's
-            keys.hand_to(note)
+            keys.hand_to(note, self)
         self._refresh_status()
         self.set_interval(1.0, self._refresh_status)
 

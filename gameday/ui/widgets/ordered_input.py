@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from textual import events
 from textual.binding import Binding
 from textual.widgets import Input
@@ -31,31 +29,23 @@ class OrderedInput(Input):
     there when it sees the submit). Keys that reach this box after its Enter, before the focus
     has moved, are handed on to that field in order instead of being typed here, and fill it as
     slow typing would: a value it shows would have been selected on focus and replaced by the
-    first key, so the first key handed on replaces it. `then(take)`: each key after Enter is
-    offered to `take` instead; the first it declines ends the hand-on (it is typed here).
+    first key, so the first key handed on replaces it.
     """
 
-    _then: str | Callable[[events.Key], bool] | None = None
+    _then: str | None = None
     _handing_on = False
 
-    def then(self, target: str | Callable[[events.Key], bool]) -> OrderedInput:
-        """Hand the keys typed after Enter on to `target`, a field's id or a taker (see the
-        class)."""
-        self._then = target
+    def then(self, field_id: str) -> OrderedInput:
+        """Hand the keys typed after Enter on to the field `field_id` (see the class)."""
+        self._then = field_id
         return self
 
     async def _on_key(self, event: events.Key) -> None:
         if self._handing_on:
-            if not callable(self._then):
-                event.stop()
-                event.prevent_default()
-                self._hand_on(event)
-                return
-            if self._then(event):
-                event.stop()
-                event.prevent_default()
-                return
-            self._handing_on = False  # declined: from this key on, typed here again
+            event.stop()
+            event.prevent_default()
+            self._hand_on(event)
+            return
         action = _EDITING.get(event.key)
         if action is None:
             return  # a character: Input's own handler types it, next
@@ -64,6 +54,18 @@ class OrderedInput(Input):
         if event.key == "enter":
             self._handing_on = self._then is not None
         await self.run_action(action)
+
+    async def type_key(self, event: events.Key) -> None:
+        """Act on `event` at once, as typing it into the box would (for a screen whose keys
+        the app hands it itself, one at a time: see the start dialogs)."""
+        action = _EDITING.get(event.key)
+        if action is not None:
+            await self.run_action(action)
+        elif event.is_printable and event.character:
+            if self.selection.is_empty:
+                self.insert_text_at_cursor(event.character)
+            else:
+                self.replace(event.character, *self.selection)
 
     def _hand_on(self, event: events.Key) -> None:
         target = self.screen.query_one(f"#{self._then}", Input)
