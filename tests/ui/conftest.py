@@ -157,6 +157,13 @@ async def confirm_dialog(pilot: Pilot[int], what: str = "the dialog") -> Confirm
     return dialog
 
 
+async def start_dialog(pilot: Pilot[int], scenario: str) -> ConfirmScreen:
+    """Choose a scenario, press s, and return the dialog that asks to start it."""
+    await choose(pilot, scenario)
+    await pilot.press("s")
+    return await confirm_dialog(pilot, "the start dialog")
+
+
 async def session(pilot: Pilot[int], scenario: str) -> SessionScreen:
     """Start a scenario (`start`) and return the session screen it opened."""
     await start(pilot, scenario)

@@ -32,6 +32,7 @@ from tests.ui.conftest import (
     journaling,
     session,
     start,
+    start_dialog,
     text_of,
     until,
     verdict_of,
@@ -62,9 +63,7 @@ async def test_starting_asks_for_confirmation_with_the_host_count(
 ) -> None:
     app = instant()
     async with app.run_test(size=SIZE) as pilot:
-        await choose(pilot, "web-cpu")
-        await pilot.press("s")
-        await confirm_dialog(pilot)
+        await start_dialog(pilot, "web-cpu")
         assert isinstance(app.screen, ConfirmScreen)
         assert app.screen.question == "Start demo-web-cpu on 2 hosts?"
         await pilot.press("n")
@@ -231,9 +230,7 @@ async def test_keys_typed_right_after_confirming_a_start_are_the_first_notes(
     none acted on the screens in between (`h` opens the history there)."""
     app = fast(speed=10)
     async with app.run_test(size=SIZE) as pilot:
-        await choose(pilot, "web-cpu")
-        await pilot.press("s")
-        await confirm_dialog(pilot)
+        await start_dialog(pilot, "web-cpu")
         burst(app, ["y", *"hello ph", "enter", *"two", "enter", *"thr"])
         await until(pilot, lambda: app.runner is not None, "the start")
         runner = await journaling(pilot)
@@ -255,9 +252,7 @@ async def test_the_kill_switch_in_a_start_dialog_cancels_the_start(
 ) -> None:
     app = fast(speed=10)
     async with app.run_test(size=SIZE) as pilot:
-        await choose(pilot, "web-cpu")
-        await pilot.press("s")
-        await confirm_dialog(pilot)
+        await start_dialog(pilot, "web-cpu")
         await pilot.press("ctrl+k")
         await until(pilot, lambda: isinstance(app.screen, PlanScreen), "the plan screen")
         await pilot.pause(0.3)
@@ -276,9 +271,7 @@ async def test_y_and_the_kill_switch_in_one_burst_pull_the_session_as_it_starts(
     the keys between them are the note box's."""
     app = fast(speed=10)
     async with app.run_test(size=SIZE) as pilot:
-        await choose(pilot, "web-cpu")
-        await pilot.press("s")
-        await confirm_dialog(pilot)
+        await start_dialog(pilot, "web-cpu")
         burst(app, ["y", *"oops", "ctrl+k"])
         await until(pilot, lambda: app.runner is not None, "the start")
         runner = await journaling(pilot)
