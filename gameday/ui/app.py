@@ -77,25 +77,28 @@ class GamedayApp(App[int]):
         """The kill switch's source, when it was pulled between a start's yes and its session."""
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key) and not event.is_forwarded and self._owns_keys():
-            # the app's own priority keys (the kill switch, quit) act first, as everywhere
-            if not await self._check_bindings(event.key, priority=True):
-                dialog = self.screen
-                if isinstance(dialog, ConfirmScreen | TypedConfirmScreen) and dialog.starts:
+        # Around a start the app hands the keys from the terminal on itself, here, one at a
+        # time in the order typed: to the start's dialog (a closing dialog drops what is still
+        # queued for its widgets), then, once it is answered yes, to the session's note box
+        # (see KeptKeys). Its own priority keys (the kill switch, quit) act first, as anywhere.
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            dialog = self._start_dialog()
+            if dialog is not None or self.kept_keys.takes(self.focused, self.screen):
+                if await self._check_bindings(event.key, priority=True):
+                    return
+                if dialog is not None:
                     await dialog.take(event)
                 else:
                     self.kept_keys.keep(event)
-            return
+                return
         await super().on_event(event)
 
-    def _owns_keys(self) -> bool:
-        """Whether the app hands the keys from the terminal on itself, here, in the order
-        typed: to a start's dialog (a closing dialog drops what is queued for its widgets), or,
-        once a start is confirmed, to the session's note box (see KeptKeys)."""
+    def _start_dialog(self) -> ConfirmScreen | TypedConfirmScreen | None:
+        """The dialog on top, when it asks to start a session."""
         dialog = self.screen
         if isinstance(dialog, ConfirmScreen | TypedConfirmScreen) and dialog.starts:
-            return True
-        return self.kept_keys.takes(self.focused, self.screen)
+            return dialog
+        return None
 
     def on_mount(self) -> None:
         loop = asyncio.get_running_loop()
@@ -166,13 +169,11 @@ class GamedayApp(App[int]):
         )
 
     def _stop_a_start(self, source: str) -> bool:
-        """The kill switch while a start is being confirmed: an open start dialog is answered
-        no (nothing ran); a yes whose session is not made yet has it killed as it starts.
-        Keys arrive faster than the console acts on them: the kill switch acts at once, a yes
-        typed before it may not have been read yet."""
-        dialog = self.screen
-        dialogs = (ConfirmScreen, TypedConfirmScreen)
-        if isinstance(dialog, dialogs) and dialog.starts and dialog.answer is None:
+        """The kill switch while a start is being confirmed: a start dialog not answered yet
+        is answered no (nothing ran); a yes whose session is not made yet has the session
+        pulled as it starts."""
+        dialog = self._start_dialog()
+        if dialog is not None and dialog.answer is None:
             dialog.cancel()
             self.notify("The start was cancelled: nothing ran.", title="Kill switch")
             return True
