@@ -19,10 +19,21 @@ from gameday.engine.ports import Outcome
 from gameday.ui.app import GamedayApp, make_app
 from gameday.ui.screens.findings import FindingsScreen
 from gameday.ui.screens.plan import PlanScreen
+from gameday.ui.screens.session import SessionScreen
 from gameday.ui.widgets.gauge import ProbeGauge
 from gameday.ui.widgets.hosts import HostsTable
 from gameday.ui.widgets.timeline import Timeline
-from tests.ui.conftest import choose, demo, in_loop, session, text_of, until, verdict_of
+from tests.ui.conftest import (
+    burst,
+    choose,
+    demo,
+    in_loop,
+    session,
+    start_dialog,
+    text_of,
+    until,
+    verdict_of,
+)
 
 SIZE = (140, 48)
 INVENTORY = """
@@ -195,3 +206,27 @@ async def test_a_burst_of_events_from_an_engine_thread_is_shown_whole_and_in_ord
         line = gauge.render().plain.splitlines()[0]
     assert kept[-3:] == [7.0, 8.0, 9.0]
     assert "9" in line
+
+
+@in_loop
+async def test_notes_written_as_a_session_that_cannot_open_starts_are_shown_not_lost(
+    tmp_path: Path,
+) -> None:
+    """A note typed right after the yes waits for the journal; with no journal to take it,
+    the facilitator is shown it (the screen's note box has moved on)."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("", encoding="utf-8")
+    options = DemoOptions(clock=SteppingClock(), host_delay=0.0, journal_dir=blocker / "j")
+    app = make_app(DemoBackend(options))
+    notes: list[tuple[str, str]] = []
+    app.notify = lambda message, **kw: notes.append((kw.get("title", ""), message))  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await start_dialog(pilot, "web-cpu")
+        burst(app, ["y", *"we are live", "enter"])
+        await until(pilot, lambda: isinstance(app.screen, SessionScreen), "the session")
+        screen = app.screen
+        assert isinstance(screen, SessionScreen)
+        await verdict_of(pilot, screen, "the session to stop")
+        await pilot.pause()
+    shown = [m for title, m in notes if title == "Notes not journaled (the session did not start)"]
+    assert shown == ["we are live"]
