@@ -261,6 +261,9 @@ class SessionScreen(Screen[None]):
         box = event.input
         if not isinstance(box, NoteInput):
             return
+        if self.runner.ended and self.runner.journal_path is None:
+            box.give_back(event.value, "the session did not start: no journal to keep notes")
+            return
         try:
             note = parse_note(event.value)
         except NoteError as exc:
