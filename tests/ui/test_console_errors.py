@@ -99,12 +99,7 @@ async def test_a_scenario_that_cannot_be_planned_says_why_and_cannot_start(
 async def test_an_unwritable_journal_folder_stops_the_session_with_a_sentence(
     tmp_path: Path,
 ) -> None:
-    blocker = tmp_path / "not-a-folder"
-    blocker.write_text("", encoding="utf-8")
-    options = DemoOptions(clock=SteppingClock(), host_delay=0.0, journal_dir=blocker / "j")
-    app = make_app(DemoBackend(options))
-    notes: list[tuple[str, str]] = []
-    app.notify = lambda message, **kw: notes.append((kw.get("title", ""), message))  # type: ignore[method-assign]
+    app, notes = _unopenable(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         screen = await session(pilot, "web-cpu")
         verdict = await verdict_of(pilot, screen, "the session to stop")
@@ -215,12 +210,7 @@ async def test_notes_written_as_a_session_that_cannot_open_starts_are_shown_not_
     """A note typed right after the yes waits for the journal; with no journal to take it,
     the facilitator is shown it, or, submitted once the session has stopped, it stays in the
     box with the reason (which comes first depends on the machine)."""
-    blocker = tmp_path / "not-a-folder"
-    blocker.write_text("", encoding="utf-8")
-    options = DemoOptions(clock=SteppingClock(), host_delay=0.0, journal_dir=blocker / "j")
-    app = make_app(DemoBackend(options))
-    notes: list[tuple[str, str]] = []
-    app.notify = lambda message, **kw: notes.append((kw.get("title", ""), message))  # type: ignore[method-assign]
+    app, notes = _unopenable(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await start_dialog(pilot, "web-cpu")
         burst(app, ["y", *"we are live", "enter"])
@@ -240,3 +230,15 @@ async def test_notes_written_as_a_session_that_cannot_open_starts_are_shown_not_
     why = "not added: the session did not start: no journal to keep notes"
     assert shown == ["we are live"] or first == ("we are live", why), (shown, first, notes)
     assert later == ("still here", why)
+
+
+def _unopenable(tmp_path: Path) -> tuple[GamedayApp, list[tuple[str, str]]]:
+    """A console whose sessions cannot open their journal (its folder's parent is a file),
+    and the (title, message) of each notification it shows."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("", encoding="utf-8")
+    options = DemoOptions(clock=SteppingClock(), host_delay=0.0, journal_dir=blocker / "j")
+    app = make_app(DemoBackend(options))
+    notes: list[tuple[str, str]] = []
+    app.notify = lambda message, **kw: notes.append((kw.get("title", ""), message))  # type: ignore[method-assign]
+    return app, notes
