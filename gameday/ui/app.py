@@ -122,7 +122,7 @@ class GamedayApp(App[int]):
         from gameday.ui.screens.session import SessionScreen
 
         runner = SessionRunner(self.backend, plan)
-        screen = SessionScreen(runner, self.backend)
+        screen = SessionScreen(runner, self.backend, self.kept_keys)
         runner.on_event = screen.post_event
         runner.on_ladder_question = screen.post_ladder_question
         self.runner, self.session_screen = runner, screen

@@ -1,11 +1,10 @@
 """Keys typed right after a start is confirmed, kept for the session's note box.
 
 A facilitator who confirms a start and goes straight on typing a note (or keys that arrive
-in one burst, from a terminal multiplexer or a busy console) types into a dialog that is
-going away, then into the plan screen under it, before the session's screen is up: the keys
-were lost, and a plan-screen key could have acted there. From the confirmation on, the keys
-are kept here (the dialog hands on what reached it; the app keeps what comes after), and the
-session screen takes them into its note box, in the order they were typed, once it is up.
+in one burst, from a terminal multiplexer or a busy console) types while the dialog closes and
+before the session's screen is up: the keys were lost, and a plan-screen key could have acted.
+From the yes on, the app keeps the keys here, in the order they come (it hands the start's
+dialog its keys itself, one at a time), and the session screen hands them to its note box.
 """
 
 from __future__ import annotations
@@ -56,22 +55,21 @@ class KeptKeys:
         if self._sink is None or self._expired():
             return False
         if focused is self._sink or screen is not self._sink_screen:
-            self._since = 0.0  # from now on keys go where the focus is
+            self._sink = None  # handed over: from now on keys go where the focus is
             return False
         return True
 
     def keep(self, key: events.Key) -> None:
-        """Keep `key`; one that comes after the hand-over goes straight to the note box."""
+        """Keep `key`, or, once handed over, give it to the note box."""
         if self._sink is not None:
             self._sink.post_message(_copy(key))
         elif self._keys is not None:
             self._keys.append(key)
 
     def hand_to(self, sink: KeySink, screen: object) -> None:
-        """Give every kept key to `sink` (on `screen`), in the order typed, and stop keeping."""
-        kept = sorted(self._keys or [], key=lambda key: key.time)  # stable: ties keep order
-        self._keys, self._sink, self._since = None, sink, time.monotonic()
-        self._sink_screen = screen
+        """Give every kept key to `sink` (on `screen`), in the order kept, and stop keeping."""
+        kept, self._keys = self._keys or [], None
+        self._sink, self._sink_screen, self._since = sink, screen, time.monotonic()
         for key in kept:
             sink.post_message(_copy(key))
 

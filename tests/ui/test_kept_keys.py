@@ -22,10 +22,8 @@ class Box:
         return True
 
 
-def _key(name: str, at: float) -> events.Key:
-    key = events.Key(name, name if len(name) == 1 else None)
-    key.time = at
-    return key
+def _key(name: str) -> events.Key:
+    return events.Key(name, name if len(name) == 1 else None)
 
 
 def test_kept_keys_reach_the_note_box_in_the_order_typed_then_straight() -> None:
@@ -33,14 +31,12 @@ def test_kept_keys_reach_the_note_box_in_the_order_typed_then_straight() -> None
     before = kept.keeping
     kept.start()
     assert (before, kept.keeping) == (False, True)
-    # the dialog hands on what reached it after the app already kept a later key
-    kept.keep(_key("c", 3.0))
-    kept.keep(_key("a", 1.0))
-    kept.keep(_key("b", 2.0))
+    for name in ("a", "enter", "b"):  # the app keeps them as they come
+        kept.keep(_key(name))
     kept.hand_to(box, SCREEN)
-    assert box.got == ["a", "b", "c"] and not kept.keeping
-    kept.keep(_key("d", 4.0))  # late from the dialog: straight to the box
-    assert box.got == ["a", "b", "c", "d"]
+    assert box.got == ["a", "enter", "b"] and not kept.keeping
+    kept.keep(_key("c"))  # after the hand-over, before the box has the focus: straight to it
+    assert box.got == ["a", "enter", "b", "c"]
 
 
 def test_a_start_that_never_shows_its_session_does_not_leave_the_console_deaf(
@@ -50,16 +46,16 @@ def test_a_start_that_never_shows_its_session_does_not_leave_the_console_deaf(
     monkeypatch.setattr(time, "monotonic", lambda: now[0])
     kept, box = KeptKeys(), Box()
     kept.start()
-    kept.keep(_key("a", 1.0))
+    kept.keep(_key("a"))
     now[0] += HOLD_FOR + 0.1
     assert not kept.keeping, "the terminal's keys go where they would have gone"
     kept.hand_to(box, SCREEN)  # a session screen that came late still gets what was kept
     assert box.got == ["a"]
     kept.start()
-    kept.keep(_key("x", 5.0))
+    kept.keep(_key("x"))
     now[0] += HOLD_FOR + 0.1
     kept.start()  # a new start after one that never came up: nothing of the old one
-    kept.keep(_key("y", 6.0))
+    kept.keep(_key("y"))
     kept.hand_to(box, SCREEN)
     assert box.got == ["a", "y"]
 
@@ -71,7 +67,7 @@ def test_after_the_hand_over_keys_go_to_the_note_box_until_it_has_the_focus() ->
     kept.start()
     kept.hand_to(box, SCREEN)
     assert kept.takes(None, SCREEN) and kept.takes(object(), SCREEN)
-    kept.keep(_key("s", 1.0))
+    kept.keep(_key("s"))
     assert box.got == ["s"]
     assert not kept.takes(box, SCREEN), "the box has the focus: keys go where the focus is"
     assert not kept.takes(None, SCREEN), "and from then on, wherever the focus is"

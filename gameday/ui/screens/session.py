@@ -63,10 +63,12 @@ class SessionScreen(Screen[None]):
         Binding("escape", "escape", "Acknowledge / back"),
     ]
 
-    def __init__(self, runner: SessionRunner, backend: Backend) -> None:
+    def __init__(self, runner: SessionRunner, backend: Backend, kept_keys: KeptKeys) -> None:
         super().__init__()
         self.runner = runner
         self.backend = backend
+        self.kept_keys = kept_keys
+        """The keys typed after the start was confirmed, for the note box."""
         self.plan = runner.plan
         self.state = SessionState()
         """The session as this screen knows it: the engine's fold of the events it received."""
@@ -125,9 +127,7 @@ class SessionScreen(Screen[None]):
         note.focus()
         if self._kill_source is not None:
             self.query_one(AlarmBanner).pending_kill(self._kill_source)
-        keys = getattr(self.app, "kept_keys", None)
-        if isinstance(keys, KeptKeys):  # typed after the start was confirmed: they are the note's
-            keys.hand_to(note, self)
+        self.kept_keys.hand_to(note, self)  # typed after the start was confirmed: the note's
         self._refresh_status()
         self.set_interval(1.0, self._refresh_status)
 

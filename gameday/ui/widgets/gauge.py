@@ -97,8 +97,10 @@ class ProbeGauge(Widget):
         return Text("\n").join(lines)
 
     # --- pieces -------------------------------------------------------------------------------
-    def _unsampled(self) -> bool:
-        return self.over and not self.samples
+    def _word(self) -> str:
+        if self.over and not self.samples:  # nothing is coming: not "waiting"
+            return probe_state_word(None, sampled=False, over=True)
+        return WORDS[self.state]
 
     def _value_text(self) -> str:
         latest = self.samples[-1] if self.samples else None
@@ -112,8 +114,7 @@ class ProbeGauge(Widget):
         line = Text(self.probe.name, style="bold")
         line.append("  ")
         line.append(f" {self._value_text()} ", style=STYLES[state])
-        word = probe_state_word(None, sampled=False, over=True) if self._unsampled() else None
-        line.append(f"  {word or WORDS[state]}", style=STYLES[state] if state != "ok" else "")
+        line.append(f"  {self._word()}", style=STYLES[state] if state != "ok" else "")
         detail = self.samples[-1].detail if self.samples else ""
         if state == "nodata" and detail:
             line.append(f" ({detail})", style="yellow")
