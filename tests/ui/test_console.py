@@ -237,11 +237,14 @@ async def test_keys_typed_right_after_confirming_a_start_are_the_first_notes(
         await until(pilot, lambda: len(_notes_of(app)) == 2, "the two notes")
         box = app.screen.query_one("#note", Input)
         typed = box.value
+        await pilot.press("e")  # the box had the keys before the focus: nothing is selected
+        await pilot.pause()
+        typed_on = box.value
         screens = [type(s).__name__ for s in app.screen_stack]
         await pilot.press("ctrl+k")
         await until(pilot, lambda: runner.ended, "the end")
     assert _notes_of(app) == ["hello ph", "two"]
-    assert typed == "thr"
+    assert (typed, typed_on) == ("thr", "thre")
     assert screens == ["Screen", "PlanScreen", "SessionScreen"]
     assert isinstance(journal_events(app)[0], ev.SessionStarted)
 

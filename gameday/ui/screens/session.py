@@ -115,7 +115,8 @@ class SessionScreen(Screen[None]):
                 yield HostsTable(self.plan, id="hosts")
             with Vertical(id="right"):
                 yield Timeline(id="timeline")
-                yield NoteInput(placeholder=NOTE_HELP, id="note")
+                # never select on focus: the kept keys of a start, or a draft, are typed on
+                yield NoteInput(placeholder=NOTE_HELP, id="note", select_on_focus=False)
         yield Static("", id="verdict")
         yield Footer()
 
